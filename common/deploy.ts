@@ -1,0 +1,247 @@
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import type { Transport, WalletClient } from "viem";
+import { OpmlError } from "./errors.ts";
+import { foundryBinary, REPO_ROOT } from "./foundry.ts";
+
+/** A contract the devnet deploys. */
+export interface ContractSpec {
+  /** The contract's name, as in `contract Name { ... }`. */
+  name: string;
+  /** Its source file, relative to the repository root. */
+  source: string;
+  /** What it is for, in a few words (printed by `opml devnet`). */
+  description: string;
+  /** Constructor arguments, if any. */
+  args?: readonly unknown[];
+}
+
+/**
+ * The one list of contracts `opml devnet`, the demo and the devnet tests deploy, in order.
+ * An entry whose source does not exist yet is reported as missing, never faked.
+ */
+export const DEVNET_CONTRACTS: readonly ContractSpec[] = [
+  {
+    name: "CommitmentVerifier",
+    source: "contracts/src/commitment/CommitmentVerifier.sol",
+    description: "Merkle inclusion, leaf-write and subtree proofs (docs/protocol.md §2-3)",
+  },
+];
+
+export const FORGE_OUT_DIR = join(REPO_ROOT, "contracts", "out");
+const FORGE_SRC_DIR = join(REPO_ROOT, "contracts", "src");
+const FORGE_CACHE_FILE = join(REPO_ROOT, "contracts", "cache", "solidity-files-cache.json");
+
+/** A compiled contract, read from a forge artifact. */
+export interface ForgeArtifact {
+  contractName: string;
+  abi: Abi;
+  /** Creation bytecode. */
+  bytecode: Hex;
+  /** The artifact file it was read from. */
+  path: string;
+}
+
+export class ArtifactNotFoundError extends OpmlError {
+  override name = "ArtifactNotFoundError";
+  readonly contractName: string;
+  constructor(contractName: string, outDir: string) {
+    super(`no compiled artifact for contract ${contractName}`, {
+      details: `nothing named ${contractName}.json under ${relative(process.cwd(), outDir) || "."}; run \`npx forge build\` (the contract must exist under contracts/src)`,
+    });
+    this.contractName = contractName;
+  }
+}
+
+export class ArtifactInvalidError extends OpmlError {
+  override name = "ArtifactInvalidError";
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(`unusable forge artifact ${relative(process.cwd(), path)}`, { details: problem, cause });
+  }
+}
+
+export class ForgeBuildError extends OpmlError {
+  override name = "ForgeBuildError";
+  readonly output: string;
+  constructor(output: string, cause?: unknown) {
+    super("`forge build` failed", { details: output.slice(-3000) || "forge printed nothing", cause });
+    this.output = output;
+  }
+}
+
+export class DeployError extends OpmlError {
+  override name = "DeployError";
+  constructor(contractName: string, problem: string, cause?: unknown) {
+    super(`could not deploy ${contractName}`, { details: problem, cause });
+  }
+}
+
+function findArtifactFile(name: string, outDir: string, source?: string): string | undefined {
+  const file = source ? source.split("/").pop()! : `${name}.sol`;
+  const direct = join(outDir, file, `${name}.json`);
+  if (existsSync(direct)) return direct;
+  if (!existsSync(outDir)) return undefined;
+  const hits = readdirSync(outDir)
+    .map((dir) => join(outDir, dir, `${name}.json`))
+    .filter((p) => existsSync(p));
+  if (hits.length > 1) {
+    throw new ArtifactInvalidError(hits[0]!, `contract name ${name} is ambiguous: ${hits.join(", ")}`);
+  }
+  return hits[0];
+}
+
+/**
+ * Loads the forge artifact of contract `name` from `contracts/out` (or `outDir`). Throws
+ * {@link ArtifactNotFoundError} when it is not there (run `forge build`) and
+ * {@link ArtifactInvalidError} when it cannot be deployed as is (abstract, interface, unlinked).
+ */
+export function loadArtifact(name: string, options: { outDir?: string; source?: string } = {}): ForgeArtifact {
+  const outDir = options.outDir ?? FORGE_OUT_DIR;
+  const path = findArtifactFile(name, outDir, options.source);
+  if (!path) throw new ArtifactNotFoundError(name, outDir);
+  let json: { abi?: unknown; bytecode?: { object?: unknown; linkReferences?: Record<string, unknown> } };
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ArtifactInvalidError(path, "not valid JSON", err);
+  }
+  if (!Array.isArray(json.abi)) throw new ArtifactInvalidError(path, "no `abi` array");
+  let object = json.bytecode?.object;
+  if (typeof object !== "string") throw new ArtifactInvalidError(path, "no `bytecode.object`");
+  if (!object.startsWith("0x")) object = `0x${object}`;
+  if (Object.keys(json.bytecode?.linkReferences ?? {}).length > 0) {
+    throw new ArtifactInvalidError(path, "the bytecode needs external libraries linked; deploying those is not supported");
+  }
+  if (!isHex(object, { strict: true }) || object.length <= 2) {
+    throw new ArtifactInvalidError(path, "empty or non-hex creation bytecode (an abstract contract or an interface?)");
+  }
+  return { contractName: name, abi: json.abi as Abi, bytecode: object, path };
+}
+
+function newestSolidityMtime(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSolidityMtime(p));
+    else if (entry.name.endsWith(".sol")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Whether `forge build` must run before `specs` can be loaded: an artifact is missing for a
+ * source that exists, or a Solidity source (or foundry.toml) changed since forge last built.
+ */
+export function artifactsStale(specs: readonly ContractSpec[] = DEVNET_CONTRACTS): boolean {
+  for (const spec of specs) {
+    if (existsSync(join(REPO_ROOT, spec.source)) && !findArtifactFile(spec.name, FORGE_OUT_DIR, spec.source)) {
+      return true;
+    }
+  }
+  if (!existsSync(FORGE_CACHE_FILE)) return newestSolidityMtime(FORGE_SRC_DIR) > 0;
+  const built = statSync(FORGE_CACHE_FILE).mtimeMs;
+  const toml = join(REPO_ROOT, "foundry.toml");
+  return newestSolidityMtime(FORGE_SRC_DIR) > built || (existsSync(toml) && statSync(toml).mtimeMs > built);
+}
+
+/** Runs `forge build` in the repository (fast when nothing changed). Throws {@link ForgeBuildError}. */
+export function forgeBuild(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      foundryBinary("forge"),
+      ["build", "--color", "never"],
+      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new ForgeBuildError(`${stdout}\n${stderr}`.trim(), err));
+        else resolve();
+      },
+    );
+  });
+}
+
+/** Runs `forge build` when {@link artifactsStale}; says whether it ran. */
+export async function ensureArtifacts(specs: readonly ContractSpec[] = DEVNET_CONTRACTS): Promise<boolean> {
+  if (!artifactsStale(specs)) return false;
+  await forgeBuild();
+  return true;
+}
+
+/** What deploying needs: a wallet client with an account, and a public client for receipts. */
+export interface DeployClients {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+}
+
+export interface DeployedContract {
+  name: string;
+  address: Address;
+  txHash: Hex;
+  gasUsed: bigint;
+}
+
+/** Deploys one compiled contract and waits for its receipt. Throws {@link DeployError}. */
+export async function deployArtifact(
+  clients: DeployClients,
+  artifact: ForgeArtifact,
+  args: readonly unknown[] = [],
+): Promise<DeployedContract> {
+  const name = artifact.contractName;
+  let txHash: Hex;
+  try {
+    txHash = await clients.walletClient.deployContract({
+      abi: artifact.abi,
+      bytecode: artifact.bytecode,
+      args: args as unknown[],
+    } as Parameters<typeof clients.walletClient.deployContract>[0]);
+  } catch (err) {
+    throw new DeployError(name, "the deployment transaction was not accepted", err);
+  }
+  const receipt = await clients.publicClient.waitForTransactionReceipt({ hash: txHash });
+  if (receipt.status !== "success" || !receipt.contractAddress) {
+    throw new DeployError(name, `the constructor reverted (tx ${txHash}, gas used ${receipt.gasUsed})`);
+  }
+  return { name, address: receipt.contractAddress, txHash, gasUsed: receipt.gasUsed };
+}
+
+/**
+ * Deploys contracts by name (or spec), in order, after building stale artifacts; returns each
+ * deployment. Every name must have an artifact ({@link ArtifactNotFoundError} otherwise).
+ */
+export async function deployContracts(
+  clients: DeployClients,
+  contracts: readonly (string | ContractSpec)[],
+): Promise<DeployedContract[]> {
+  const specs = contracts.map((c) =>
+    typeof c === "string" ? (DEVNET_CONTRACTS.find((s) => s.name === c) ?? { name: c, source: "", description: "" }) : c,
+  );
+  await ensureArtifacts(specs.filter((s) => s.source));
+  const out: DeployedContract[] = [];
+  for (const spec of specs) {
+    const artifact = loadArtifact(spec.name, spec.source ? { source: spec.source } : {});
+    out.push(await deployArtifact(clients, artifact, spec.args ?? []));
+  }
+  return out;
+}
+
+export interface ManifestDeployment {
+  deployed: DeployedContract[];
+  /** Manifest entries not deployed because their source does not exist yet. */
+  missing: ContractSpec[];
+}
+
+/**
+ * Deploys every manifest entry whose source exists (building artifacts first if needed) and
+ * lists the rest as missing. A source that exists but does not compile is an error, not "missing".
+ */
+export async function deployManifest(
+  clients: DeployClients,
+  manifest: readonly ContractSpec[] = DEVNET_CONTRACTS,
+): Promise<ManifestDeployment> {
+  const present = manifest.filter((s) => existsSync(join(REPO_ROOT, s.source)));
+  const missing = manifest.filter((s) => !present.includes(s));
+  const deployed = present.length > 0 ? await deployContracts(clients, present) : [];
+  return { deployed, missing };
+}
