@@ -1,0 +1,162 @@
+/**
+ * The op codes of the node descriptor (docs/protocol.md, "Phase-2 node input")
+ * and, for each op, its operands, its positional int32 parameters and its
+ * output length. The AssemblyScript kernels (dnn-lib/assembly/ops.ts) use the
+ * same codes and parameter order.
+ */
+import { DnnShapeError, DnnUnsupportedOpError } from "./errors.ts";
+
+export const Op = {
+  matmul: 1,
+  conv2d: 2,
+  maxpool: 3,
+  avgpool: 4,
+  add: 5,
+  mul: 6,
+  relu: 7,
+  lut: 8,
+  softmax: 9,
+  norm: 10,
+  gather: 11,
+  rotary: 12,
+  attention: 13,
+  argmax: 14,
+  requant: 15,
+  transpose: 16,
+  concat: 17,
+  slice: 18,
+  copy: 19,
+} as const;
+export type OpName = keyof typeof Op;
+export type OpCode = (typeof Op)[OpName];
+
+export interface OpInfo {
+  name: OpName;
+  /** Operand names with element type, in descriptor order. */
+  inputs: string[];
+  /** Positional int32 parameters, in descriptor order. */
+  params: string[];
+}
+
+export const OP_INFO: Record<OpCode, OpInfo> = {
+  1: { name: "matmul", inputs: ["x:i8", "w:i8", "bias:i32", "mult:i32", "shift:i32"], params: ["M", "N", "K"] },
+  2: {
+    name: "conv2d",
+    inputs: ["x:i8", "w:i8", "bias:i32", "mult:i32", "shift:i32"],
+    params: ["C", "H", "W", "OC", "KH", "KW", "stride", "pad"],
+  },
+  3: { name: "maxpool", inputs: ["x:i8"], params: ["C", "H", "W", "K", "stride"] },
+  4: { name: "avgpool", inputs: ["x:i8"], params: ["C", "H", "W", "K", "stride"] },
+  5: { name: "add", inputs: ["a:i8", "b:i8"], params: ["n", "mA", "mB", "s"] },
+  6: { name: "mul", inputs: ["a:i8", "b:i8"], params: ["n", "m", "s"] },
+  7: { name: "relu", inputs: ["x:i8"], params: ["n"] },
+  8: { name: "lut", inputs: ["x:i8", "table:i8"], params: ["n"] },
+  9: { name: "softmax", inputs: ["x:i8", "exp:i32"], params: ["R", "L"] },
+  10: { name: "norm", inputs: ["x:i8", "gamma:i8", "beta:i32"], params: ["R", "D", "mode", "eps", "m", "s"] },
+  11: { name: "gather", inputs: ["table:i8", "ids:i32"], params: ["V", "D", "T"] },
+  12: { name: "rotary", inputs: ["x:i8", "cos:i16", "sin:i16"], params: ["T", "H", "Dh", "pos0", "P"] },
+  13: {
+    name: "attention",
+    inputs: ["q:i8", "k:i8", "v:i8", "exp:i32"],
+    params: ["H", "Tq", "Dh", "Tmax", "pos0", "mS", "sS", "mO", "sO"],
+  },
+  14: { name: "argmax", inputs: ["x:i8"], params: ["R", "L"] },
+  15: { name: "requant", inputs: ["x:i32", "mult:i32", "shift:i32"], params: ["R", "C"] },
+  16: { name: "transpose", inputs: ["x:bytes"], params: ["R", "C", "E"] },
+  17: { name: "concat", inputs: ["a:bytes", "b:bytes"], params: ["O", "A", "B"] },
+  18: { name: "slice", inputs: ["x:bytes"], params: ["O", "I", "start", "len"] },
+  19: { name: "copy", inputs: ["x:bytes"], params: ["n"] },
+};
+
+export function opInfo(op: number): OpInfo {
+  const info = OP_INFO[op as OpCode];
+  if (!info) throw new DnnUnsupportedOpError("unknown op code", { details: `op = ${op}` });
+  return info;
+}
+
+/** Positional params as a name → value record, checked for count and int32 range. */
+export function namedParams(op: number, params: readonly number[]): Record<string, number> {
+  const info = opInfo(op);
+  if (params.length !== info.params.length)
+    throw new DnnShapeError(`${info.name}: wrong parameter count`, {
+      details: `got ${params.length}, expected ${info.params.length} (${info.params.join(", ")})`,
+    });
+  const out: Record<string, number> = {};
+  info.params.forEach((name, i) => {
+    const v = params[i];
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
+      throw new DnnShapeError(`${info.name}: parameter ${name} is not an int32`, { details: `${name} = ${v}` });
+    out[name] = v;
+  });
+  return out;
+}
+
+/** The output byte length an op produces for these parameters (shape checks are the kernels'). */
+export function outputByteLength(op: number, params: readonly number[]): number {
+  const p = namedParams(op, params);
+  const pos = (...names: string[]) => {
+    for (const n of names)
+      if (p[n] <= 0)
+        throw new DnnShapeError(`${opInfo(op).name}: ${n} must be positive`, { details: `${n} = ${p[n]}` });
+  };
+  switch (opInfo(op).name) {
+    case "matmul":
+      pos("M", "N", "K");
+      return p.M * p.N;
+    case "conv2d": {
+      pos("C", "H", "W", "OC", "KH", "KW", "stride");
+      const oh = Math.floor((p.H + 2 * p.pad - p.KH) / p.stride) + 1;
+      const ow = Math.floor((p.W + 2 * p.pad - p.KW) / p.stride) + 1;
+      if (p.pad < 0 || oh < 1 || ow < 1)
+        throw new DnnShapeError("conv2d: empty output", { details: `OH = ${oh}, OW = ${ow}, pad = ${p.pad}` });
+      return p.OC * oh * ow;
+    }
+    case "maxpool":
+    case "avgpool": {
+      pos("C", "H", "W", "K", "stride");
+      const oh = Math.floor((p.H - p.K) / p.stride) + 1;
+      const ow = Math.floor((p.W - p.K) / p.stride) + 1;
+      if (oh < 1 || ow < 1) throw new DnnShapeError("pool: window larger than input", { details: `K = ${p.K}` });
+      return p.C * oh * ow;
+    }
+    case "add":
+    case "mul":
+    case "relu":
+    case "lut":
+      pos("n");
+      return p.n;
+    case "softmax":
+      pos("R", "L");
+      return p.R * p.L;
+    case "norm":
+      pos("R", "D");
+      return p.R * p.D;
+    case "gather":
+      pos("V", "D", "T");
+      return p.T * p.D;
+    case "rotary":
+      pos("T", "H", "Dh", "P");
+      return p.T * p.H * p.Dh;
+    case "attention":
+      pos("H", "Tq", "Dh", "Tmax");
+      return p.H * p.Tq * p.Dh;
+    case "argmax":
+      pos("R", "L");
+      return 4 * p.R;
+    case "requant":
+      pos("R", "C");
+      return p.R * p.C;
+    case "transpose":
+      pos("R", "C", "E");
+      return p.R * p.C * p.E;
+    case "concat":
+      pos("O");
+      return p.O * (p.A + p.B);
+    case "slice":
+      pos("O", "len");
+      return p.O * p.len;
+    case "copy":
+      pos("n");
+      return p.n;
+  }
+}
