@@ -157,7 +157,8 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
 
   installExitHook();
-  const child = spawn(foundryBinary("anvil"), args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop anvil in order.
+  const child = spawn(foundryBinary("anvil"), args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   live.add(child);
   const exited = new Promise<number | string | null>((resolve) => {
     child.once("exit", (code, signal) => {

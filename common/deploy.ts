@@ -112,7 +112,10 @@ export function loadArtifact(name: string, options: { outDir?: string; source?: 
   if (typeof object !== "string") throw new ArtifactInvalidError(path, "no `bytecode.object`");
   if (!object.startsWith("0x")) object = `0x${object}`;
   if (Object.keys(json.bytecode?.linkReferences ?? {}).length > 0) {
-    throw new ArtifactInvalidError(path, "the bytecode needs external libraries linked; deploying those is not supported");
+    throw new ArtifactInvalidError(
+      path,
+      "the bytecode needs external libraries linked; deploying those is not supported",
+    );
   }
   if (!isHex(object, { strict: true }) || object.length <= 2) {
     throw new ArtifactInvalidError(path, "empty or non-hex creation bytecode (an abstract contract or an interface?)");
@@ -215,7 +218,9 @@ export async function deployContracts(
   contracts: readonly (string | ContractSpec)[],
 ): Promise<DeployedContract[]> {
   const specs = contracts.map((c) =>
-    typeof c === "string" ? (DEVNET_CONTRACTS.find((s) => s.name === c) ?? { name: c, source: "", description: "" }) : c,
+    typeof c === "string"
+      ? (DEVNET_CONTRACTS.find((s) => s.name === c) ?? { name: c, source: "", description: "" })
+      : c,
   );
   await ensureArtifacts(specs.filter((s) => s.source));
   const out: DeployedContract[] = [];

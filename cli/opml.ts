@@ -1,0 +1,137 @@
+import { pathToFileURL } from "node:url";
+import { relative } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { OpmlError } from "../common/errors.ts";
+import { DEFAULT_DEVNET_STATE_FILE, removeDevnetState, writeDevnetState } from "../common/devnetState.ts";
+import { formatDevnet, startDevnet } from "./devnet.ts";
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}].`);
+    }
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds.");
+  return n;
+}
+
+const PLANNED = `
+Planned, not built yet (see issue 6): model compile|register|inspect, request, status,
+submitter, challenger, dispute show, finalize, bench.`;
+
+interface DevnetCommandOptions {
+  port: number;
+  host: string;
+  deploy: boolean;
+  accounts: number;
+  chainId: number;
+  blockTime?: number;
+  stateFile: string;
+  verbose: boolean;
+}
+
+/** Resolves on SIGINT/SIGTERM (with the signal) or when anvil exits by itself (with null). */
+function untilStopped(anvilExited: Promise<unknown>): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    void anvilExited.then(() => resolve(null));
+  });
+}
+
+async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
+  const devnet = await startDevnet({
+    port: opts.port,
+    host: opts.host,
+    accounts: opts.accounts,
+    chainId: opts.chainId,
+    blockTime: opts.blockTime,
+    deploy: opts.deploy,
+    verbose: opts.verbose,
+  });
+  const { anvil } = devnet;
+  const path = writeDevnetState(devnet.state, opts.stateFile);
+  console.log(formatDevnet(devnet, opts.deploy));
+  const shown = relative(process.cwd(), path);
+  console.log(`\nWrote ${shown.startsWith("..") ? path : shown}.`);
+  console.log("Running. Press Ctrl-C to stop.");
+
+  const signal = await untilStopped(anvil.exited);
+  removeDevnetState(anvil.pid, opts.stateFile);
+  if (signal === null) {
+    console.error(`anvil (pid ${anvil.pid}) exited by itself with ${String(await anvil.exited)}; devnet stopped.`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`\n${signal}: stopping anvil...`);
+  await anvil.stop();
+  console.log("Devnet stopped.");
+}
+
+/** The `opml` command. */
+export function createProgram(): Command {
+  const program = new Command("opml")
+    .description("opML: optimistic machine learning with fraud proofs.")
+    .showHelpAfterError()
+    .addHelpText("after", PLANNED);
+
+  program
+    .command("devnet")
+    .description(
+      "Start a local anvil chain with deterministic dev accounts, deploy the opML contracts that exist, " +
+        "record them in the state file, and run until Ctrl-C.",
+    )
+    .option("-p, --port <port>", "port to listen on (0 picks a free one)", intOption("port", 0, 65535), 8545)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--no-deploy", "start the chain without deploying contracts")
+    .option("--accounts <n>", "number of funded dev accounts", intOption("accounts", 1, 1000), 10)
+    .option("--chain-id <id>", "chain id", intOption("chain id", 1, Number.MAX_SAFE_INTEGER), 31337)
+    .option("--block-time <seconds>", "mine a block every N seconds instead of one per transaction", positiveNumber)
+    .option("--state-file <path>", "where to record the RPC URL, accounts and addresses", DEFAULT_DEVNET_STATE_FILE)
+    .option("-v, --verbose", "forward anvil's own log to stderr", false)
+    .addHelpText(
+      "after",
+      `
+The dev accounts come from Anvil's public test mnemonic: their keys are printed and are
+known to everyone. Use them only on this local chain.
+
+Examples:
+  $ opml devnet                      # anvil on 127.0.0.1:8545, contracts deployed
+  $ opml devnet --port 0             # any free port (printed)
+  $ opml devnet --no-deploy          # just the chain
+  $ opml devnet --block-time 2       # a block every 2 s instead of automine
+  $ npm run opml -- devnet -p 9545   # from the repository, through npm`,
+    )
+    .action(devnetAction);
+
+  return program;
+}
+
+/** Runs `opml` with `argv` (process.argv shape); typed errors are printed plainly, exit code 1. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof OpmlError) {
+      console.error(`error: ${err.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
