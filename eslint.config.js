@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "contracts/out/", "contracts/cache/", "**/build/", "dnn-lib/assembly/", "bench/*.json"] },
+  { ignores: ["node_modules/", "contracts/out/", "contracts/cache/", "**/build/", "dnn-lib/assembly/", "**/*.as.ts", "bench/*.json"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

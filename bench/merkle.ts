@@ -51,7 +51,9 @@ export async function bench(): Promise<BenchReport> {
     MerkleTree: new (leaves: Buffer[], hash: (b: Buffer) => Buffer) => { getRoot(): Buffer };
   };
   const small = mem.subarray(0, 1 << 20);
-  const leafBufs = Array.from({ length: small.length / 32 }, (_, i) => Buffer.from(small.subarray(i * 32, i * 32 + 32)));
+  const leafBufs = Array.from({ length: small.length / 32 }, (_, i) =>
+    Buffer.from(small.subarray(i * 32, i * 32 + 32)),
+  );
   const hashFn = (b: Buffer) => Buffer.from(keccak256(b));
   let theirRoot: Buffer = Buffer.alloc(0);
   const theirs = timeIt(() => {

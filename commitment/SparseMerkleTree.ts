@@ -8,7 +8,7 @@
  * level by level (each parent once). Indices are JS numbers (depth ≤ 52), so the
  * index arithmetic below never uses 32-bit bitwise operators.
  */
-import { hashPairInto } from "./hash.ts";
+import { hashPairsInto } from "./hash.ts";
 import { zeroHash } from "./zeroHashes.ts";
 import { ProofIndexError, WordSizeError } from "./errors.ts";
 
@@ -146,21 +146,29 @@ export class SparseMerkleTree {
       const next: number[] = [];
       const childSpan = Math.min(PAGE_NODES, 2 ** (this.depth - h));
       const parentSpan = Math.min(PAGE_NODES, 2 ** (this.depth - h - 1));
-      let last = -1;
-      for (const i of current) {
-        const parent = Math.floor(i / 2);
-        if (parent === last) continue;
-        last = parent;
-        next.push(parent);
-        const left = parent * 2;
-        const cp = Math.floor(left / childSpan);
-        const pp = Math.floor(parent / parentSpan);
-        hashPairInto(
-          this.page(h, cp),
-          (left - cp * childSpan) * 32,
-          this.page(h + 1, pp),
-          (parent - pp * parentSpan) * 32,
-        );
+      let k = 0;
+      while (k < current.length) {
+        // A run of consecutive parents whose children share one page: one batched hash call.
+        const first = Math.floor(current[k] / 2);
+        const cp = Math.floor((first * 2) / childSpan);
+        let count = 0;
+        while (k < current.length) {
+          const parent = Math.floor(current[k] / 2);
+          if (parent !== first + count) {
+            if (parent === first + count - 1) {
+              k++; // the sibling of a node already in the run
+              continue;
+            }
+            break;
+          }
+          if (Math.floor((parent * 2) / childSpan) !== cp) break;
+          next.push(parent);
+          count++;
+          k++;
+        }
+        const pp = Math.floor(first / parentSpan);
+        const childOff = (first * 2 - cp * childSpan) * 32;
+        hashPairsInto(this.page(h, cp), childOff, count, this.page(h + 1, pp), (first - pp * parentSpan) * 32);
       }
       current = next;
     }

@@ -1,5 +1,5 @@
 /** The commitment library: the one Merkle/commitment implementation every part of opML uses. */
-export { keccak256, hashNode, hashPairInto, domainTag, hashWithDomain, word } from "./hash.ts";
+export { keccak256, hashNode, hashPairInto, hashPairsInto, domainTag, hashWithDomain, word } from "./hash.ts";
 export { zeroHash, MAX_DEPTH } from "./zeroHashes.ts";
 export { SparseMerkleTree, MAX_TREE_DEPTH } from "./SparseMerkleTree.ts";
 export { rootFromLeaf, rootFromSubtree, verifyLeaf, verifySubtree, updateLeaf, bytesEqual } from "./verify.ts";

@@ -1,5 +1,5 @@
 /** Tensor roots (docs/protocol.md §2.1). */
-import { hashPairInto } from "./hash.ts";
+import { hashPairsInto } from "./hash.ts";
 
 /** The depth of a tensor of `byteLength` bytes: ceil(log2(max(1, ceil(n/32)))). */
 export function tensorDepth(byteLength: number): number {
@@ -22,7 +22,7 @@ export function tensorRoot(bytes: Uint8Array): Uint8Array {
   level.set(bytes);
   for (let h = 0; h < d; h++) {
     const up = new Uint8Array(level.length / 2);
-    for (let o = 0; o < up.length; o += 32) hashPairInto(level, o * 2, up, o);
+    hashPairsInto(level, 0, up.length / 32, up, 0);
     level = up;
   }
   return level;

@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { keccak256 as viemKeccak } from "viem";
+import { buildKeccakWasm, renderModule } from "../keccak/build.ts";
+import { hashPairsInto, hashNode } from "../hash.ts";
+import { rng, randomBytes } from "./reference.ts";
+
+test("the committed keccakWasm.ts is what keccak.as.ts builds to", async () => {
+  const fresh = renderModule(await buildKeccakWasm());
+  const committed = readFileSync(new URL("../keccak/keccakWasm.ts", import.meta.url), "utf8");
+  assert.equal(committed, fresh, "run: npx tsx commitment/keccak/build.ts");
+});
+
+test("batched pair hashing equals viem's keccak256 of each 64-byte pair, across batch boundaries", () => {
+  const next = rng(11);
+  for (const n of [1, 2, 3, 100, 32768, 32769, 40000]) {
+    const src = randomBytes(next, n * 64);
+    const dst = new Uint8Array(n * 32 + 7);
+    hashPairsInto(src, 0, n, dst, 7);
+    for (const i of [0, 1, n >> 1, n - 1]) {
+      assert.deepEqual(
+        dst.subarray(7 + i * 32, 7 + i * 32 + 32),
+        viemKeccak(src.subarray(i * 64, i * 64 + 64), "bytes"),
+        `n=${n} i=${i}`,
+      );
+    }
+  }
+  const l = randomBytes(next, 32);
+  const r = randomBytes(next, 32);
+  assert.deepEqual(hashNode(l, r), viemKeccak(new Uint8Array([...l, ...r]), "bytes"));
+});
