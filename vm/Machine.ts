@@ -1,0 +1,223 @@
+import type { Program } from "./loader/loadProgram.ts";
+import { WasmInstantiationError, VmUsageError } from "./errors.ts";
+import { execute } from "./execute.ts";
+import { MAX_PAGES } from "./loader/decodeModule.ts";
+import { STATUS_HALTED, STATUS_RUNNING, STATUS_TRAPPED, STACK_SLOTS, MAX_CALL_DEPTH } from "./layout.ts";
+
+export const PAGE_BYTES = 65536;
+/** Linear memory dirty-tracking granularity: 2^10 bytes (32 leaves). */
+export const CHUNK_SHIFT = 10;
+/** Default step cap of a run (the dispute's level-2 range is 2^32 steps). */
+export const DEFAULT_STEP_LIMIT = 2 ** 32;
+
+export interface MachineOptions {
+  /** Exported function to run. */
+  entry: string;
+  /** Arguments, as int64 BigInts (an i32 argument is taken modulo 2^32). */
+  args?: bigint[];
+  /** Linear memory size in pages (default: the module's minimum). */
+  memoryPages?: number;
+  /** Writes into linear memory after the data segments (the node input). */
+  writes?: { address: number; bytes: Uint8Array }[];
+  /** Step cap: the step after `stepLimit` steps traps. */
+  stepLimit?: number;
+  /** Run the module's start function first, in the same trace (default true). */
+  runStart?: boolean;
+}
+
+/**
+ * The fast VM: flat code over typed arrays, no hashing. Its state is exactly the state
+ * witness registers plus the contents of the memory regions of docs/protocol.md §5;
+ * `vm/MerkleState.ts` puts it into the Merkle memory on demand.
+ */
+export class Machine {
+  // Registers (the state witness, minus the memory root).
+  pc = 0;
+  sp = 0;
+  fp = 0;
+  depth = 0;
+  pages = 0;
+  maxPages: number;
+  tableSize: number;
+  steps = 0;
+  stepLimit = DEFAULT_STEP_LIMIT;
+  status = STATUS_RUNNING;
+  /** Why the machine trapped (diagnostics only, not part of the state). */
+  trapReason = "";
+
+  // Memory regions.
+  readonly code: Int32Array;
+  readonly funcRecords: Int32Array;
+  readonly table: Int32Array;
+  readonly globals: Int32Array;
+  readonly frames = new Int32Array(MAX_CALL_DEPTH * 2);
+  readonly stack = new Int32Array(STACK_SLOTS * 2);
+  mem: Uint8Array;
+  view: DataView;
+  /** One flag per 1 KiB chunk of linear memory written since the last sync. */
+  memDirty: Uint8Array;
+  /** Slots [0, stackHigh) of the value stack and frames [0, framesHigh) may be non-zero. */
+  stackHigh = 0;
+  framesHigh = 0;
+  globalsDirty = true;
+
+  private constructor(readonly program: Program) {
+    const m = program.module;
+    this.code = program.code;
+    this.funcRecords = program.funcRecords;
+    this.maxPages = m.memory ? (m.memory.max ?? MAX_PAGES) : 0;
+    this.tableSize = m.table ? m.table.min : 0;
+    this.table = new Int32Array(this.tableSize).fill(-1);
+    this.globals = new Int32Array(m.globals.length * 2);
+    m.globals.forEach((g, i) => {
+      this.globals[2 * i] = g.lo;
+      this.globals[2 * i + 1] = g.hi;
+    });
+    this.pages = 0;
+    this.mem = new Uint8Array(0);
+    this.view = new DataView(this.mem.buffer);
+    this.memDirty = new Uint8Array(0);
+  }
+
+  /**
+   * Instantiates `program`: globals, table (element segments), linear memory (data segments),
+   * then positions the machine at the call of `opts.entry`. Throws WasmInstantiationError when a
+   * segment does not fit, VmUsageError for a bad entry or argument list.
+   */
+  static create(program: Program, opts: MachineOptions): Machine {
+    const m = Machine.instantiate(program, opts.memoryPages);
+    for (const w of opts.writes ?? []) m.writeMemory(w.address, w.bytes);
+    const useStart = opts.runStart ?? true;
+    m.prepareCall(opts.entry, opts.args ?? [], useStart);
+    if (opts.stepLimit !== undefined) m.stepLimit = opts.stepLimit;
+    return m;
+  }
+
+  /** Applies segments; the machine is halted until `invoke` or `prepareCall`. */
+  static instantiate(program: Program, memoryPages?: number): Machine {
+    const mac = new Machine(program);
+    const mod = program.module;
+    const pages = memoryPages ?? (mod.memory ? mod.memory.min : 0);
+    if (!mod.memory && pages !== 0)
+      throw new VmUsageError("module has no memory", { details: `asked for ${pages} pages` });
+    if (mod.memory && (pages < mod.memory.min || pages > mac.maxPages))
+      throw new VmUsageError("memory size outside the module's limits", {
+        details: `${pages} pages, limits [${mod.memory.min}, ${mac.maxPages}]`,
+      });
+    mac.setPages(pages);
+    for (const [i, e] of mod.elems.entries()) {
+      if (e.offset + e.funcs.length > mac.tableSize)
+        throw new WasmInstantiationError("out of bounds table access: element segment does not fit", {
+          details: `segment ${i}: offset ${e.offset} + ${e.funcs.length} > table size ${mac.tableSize}`,
+        });
+      mac.table.set(e.funcs, e.offset);
+    }
+    for (const [i, d] of mod.datas.entries()) {
+      if (d.offset + d.bytes.length > mac.mem.length)
+        throw new WasmInstantiationError("out of bounds memory access: data segment does not fit", {
+          details: `segment ${i}: offset ${d.offset} + ${d.bytes.length} > ${mac.mem.length} bytes`,
+        });
+      mac.writeMemory(d.offset, d.bytes);
+    }
+    mac.status = STATUS_HALTED;
+    return mac;
+  }
+
+  /** Resizes linear memory (fresh pages are zero). */
+  setPages(pages: number): void {
+    const bytes = pages * PAGE_BYTES;
+    if (bytes !== this.mem.length) {
+      let next: Uint8Array;
+      try {
+        next = new Uint8Array(bytes);
+      } catch (cause) {
+        throw new VmUsageError("cannot allocate linear memory", { details: `${pages} pages`, cause });
+      }
+      next.set(this.mem.subarray(0, Math.min(bytes, this.mem.length)));
+      this.mem = next;
+      this.view = new DataView(next.buffer);
+      const dirty = new Uint8Array(Math.ceil(bytes / 2 ** CHUNK_SHIFT));
+      dirty.set(this.memDirty.subarray(0, Math.min(dirty.length, this.memDirty.length)));
+      this.memDirty = dirty;
+    }
+    this.pages = pages;
+  }
+
+  writeMemory(address: number, bytes: Uint8Array): void {
+    if (!Number.isInteger(address) || address < 0 || address + bytes.length > this.mem.length)
+      throw new VmUsageError("memory write out of bounds", {
+        details: `[${address}, ${address + bytes.length}) outside ${this.mem.length} bytes`,
+      });
+    this.mem.set(bytes, address);
+    if (bytes.length > 0)
+      this.memDirty.fill(1, address >>> CHUNK_SHIFT, ((address + bytes.length - 1) >>> CHUNK_SHIFT) + 1);
+  }
+
+  readMemory(address: number, length: number): Uint8Array {
+    if (!Number.isInteger(address) || address < 0 || address + length > this.mem.length)
+      throw new VmUsageError("memory read out of bounds", {
+        details: `[${address}, ${address + length}) outside ${this.mem.length} bytes`,
+      });
+    return this.mem.slice(address, address + length);
+  }
+
+  /** Positions a fresh call of export `name` with `args` (state kept from earlier calls). */
+  prepareCall(name: string, args: bigint[], withStart = false): void {
+    const e = this.program.module.exports.get(name);
+    if (!e || e.kind !== "func") throw new VmUsageError(`no exported function "${name}"`);
+    const f = this.program.funcs[e.index];
+    if (args.length !== f.nparams)
+      throw new VmUsageError(`wrong argument count for "${name}"`, {
+        details: `expected ${f.nparams}, got ${args.length}`,
+      });
+    const start = withStart && this.program.module.start !== null;
+    const boot = start ? this.program.bootWithStart.get(e.index) : this.program.boot.get(e.index);
+    this.callAt(boot!, args);
+  }
+
+  /** Positions a call of the start function (conformance: instantiation runs it). */
+  prepareStart(): boolean {
+    const s = this.program.module.start;
+    if (s === null) return false;
+    this.callAt(this.program.boot.get(s)!, []);
+    return true;
+  }
+
+  private callAt(pc: number, args: bigint[]): void {
+    args.forEach((a, i) => {
+      this.stack[2 * i] = Number(BigInt.asIntN(32, a));
+      this.stack[2 * i + 1] = Number(BigInt.asIntN(32, a >> 32n));
+    });
+    this.pc = pc;
+    this.sp = args.length;
+    this.fp = 0;
+    this.depth = 0;
+    this.steps = 0;
+    this.status = STATUS_RUNNING;
+    this.trapReason = "";
+    if (this.sp > this.stackHigh) this.stackHigh = this.sp;
+  }
+
+  /** Runs at most `n` steps (fewer if it halts or traps). Returns the number of steps taken. */
+  run(n = Number.MAX_SAFE_INTEGER): number {
+    return execute(this, n);
+  }
+
+  get halted(): boolean {
+    return this.status === STATUS_HALTED;
+  }
+
+  get trapped(): boolean {
+    return this.status === STATUS_TRAPPED;
+  }
+
+  /** The value stack slot `i` as an unsigned 64-bit BigInt. */
+  slot(i: number): bigint {
+    return (BigInt(this.stack[2 * i + 1] >>> 0) << 32n) | BigInt(this.stack[2 * i] >>> 0);
+  }
+
+  /** Results of the halted call: `n` slots from the bottom of the stack. */
+  results(n: number): bigint[] {
+    return Array.from({ length: n }, (_, i) => this.slot(i));
+  }
+}

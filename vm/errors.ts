@@ -1,0 +1,44 @@
+import { OpmlError } from "../common/errors.ts";
+
+/** Base of every error the WASM loader throws. `offset` is the byte offset in the module. */
+export class WasmLoadError extends OpmlError {
+  override name = "WasmLoadError";
+  readonly offset: number;
+  constructor(shortMessage: string, offset: number, details?: string) {
+    super(`${shortMessage} (at byte offset ${offset})`, { details });
+    this.offset = offset;
+  }
+}
+
+/** The bytes are not a well-formed WASM binary: truncated, bad LEB128, unknown opcode/section... */
+export class WasmMalformedError extends WasmLoadError {
+  override name = "WasmMalformedError";
+}
+
+/** The module is well-formed but fails validation (type mismatch, unknown index, ...). */
+export class WasmInvalidError extends WasmLoadError {
+  override name = "WasmInvalidError";
+}
+
+/**
+ * The module uses a feature outside the VM's deterministic subset (floats, SIMD, threads,
+ * reference types, imports, multiple memories, bulk memory...). `feature` names it.
+ */
+export class WasmUnsupportedError extends WasmLoadError {
+  override name = "WasmUnsupportedError";
+  readonly feature: string;
+  constructor(feature: string, offset: number, details?: string) {
+    super(`unsupported: ${feature}`, offset, details);
+    this.feature = feature;
+  }
+}
+
+/** Instantiation failed: a data or element segment does not fit its memory or table. */
+export class WasmInstantiationError extends OpmlError {
+  override name = "WasmInstantiationError";
+}
+
+/** Misuse of the VM API: unknown export, wrong argument count, bad memory write. */
+export class VmUsageError extends OpmlError {
+  override name = "VmUsageError";
+}
