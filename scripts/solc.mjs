@@ -27,7 +27,9 @@ const flag = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const roots = [flag("--base-path"), ...(flag("--include-path") ? [flag("--include-path")] : []), process.cwd()].filter(Boolean);
+const roots = [flag("--base-path"), ...(flag("--include-path") ? [flag("--include-path")] : []), process.cwd()].filter(
+  Boolean,
+);
 
 function findImports(path) {
   const candidates = isAbsolute(path) ? [path] : roots.map((r) => resolve(r, path));
