@@ -46,6 +46,11 @@ contract DisputeGame is IDisputeGame {
 
     // ------------------------------------------------------------------ parameters
 
+    /// @notice Domain of the stored hash of a bisection's commitments (protocol.md §1, §7).
+    // casting to 'bytes32' is safe because the ASCII literal is left-aligned and zero-padded.
+    // forge-lint: disable-next-line(unsafe-typecast)
+    bytes32 public constant COMMITMENTS_DOMAIN = bytes32("opml.game.commitments.v1");
+
     /// @notice Arity of the dissection: k-1 intermediate commitments per bisection.
     uint256 public immutable k;
     /// @notice Level 2 covers 2^stepDepth VM steps per node.
@@ -83,7 +88,7 @@ contract DisputeGame is IDisputeGame {
         // slots 4..7
         bytes32 startHash; // agreed commitment at `lo`
         bytes32 endHash; // the defender's commitment at `hi`, disputed
-        bytes32 commitmentsHash; // keccak256 of the posted intermediates, while Phase.Choose
+        bytes32 commitmentsHash; // H(COMMITMENTS_DOMAIN ‖ intermediates), while Phase.Choose
         bytes32 modelHash; // keccak256(abi.encode(ModelCommitment))
     }
 
@@ -176,7 +181,7 @@ contract DisputeGame is IDisputeGame {
         _spend(gameId, g, true);
         uint256 m = _segments(g.hi - g.lo);
         if (intermediates.length != m - 1) revert WrongCommitmentCount(m - 1, intermediates.length);
-        g.commitmentsHash = keccak256(abi.encodePacked(intermediates));
+        g.commitmentsHash = _commitmentsHash(intermediates);
         g.phase = Phase.Choose;
         emit Bisected(gameId, g.level, g.lo, g.hi, intermediates);
     }
@@ -190,7 +195,7 @@ contract DisputeGame is IDisputeGame {
         Game storage g = _active(gameId, Phase.Choose);
         if (msg.sender != g.challenger) revert WrongMover(gameId, g.challenger, msg.sender);
         _spend(gameId, g, false);
-        bytes32 supplied = keccak256(abi.encodePacked(intermediates));
+        bytes32 supplied = _commitmentsHash(intermediates);
         if (supplied != g.commitmentsHash) revert StaleCommitments(g.commitmentsHash, supplied);
         uint256 len = g.hi - g.lo;
         uint256 m = _segments(len);
@@ -375,6 +380,11 @@ contract DisputeGame is IDisputeGame {
         if (defender) g.defenderClock = clock - uint64(elapsed);
         else g.challengerClock = clock - uint64(elapsed);
         g.lastMoveAt = uint64(block.timestamp);
+    }
+
+    /// @dev H("opml.game.commitments.v1" ‖ c_1 ‖ … ‖ c_{m-1}).
+    function _commitmentsHash(bytes32[] calldata intermediates) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(COMMITMENTS_DOMAIN, intermediates));
     }
 
     function _segments(uint256 len) private view returns (uint256) {

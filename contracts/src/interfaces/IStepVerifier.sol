@@ -20,8 +20,9 @@ interface IStepVerifier {
 }
 
 /// @title VmStatus
-/// @notice The VM status stored in the top byte of every VM state hash:
-///         `stateHash = (status << 248) | (keccak256(witness) & (2^248 - 1))`.
+/// @notice The VM status stored in the top byte of every VM state hash (protocol.md §5):
+///         `stateHash = (status << 248) | (H("opml.vm.state.v1" ‖ witness) & (2^248 - 1))`;
+///         0x00 running, 0x01 halted, 0x02 trapped.
 library VmStatus {
     uint8 internal constant RUNNING = 0x00;
     uint8 internal constant HALTED = 0x01;

@@ -155,7 +155,7 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         vm.prank(DEF);
         game.bisect(id, inter);
         IDisputeGame.GameView memory v = _view(id);
-        assertEq(v.commitmentsHash, keccak256(abi.encodePacked(inter)));
+        assertEq(v.commitmentsHash, keccak256(abi.encodePacked(game.COMMITMENTS_DOMAIN(), inter)));
         assertTrue(v.phase == IDisputeGame.Phase.Choose);
         assertEq(v.defenderClock, CLOCK - 100);
         assertEq(v.lastMoveAt, block.timestamp);
@@ -299,12 +299,11 @@ contract DisputeGameTest is GameHarness, IGameResolver {
 
     function test_choose_staleCommitments_reverts() public {
         (uint256 id, bytes32[] memory inter) = _bisected();
-        bytes32 expected = keccak256(abi.encodePacked(inter));
+        bytes32 expected = keccak256(abi.encodePacked(game.COMMITMENTS_DOMAIN(), inter));
         inter[1] = bytes32(uint256(23));
+        bytes32 supplied = keccak256(abi.encodePacked(game.COMMITMENTS_DOMAIN(), inter));
         vm.prank(CHAL);
-        vm.expectRevert(
-            abi.encodeWithSelector(DisputeGame.StaleCommitments.selector, expected, keccak256(abi.encodePacked(inter)))
-        );
+        vm.expectRevert(abi.encodeWithSelector(DisputeGame.StaleCommitments.selector, expected, supplied));
         game.choose(id, inter, 0);
     }
 
