@@ -18,7 +18,7 @@ test("batched pair hashing equals viem's keccak256 of each 64-byte pair, across 
     const src = randomBytes(next, n * 64);
     const dst = new Uint8Array(n * 32 + 7);
     hashPairsInto(src, 0, n, dst, 7);
-    for (const i of [0, 1, n >> 1, n - 1]) {
+    for (const i of [0, 1, n >> 1, n - 1].filter((i) => i < n)) {
       assert.deepEqual(
         dst.subarray(7 + i * 32, 7 + i * 32 + 32),
         viemKeccak(src.subarray(i * 64, i * 64 + 64), "bytes"),
