@@ -18,6 +18,13 @@ abstract contract Test {
 
     uint256 internal constant UINT256_MAX = type(uint256).max;
 
+    // forge prints these events under "Logs:" (with -vv), like forge-std's console-free logging.
+    event log(string);
+    event log_named_uint(string key, uint256 val);
+    event log_named_bytes32(string key, bytes32 val);
+    event log_named_bytes(string key, bytes val);
+    event log_named_string(string key, string val);
+
     // ------------------------------------------------------------------ assertions
 
     function fail() internal pure virtual {
