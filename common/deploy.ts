@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import { getAddress, isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
 import type { Transport, WalletClient } from "viem";
 import { OpmlError } from "./errors.ts";
+import { withFileLock } from "./fileLock.ts";
 import { foundryBinary, REPO_ROOT } from "./foundry.ts";
 
 /** A contract the devnet deploys. */
@@ -33,6 +34,8 @@ export const DEVNET_CONTRACTS: readonly ContractSpec[] = [
 export const FORGE_OUT_DIR = join(REPO_ROOT, "contracts", "out");
 const FORGE_SRC_DIR = join(REPO_ROOT, "contracts", "src");
 const FORGE_CACHE_FILE = join(REPO_ROOT, "contracts", "cache", "solidity-files-cache.json");
+/** Held while building or reading artifacts, so that concurrent tests never read a half-written one. */
+const BUILD_LOCK = join(REPO_ROOT, ".opml", "forge-build.lock");
 
 /** A compiled contract, read from a forge artifact. */
 export interface ForgeArtifact {
@@ -150,12 +153,16 @@ export function artifactsStale(specs: readonly ContractSpec[] = DEVNET_CONTRACTS
   return newestSolidityMtime(FORGE_SRC_DIR) > built || (existsSync(toml) && statSync(toml).mtimeMs > built);
 }
 
-/** Runs `forge build` in the repository (fast when nothing changed). Throws {@link ForgeBuildError}. */
-export function forgeBuild(): Promise<void> {
+/**
+ * Runs `forge build` in the repository (fast when nothing changed). With `sources` (paths relative
+ * to the repository root) only those files and their imports are compiled, so that a contract
+ * someone is still writing elsewhere cannot break the build. Throws {@link ForgeBuildError}.
+ */
+export function forgeBuild(sources: readonly string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
       foundryBinary("forge"),
-      ["build", "--color", "never"],
+      ["build", "--color", "never", ...sources],
       { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new ForgeBuildError(`${stdout}\n${stderr}`.trim(), err));
@@ -165,10 +172,20 @@ export function forgeBuild(): Promise<void> {
   });
 }
 
-/** Runs `forge build` when {@link artifactsStale}; says whether it ran. */
+/**
+ * Runs `forge build` when {@link artifactsStale}, compiling only the specs' existing sources when
+ * every spec names one (the whole project otherwise); says whether it ran.
+ */
 export async function ensureArtifacts(specs: readonly ContractSpec[] = DEVNET_CONTRACTS): Promise<boolean> {
+  return withFileLock(BUILD_LOCK, () => ensureArtifactsUnlocked(specs));
+}
+
+async function ensureArtifactsUnlocked(specs: readonly ContractSpec[]): Promise<boolean> {
   if (!artifactsStale(specs)) return false;
-  await forgeBuild();
+  const named = specs.length > 0 && specs.every((s) => s.source);
+  const sources = specs.filter((s) => s.source && existsSync(join(REPO_ROOT, s.source))).map((s) => s.source);
+  if (named && sources.length === 0) return false; // none of them is written yet: nothing to build
+  await forgeBuild(named ? sources : []);
   return true;
 }
 
@@ -181,6 +198,7 @@ export interface DeployClients {
 export interface DeployedContract {
   name: string;
   address: Address;
+  abi: Abi;
   txHash: Hex;
   gasUsed: bigint;
 }
@@ -206,7 +224,7 @@ export async function deployArtifact(
   if (receipt.status !== "success" || !receipt.contractAddress) {
     throw new DeployError(name, `the constructor reverted (tx ${txHash}, gas used ${receipt.gasUsed})`);
   }
-  return { name, address: receipt.contractAddress, txHash, gasUsed: receipt.gasUsed };
+  return { name, address: getAddress(receipt.contractAddress), abi: artifact.abi, txHash, gasUsed: receipt.gasUsed };
 }
 
 /**
@@ -222,12 +240,12 @@ export async function deployContracts(
       ? (DEVNET_CONTRACTS.find((s) => s.name === c) ?? { name: c, source: "", description: "" })
       : c,
   );
-  await ensureArtifacts(specs.filter((s) => s.source));
+  const artifacts = await withFileLock(BUILD_LOCK, async () => {
+    await ensureArtifactsUnlocked(specs);
+    return specs.map((spec) => loadArtifact(spec.name, spec.source ? { source: spec.source } : {}));
+  });
   const out: DeployedContract[] = [];
-  for (const spec of specs) {
-    const artifact = loadArtifact(spec.name, spec.source ? { source: spec.source } : {});
-    out.push(await deployArtifact(clients, artifact, spec.args ?? []));
-  }
+  for (const [i, spec] of specs.entries()) out.push(await deployArtifact(clients, artifacts[i]!, spec.args ?? []));
   return out;
 }
 

@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { concat, getAddress, keccak256, parseEther, type Abi, type Hex } from "viem";
+import { concat, getAddress, keccak256, parseEther, toHex, type Abi, type Hex } from "viem";
+import { SLOT_DEPTH, SlotTree, tensorRoot, tensorSlotLeaf } from "../commitment/index.ts";
 import {
   AnvilOptionsError,
   AnvilPortInUseError,
@@ -210,6 +211,40 @@ test("deployManifest deploys every manifest contract whose source exists (code o
       const code = await clients.publicClient.getCode({ address: d.address });
       assert.ok(code && code.length > 2, `${d.name} has no code at ${d.address}`);
     }
+  } finally {
+    await anvil.stop();
+  }
+});
+
+test("the devnet's CommitmentVerifier computes the same tensor root, slot leaf and slot-proof root as the TypeScript library", async (t) => {
+  const spec = DEVNET_CONTRACTS.find((c) => c.name === "CommitmentVerifier")!;
+  if (!existsSync(join(REPO_ROOT, spec.source))) {
+    t.skip(`${spec.source} does not exist yet`);
+    return;
+  }
+  const anvil = await startAnvil();
+  try {
+    const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
+    const { deployed } = await deployManifest(clients, [spec]);
+    const { address, abi } = deployed[0]!;
+    const call = (functionName: string, args: unknown[]) =>
+      clients.publicClient.readContract({ address, abi, functionName, args });
+
+    const tensor = new Uint8Array(333).map((_, i) => (i * 7 + 3) & 0xff);
+    assert.equal(await call("tensorRoot", [toHex(tensor)]), toHex(tensorRoot(tensor)));
+    assert.equal(await call("tensorSlotLeaf", [toHex(tensor)]), toHex(tensorSlotLeaf(tensor)));
+
+    const slots = new SlotTree();
+    slots.setSlot(3, tensor);
+    slots.setSlot(1000, new Uint8Array([1, 2, 3]));
+    const proof = slots.prove(1000).map((s) => toHex(s));
+    const leaf = toHex(slots.getSlotLeaf(1000));
+    assert.equal(await call("rootFromLeaf", [leaf, 1000n, proof]), toHex(slots.root()));
+    assert.equal(await call("verifyLeaf", [toHex(slots.root()), leaf, 1000n, proof, BigInt(SLOT_DEPTH)]), true);
+    await assert.rejects(
+      call("verifyLeaf", [toHex(slots.root()), leaf, 999n, proof, BigInt(SLOT_DEPTH)]),
+      /RootMismatch/,
+    );
   } finally {
     await anvil.stop();
   }

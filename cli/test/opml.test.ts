@@ -1,0 +1,137 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, http } from "viem";
+import type { CommanderError } from "commander";
+import { AnvilPortInUseError, startAnvil } from "../../common/anvil.ts";
+import { readDevnetState } from "../../common/devnetState.ts";
+import { REPO_ROOT } from "../../common/foundry.ts";
+import { createProgram } from "../opml.ts";
+
+const BIN = join(REPO_ROOT, "cli", "bin.mjs");
+
+function opml(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("the opml bin runs: --help lists devnet with a description and names the issue-6 commands only as planned", () => {
+  const r = opml(["--help"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /devnet \[options\]\s+Start a local anvil chain/);
+  assert.match(r.stdout, /Planned, not built yet.*model compile\|register\|inspect/s);
+  for (const planned of ["model", "submitter", "challenger", "finalize"]) {
+    assert.doesNotMatch(r.stdout, new RegExp(`^\\s+${planned} \\[`, "m"), `${planned} must not be a command yet`);
+  }
+});
+
+/** Runs the program in this process; output and commander's exits are captured, not acted on. */
+async function opmlInProcess(args: string[]) {
+  let out = "";
+  let err = "";
+  const program = createProgram();
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  }
+  let error: unknown;
+  try {
+    await program.parseAsync(["node", "opml", ...args]);
+  } catch (e) {
+    error = e;
+  }
+  return { out, err, error };
+}
+
+test("opml devnet --help shows the options and examples, and warns that the dev keys are public", async () => {
+  const r = await opmlInProcess(["devnet", "--help"]);
+  assert.equal((r.error as CommanderError).code, "commander.helpDisplayed");
+  for (const flag of ["--port", "--host", "--no-deploy", "--state-file"]) assert.ok(r.out.includes(flag), flag);
+  assert.match(r.out, /Examples:\n\s+\$ opml devnet/);
+  assert.match(r.out, /public test mnemonic/);
+});
+
+test("a command that is not built yet (opml model) is refused as unknown, not faked", async () => {
+  const r = await opmlInProcess(["model", "compile"]);
+  assert.equal((r.error as CommanderError).code, "commander.unknownCommand");
+  assert.match(r.err, /unknown command 'model'/);
+});
+
+test("opml devnet rejects a port outside 0..65535 and says why", async () => {
+  const r = await opmlInProcess(["devnet", "--port", "70000"]);
+  assert.equal((r.error as CommanderError).code, "commander.invalidArgument");
+  assert.match(r.err, /port must be an integer in \[0, 65535\]/);
+});
+
+test("opml devnet on a port already taken fails with AnvilPortInUseError, and main() prints it and sets exit code 1", async () => {
+  const other = await startAnvil();
+  try {
+    const args = ["devnet", "--port", String(other.port), "--no-deploy", "--state-file", join(tmpdir(), "unused.json")];
+    const r = await opmlInProcess(args);
+    assert.ok(r.error instanceof AnvilPortInUseError, String(r.error));
+    const failed = opml(args);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, new RegExp(`error: port ${other.port} on 127.0.0.1 is already in use`));
+  } finally {
+    await other.stop();
+  }
+});
+
+test("opml devnet serves a chain, prints URL, public keys and contracts, records them, and on SIGINT stops anvil and removes the record", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "opml-devnet-"));
+  const stateFile = join(dir, "devnet.json");
+  const child = spawn(process.execPath, [BIN, "devnet", "--port", "0", "--state-file", stateFile], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let anvilPid = 0;
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes("Press Ctrl-C to stop")) {
+      if (child.exitCode !== null) assert.fail(`opml devnet exited early (${child.exitCode}):\n${stdout}\n${stderr}`);
+      if (Date.now() > deadline) assert.fail(`opml devnet did not come up:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const state = readDevnetState(stateFile);
+    anvilPid = state.pid;
+    assert.ok(stdout.includes(`RPC URL   ${state.rpcUrl}`));
+    assert.ok(stdout.includes("chain id  31337"));
+    assert.match(stdout, /PUBLIC TEST KEYS/);
+    assert.equal(state.accounts.length, 10);
+    assert.ok(stdout.includes(`(0) ${state.accounts[0]!.address}  key ${state.accounts[0]!.privateKey}`));
+    for (const [name, address] of Object.entries(state.contracts)) assert.ok(stdout.includes(address), name);
+    for (const name of state.missing) assert.ok(stdout.includes(name), name);
+
+    const client = createPublicClient({ transport: http(state.rpcUrl) });
+    assert.equal(await client.getChainId(), 31337);
+    for (const address of Object.values(state.contracts)) {
+      const code = await client.getCode({ address });
+      assert.ok(code && code.length > 2, `no code at ${address}`);
+    }
+
+    child.kill("SIGINT");
+    assert.equal(await exited, 0, stderr);
+    assert.match(stdout, /Devnet stopped\./);
+    assert.equal(isAlive(state.pid), false, "anvil outlived opml devnet");
+    assert.equal(existsSync(stateFile), false, "the state file of a stopped devnet was left behind");
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    if (anvilPid && isAlive(anvilPid)) process.kill(anvilPid, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
