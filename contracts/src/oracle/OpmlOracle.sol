@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IOpmlOracle, IOpmlConsumer} from "../interfaces/IOpmlOracle.sol";
+import {IDisputeGame, IGameResolver} from "../interfaces/IDisputeGame.sol";
+import {ModelCommitment} from "../interfaces/ModelCommitment.sol";
+import {Merkle} from "../commitment/Merkle.sol";
+import {TensorRoot} from "../commitment/TensorRoot.sol";
+
+/// @title OpmlOracle
+/// @notice The opML oracle (protocol.md §9): a model registry, inference requests paid in ETH,
+///         bonded claims whose output is bound to the claimed final graph state S_N, challenges
+///         that open games in {IDisputeGame}, permissionless finalization with a gas-guaranteed,
+///         retryable callback.
+///
+///         Value: this contract holds every fee and bond. Payouts are credited to `payouts` and
+///         pulled with `withdraw`. The burned share of a loser's bond stays locked here forever
+///         (`burned`); no function can move it.
+contract OpmlOracle is IOpmlOracle, IGameResolver {
+    // ------------------------------------------------------------------ errors
+
+    error InvalidBurnShare(uint256 burnBps);
+    error InvalidModel(string reason);
+    error UnknownModel(uint256 modelId);
+    error UnknownRequest(uint256 requestId);
+    error InputLengthMismatch(uint256 expected, uint256 actual);
+    error OutputLengthMismatch(uint256 expected, uint256 actual);
+    error CallbackGasTooHigh(uint256 requested, uint256 max);
+    error FeeMismatch(uint256 expected, uint256 paid);
+    error BondMismatch(uint256 expected, uint256 paid);
+    error WrongRequestStatus(uint256 requestId, RequestStatus expected, RequestStatus actual);
+    error ChallengeWindowClosed(uint256 requestId, uint256 deadline, uint256 nowTs);
+    error ChallengeWindowOpen(uint256 requestId, uint256 deadline, uint256 nowTs);
+    error GamesStillOpen(uint256 requestId, uint256 claimId, uint256 openGames);
+    error NotDisputeGame(address caller);
+    error UnknownGame(uint256 gameId);
+    error GameAlreadySettled(uint256 gameId);
+    error InsufficientCallbackGas(uint256 required, uint256 available);
+    error CallbackNotRetryable(uint256 requestId, CallbackStatus status);
+    error NotRequester(uint256 requestId, address requester, address caller);
+    error RequestNotExpired(uint256 requestId, uint256 expiresAt, uint256 nowTs);
+    error NothingToWithdraw(address account);
+    error WithdrawFailed(address account, uint256 amount);
+    error Reentrancy();
+
+    // ------------------------------------------------------------------ parameters
+
+    /// @notice Gas kept back besides the callback's own limit: the call itself (cold account,
+    ///         memory) and the bookkeeping after it (status write, event).
+    uint256 public constant CALLBACK_OVERHEAD = 30_000;
+    /// @notice Upper bound on any model's maxCallbackGas.
+    uint256 public constant MAX_CALLBACK_GAS = 5_000_000;
+    /// @notice Basis points of a loser's bond that are burned (locked here forever).
+    uint256 public immutable burnBps;
+    /// @notice Seconds after which a request without an active claim may be cancelled.
+    uint64 public immutable requestTimeout;
+    /// @notice The dispute game contract challenges open games in.
+    IDisputeGame public immutable disputeGame;
+
+    // ------------------------------------------------------------------ state
+
+    struct Request {
+        address requester;
+        uint64 createdAt;
+        RequestStatus status;
+        CallbackStatus callbackStatus;
+        address callback;
+        uint32 callbackGasLimit;
+        uint64 modelId;
+        uint256 fee;
+        bytes32 inputState;
+        uint256 activeClaimId;
+        bytes callbackData;
+    }
+
+    struct Claim {
+        uint256 requestId;
+        address submitter;
+        uint64 submittedAt;
+        ClaimStatus status;
+        uint24 openGames;
+        uint96 bond;
+        bytes32 finalState;
+        bytes output;
+    }
+
+    struct GameRecord {
+        uint256 claimId;
+        address challenger;
+        uint96 bond;
+        bool settled;
+    }
+
+    /// @notice Number of registered models (ids 1..modelCount).
+    uint256 public modelCount;
+    /// @notice Number of requests (ids 1..requestCount).
+    uint256 public requestCount;
+    /// @notice Number of claims (ids 1..claimCount).
+    uint256 public claimCount;
+    /// @notice Wei burned: locked in this contract forever.
+    uint256 public burned;
+    /// @notice Credited payouts, pulled with `withdraw`.
+    mapping(address => uint256) public payouts;
+
+    mapping(uint256 => ModelConfig) internal _models;
+    mapping(uint256 => Request) internal _requests;
+    mapping(uint256 => Claim) internal _claims;
+    mapping(uint256 => GameRecord) internal _games;
+    bool private transient _locked;
+
+    modifier nonReentrant() {
+        if (_locked) revert Reentrancy();
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    /// @param disputeGame_ The dispute game contract.
+    /// @param burnBps_ Share of a loser's bond burned, in basis points (<= 10000).
+    /// @param requestTimeout_ Seconds before an unclaimed request may be cancelled.
+    constructor(IDisputeGame disputeGame_, uint256 burnBps_, uint64 requestTimeout_) {
+        if (burnBps_ > 10_000) revert InvalidBurnShare(burnBps_);
+        disputeGame = disputeGame_;
+        burnBps = burnBps_;
+        requestTimeout = requestTimeout_;
+    }
+
+    // ------------------------------------------------------------------ registry
+
+    /// @inheritdoc IOpmlOracle
+    function registerModel(ModelConfig calldata c) external returns (uint256 modelId) {
+        if (c.nodeCount == 0) revert InvalidModel("nodeCount");
+        uint256 slots = uint256(1) << TensorRoot.SLOT_DEPTH;
+        if (c.inputSlot >= slots || c.outputSlot >= slots || c.inputSlot == c.outputSlot) revert InvalidModel("slot");
+        if (c.inputLength == 0 || c.outputLength == 0) revert InvalidModel("length");
+        if (c.maxCallbackGas > MAX_CALLBACK_GAS) revert InvalidModel("maxCallbackGas");
+        if (c.challengeWindow == 0) revert InvalidModel("challengeWindow");
+        if (c.submitterBond == 0 || c.challengerBond == 0) revert InvalidModel("bond");
+        modelId = ++modelCount;
+        _models[modelId] = c;
+        emit ModelRegistered(modelId, msg.sender, c);
+    }
+
+    /// @notice A registered model's configuration.
+    /// @param modelId The model.
+    /// @return The configuration.
+    function getModel(uint256 modelId) external view returns (ModelConfig memory) {
+        return _model(modelId);
+    }
+
+    /// @notice The commitment the dispute game plays against for `modelId`.
+    /// @param modelId The model.
+    /// @return The model commitment.
+    function modelCommitment(uint256 modelId) public view returns (ModelCommitment memory) {
+        ModelConfig storage c = _model(modelId);
+        return ModelCommitment(c.programRoot, c.graphRoot, c.weightsRoot, c.nodeCount);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function estimateFee(uint256 modelId, uint32 callbackGasLimit) public view returns (uint256) {
+        ModelConfig storage c = _model(modelId);
+        return uint256(c.fee) + uint256(callbackGasLimit) * c.feePerCallbackGas;
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /// @inheritdoc IOpmlOracle
+    function requestInference(
+        uint256 modelId,
+        bytes calldata input,
+        address callback,
+        uint32 callbackGasLimit,
+        bytes calldata callbackData
+    ) external payable returns (uint256 requestId) {
+        ModelConfig storage c = _model(modelId);
+        if (input.length != c.inputLength) revert InputLengthMismatch(c.inputLength, input.length);
+        if (callbackGasLimit > c.maxCallbackGas) revert CallbackGasTooHigh(callbackGasLimit, c.maxCallbackGas);
+        uint256 fee = estimateFee(modelId, callbackGasLimit);
+        if (msg.value != fee) revert FeeMismatch(fee, msg.value);
+        bytes32 s0 = inputState(c.inputSlot, input);
+
+        requestId = ++requestCount;
+        Request storage r = _requests[requestId];
+        r.requester = msg.sender;
+        r.createdAt = uint64(block.timestamp);
+        r.status = RequestStatus.Open;
+        r.callbackStatus = callback == address(0) ? CallbackStatus.None : CallbackStatus.Pending;
+        r.callback = callback;
+        r.callbackGasLimit = callbackGasLimit;
+        r.modelId = uint64(modelId);
+        r.fee = fee;
+        r.inputState = s0;
+        if (callbackData.length != 0) r.callbackData = callbackData;
+        emit InferenceRequested(
+            requestId, modelId, msg.sender, input, s0, callback, callbackGasLimit, callbackData, fee
+        );
+    }
+
+    /// @notice S_0 of an input: the depth-20 slot tree with only `inputSlot` filled, by
+    ///         slotLeaf(tensorRoot(input), len(input)) (protocol.md §4.2).
+    /// @param inputSlot The model's input slot.
+    /// @param input The input bytes.
+    /// @return The graph state S_0.
+    function inputState(uint256 inputSlot, bytes calldata input) public pure returns (bytes32) {
+        Merkle.Subtree[] memory one = new Merkle.Subtree[](1);
+        one[0] = Merkle.Subtree(inputSlot, 0, TensorRoot.tensorSlotLeaf(input));
+        return Merkle.composeRoot(TensorRoot.SLOT_DEPTH, one);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function cancelRequest(uint256 requestId) external nonReentrant {
+        Request storage r = _request(requestId);
+        if (r.status != RequestStatus.Open) revert WrongRequestStatus(requestId, RequestStatus.Open, r.status);
+        if (msg.sender != r.requester) revert NotRequester(requestId, r.requester, msg.sender);
+        uint256 expiresAt = uint256(r.createdAt) + requestTimeout;
+        if (block.timestamp < expiresAt) revert RequestNotExpired(requestId, expiresAt, block.timestamp);
+        r.status = RequestStatus.Cancelled;
+        if (r.callbackStatus == CallbackStatus.Pending) r.callbackStatus = CallbackStatus.None;
+        payouts[r.requester] += r.fee;
+        emit RequestCancelled(requestId);
+    }
+
+    // ------------------------------------------------------------------ claims and challenges
+
+    /// @inheritdoc IOpmlOracle
+    function submitClaim(
+        uint256 requestId,
+        bytes32 finalState,
+        bytes calldata output,
+        bytes32[] calldata outputSlotProof
+    ) external payable returns (uint256 claimId) {
+        Request storage r = _request(requestId);
+        if (r.status != RequestStatus.Open) revert WrongRequestStatus(requestId, RequestStatus.Open, r.status);
+        ModelConfig storage c = _models[r.modelId];
+        if (msg.value != c.submitterBond) revert BondMismatch(c.submitterBond, msg.value);
+        if (output.length != c.outputLength) revert OutputLengthMismatch(c.outputLength, output.length);
+        TensorRoot.verifySlot(finalState, c.outputSlot, TensorRoot.tensorSlotLeaf(output), outputSlotProof);
+
+        claimId = ++claimCount;
+        Claim storage cl = _claims[claimId];
+        cl.requestId = requestId;
+        cl.submitter = msg.sender;
+        cl.submittedAt = uint64(block.timestamp);
+        cl.status = ClaimStatus.Active;
+        cl.bond = uint96(msg.value);
+        cl.finalState = finalState;
+        cl.output = output;
+        r.status = RequestStatus.Claimed;
+        r.activeClaimId = claimId;
+        emit ClaimSubmitted(requestId, claimId, msg.sender, finalState, output, block.timestamp + c.challengeWindow);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function challenge(uint256 requestId) external payable nonReentrant returns (uint256 gameId) {
+        Request storage r = _request(requestId);
+        if (r.status != RequestStatus.Claimed) revert WrongRequestStatus(requestId, RequestStatus.Claimed, r.status);
+        ModelConfig storage c = _models[r.modelId];
+        uint256 claimId = r.activeClaimId;
+        Claim storage cl = _claims[claimId];
+        uint256 deadline = uint256(cl.submittedAt) + c.challengeWindow;
+        if (block.timestamp >= deadline) revert ChallengeWindowClosed(requestId, deadline, block.timestamp);
+        if (msg.value != c.challengerBond) revert BondMismatch(c.challengerBond, msg.value);
+
+        cl.openGames += 1;
+        gameId =
+            disputeGame.createGame(cl.submitter, msg.sender, modelCommitment(r.modelId), r.inputState, cl.finalState);
+        _games[gameId] = GameRecord({claimId: claimId, challenger: msg.sender, bond: uint96(msg.value), settled: false});
+        emit ClaimChallenged(requestId, claimId, gameId, msg.sender);
+    }
+
+    /// @notice Called by the dispute game when a game this oracle opened ends. Settles the bonds:
+    ///         defender won: the challenger's bond, less the burned share, to the submitter;
+    ///         challenger won: the claim is rejected, the request reopens for new claims, the
+    ///         submitter's bond less the burned share and the challenger's own bond to the
+    ///         challenger. A game against a claim already rejected by another game is moot: its
+    ///         challenger gets its bond back in full, whoever won.
+    /// @param gameId The game.
+    /// @param defenderWon Whether the claim's submitter won.
+    function onGameResolved(uint256 gameId, bool defenderWon) external nonReentrant {
+        if (msg.sender != address(disputeGame)) revert NotDisputeGame(msg.sender);
+        GameRecord storage g = _games[gameId];
+        if (g.claimId == 0) revert UnknownGame(gameId);
+        if (g.settled) revert GameAlreadySettled(gameId);
+        g.settled = true;
+        Claim storage cl = _claims[g.claimId];
+        cl.openGames -= 1;
+        uint256 requestId = cl.requestId;
+        uint256 burnedNow;
+        if (cl.status != ClaimStatus.Active) {
+            payouts[g.challenger] += g.bond;
+        } else if (defenderWon) {
+            burnedNow = (uint256(g.bond) * burnBps) / 10_000;
+            payouts[cl.submitter] += g.bond - burnedNow;
+        } else {
+            cl.status = ClaimStatus.Rejected;
+            Request storage r = _requests[requestId];
+            r.status = RequestStatus.Open;
+            r.activeClaimId = 0;
+            burnedNow = (uint256(cl.bond) * burnBps) / 10_000;
+            payouts[g.challenger] += uint256(cl.bond) - burnedNow + g.bond;
+            emit ClaimRejected(requestId, g.claimId, gameId);
+        }
+        burned += burnedNow;
+        emit GameSettled(requestId, g.claimId, gameId, defenderWon, burnedNow);
+    }
+
+    // ------------------------------------------------------------------ finality
+
+    /// @inheritdoc IOpmlOracle
+    function finalize(uint256 requestId) external nonReentrant {
+        Request storage r = _request(requestId);
+        if (r.status != RequestStatus.Claimed) revert WrongRequestStatus(requestId, RequestStatus.Claimed, r.status);
+        uint256 claimId = r.activeClaimId;
+        Claim storage cl = _claims[claimId];
+        uint256 deadline = uint256(cl.submittedAt) + _models[r.modelId].challengeWindow;
+        if (block.timestamp < deadline) revert ChallengeWindowOpen(requestId, deadline, block.timestamp);
+        if (cl.openGames != 0) revert GamesStillOpen(requestId, claimId, cl.openGames);
+
+        r.status = RequestStatus.Finalized;
+        cl.status = ClaimStatus.Finalized;
+        payouts[cl.submitter] += uint256(cl.bond) + r.fee;
+        emit RequestFinalized(requestId, claimId, cl.submitter, cl.finalState, cl.output);
+        if (r.callbackStatus == CallbackStatus.Pending) _deliver(requestId, r, cl.output);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function retryCallback(uint256 requestId) external nonReentrant {
+        Request storage r = _request(requestId);
+        if (r.callbackStatus != CallbackStatus.Failed) {
+            revert CallbackNotRetryable(requestId, r.callbackStatus);
+        }
+        _deliver(requestId, r, _claims[r.activeClaimId].output);
+    }
+
+    /// @dev Calls the consumer with exactly `callbackGasLimit` gas, copying no return data; the
+    ///      status is written Delivered before the call and Failed after a failed one.
+    function _deliver(uint256 requestId, Request storage r, bytes memory output) private {
+        bytes memory data = abi.encodeCall(IOpmlConsumer.onOpmlResult, (requestId, output, r.callbackData));
+        address target = r.callback;
+        uint256 limit = r.callbackGasLimit;
+        r.callbackStatus = CallbackStatus.Delivered;
+        // EIP-150 forwards at most 63/64 of what is left: demand enough that the callee gets `limit`.
+        uint256 required = (limit * 64) / 63 + CALLBACK_OVERHEAD;
+        if (gasleft() < required) revert InsufficientCallbackGas(required, gasleft());
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(limit, target, 0, add(data, 0x20), mload(data), 0, 0)
+        }
+        if (!ok) r.callbackStatus = CallbackStatus.Failed;
+        emit CallbackDelivered(requestId, ok);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function withdraw() external nonReentrant {
+        uint256 amount = payouts[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        payouts[msg.sender] = 0;
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert WithdrawFailed(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IOpmlOracle
+    function getRequest(uint256 requestId) external view returns (RequestView memory v) {
+        Request storage r = _request(requestId);
+        v = RequestView({
+            requester: r.requester,
+            modelId: r.modelId,
+            status: r.status,
+            callbackStatus: r.callbackStatus,
+            callback: r.callback,
+            callbackGasLimit: r.callbackGasLimit,
+            createdAt: r.createdAt,
+            fee: r.fee,
+            inputState: r.inputState,
+            activeClaimId: r.activeClaimId,
+            callbackData: r.callbackData
+        });
+    }
+
+    /// @notice A claim's public state.
+    /// @param claimId The claim.
+    /// @return v The claim.
+    function getClaim(uint256 claimId) external view returns (ClaimView memory v) {
+        Claim storage cl = _claims[claimId];
+        v = ClaimView({
+            requestId: cl.requestId,
+            submitter: cl.submitter,
+            status: cl.status,
+            submittedAt: cl.submittedAt,
+            openGames: cl.openGames,
+            bond: cl.bond,
+            finalState: cl.finalState,
+            output: cl.output
+        });
+    }
+
+    /// @notice The oracle's record of a game it opened.
+    /// @param gameId The game.
+    /// @return claimId The challenged claim.
+    /// @return challenger The challenger.
+    /// @return bond The challenger's bond.
+    /// @return settled Whether its bonds were settled.
+    function getGameRecord(uint256 gameId)
+        external
+        view
+        returns (uint256 claimId, address challenger, uint256 bond, bool settled)
+    {
+        GameRecord storage g = _games[gameId];
+        return (g.claimId, g.challenger, g.bond, g.settled);
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function getResult(uint256 requestId) external view returns (bytes memory) {
+        Request storage r = _request(requestId);
+        if (r.status != RequestStatus.Finalized) {
+            revert WrongRequestStatus(requestId, RequestStatus.Finalized, r.status);
+        }
+        return _claims[r.activeClaimId].output;
+    }
+
+    /// @inheritdoc IOpmlOracle
+    function isFinalized(uint256 requestId) external view returns (bool) {
+        return _requests[requestId].status == RequestStatus.Finalized;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _model(uint256 modelId) private view returns (ModelConfig storage c) {
+        if (modelId == 0 || modelId > modelCount) revert UnknownModel(modelId);
+        c = _models[modelId];
+    }
+
+    function _request(uint256 requestId) private view returns (Request storage r) {
+        r = _requests[requestId];
+        if (r.status == RequestStatus.None) revert UnknownRequest(requestId);
+    }
+}
