@@ -1,0 +1,114 @@
+/**
+ * The phase-2 node input (docs/protocol.md, "Phase-2 node input"): the node
+ * descriptor at DESC_ADDR and each operand, the output and the scratch region
+ * at addresses aligned to their tensor-tree size, so that each one's memory
+ * subtree root is its tensor root.
+ */
+import { namedParams, opInfo, outputByteLength } from "./ops.ts";
+import { DnnShapeError } from "./errors.ts";
+
+export const DESC_ADDR = 0x10000;
+export const DESC_SIZE = 256;
+export const DESC_VERSION = 1;
+export const MAX_INPUTS = 8;
+export const MAX_PARAMS = 40;
+/** The first operand block starts here; everything below belongs to the module and the descriptor. */
+export const OPERANDS_BASE = 0x20000;
+export const PAGE_SIZE = 0x10000;
+/** Linear memory is 32-bit: a node whose layout ends past 4 GiB cannot run in the VM. */
+export const MAX_MEMORY = 2 ** 32;
+
+export interface NodeSpec {
+  op: number;
+  inputs: readonly Uint8Array[];
+  params: readonly number[];
+}
+
+export interface Region {
+  addr: number;
+  byteLength: number;
+}
+
+export interface NodeImage {
+  /** Linear memory size in 64 KiB pages. */
+  pages: number;
+  descriptor: Uint8Array;
+  inputs: (Region & { bytes: Uint8Array })[];
+  output: Region;
+  scratch: Region;
+}
+
+/** 32 · 2^tensorDepth(n): the size of the tensor tree's span, hence the operand's alignment. */
+export function blockSize(byteLength: number): number {
+  const leaves = Math.max(1, Math.ceil(byteLength / 32));
+  let size = 32;
+  while (size < leaves * 32) size *= 2;
+  return size;
+}
+
+/** Scratch bytes an op needs (zeroed, after the output): attention keeps one row of scores and probabilities. */
+export function scratchByteLength(op: number, params: readonly number[]): number {
+  return opInfo(op).name === "attention" ? 2 * namedParams(op, params).Tmax : 0;
+}
+
+export function buildNodeInput(node: NodeSpec): NodeImage {
+  const info = opInfo(node.op);
+  if (node.inputs.length !== info.inputs.length)
+    throw new DnnShapeError(`${info.name}: wrong operand count`, {
+      details: `got ${node.inputs.length}, expected ${info.inputs.length} (${info.inputs.join(", ")})`,
+    });
+  namedParams(node.op, node.params);
+  let cursor = OPERANDS_BASE;
+  const place = (n: number): number => {
+    const size = blockSize(n);
+    const addr = Math.ceil(cursor / size) * size;
+    cursor = addr + size;
+    return addr;
+  };
+  const inputs = node.inputs.map((bytes) => ({ addr: place(bytes.length), byteLength: bytes.length, bytes }));
+  const outLen = outputByteLength(node.op, node.params);
+  const output = { addr: place(outLen), byteLength: outLen };
+  const scratchLen = scratchByteLength(node.op, node.params);
+  const scratch = scratchLen > 0 ? { addr: place(scratchLen), byteLength: scratchLen } : { addr: 0, byteLength: 0 };
+  if (cursor > MAX_MEMORY)
+    throw new DnnShapeError(`${info.name}: node does not fit a 4 GiB linear memory`, {
+      details: `needs ${cursor} bytes`,
+    });
+
+  const descriptor = new Uint8Array(DESC_SIZE);
+  const dv = new DataView(descriptor.buffer);
+  dv.setUint32(0, DESC_VERSION, true);
+  dv.setUint32(4, node.op, true);
+  dv.setUint32(8, inputs.length, true);
+  inputs.forEach((r, j) => {
+    dv.setUint32(16 + 8 * j, r.addr, true);
+    dv.setUint32(20 + 8 * j, r.byteLength, true);
+  });
+  dv.setUint32(80, output.addr, true);
+  dv.setUint32(84, output.byteLength, true);
+  dv.setUint32(88, scratch.addr, true);
+  dv.setUint32(92, scratch.byteLength, true);
+  node.params.forEach((v, i) => dv.setInt32(96 + 4 * i, v, true));
+  return { pages: Math.ceil(cursor / PAGE_SIZE), descriptor, inputs, output, scratch };
+}
+
+/** The node input as (address, bytes) segments to write into a zeroed linear memory of `pages` pages. */
+export function nodeSegments(image: NodeImage): { addr: number; bytes: Uint8Array }[] {
+  return [{ addr: DESC_ADDR, bytes: image.descriptor }, ...image.inputs.map((r) => ({ addr: r.addr, bytes: r.bytes }))];
+}
+
+/** Writes the node input into `mem` and zeroes the output and scratch regions. */
+export function writeNodeInput(image: NodeImage, mem: Uint8Array): void {
+  if (mem.length < image.pages * PAGE_SIZE)
+    throw new DnnShapeError("linear memory too small for the node input", {
+      details: `${mem.length} bytes, the node needs ${image.pages} pages`,
+    });
+  for (const s of nodeSegments(image)) mem.set(s.bytes, s.addr);
+  mem.fill(0, image.output.addr, image.output.addr + image.output.byteLength);
+  mem.fill(0, image.scratch.addr, image.scratch.addr + image.scratch.byteLength);
+}
+
+/** The output tensor's bytes after `run()` returned. */
+export function extractOutput(image: NodeImage, mem: Uint8Array): Uint8Array {
+  return mem.slice(image.output.addr, image.output.addr + image.output.byteLength);
+}
