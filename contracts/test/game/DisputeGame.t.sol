@@ -67,11 +67,11 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         revert("phase not reached");
     }
 
-    function _openPhase2(uint256 id, Party memory d, bytes32[] memory gd) internal {
+    function _openPhase2(uint256 id, Party memory d, bytes32[] memory) internal {
         IDisputeGame.GameView memory v = _view(id);
-        ToyVm.State memory f = world.stateAt(gd[v.lo], v.lo, STEPS, v.lo == d.lieNode ? d.lieStep : HONEST);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(N, STEPS, d.lieNode, d.lieStep, v.lo);
         vm.prank(DEF);
-        game.openPhase2(id, _model(N), ToyVm.hashOf(f), "", ToyVm.encode(f));
+        game.openPhase2(id, _model(N), fh, "", exitProof);
     }
 
     // ------------------------------------------------------------------ constructor
@@ -361,18 +361,19 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         assertEq(v.lo, 3, "honest challenger narrows to the lying node");
         bytes32[] memory gd = _graph(d, N, STEPS);
         bytes32 initial = ToyVm.hashOf(ToyVm.initial(world.programRoot(), gd[3], 3));
-        ToyVm.State memory f = world.stateAt(gd[3], 3, STEPS, 5);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(N, STEPS, 3, 5, 3);
+        assertEq(fh, ToyVm.hashOf(world.stateAt(gd[3], 3, STEPS, 5)));
         vm.expectEmit(true, false, false, true);
-        emit IDisputeGame.Phase2Opened(id, 3, initial, ToyVm.hashOf(f));
+        emit IDisputeGame.Phase2Opened(id, 3, initial, fh);
         vm.prank(DEF);
-        game.openPhase2(id, _model(N), ToyVm.hashOf(f), "", ToyVm.encode(f));
+        game.openPhase2(id, _model(N), fh, "", exitProof);
         v = _view(id);
         assertEq(v.level, 2);
         assertEq(v.node, 3);
         assertEq(v.lo, 0);
         assertEq(v.hi, STEPS);
         assertEq(v.startHash, initial);
-        assertEq(v.endHash, ToyVm.hashOf(f));
+        assertEq(v.endHash, fh);
         assertTrue(v.phase == IDisputeGame.Phase.Bisect);
     }
 
@@ -414,29 +415,38 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         bytes32 h = ToyVm.hashOf(running);
         vm.prank(DEF);
         vm.expectRevert(abi.encodeWithSelector(DisputeGame.FinalStateNotHalted.selector, h, VmStatus.RUNNING));
-        game.openPhase2(id, _model(1), h, "", ToyVm.encode(running));
+        game.openPhase2(id, _model(1), h, "", "");
     }
 
     function test_openPhase2_exitNotGivingDisputedState_reverts() public {
         // The defender claims S_1 = 0x05, which no halted state of node 0 produces.
         uint256 id = game.createGame(DEF, CHAL, _model(1), S0, bytes32(uint256(5)));
-        ToyVm.State memory f = world.stateAt(S0, 0, STEPS, HONEST);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(1, STEPS, HONEST, HONEST, 0);
+        bytes32 honestS1 = _graph(honest(DEF), 1, STEPS)[1];
         vm.prank(DEF);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ToyPhaseBoundary.ExitStateMismatch.selector, bytes32(uint256(5)), ToyVm.exitState(S0, 0, f.acc)
-            )
+            abi.encodeWithSelector(ToyPhaseBoundary.ExitStateMismatch.selector, bytes32(uint256(5)), honestS1)
         );
-        game.openPhase2(id, _model(1), ToyVm.hashOf(f), "", ToyVm.encode(f));
+        game.openPhase2(id, _model(1), fh, "", exitProof);
+    }
+
+    function test_openPhase2_exitWitnessNotTheClaimedFinalState_reverts() public {
+        bytes32[] memory gs = _graph(honest(DEF), 1, STEPS);
+        uint256 id = game.createGame(DEF, CHAL, _model(1), S0, gs[1]);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(1, STEPS, HONEST, HONEST, 0);
+        bytes32 other = VmStatus.tag(keccak256("other"), VmStatus.HALTED);
+        vm.prank(DEF);
+        vm.expectRevert(abi.encodeWithSelector(ToyPhaseBoundary.ExitWitnessMismatch.selector, other, fh));
+        game.openPhase2(id, _model(1), other, "", exitProof);
     }
 
     function test_openPhase2_badPhaseProof_reverts() public {
         bytes32[] memory gs = _graph(honest(DEF), 1, STEPS);
         uint256 id = game.createGame(DEF, CHAL, _model(1), S0, gs[1]);
-        ToyVm.State memory f = world.stateAt(S0, 0, STEPS, HONEST);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(1, STEPS, HONEST, HONEST, 0);
         vm.prank(DEF);
         vm.expectRevert(abi.encodeWithSelector(ToyPhaseBoundary.UnexpectedPhaseProof.selector, 1));
-        game.openPhase2(id, _model(1), ToyVm.hashOf(f), hex"01", ToyVm.encode(f));
+        game.openPhase2(id, _model(1), fh, hex"01", exitProof);
     }
 
     function test_openPhase2_expiredClockIncludingExtension_reverts() public {

@@ -29,7 +29,7 @@ abstract contract GameHarness is Test {
     ToyStepVerifier internal verifier;
     ToyPhaseBoundary internal boundary;
     ToyWorld internal world;
-    bytes32 internal constant S0 = keccak256("opml.test.S0");
+    bytes32 internal S0; // the toy world's S_0 (its fixed input in slot 0)
     bytes32 internal programRoot; // cached: building a model must not make an external call (prank/expectRevert)
 
     // gas accounting of the last played game (execution gas, plus 21000 + 16 gas/calldata byte)
@@ -45,6 +45,7 @@ abstract contract GameHarness is Test {
         boundary = new ToyPhaseBoundary();
         world = new ToyWorld(10);
         programRoot = world.programRoot();
+        S0 = world.s0();
     }
 
     function _newGame(uint256 k, uint256 depth) internal returns (DisputeGame) {
@@ -56,7 +57,7 @@ abstract contract GameHarness is Test {
     }
 
     function _graph(Party memory p, uint256 n, uint256 steps) internal view returns (bytes32[] memory) {
-        return world.graphStates(S0, n, steps, p.lieNode, p.lieStep);
+        return world.graphStates(n, steps, p.lieNode, p.lieStep);
     }
 
     function honest(address a) internal pure returns (Party memory p) {
@@ -137,6 +138,7 @@ abstract contract GameHarness is Test {
         bytes32[] gc;
         ModelCommitment model;
         uint256 steps;
+        uint256 n;
     }
 
     /// @notice Plays a game to the end with both strategies; returns whether the defender won.
@@ -150,6 +152,7 @@ abstract contract GameHarness is Test {
         x.d = d;
         x.c = c;
         x.steps = uint256(1) << game.stepDepth();
+        x.n = n;
         x.gd = _graph(d, n, x.steps);
         x.gc = _graph(c, n, x.steps);
         x.model = _model(n);
@@ -185,9 +188,7 @@ abstract contract GameHarness is Test {
     }
 
     function _doOpen(Ctx memory x, IDisputeGame.GameView memory v) internal {
-        ToyVm.State memory f = world.stateAt(x.gd[v.lo], v.lo, x.steps, v.lo == x.d.lieNode ? x.d.lieStep : HONEST);
-        bytes memory exitProof = ToyVm.encode(f);
-        bytes32 fh = ToyVm.hashOf(f);
+        (bytes32 fh, bytes memory exitProof) = world.exitProof(x.n, x.steps, x.d.lieNode, x.d.lieStep, v.lo);
         vm.prank(x.d.addr);
         uint256 g0 = gasleft();
         x.game.openPhase2(x.gameId, x.model, fh, "", exitProof);

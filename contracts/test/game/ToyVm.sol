@@ -4,6 +4,8 @@ pragma solidity ^0.8.28;
 import {IStepVerifier, VmStatus} from "../../src/interfaces/IStepVerifier.sol";
 import {IPhaseBoundary} from "../../src/interfaces/IPhaseBoundary.sol";
 import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
+import {Merkle} from "../../src/commitment/Merkle.sol";
+import {TensorRoot} from "../../src/commitment/TensorRoot.sol";
 
 /// @title ToyVm — an honest, tiny stand-in for the real VM, for tests only.
 /// @notice State witness: abi.encode(uint64 pc, uint8 status, bytes32 acc, bytes32 programRoot)
@@ -13,8 +15,10 @@ import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
 ///         acc = keccak256(acc ‖ word) and pc += 1; running past word 15 traps. Halted and trapped
 ///         states are fixed points. A state hash is keccak256(witness) with the status in its top byte.
 ///
-///         Phase boundary: node i starts at (pc 0, RUNNING, acc = keccak256("toy.init" ‖ S_i ‖ i),
-///         programRoot); its exit writes acc: S_{i+1} = keccak256("toy.exit" ‖ S_i ‖ i ‖ acc).
+///         Graph states are real depth-20 slot trees (protocol.md §4.2): slot 0 holds the input,
+///         node i's output slot is slot 1 + i. Node i starts at (pc 0, RUNNING,
+///         acc = keccak256("toy.init" ‖ S_i ‖ i), programRoot); its output is the 32-byte tensor
+///         `acc`, so S_{i+1} is S_i with slot 1 + i written to slotLeaf(acc, 32).
 library ToyVm {
     uint256 internal constant DEPTH = 4;
     uint256 internal constant WORDS = 16;
@@ -69,8 +73,14 @@ library ToyVm {
         return State(0, VmStatus.RUNNING, keccak256(abi.encode(bytes32("toy.init"), sI, node)), programRoot);
     }
 
-    function exitState(bytes32 sI, uint256 node, bytes32 acc) internal pure returns (bytes32) {
-        return keccak256(abi.encode(bytes32("toy.exit"), sI, node, acc));
+    /// @notice Node i's output slot.
+    function outputSlot(uint256 node) internal pure returns (uint256) {
+        return 1 + node;
+    }
+
+    /// @notice The slot leaf of node output `acc` (a 32-byte tensor: its root is the bytes).
+    function outputLeaf(bytes32 acc) internal pure returns (bytes32) {
+        return TensorRoot.slotLeaf(acc, 32);
     }
 }
 
@@ -114,6 +124,7 @@ contract ToyPhaseBoundary is IPhaseBoundary {
     }
 
     /// @inheritdoc IPhaseBoundary
+    /// @dev exitProof = abi.encode(bytes finalWitness, bytes32[20] siblings of the output slot in S_i).
     function checkExit(
         ModelCommitment calldata m,
         uint256 node,
@@ -123,12 +134,15 @@ contract ToyPhaseBoundary is IPhaseBoundary {
         bytes calldata exitProof
     ) external pure {
         if (node >= m.nodeCount) revert NodeOutOfRange(node, m.nodeCount);
-        ToyVm.State memory f = ToyVm.decode(exitProof);
+        (bytes memory w, bytes32[] memory slotProof) = abi.decode(exitProof, (bytes, bytes32[]));
+        ToyVm.State memory f = ToyVm.decode(w);
         bytes32 h = ToyVm.hashOf(f);
         if (h != finalVmStateHash) revert ExitWitnessMismatch(finalVmStateHash, h);
         if (f.status != VmStatus.HALTED) revert ExitNotHalted(f.status);
-        bytes32 expected = ToyVm.exitState(sI, node, f.acc);
-        if (expected != sNext) revert ExitStateMismatch(sNext, expected);
+        bytes32 computed = Merkle.updateLeafMemory(
+            sI, bytes32(0), ToyVm.outputLeaf(f.acc), ToyVm.outputSlot(node), slotProof, TensorRoot.SLOT_DEPTH
+        );
+        if (computed != sNext) revert ExitStateMismatch(sNext, computed);
     }
 }
 
@@ -209,18 +223,92 @@ contract ToyWorld {
         return ToyVm.hashOf(stateAt(sI, node, t, lieStep));
     }
 
+    /// @notice The request input every toy game starts from, and its S_0 (input in slot 0).
+    bytes public constant INPUT = hex"0102030405060708";
+
+    function s0() public pure returns (bytes32) {
+        Merkle.Subtree[] memory one = new Merkle.Subtree[](1);
+        one[0] = Merkle.Subtree(0, 0, TensorRoot.tensorSlotLeaf(INPUT));
+        return Merkle.composeRoot(TensorRoot.SLOT_DEPTH, one);
+    }
+
+    /// @dev Runs the graph: states S_0..S_N and the filled slots (input, then one per node).
+    function _run(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep)
+        internal
+        view
+        returns (bytes32[] memory s, Merkle.Subtree[] memory leaves)
+    {
+        s = new bytes32[](n + 1);
+        leaves = new Merkle.Subtree[](n + 1);
+        leaves[0] = Merkle.Subtree(0, 0, TensorRoot.tensorSlotLeaf(INPUT));
+        s[0] = s0();
+        for (uint256 i = 0; i < n; ++i) {
+            ToyVm.State memory f = stateAt(s[i], i, steps, i == lieNode ? lieStep : type(uint256).max);
+            leaves[i + 1] = Merkle.Subtree(ToyVm.outputSlot(i), 0, ToyVm.outputLeaf(f.acc));
+            s[i + 1] = Merkle.composeRoot(TensorRoot.SLOT_DEPTH, _prefix(leaves, i + 2));
+        }
+    }
+
+    function _prefix(Merkle.Subtree[] memory a, uint256 len) internal pure returns (Merkle.Subtree[] memory p) {
+        p = new Merkle.Subtree[](len);
+        for (uint256 i = 0; i < len; ++i) {
+            p[i] = a[i];
+        }
+    }
+
+    /// @dev The 20 siblings of `slot` in the slot tree of `leaves` (sorted by index).
+    function _slotProof(Merkle.Subtree[] memory leaves, uint256 slot) internal pure returns (bytes32[] memory proof) {
+        proof = new bytes32[](TensorRoot.SLOT_DEPTH);
+        for (uint256 h = 0; h < TensorRoot.SLOT_DEPTH; ++h) {
+            uint256 base = ((slot >> h) ^ 1) << h;
+            uint256 cnt = 0;
+            for (uint256 i = 0; i < leaves.length; ++i) {
+                if (leaves[i].index >= base && leaves[i].index < base + (1 << h)) ++cnt;
+            }
+            Merkle.Subtree[] memory sub = new Merkle.Subtree[](cnt);
+            cnt = 0;
+            for (uint256 i = 0; i < leaves.length; ++i) {
+                if (leaves[i].index >= base && leaves[i].index < base + (1 << h)) {
+                    sub[cnt++] = Merkle.Subtree(leaves[i].index - base, 0, leaves[i].root);
+                }
+            }
+            proof[h] = Merkle.composeRoot(h, sub);
+        }
+    }
+
     /// @notice Graph states S_0..S_N; node `lieNode` runs with the lie at `lieStep` (no lie when
     ///         lieNode >= N). `steps` is 2^D: the trace length per node.
-    function graphStates(bytes32 s0, uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep)
+    function graphStates(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep)
         external
         view
         returns (bytes32[] memory s)
     {
-        s = new bytes32[](n + 1);
-        s[0] = s0;
-        for (uint256 i = 0; i < n; ++i) {
-            ToyVm.State memory f = stateAt(s[i], i, steps, i == lieNode ? lieStep : type(uint256).max);
-            s[i + 1] = ToyVm.exitState(s[i], i, f.acc);
-        }
+        (s,) = _run(n, steps, lieNode, lieStep);
+    }
+
+    /// @notice The exit proof a party with this run gives for node `node`: its final witness and the
+    ///         siblings of node's output slot in its S_node.
+    function exitProof(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep, uint256 node)
+        external
+        view
+        returns (bytes32 finalHash, bytes memory proof)
+    {
+        (bytes32[] memory s, Merkle.Subtree[] memory leaves) = _run(n, steps, lieNode, lieStep);
+        ToyVm.State memory f = stateAt(s[node], node, steps, node == lieNode ? lieStep : type(uint256).max);
+        finalHash = ToyVm.hashOf(f);
+        proof = abi.encode(ToyVm.encode(f), _slotProof(_prefix(leaves, node + 1), ToyVm.outputSlot(node)));
+    }
+
+    /// @notice A claim for this run: S_N, the output bytes (node N-1's acc) and the output slot proof.
+    function claim(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep)
+        external
+        view
+        returns (bytes32 finalState, bytes memory output, bytes32[] memory proof)
+    {
+        (bytes32[] memory s, Merkle.Subtree[] memory leaves) = _run(n, steps, lieNode, lieStep);
+        finalState = s[n];
+        ToyVm.State memory f = stateAt(s[n - 1], n - 1, steps, n - 1 == lieNode ? lieStep : type(uint256).max);
+        output = abi.encodePacked(f.acc);
+        proof = _slotProof(leaves, ToyVm.outputSlot(n - 1));
     }
 }
