@@ -85,15 +85,30 @@ export function deriveDevAccounts(mnemonic: string, count: number): DevAccount[]
   return out;
 }
 
-// Every anvil this process started and has not yet seen exit; killed when the process exits.
+// Every anvil this process started and has not yet seen exit. Each runs in its own process group
+// (so a terminal's Ctrl-C reaches only us and `opml devnet` can stop it in order), which means
+// nothing kills it for us: we kill them all when this process exits, and on SIGINT/SIGTERM/SIGHUP
+// when nobody else in this process handles the signal (then the signal is re-raised, so the
+// process still dies of it as it would have). A process that handles these signals itself is
+// responsible for calling stop().
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
+let hooksInstalled = false;
+const killAll = () => {
+  for (const child of live) child.kill("SIGKILL");
+};
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return; // someone else handles it
+      killAll();
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 const TAIL_CHARS = 4000;
@@ -156,8 +171,8 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   args.push("--accounts", String(accounts), "--mnemonic", mnemonic, "--color", "never");
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
 
-  installExitHook();
-  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop anvil in order.
+  installHooks();
+  // Its own process group: see `live` above.
   const child = spawn(foundryBinary("anvil"), args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
   live.add(child);
   const exited = new Promise<number | string | null>((resolve) => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -162,6 +162,27 @@ const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
   assert.equal(r.status, 0, r.stderr);
   const pid = Number(r.stdout.trim());
   assert.ok(pid > 0, r.stdout);
+  assert.ok(await ends(pid), `anvil ${pid} outlived the process that started it`);
+});
+
+test("an anvil is killed with its Node process when that process dies of SIGTERM it does not handle", async () => {
+  const script = `import { startAnvil } from ${JSON.stringify(join(REPO_ROOT, "common/anvil.ts"))};
+const a = await startAnvil(); console.log(a.pid); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (_code, signal) => resolve(signal)),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!/\d+\n/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  const pid = Number(stdout.trim());
+  assert.ok(pid > 0 && isAlive(pid), `no anvil started: ${stdout}`);
+  child.kill("SIGTERM");
+  assert.equal(await exited, "SIGTERM", "the process must still die of the signal");
   assert.ok(await ends(pid), `anvil ${pid} outlived the process that started it`);
 });
 
