@@ -1,7 +1,11 @@
 import type { Program } from "./loader/loadProgram.ts";
 import { WasmInstantiationError, VmUsageError } from "./errors.ts";
 import { execute } from "./execute.ts";
+import { newMemoryTree, syncTree } from "./syncTree.ts";
+import { encodeWitness, hashWitness, type Registers } from "./witness.ts";
+import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { MAX_PAGES } from "./loader/decodeModule.ts";
+import { I32, type ValType } from "./loader/WasmModule.ts";
 import { STATUS_HALTED, STATUS_RUNNING, STATUS_TRAPPED, STACK_SLOTS, MAX_CALL_DEPTH } from "./layout.ts";
 
 export const PAGE_BYTES = 65536;
@@ -172,21 +176,22 @@ export class Machine {
       });
     const start = withStart && this.program.module.start !== null;
     const boot = start ? this.program.bootWithStart.get(e.index) : this.program.boot.get(e.index);
-    this.callAt(boot!, args);
+    const mod = this.program.module;
+    this.callAt(boot!, args, mod.types[mod.funcTypes[e.index]].params);
   }
 
   /** Positions a call of the start function (conformance: instantiation runs it). */
   prepareStart(): boolean {
     const s = this.program.module.start;
     if (s === null) return false;
-    this.callAt(this.program.boot.get(s)!, []);
+    this.callAt(this.program.boot.get(s)!, [], []);
     return true;
   }
 
-  private callAt(pc: number, args: bigint[]): void {
+  private callAt(pc: number, args: bigint[], types: ValType[]): void {
     args.forEach((a, i) => {
       this.stack[2 * i] = Number(BigInt.asIntN(32, a));
-      this.stack[2 * i + 1] = Number(BigInt.asIntN(32, a >> 32n));
+      this.stack[2 * i + 1] = types[i] === I32 ? 0 : Number(BigInt.asIntN(32, a >> 32n));
     });
     this.pc = pc;
     this.sp = args.length;
@@ -209,6 +214,32 @@ export class Machine {
 
   get trapped(): boolean {
     return this.status === STATUS_TRAPPED;
+  }
+
+  /** The registers of the state witness. */
+  registers(): Registers {
+    const { pc, sp, fp, depth, pages, maxPages, tableSize, steps, stepLimit, status } = this;
+    return { pc, sp, fp, depth, pages, maxPages, tableSize, steps, stepLimit, status };
+  }
+
+  private tree: SparseMerkleTree | null = null;
+
+  /** The Merkle memory, synced with the typed arrays (only changed leaves are rewritten). */
+  memoryTree(): SparseMerkleTree {
+    const first = this.tree === null;
+    if (first) this.tree = newMemoryTree();
+    syncTree(this, this.tree!, first);
+    return this.tree!;
+  }
+
+  /** The state witness (docs/protocol.md §5.2). */
+  witness(): Uint8Array {
+    return encodeWitness(this.registers(), this.memoryTree().root());
+  }
+
+  /** The state hash: status in the top byte (docs/protocol.md §5.2). */
+  stateHash(): Uint8Array {
+    return hashWitness(this.witness());
   }
 
   /** The value stack slot `i` as an unsigned 64-bit BigInt. */
