@@ -14,13 +14,13 @@ const DESC: usize = 0x10000;
 const VERSION: i32 = 1;
 
 function inAddr(j: i32): usize {
-  return load<u32>(DESC + 16 + <usize>(j << 3));
+  return load<u32>(DESC + 16 + <usize>(j << 4));
 }
 function inLen(j: i32): i64 {
-  return <i64>load<u32>(DESC + 20 + <usize>(j << 3));
+  return <i64>load<u32>(DESC + 20 + <usize>(j << 4));
 }
 function p(i: i32): i32 {
-  return load<i32>(DESC + 96 + <usize>(i << 2));
+  return load<i32>(DESC + 144 + <usize>(i << 2));
 }
 function L(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): i64 {
   return <i64>a * <i64>b * <i64>c * <i64>d;
@@ -28,7 +28,7 @@ function L(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): i64 {
 
 /** Trap unless the descriptor lists n operands, the output has `outLen` bytes and every dim is positive. */
 function header(n: i32, outLen: i64): void {
-  need(load<i32>(DESC + 8) == n && outLen > 0 && <i64>load<u32>(DESC + 84) == outLen);
+  need(load<i32>(DESC + 8) == n && outLen > 0 && <i64>load<u32>(DESC + 116) == outLen);
 }
 function pos(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): void {
   need(a > 0 && b > 0 && c > 0 && d > 0);
@@ -37,7 +37,7 @@ function pos(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): void {
 export function run(): void {
   need(load<i32>(DESC) == VERSION);
   const op = load<i32>(DESC + 4);
-  const out: usize = load<u32>(DESC + 80);
+  const out: usize = load<u32>(DESC + 112);
   if (op == 1) {
     const M = p(0),
       N = p(1),
@@ -140,8 +140,8 @@ export function run(): void {
     need(pos0 >= 0 && <i64>pos0 + <i64>Tq <= <i64>Tmax);
     header(4, L(H, Tq, Dh));
     need(inLen(0) == L(H, Tq, Dh) && inLen(1) == L(H, Tmax, Dh) && inLen(2) == L(H, Tmax, Dh) && inLen(3) == 1024);
-    need(<i64>load<u32>(DESC + 92) >= L(2, Tmax));
-    const scratch: usize = load<u32>(DESC + 88);
+    need(<i64>load<u32>(DESC + 132) >= L(2, Tmax));
+    const scratch: usize = load<u32>(DESC + 128);
     attention(inAddr(0), inAddr(1), inAddr(2), inAddr(3), out, scratch, H, Tq, Dh, Tmax, pos0, p(5), p(6), p(7), p(8));
   } else if (op == 14) {
     const R = p(0),

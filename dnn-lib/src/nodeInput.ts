@@ -6,12 +6,27 @@
  */
 import { namedParams, opInfo, outputByteLength } from "./ops.ts";
 import { DnnShapeError } from "./errors.ts";
+import { tensorDepth } from "../../commitment/tensorRoot.ts";
 
 export const DESC_ADDR = 0x10000;
 export const DESC_SIZE = 256;
 export const DESC_VERSION = 1;
-export const MAX_INPUTS = 8;
-export const MAX_PARAMS = 40;
+export const MAX_INPUTS = 6;
+export const MAX_PARAMS = 28;
+/** Descriptor byte offsets (docs/protocol.md, "Phase-2 node input"). */
+export const DESC_INPUTS = 16;
+export const DESC_INPUT_STRIDE = 16;
+export const DESC_OUTPUT = 112;
+export const DESC_SCRATCH = 128;
+export const DESC_PARAMS = 144;
+/** Where an operand's tensor root comes from when the contract builds the initial state. */
+export const SlotKind = { activation: 0, weight: 1 } as const;
+
+export interface OperandSlot {
+  kind: (typeof SlotKind)[keyof typeof SlotKind];
+  /** Slot index in S_i (activation) or weightsRoot (weight). */
+  slot: number;
+}
 /** The first operand block starts here; everything below belongs to the module and the descriptor. */
 export const OPERANDS_BASE = 0x20000;
 export const PAGE_SIZE = 0x10000;
@@ -22,6 +37,10 @@ export interface NodeSpec {
   op: number;
   inputs: readonly Uint8Array[];
   params: readonly number[];
+  /** The slot each input is read from; the graph compiler fills it (kernel-only tests leave it out: all zero). */
+  inputSlots?: readonly OperandSlot[];
+  /** The activation slot the output is written to. */
+  outputSlot?: number;
 }
 
 export interface Region {
@@ -40,10 +59,7 @@ export interface NodeImage {
 
 /** 32 · 2^tensorDepth(n): the size of the tensor tree's span, hence the operand's alignment. */
 export function blockSize(byteLength: number): number {
-  const leaves = Math.max(1, Math.ceil(byteLength / 32));
-  let size = 32;
-  while (size < leaves * 32) size *= 2;
-  return size;
+  return 32 * 2 ** tensorDepth(byteLength);
 }
 
 /** Scratch bytes an op needs (zeroed, after the output): attention keeps one row of scores and probabilities. */
@@ -58,6 +74,14 @@ export function buildNodeInput(node: NodeSpec): NodeImage {
       details: `got ${node.inputs.length}, expected ${info.inputs.length} (${info.inputs.join(", ")})`,
     });
   namedParams(node.op, node.params);
+  if (node.inputs.length > MAX_INPUTS || node.params.length > MAX_PARAMS)
+    throw new DnnShapeError(`${info.name}: too many operands or parameters for the descriptor`, {
+      details: `${node.inputs.length} operands (max ${MAX_INPUTS}), ${node.params.length} params (max ${MAX_PARAMS})`,
+    });
+  if (node.inputSlots !== undefined && node.inputSlots.length !== node.inputs.length)
+    throw new DnnShapeError(`${info.name}: one slot per operand`, {
+      details: `${node.inputSlots.length} slots for ${node.inputs.length} operands`,
+    });
   let cursor = OPERANDS_BASE;
   const place = (n: number): number => {
     const size = blockSize(n);
@@ -80,15 +104,22 @@ export function buildNodeInput(node: NodeSpec): NodeImage {
   dv.setUint32(0, DESC_VERSION, true);
   dv.setUint32(4, node.op, true);
   dv.setUint32(8, inputs.length, true);
+  dv.setUint32(12, node.params.length, true);
   inputs.forEach((r, j) => {
-    dv.setUint32(16 + 8 * j, r.addr, true);
-    dv.setUint32(20 + 8 * j, r.byteLength, true);
+    const at = DESC_INPUTS + DESC_INPUT_STRIDE * j;
+    const slot = node.inputSlots?.[j] ?? { kind: SlotKind.activation, slot: 0 };
+    dv.setUint32(at, r.addr, true);
+    dv.setUint32(at + 4, r.byteLength, true);
+    dv.setUint32(at + 8, slot.kind, true);
+    dv.setUint32(at + 12, slot.slot, true);
   });
-  dv.setUint32(80, output.addr, true);
-  dv.setUint32(84, output.byteLength, true);
-  dv.setUint32(88, scratch.addr, true);
-  dv.setUint32(92, scratch.byteLength, true);
-  node.params.forEach((v, i) => dv.setInt32(96 + 4 * i, v, true));
+  dv.setUint32(DESC_OUTPUT, output.addr, true);
+  dv.setUint32(DESC_OUTPUT + 4, output.byteLength, true);
+  dv.setUint32(DESC_OUTPUT + 8, SlotKind.activation, true);
+  dv.setUint32(DESC_OUTPUT + 12, node.outputSlot ?? 0, true);
+  dv.setUint32(DESC_SCRATCH, scratch.addr, true);
+  dv.setUint32(DESC_SCRATCH + 4, scratch.byteLength, true);
+  node.params.forEach((v, i) => dv.setInt32(DESC_PARAMS + 4 * i, v, true));
   return { pages: Math.ceil(cursor / PAGE_SIZE), descriptor, inputs, output, scratch };
 }
 
