@@ -1,6 +1,6 @@
 import { startAnvil, ANVIL_TEST_MNEMONIC, type Anvil, type StartAnvilOptions } from "../common/anvil.ts";
 import { devClients } from "../common/chain.ts";
-import { DEVNET_CONTRACTS, deployManifest, type ManifestDeployment } from "../common/deploy.ts";
+import { DEVNET_CONTRACTS, deployManifest, type ManifestDeployment, type ProgressLog } from "../common/deploy.ts";
 import type { DevnetState } from "../common/devnetState.ts";
 
 export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" | "accounts" | "chainId" | "blockTime"> {
@@ -8,6 +8,8 @@ export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" |
   deploy?: boolean;
   /** Forward anvil's own log to stderr. */
   verbose?: boolean;
+  /** Receives progress lines (starting, compiling, deploying). */
+  log?: ProgressLog;
 }
 
 export interface Devnet {
@@ -21,13 +23,14 @@ export interface Devnet {
  * exists (from account 0). On any failure after anvil started, anvil is stopped before rethrowing.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
-  const { deploy = true, verbose = false, ...anvilOptions } = options;
+  const { deploy = true, verbose = false, log = () => {}, ...anvilOptions } = options;
+  log("Starting anvil...");
   const anvil = await startAnvil({ ...anvilOptions, mnemonic: ANVIL_TEST_MNEMONIC, silent: !verbose });
   try {
     let deployment: ManifestDeployment = { deployed: [], missing: [] };
     if (deploy) {
       const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
-      deployment = await deployManifest(clients, DEVNET_CONTRACTS);
+      deployment = await deployManifest(clients, DEVNET_CONTRACTS, log);
     }
     const state: DevnetState = {
       version: 1,
@@ -63,7 +66,10 @@ export function formatDevnet(devnet: Devnet, deployed: boolean): string {
     lines.push("Contracts: none deployed (--no-deploy).");
   } else {
     lines.push(deployment.deployed.length > 0 ? "Contracts (deployed from account 0):" : "Contracts: none deployed.");
-    for (const d of deployment.deployed) lines.push(`  ${d.name.padEnd(22)} ${d.address}  (gas ${d.gasUsed})`);
+    for (const d of deployment.deployed) {
+      const spec = DEVNET_CONTRACTS.find((s) => s.name === d.name);
+      lines.push(`  ${d.name.padEnd(22)} ${d.address}  ${spec ? spec.description : ""}`.trimEnd());
+    }
     if (deployment.missing.length > 0) {
       lines.push("Not deployed, their sources do not exist yet:");
       for (const m of deployment.missing) lines.push(`  ${m.name.padEnd(22)} ${m.source}`);

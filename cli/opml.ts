@@ -59,6 +59,7 @@ async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
     blockTime: opts.blockTime,
     deploy: opts.deploy,
     verbose: opts.verbose,
+    log: (line) => console.error(line),
   });
   const { anvil } = devnet;
   const path = writeDevnetState(devnet.state, opts.stateFile);

@@ -27,7 +27,7 @@ export const DEVNET_CONTRACTS: readonly ContractSpec[] = [
   {
     name: "CommitmentVerifier",
     source: "contracts/src/commitment/CommitmentVerifier.sol",
-    description: "Merkle inclusion, leaf-write and subtree proofs (docs/protocol.md §2-3)",
+    description: "Merkle proofs, tensor roots, slot leaves and slot writes (docs/protocol.md §2-3)",
   },
 ];
 
@@ -176,18 +176,25 @@ export function forgeBuild(sources: readonly string[] = []): Promise<void> {
  * Runs `forge build` when {@link artifactsStale}, compiling only the specs' existing sources when
  * every spec names one (the whole project otherwise); says whether it ran.
  */
-export async function ensureArtifacts(specs: readonly ContractSpec[] = DEVNET_CONTRACTS): Promise<boolean> {
-  return withFileLock(BUILD_LOCK, () => ensureArtifactsUnlocked(specs));
+export async function ensureArtifacts(
+  specs: readonly ContractSpec[] = DEVNET_CONTRACTS,
+  log: ProgressLog = () => {},
+): Promise<boolean> {
+  return withFileLock(BUILD_LOCK, () => ensureArtifactsUnlocked(specs, log));
 }
 
-async function ensureArtifactsUnlocked(specs: readonly ContractSpec[]): Promise<boolean> {
+async function ensureArtifactsUnlocked(specs: readonly ContractSpec[], log: ProgressLog): Promise<boolean> {
   if (!artifactsStale(specs)) return false;
   const named = specs.length > 0 && specs.every((s) => s.source);
   const sources = specs.filter((s) => s.source && existsSync(join(REPO_ROOT, s.source))).map((s) => s.source);
   if (named && sources.length === 0) return false; // none of them is written yet: nothing to build
+  log(`Compiling ${named ? sources.join(", ") : "the contracts"} (forge build)...`);
   await forgeBuild(named ? sources : []);
   return true;
 }
+
+/** Receives one line of progress (building, deploying). */
+export type ProgressLog = (line: string) => void;
 
 /** What deploying needs: a wallet client with an account, and a public client for receipts. */
 export interface DeployClients {
@@ -234,6 +241,7 @@ export async function deployArtifact(
 export async function deployContracts(
   clients: DeployClients,
   contracts: readonly (string | ContractSpec)[],
+  log: ProgressLog = () => {},
 ): Promise<DeployedContract[]> {
   const specs = contracts.map((c) =>
     typeof c === "string"
@@ -241,11 +249,14 @@ export async function deployContracts(
       : c,
   );
   const artifacts = await withFileLock(BUILD_LOCK, async () => {
-    await ensureArtifactsUnlocked(specs);
+    await ensureArtifactsUnlocked(specs, log);
     return specs.map((spec) => loadArtifact(spec.name, spec.source ? { source: spec.source } : {}));
   });
   const out: DeployedContract[] = [];
-  for (const [i, spec] of specs.entries()) out.push(await deployArtifact(clients, artifacts[i]!, spec.args ?? []));
+  for (const [i, spec] of specs.entries()) {
+    log(`Deploying ${spec.name}...`);
+    out.push(await deployArtifact(clients, artifacts[i]!, spec.args ?? []));
+  }
   return out;
 }
 
@@ -262,9 +273,10 @@ export interface ManifestDeployment {
 export async function deployManifest(
   clients: DeployClients,
   manifest: readonly ContractSpec[] = DEVNET_CONTRACTS,
+  log: ProgressLog = () => {},
 ): Promise<ManifestDeployment> {
   const present = manifest.filter((s) => existsSync(join(REPO_ROOT, s.source)));
   const missing = manifest.filter((s) => !present.includes(s));
-  const deployed = present.length > 0 ? await deployContracts(clients, present) : [];
+  const deployed = present.length > 0 ? await deployContracts(clients, present, log) : [];
   return { deployed, missing };
 }
