@@ -46,6 +46,8 @@ export class Machine {
   steps = 0;
   stepLimit = DEFAULT_STEP_LIMIT;
   status = STATUS_RUNNING;
+  /** Boot stub of the entry export, recorded in the program header leaf (docs/protocol.md §5.1.1). */
+  entryBootPc = 0xffffffff;
   /** Why the machine trapped (diagnostics only, not part of the state). */
   trapReason = "";
 
@@ -93,6 +95,7 @@ export class Machine {
     for (const w of opts.writes ?? []) m.writeMemory(w.address, w.bytes);
     const useStart = opts.runStart ?? true;
     m.prepareCall(opts.entry, opts.args ?? [], useStart);
+    m.entryBootPc = m.pc;
     if (opts.stepLimit !== undefined) m.stepLimit = opts.stepLimit;
     return m;
   }

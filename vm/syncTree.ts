@@ -2,6 +2,7 @@ import { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import type { Machine } from "./Machine.ts";
 import { CHUNK_SHIFT } from "./Machine.ts";
 import {
+  HEADER_ADDR,
   CALL_BASE,
   CODE_BASE,
   FUNC_BASE,
@@ -50,6 +51,12 @@ export function syncTree(m: Machine, tree: SparseMerkleTree, first: boolean): vo
     syncBytes(tree, CODE_BASE, bytesOf(m.code, m.code.length));
     syncBytes(tree, FUNC_BASE, bytesOf(m.funcRecords, m.funcRecords.length));
     syncBytes(tree, TABLE_BASE, bytesOf(m.table, m.table.length));
+    const minPages = m.program.module.memory?.min ?? 0;
+    syncBytes(
+      tree,
+      HEADER_ADDR,
+      new Uint8Array(new Uint32Array([m.entryBootPc, m.maxPages, m.tableSize, minPages]).buffer),
+    );
   }
   if (m.globalsDirty || first) {
     syncBytes(tree, GLOBAL_BASE, bytesOf(m.globals, m.globals.length));
