@@ -65,9 +65,14 @@ library TensorRoot {
                 let buf := mload(0x40)
                 // Level 0 -> 1: pairs of whole words, hashed in place in `data`.
                 let pairs := shr(1, full)
-                for { let i := 0 } lt(i, pairs) { i := add(i, 1) } {
-                    mstore(add(buf, shl(5, i)), keccak256(add(src, shl(6, i)), 0x40))
-                }
+                for {
+                    let i := src
+                    let o := buf
+                    let e := add(src, shl(6, pairs))
+                } lt(i, e) {
+                    i := add(i, 0x40)
+                    o := add(o, 0x20)
+                } { mstore(o, keccak256(i, 0x40)) }
                 let c := pairs
                 // The tail: one leaf (with a zero sibling) or a whole word and the partial word.
                 let t := sub(leaves, shl(1, pairs))
@@ -86,9 +91,14 @@ library TensorRoot {
                 let z := ZERO_1
                 for {} gt(c, 1) {} {
                     let half := shr(1, c)
-                    for { let i := 0 } lt(i, half) { i := add(i, 1) } {
-                        mstore(add(buf, shl(5, i)), keccak256(add(buf, shl(6, i)), 0x40))
-                    }
+                    for {
+                        let i := buf
+                        let o := buf
+                        let e := add(buf, shl(6, half))
+                    } lt(i, e) {
+                        i := add(i, 0x40)
+                        o := add(o, 0x20)
+                    } { mstore(o, keccak256(i, 0x40)) }
                     if and(c, 1) {
                         mstore(0x00, mload(add(buf, shl(6, half))))
                         mstore(0x20, z)
