@@ -1,0 +1,86 @@
+/**
+ * The float reference: onnxruntime-node (CPU, one intra-op and one inter-op
+ * thread) running an ONNX file, plus the calibration run that also returns
+ * every intermediate tensor (the model re-written with each node output as a
+ * graph output).
+ */
+import ort from "onnxruntime-node";
+import { DataType } from "./proto.ts";
+import { writeOnnx, type OnnxModel } from "./model.ts";
+import { OnnxRunError } from "./errors.ts";
+
+export interface FloatTensor {
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+export type Feeds = Record<string, FloatTensor>;
+
+export const SESSION_OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
+  graphOptimizationLevel: "all",
+} as const;
+
+export class OrtModel {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async load(bytes: Uint8Array): Promise<OrtModel> {
+    try {
+      return new OrtModel(await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS }));
+    } catch (e) {
+      throw new OnnxRunError("onnxruntime could not load the model", { cause: e });
+    }
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Feeds, outputs?: string[]): Promise<Record<string, FloatTensor>> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds))
+      f[k] = new ort.Tensor(v.data instanceof BigInt64Array ? "int64" : "float32", v.data, v.dims);
+    let res: ort.InferenceSession.OnnxValueMapType;
+    try {
+      res = outputs ? await this.session.run(f, outputs) : await this.session.run(f);
+    } catch (e) {
+      throw new OnnxRunError("onnxruntime run failed", { cause: e });
+    }
+    const out: Record<string, FloatTensor> = {};
+    for (const [k, v] of Object.entries(res)) {
+      const t = v as ort.Tensor;
+      const data = t.data;
+      if (!(data instanceof Float32Array) && !(data instanceof BigInt64Array))
+        throw new OnnxRunError(`output ${k} has unsupported type ${t.type}`);
+      out[k] = { dims: [...t.dims], data };
+    }
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** The model with every float node output added as a graph output (for calibration). */
+export function withAllOutputs(model: OnnxModel): OnnxModel {
+  const have = new Set(model.graph.outputs.map((o) => o.name));
+  const extra = model.graph.nodes
+    .flatMap((n) => n.outputs)
+    .filter((o) => o !== "" && !have.has(o))
+    .map((name) => ({ name, elemType: DataType.FLOAT }));
+  return { ...model, graph: { ...model.graph, outputs: [...model.graph.outputs, ...extra] } };
+}
+
+/** Runs the model once per feed with all intermediates as outputs; returns one record per feed. */
+export async function runAllTensors(model: OnnxModel, feeds: Feeds[]): Promise<Record<string, FloatTensor>[]> {
+  const m = await OrtModel.load(writeOnnx(withAllOutputs(model)));
+  try {
+    const out: Record<string, FloatTensor>[] = [];
+    for (const f of feeds) out.push({ ...f, ...(await m.run(f)) });
+    return out;
+  } finally {
+    await m.release();
+  }
+}

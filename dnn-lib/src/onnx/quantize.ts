@@ -1,0 +1,640 @@
+/**
+ * The quantizing importer: an ONNX float graph plus a calibration set becomes
+ * a QuantGraph, a flat list of dnn-lib nodes (op code of dnn-lib/src/ops.ts,
+ * operand tensor ids, positional int32 params) over int8/int32/int16 tensors,
+ * with every weight, bias, multiplier, shift and table as a constant tensor.
+ *
+ * Scales: per-tensor symmetric activations from the calibration maximum
+ * (docs/fixed-point.md §1), per-output-channel int8 weights, int32 biases at
+ * the accumulator scale, multiplier + shift for every requantization (§2),
+ * LUTs and exp tables built for the calibrated scales (§4). Shape-only ops
+ * (Reshape, Flatten, Squeeze, Unsqueeze, Identity) and multiplication by a
+ * positive scalar constant change no byte: they alias the tensor (the latter
+ * with a new scale). A causal self-attention subgraph (MatMul(Q, Transpose(K))
+ * → [Mul/Div by a scalar] → Add(causal mask) → Softmax → MatMul(·, V)) becomes
+ * one `attention` node.
+ */
+import { Op, OP_INFO, type OpCode, type OpName } from "../ops.ts";
+import { DataType } from "./proto.ts";
+import { dataTypeName, type OnnxModel, type OnnxNode, type OnnxTensor } from "./model.ts";
+import { runAllTensors, type Feeds } from "./ort.ts";
+import { OnnxRunError, OnnxUnsupportedError } from "./errors.ts";
+import {
+  clampI32,
+  expTable,
+  lutTable,
+  maxAbs,
+  NONLINEAR,
+  quantizeI8,
+  quantizeMultiplier,
+  quantizeMultiplierPair,
+  quantizePerChannel,
+  roundHalfAway,
+  scaleOf,
+} from "./quantMath.ts";
+
+export type QDType = "i8" | "i16" | "i32";
+
+export interface QTensor {
+  id: number;
+  /** The ONNX tensor (or a derived constant's) name, for reading only. */
+  name: string;
+  kind: "input" | "const" | "activation";
+  dtype: QDType;
+  shape: number[];
+  /** Real value ≈ scale · q (1 for ids and tables). */
+  scale: number;
+  /** Little-endian bytes of a constant. */
+  data?: Uint8Array;
+}
+
+export interface QNode {
+  op: OpCode;
+  opName: OpName;
+  /** Operand tensor ids, in the order of OP_INFO[op].inputs. */
+  inputs: number[];
+  output: number;
+  /** Positional int32 params, in the order of OP_INFO[op].params. */
+  params: number[];
+  /** The ONNX node(s) this node implements. */
+  source: string;
+}
+
+export interface QGraphIO {
+  id: number;
+  /** The ONNX graph input / output name. */
+  name: string;
+  /** Scale of the int8 tensor (1 for int32 ids). */
+  scale: number;
+  dtype: QDType;
+  /** ONNX shape (with the batch dimension, as calibrated). */
+  dims: number[];
+}
+
+export interface QuantGraph {
+  name: string;
+  tensors: QTensor[];
+  /** In execution order: every operand is an input, a constant or an earlier node's output. */
+  nodes: QNode[];
+  inputs: QGraphIO[];
+  outputs: QGraphIO[];
+}
+
+export interface Calibration {
+  dims: Map<string, number[]>;
+  maxAbs: Map<string, number>;
+}
+
+/** Runs onnxruntime on every calibration feed and records each tensor's dims and largest magnitude. */
+export async function calibrate(model: OnnxModel, feeds: Feeds[]): Promise<Calibration> {
+  if (feeds.length === 0) throw new OnnxRunError("calibration needs at least one input");
+  const dims = new Map<string, number[]>();
+  const mx = new Map<string, number>();
+  for (const rec of await runAllTensors(model, feeds))
+    for (const [name, t] of Object.entries(rec)) {
+      const prev = dims.get(name);
+      if (prev && prev.join() !== t.dims.join())
+        throw new OnnxRunError(`tensor ${name} changes shape across calibration inputs`, {
+          details: `[${prev}] vs [${t.dims}]`,
+        });
+      dims.set(name, t.dims);
+      if (t.data instanceof Float32Array) mx.set(name, Math.max(mx.get(name) ?? 0, maxAbs(t.data)));
+    }
+  return { dims, maxAbs: mx };
+}
+
+const ALIAS_OPS = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"]);
+
+function bytesOf(a: Int8Array | Int16Array | Int32Array): Uint8Array {
+  return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+function prod(d: number[]): number {
+  return d.reduce((a, b) => a * b, 1);
+}
+
+interface Env {
+  id: number;
+  scale: number;
+}
+
+interface AttentionPattern {
+  q: string;
+  k: string;
+  v: string;
+  alpha: number;
+  score: string;
+  out: string;
+  nodes: number[];
+}
+
+/** Quantizes `model` for the calibration `feeds` (see the module comment). */
+export async function quantizeModel(model: OnnxModel, feeds: Feeds[]): Promise<QuantGraph> {
+  return lowerModel(model, await calibrate(model, feeds));
+}
+
+export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
+  for (const o of model.opsetImports)
+    if (o.domain !== "" && o.domain !== "ai.onnx")
+      throw new OnnxUnsupportedError(o.domain, `unsupported operator set domain "${o.domain}"`);
+  const g = model.graph;
+  const inits = new Map<string, OnnxTensor>(g.initializers.map((t) => [t.name, t]));
+  const consumers = new Map<string, number[]>();
+  g.nodes.forEach((n, i) =>
+    n.inputs.forEach((x) => {
+      if (!consumers.has(x)) consumers.set(x, []);
+      consumers.get(x)!.push(i);
+    }),
+  );
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+  const soleConsumer = (name: string): number | undefined => {
+    const c = consumers.get(name) ?? [];
+    return c.length === 1 && !graphOutputs.has(name) ? c[0] : undefined;
+  };
+  const producer = new Map<string, number>();
+  g.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
+
+  const tensors: QTensor[] = [];
+  const nodes: QNode[] = [];
+  const env = new Map<string, Env>();
+  const scaleOverride = new Map<string, number>();
+
+  const dimsOf = (name: string): number[] => {
+    const d = cal.dims.get(name);
+    if (!d) throw new OnnxRunError(`no calibrated shape for tensor ${name}`);
+    return d;
+  };
+  const actScale = (name: string): number => scaleOverride.get(name) ?? scaleOf(cal.maxAbs.get(name) ?? 0);
+  const floatInit = (name: string, node: OnnxNode): Float64Array | undefined => {
+    const t = inits.get(name);
+    if (!t) return undefined;
+    if (!(t.data instanceof Float32Array) && !(t.data instanceof Float64Array))
+      throw new OnnxUnsupportedError(
+        dataTypeName(t.dataType),
+        `${node.opType} ${node.name}: constant ${name} is ${dataTypeName(t.dataType)}, not float`,
+      );
+    return Float64Array.from(t.data);
+  };
+  const newTensor = (t: Omit<QTensor, "id">): number => {
+    tensors.push({ id: tensors.length, ...t });
+    return tensors.length - 1;
+  };
+  const constant = (name: string, data: Int8Array | Int16Array | Int32Array, shape: number[], scale = 1): number =>
+    newTensor({
+      name,
+      kind: "const",
+      dtype: data instanceof Int8Array ? "i8" : data instanceof Int16Array ? "i16" : "i32",
+      shape,
+      scale,
+      data: bytesOf(data),
+    });
+  const get = (name: string, node: OnnxNode): Env => {
+    const e = env.get(name);
+    if (e) return e;
+    const t = inits.get(name);
+    if (t && (t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+      // A float constant used as an activation operand (e.g. learned positions): per-tensor int8.
+      const s = scaleOf(maxAbs(t.data));
+      const id = constant(name, quantizeI8(t.data, s), t.dims, s);
+      env.set(name, { id, scale: s });
+      return env.get(name)!;
+    }
+    throw new OnnxUnsupportedError(node.opType, `${node.opType} ${node.name}: operand ${name} is not available`);
+  };
+  const emit = (op: OpCode, inputs: number[], params: number[], outName: string, scale: number, source: string) => {
+    const out = newTensor({
+      name: outName,
+      kind: "activation",
+      dtype: op === Op.argmax ? "i32" : "i8",
+      shape: dimsOf(outName),
+      scale,
+    });
+    nodes.push({ op, opName: OP_INFO[op].name, inputs, output: out, params, source });
+    env.set(outName, { id: out, scale });
+  };
+  const intAttr = (n: OnnxNode, a: string, dflt: number): number => {
+    const v = n.attributes[a];
+    if (!v) return dflt;
+    if (v.type !== "int")
+      throw new OnnxUnsupportedError(n.opType, `${n.opType} ${n.name}: attribute ${a} is not an int`);
+    return v.value;
+  };
+  const intsAttr = (n: OnnxNode, a: string): number[] | undefined => {
+    const v = n.attributes[a];
+    if (!v) return undefined;
+    if (v.type !== "ints")
+      throw new OnnxUnsupportedError(n.opType, `${n.opType} ${n.name}: attribute ${a} is not ints`);
+    return v.value;
+  };
+  const floatAttr = (n: OnnxNode, a: string, dflt: number): number => {
+    const v = n.attributes[a];
+    if (!v) return dflt;
+    if (v.type !== "float")
+      throw new OnnxUnsupportedError(n.opType, `${n.opType} ${n.name}: attribute ${a} is not a float`);
+    return v.value;
+  };
+  const unsupported = (n: OnnxNode, why: string): never => {
+    throw new OnnxUnsupportedError(n.opType, `ONNX ${n.opType} (node ${n.name}): ${why}`);
+  };
+  const lastAxis = (n: OnnxNode, axis: number, rank: number) => {
+    if (axis !== -1 && axis !== rank - 1) unsupported(n, `only the last axis is supported, got axis ${axis}`);
+  };
+  const scalarConst = (name: string): number | undefined => {
+    const t = inits.get(name);
+    if (!t || t.data.length !== 1) return undefined;
+    const v = Number(t.data[0]);
+    return Number.isFinite(v) ? v : undefined;
+  };
+
+  // Pre-pass: causal attention subgraphs, keyed by the index of their last MatMul.
+  const attention = new Map<number, AttentionPattern>();
+  const inPattern = new Set<number>();
+  g.nodes.forEach((sm, si) => {
+    if (sm.opType !== "Softmax") return;
+    const pv = soleConsumer(sm.outputs[0]);
+    if (pv === undefined || g.nodes[pv].opType !== "MatMul" || g.nodes[pv].inputs[0] !== sm.outputs[0]) return;
+    const chain = [si, pv];
+    let cur = sm.inputs[0];
+    let p = producer.get(cur);
+    let masked = false;
+    if (p !== undefined && g.nodes[p].opType === "Add" && soleConsumer(cur) === si) {
+      const add = g.nodes[p];
+      const mask = add.inputs.find((x) => inits.has(x));
+      const other = add.inputs.find((x) => !inits.has(x));
+      if (!mask || !other) return;
+      checkCausalMask(inits.get(mask)!, add);
+      masked = true;
+      chain.push(p);
+      cur = other;
+      p = producer.get(cur);
+    }
+    if (!masked) return;
+    const score = cur;
+    let alpha = 1;
+    if (p !== undefined && (g.nodes[p].opType === "Mul" || g.nodes[p].opType === "Div")) {
+      const m = g.nodes[p];
+      const c = scalarConst(m.inputs[1]);
+      if (c === undefined || c <= 0) return;
+      alpha = m.opType === "Mul" ? c : 1 / c;
+      chain.push(p);
+      cur = m.inputs[0];
+      p = producer.get(cur);
+    }
+    if (p === undefined || g.nodes[p].opType !== "MatMul") return;
+    const qk = g.nodes[p];
+    const tp = producer.get(qk.inputs[1]);
+    if (tp === undefined || g.nodes[tp].opType !== "Transpose") return;
+    const perm = intsAttr(g.nodes[tp], "perm");
+    const rank = dimsOf(qk.inputs[1]).length;
+    if (perm && !(perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1)) return;
+    chain.push(p, tp);
+    attention.set(pv, {
+      q: qk.inputs[0],
+      k: g.nodes[tp].inputs[0],
+      v: g.nodes[pv].inputs[1],
+      alpha,
+      score,
+      out: g.nodes[pv].outputs[0],
+      nodes: chain,
+    });
+    chain.forEach((i) => i !== pv && inPattern.add(i));
+  });
+
+  // Concat inputs share the output's scale (concat moves bytes): the producers requantize to it.
+  for (const n of g.nodes)
+    if (n.opType === "Concat") for (const i of n.inputs) scaleOverride.set(i, actScale(n.outputs[0]));
+
+  // Graph inputs.
+  const inputs: QGraphIO[] = [];
+  for (const vi of g.inputs) {
+    if (inits.has(vi.name)) continue;
+    const dims = dimsOf(vi.name);
+    if (vi.elemType === DataType.FLOAT) {
+      const s = actScale(vi.name);
+      const id = newTensor({ name: vi.name, kind: "input", dtype: "i8", shape: dims, scale: s });
+      env.set(vi.name, { id, scale: s });
+      inputs.push({ id, name: vi.name, scale: s, dtype: "i8", dims });
+    } else if (vi.elemType === DataType.INT64 || vi.elemType === DataType.INT32) {
+      const id = newTensor({ name: vi.name, kind: "input", dtype: "i32", shape: dims, scale: 1 });
+      env.set(vi.name, { id, scale: 1 });
+      inputs.push({ id, name: vi.name, scale: 1, dtype: "i32", dims });
+    } else
+      throw new OnnxUnsupportedError(
+        dataTypeName(vi.elemType),
+        `graph input ${vi.name} has unsupported type ${dataTypeName(vi.elemType)}`,
+      );
+  }
+
+  const fused = new Set<number>();
+  /** matmul / conv2d output requantization constants for per-channel weight scales. */
+  const requantConsts = (base: string, sx: number, sw: Float64Array, b: Float64Array | undefined, sOut: number) => {
+    const N = sw.length;
+    const bias = new Int32Array(N);
+    const mult = new Int32Array(N);
+    const shift = new Int32Array(N);
+    for (let c = 0; c < N; c++) {
+      bias[c] = b ? clampI32(roundHalfAway(b[c] / (sx * sw[c]))) : 0;
+      const { m, s } = quantizeMultiplier((sx * sw[c]) / sOut, base);
+      mult[c] = m;
+      shift[c] = s;
+    }
+    return [
+      constant(`${base}.bias_q`, bias, [N]),
+      constant(`${base}.mult`, mult, [N]),
+      constant(`${base}.shift`, shift, [N]),
+    ];
+  };
+
+  g.nodes.forEach((n, idx) => {
+    if (fused.has(idx) || inPattern.has(idx)) return;
+    if (n.domain !== "" && n.domain !== "ai.onnx") unsupported(n, `domain "${n.domain}" is not supported`);
+    const pat = attention.get(idx);
+    if (pat) {
+      const q = get(pat.q, n);
+      const k = get(pat.k, n);
+      const v = get(pat.v, n);
+      const qd = dimsOf(pat.q);
+      const T = qd[qd.length - 2];
+      const Dh = qd[qd.length - 1];
+      if (prod(qd) !== T * Dh || prod(dimsOf(pat.k)) !== T * Dh || prod(dimsOf(pat.v)) !== T * Dh)
+        unsupported(n, "attention with more than one head per subgraph (split heads into separate MatMuls)");
+      const sZ = actScale(pat.score);
+      const { m: mS, s: sS } = quantizeMultiplier((q.scale * k.scale * pat.alpha) / sZ, "attention scores");
+      const sOut = actScale(pat.out);
+      const { m: mO, s: sO } = quantizeMultiplier(v.scale / 127 / sOut, "attention output");
+      const exp = constant(`${pat.out}.exp`, expTable(sZ), [256]);
+      emit(
+        Op.attention,
+        [q.id, k.id, v.id, exp],
+        [1, T, Dh, T, 0, mS, sS, mO, sO],
+        pat.out,
+        sOut,
+        pat.nodes.map((i) => g.nodes[i].name).join("+"),
+      );
+      return;
+    }
+    const out = n.outputs[0];
+    const dIn = n.inputs.length > 0 && cal.dims.has(n.inputs[0]) ? dimsOf(n.inputs[0]) : [];
+    switch (n.opType) {
+      case "Gemm":
+      case "MatMul": {
+        const [a, b] = n.inputs;
+        let W = floatInit(b, n);
+        if (!W) unsupported(n, "both operands are activations outside a causal attention subgraph");
+        const bd = inits.get(b)!.dims;
+        if (bd.length !== 2) unsupported(n, `weight ${b} must be 2-D, is [${bd}]`);
+        let bias: Float64Array | undefined;
+        let outName = out;
+        let source = n.name;
+        let N: number, K: number;
+        if (n.opType === "Gemm") {
+          if (intAttr(n, "transA", 0) !== 0) unsupported(n, "transA = 1");
+          const alpha = floatAttr(n, "alpha", 1);
+          const beta = floatAttr(n, "beta", 1);
+          const tB = intAttr(n, "transB", 0) === 1;
+          [N, K] = tB ? bd : [bd[1], bd[0]];
+          if (!tB) W = transpose2(W!, K, N);
+          W = W!.map((w) => w * alpha);
+          if (n.inputs[2]) {
+            bias = floatInit(n.inputs[2], n);
+            if (!bias || bias.length !== N) unsupported(n, `bias must be a constant of ${N} values`);
+            bias = bias!.map((x) => x * beta);
+          }
+        } else {
+          [K, N] = bd;
+          W = transpose2(W!, K, N);
+          // Fuse a following Add of a constant [N] bias.
+          const c = soleConsumer(out);
+          if (c !== undefined && g.nodes[c].opType === "Add") {
+            const other = g.nodes[c].inputs.find((x) => x !== out);
+            const bv = other !== undefined ? floatInit(other, g.nodes[c]) : undefined;
+            if (bv && bv.length === N) {
+              bias = bv;
+              outName = g.nodes[c].outputs[0];
+              source += `+${g.nodes[c].name}`;
+              fused.add(c);
+            }
+          }
+        }
+        if (dIn[dIn.length - 1] !== K) unsupported(n, `input inner dimension ${dIn[dIn.length - 1]} ≠ weight ${K}`);
+        const x = get(a, n);
+        const sOut = actScale(outName);
+        const { q, scales } = quantizePerChannel(W!, N, K);
+        const w = constant(`${b}.q`, q, [N, K]);
+        const M = prod(dIn) / K;
+        emit(
+          Op.matmul,
+          [x.id, w, ...requantConsts(outName, x.scale, scales, bias, sOut)],
+          [M, N, K],
+          outName,
+          sOut,
+          source,
+        );
+        return;
+      }
+      case "Conv": {
+        const W = floatInit(n.inputs[1], n);
+        if (!W) unsupported(n, "weights must be a constant");
+        const wd = inits.get(n.inputs[1])!.dims;
+        const [OC, C, KH, KW] = wd;
+        if (intAttr(n, "group", 1) !== 1) unsupported(n, "group ≠ 1");
+        const ap = n.attributes["auto_pad"];
+        if (ap && !(ap.type === "string" && ap.value === "NOTSET")) unsupported(n, "auto_pad");
+        if ((intsAttr(n, "dilations") ?? [1, 1]).some((d) => d !== 1)) unsupported(n, "dilation ≠ 1");
+        const st = intsAttr(n, "strides") ?? [1, 1];
+        const pads = intsAttr(n, "pads") ?? [0, 0, 0, 0];
+        if (st[0] !== st[1]) unsupported(n, `unequal strides [${st}]`);
+        if (pads.some((p) => p !== pads[0])) unsupported(n, `asymmetric pads [${pads}]`);
+        if (dIn.length !== 4 || dIn[0] !== 1 || dIn[1] !== C)
+          unsupported(n, `input must be [1][${C}][H][W], is [${dIn}]`);
+        const bias = n.inputs[2] ? floatInit(n.inputs[2], n) : undefined;
+        const x = get(n.inputs[0], n);
+        const sOut = actScale(out);
+        const { q, scales } = quantizePerChannel(W!, OC, C * KH * KW);
+        const w = constant(`${n.inputs[1]}.q`, q, wd);
+        emit(
+          Op.conv2d,
+          [x.id, w, ...requantConsts(out, x.scale, scales, bias, sOut)],
+          [C, dIn[2], dIn[3], OC, KH, KW, st[0], pads[0]],
+          out,
+          sOut,
+          n.name,
+        );
+        return;
+      }
+      case "Relu": {
+        const x = get(n.inputs[0], n);
+        emit(Op.relu, [x.id], [prod(dIn)], out, x.scale, n.name);
+        return;
+      }
+      case "MaxPool":
+      case "AveragePool": {
+        const k = intsAttr(n, "kernel_shape") ?? [];
+        const st = intsAttr(n, "strides") ?? [1, 1];
+        if (k.length !== 2 || k[0] !== k[1]) unsupported(n, `kernel_shape must be square 2-D, is [${k}]`);
+        if (st[0] !== st[1]) unsupported(n, `unequal strides [${st}]`);
+        if ((intsAttr(n, "pads") ?? [0]).some((p) => p !== 0)) unsupported(n, "padding");
+        if (intAttr(n, "ceil_mode", 0) !== 0) unsupported(n, "ceil_mode = 1");
+        if (dIn.length !== 4 || dIn[0] !== 1) unsupported(n, `input must be [1][C][H][W], is [${dIn}]`);
+        const x = get(n.inputs[0], n);
+        emit(
+          n.opType === "MaxPool" ? Op.maxpool : Op.avgpool,
+          [x.id],
+          [dIn[1], dIn[2], dIn[3], k[0], st[0]],
+          out,
+          x.scale,
+          n.name,
+        );
+        return;
+      }
+      case "Sigmoid":
+      case "Tanh":
+      case "Gelu": {
+        if (n.opType === "Gelu" && n.attributes["approximate"]?.value === "tanh") unsupported(n, "approximate = tanh");
+        const x = get(n.inputs[0], n);
+        const sOut = actScale(out);
+        const t = constant(`${out}.lut`, lutTable(NONLINEAR[n.opType], x.scale, sOut), [256]);
+        emit(Op.lut, [x.id, t], [prod(dIn)], out, sOut, n.name);
+        return;
+      }
+      case "Softmax": {
+        lastAxis(n, intAttr(n, "axis", -1), dIn.length);
+        const x = get(n.inputs[0], n);
+        const e = constant(`${out}.exp`, expTable(x.scale), [256]);
+        const L = dIn[dIn.length - 1];
+        emit(Op.softmax, [x.id, e], [prod(dIn) / L, L], out, 1 / 127, n.name);
+        return;
+      }
+      case "LayerNormalization": {
+        lastAxis(n, intAttr(n, "axis", -1), dIn.length);
+        const D = dIn[dIn.length - 1];
+        const gamma = floatInit(n.inputs[1], n);
+        const beta = n.inputs[2] ? floatInit(n.inputs[2], n) : new Float64Array(D);
+        if (!gamma || gamma.length !== D || !beta || beta.length !== D)
+          unsupported(n, `scale and bias must be constants of ${D} values`);
+        const x = get(n.inputs[0], n);
+        const sG = scaleOf(maxAbs(gamma!));
+        const sOut = actScale(out);
+        const sN = sG / 4096; // n_i is Q12, gamma at sG
+        const eps = clampI32(Math.round((D * D * floatAttr(n, "epsilon", 1e-5)) / (x.scale * x.scale)));
+        const { m, s } = quantizeMultiplier(sN / sOut, `${n.name} output`);
+        const gq = constant(`${n.inputs[1]}.q`, quantizeI8(gamma!, sG), [D], sG);
+        const bq = constant(
+          `${out}.beta_q`,
+          Int32Array.from(beta!, (b) => clampI32(roundHalfAway(b / sN))),
+          [D],
+        );
+        emit(Op.norm, [x.id, gq, bq], [prod(dIn) / D, D, 0, eps, m, s], out, sOut, n.name);
+        return;
+      }
+      case "Gather": {
+        if (intAttr(n, "axis", 0) !== 0) unsupported(n, "axis ≠ 0");
+        const table = floatInit(n.inputs[0], n);
+        if (!table) unsupported(n, "the table must be a constant");
+        const td = inits.get(n.inputs[0])!.dims;
+        if (td.length !== 2) unsupported(n, `table must be 2-D, is [${td}]`);
+        const ids = get(n.inputs[1], n);
+        if (tensors[ids.id].dtype !== "i32") unsupported(n, "indices must be an integer graph input");
+        const s = scaleOf(maxAbs(table!));
+        const t = constant(`${n.inputs[0]}.q`, quantizeI8(table!, s), td, s);
+        emit(Op.gather, [t, ids.id], [td[0], td[1], prod(dimsOf(n.inputs[1]))], out, s, n.name);
+        return;
+      }
+      case "Add":
+      case "Mul":
+      case "Div": {
+        const [an, bn] = n.inputs;
+        const c = scalarConst(bn) ?? (n.opType === "Mul" ? scalarConst(an) : undefined);
+        if (n.opType !== "Add" && c !== undefined) {
+          // Scaling by a positive constant only relabels the scale.
+          if (!(c > 0)) unsupported(n, "scaling by a non-positive constant");
+          const x = get(c === scalarConst(bn) ? an : bn, n);
+          env.set(out, { id: x.id, scale: n.opType === "Mul" ? x.scale * c : x.scale / c });
+          return;
+        }
+        if (n.opType === "Div") unsupported(n, "division by a tensor");
+        if (prod(dimsOf(an)) !== prod(dimsOf(bn))) unsupported(n, `broadcasting [${dimsOf(an)}] with [${dimsOf(bn)}]`);
+        const a = get(an, n);
+        const b = get(bn, n);
+        const sOut = actScale(out);
+        if (n.opType === "Add") {
+          const { mA, mB, s } = quantizeMultiplierPair(a.scale / sOut, b.scale / sOut);
+          emit(Op.add, [a.id, b.id], [prod(dimsOf(an)), mA, mB, s], out, sOut, n.name);
+        } else {
+          const { m, s } = quantizeMultiplier((a.scale * b.scale) / sOut, n.name);
+          emit(Op.mul, [a.id, b.id], [prod(dimsOf(an)), m, s], out, sOut, n.name);
+        }
+        return;
+      }
+      case "Concat": {
+        const rank = dIn.length;
+        lastAxis(n, intAttr(n, "axis", -1), rank);
+        const sOut = actScale(out);
+        const O = prod(dIn) / dIn[rank - 1];
+        let acc: Env | undefined;
+        let width = 0;
+        n.inputs.forEach((iname, j) => {
+          let x = get(iname, n);
+          if (Math.abs(x.scale / sOut - 1) > 1e-9) {
+            // A producer with a tied scale: rescale with add(x, x, m, 0, s).
+            const { mA, s } = quantizeMultiplierPair(x.scale / sOut, 0);
+            const rname = `${iname}.rescaled`;
+            cal.dims.set(rname, dimsOf(iname));
+            emit(Op.add, [x.id, x.id], [prod(dimsOf(iname)), mA, 0, s], rname, sOut, n.name);
+            x = env.get(rname)!;
+          }
+          const B = prod(dimsOf(iname)) / O;
+          if (!acc) {
+            acc = x;
+            width = B;
+            return;
+          }
+          const last = j === n.inputs.length - 1;
+          const name = last ? out : `${out}.part${j}`;
+          if (!last) cal.dims.set(name, [O, width + B]);
+          emit(Op.concat, [acc.id, x.id], [O, width, B], name, sOut, n.name);
+          acc = env.get(name)!;
+          width += B;
+        });
+        if (n.inputs.length === 1) env.set(out, acc!);
+        return;
+      }
+      default:
+        if (ALIAS_OPS.has(n.opType)) {
+          env.set(out, get(n.inputs[0], n));
+          return;
+        }
+        unsupported(n, "operator not supported by the importer");
+    }
+  });
+
+  const outputs: QGraphIO[] = g.outputs.map((o) => {
+    const e = env.get(o.name);
+    if (!e) throw new OnnxRunError(`graph output ${o.name} was not produced`);
+    return { id: e.id, name: o.name, scale: e.scale, dtype: tensors[e.id].dtype, dims: dimsOf(o.name) };
+  });
+  return { name: g.name, tensors, nodes, inputs, outputs };
+}
+
+function transpose2(w: Float64Array, R: number, C: number): Float64Array {
+  const o = new Float64Array(R * C);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) o[c * R + r] = w[r * C + c];
+  return o;
+}
+
+/** The mask of the attention pattern must be causal: 0 on and below the diagonal, ≤ −1e4 (or −∞) above. */
+function checkCausalMask(t: OnnxTensor, add: OnnxNode): void {
+  const d = t.dims.filter((x) => x !== 1);
+  const T = d[d.length - 1];
+  const ok =
+    d.length === 2 &&
+    d[0] === T &&
+    Array.from({ length: T * T }, (_, i) => i).every((i) => {
+      const v = Number(t.data[i]);
+      return i % T <= Math.floor(i / T) ? v === 0 : v <= -1e4;
+    });
+  if (!ok)
+    throw new OnnxUnsupportedError("Add", `ONNX Add (node ${add.name}): attention mask is not causal`, {
+      details: "the attention op is causal: mask must be 0 on and below the diagonal and ≤ −1e4 above",
+    });
+}
