@@ -60,7 +60,7 @@ export class Machine {
   readonly stack = new Int32Array(STACK_SLOTS * 2);
   mem: Uint8Array;
   view: DataView;
-  /** One flag per 1 KiB chunk of linear memory written since the last sync. */
+  /** One flag byte per 1 KiB chunk of linear memory: bit 0 = written since the last tree sync, bit 1 = since the last snapshot. */
   memDirty: Uint8Array;
   /** Slots [0, stackHigh) of the value stack and frames [0, framesHigh) may be non-zero. */
   stackHigh = 0;
@@ -157,7 +157,7 @@ export class Machine {
       });
     this.mem.set(bytes, address);
     if (bytes.length > 0)
-      this.memDirty.fill(1, address >>> CHUNK_SHIFT, ((address + bytes.length - 1) >>> CHUNK_SHIFT) + 1);
+      this.memDirty.fill(3, address >>> CHUNK_SHIFT, ((address + bytes.length - 1) >>> CHUNK_SHIFT) + 1);
   }
 
   readMemory(address: number, length: number): Uint8Array {

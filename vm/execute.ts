@@ -325,8 +325,8 @@ export function execute(m: Machine, n: number): number {
         } else if (width === 4) view.setInt32(ea, s[w - 2], true);
         else if (width === 2) view.setInt16(ea, s[w - 2], true);
         else mem[ea] = s[w - 2];
-        dirty[ea >>> CHUNK] = 1;
-        dirty[(ea + width - 1) >>> CHUNK] = 1;
+        dirty[ea >>> CHUNK] = 3;
+        dirty[(ea + width - 1) >>> CHUNK] = 3;
         w -= 4;
         break;
       }

@@ -1,4 +1,5 @@
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
+import { TreeMemory, type LeafAccess, type StepMemory } from "./stepMemory.ts";
 import type { Registers } from "./witness.ts";
 import {
   CALL_BASE,
@@ -8,7 +9,6 @@ import {
   FUNC_BYTES,
   GLOBAL_BASE,
   INSTR_BYTES,
-  LEAF_BYTES,
   MAX_CALL_DEPTH,
   OP_BR,
   OP_BR_IF,
@@ -28,59 +28,10 @@ import {
   TABLE_ENTRY_BYTES,
 } from "./layout.ts";
 
-/** One leaf the step touched, in order: its index, and whether the step wrote it. */
-export interface LeafAccess {
-  index: number;
-  write: boolean;
-  /** The leaf before the access, and its siblings (bottom-up) against the root at that moment. */
-  leaf: Uint8Array;
-  siblings: Uint8Array[];
-}
-
 const M32 = 0xffffffffn;
 const M64 = (1n << 64n) - 1n;
 const s32 = (v: bigint) => BigInt.asIntN(32, v);
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
-
-/**
- * Memory access through the Merkle tree, leaf by leaf, optionally recording each access with
- * its proof (taken before the access changes anything: the order a contract replays them).
- */
-class Mem {
-  constructor(
-    readonly tree: SparseMerkleTree,
-    readonly log: LeafAccess[] | null,
-  ) {}
-
-  private touch(addr: number, n: number, write: boolean) {
-    if (!this.log) return;
-    const first = Math.floor(addr / LEAF_BYTES);
-    const last = Math.floor((addr + n - 1) / LEAF_BYTES);
-    for (let l = first; l <= last; l++)
-      this.log.push({ index: l, write, leaf: this.tree.getLeaf(l), siblings: this.tree.proveLeaf(l) });
-  }
-
-  /** Reads `n` bytes at `addr` as an unsigned little-endian integer. */
-  read(addr: number, n: number): bigint {
-    this.touch(addr, n, false);
-    const b = this.tree.readBytes(addr, n);
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    return v;
-  }
-
-  /** Writes the low `n` bytes of `v` at `addr`, little-endian. */
-  write(addr: number, n: number, v: bigint): void {
-    this.touch(addr, n, true);
-    const b = new Uint8Array(n);
-    let x = BigInt.asUintN(8 * n, v);
-    for (let i = 0; i < n; i++) {
-      b[i] = Number(x & 0xffn);
-      x >>= 8n;
-    }
-    this.tree.writeBytes(addr, b);
-  }
-}
 
 const slotAddr = (i: number) => STACK_BASE + SLOT_BYTES * i;
 
@@ -92,8 +43,13 @@ const slotAddr = (i: number) => STACK_BASE + SLOT_BYTES * i;
  */
 export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false): LeafAccess[] {
   const log: LeafAccess[] | null = withProofs ? [] : null;
-  if (regs.status !== STATUS_RUNNING) return log ?? [];
-  const mem = new Mem(tree, log);
+  stepWith(regs, new TreeMemory(tree, log));
+  return log ?? [];
+}
+
+/** One step of `regs` over any leaf memory (a tree, or a one-step proof being replayed). */
+export function stepWith(regs: Registers, mem: StepMemory): void {
+  if (regs.status !== STATUS_RUNNING) return;
   const trap = () => {
     regs.status = STATUS_TRAPPED;
   };
@@ -101,7 +57,7 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
   regs.steps = stepsBefore + 1;
   if (stepsBefore >= regs.stepLimit) {
     trap();
-    return log ?? [];
+    return;
   }
   const ins = mem.read(CODE_BASE + INSTR_BYTES * regs.pc, INSTR_BYTES);
   const op = Number(ins & M32);
@@ -133,10 +89,10 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
 
   switch (op) {
     case 0x00:
-      return (trap(), log ?? []);
+      return trap();
     case OP_HALT:
       regs.status = STATUS_HALTED;
-      return log ?? [];
+      return;
     case OP_BR_UNLESS:
       if (pop32() === 0n) nextPc = a;
       break;
@@ -158,7 +114,7 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
       break;
     }
     case OP_RETURN: {
-      if (regs.depth === 0) return (trap(), log ?? []);
+      if (regs.depth === 0) return trap();
       for (let i = 0; i < a; i++)
         mem.write(slotAddr(regs.fp + i), SLOT_BYTES, mem.read(slotAddr(regs.sp - a + i), SLOT_BYTES));
       regs.sp = regs.fp + a;
@@ -169,22 +125,22 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
       break;
     }
     case OP_CALL:
-      if (!call(a, b, c, regs.pc + 1)) return (trap(), log ?? []);
-      return log ?? [];
+      if (!call(a, b, c, regs.pc + 1)) return trap();
+      return;
     case OP_CALL_INDIRECT: {
       const i = Number(mem.read(slotAddr(regs.sp - 1), SLOT_BYTES) & M32);
-      if (i >= regs.tableSize) return (trap(), log ?? []);
+      if (i >= regs.tableSize) return trap();
       const f = Number(mem.read(TABLE_BASE + TABLE_ENTRY_BYTES * i, TABLE_ENTRY_BYTES));
-      if (f === 0xffffffff) return (trap(), log ?? []);
+      if (f === 0xffffffff) return trap();
       const rec = mem.read(FUNC_BASE + FUNC_BYTES * f, FUNC_BYTES);
-      if (Number(s32((rec >> 32n) & M32)) !== a) return (trap(), log ?? []);
+      if (Number(s32((rec >> 32n) & M32)) !== a) return trap();
       const sp = regs.sp;
       regs.sp--;
       if (!call(Number(rec & M32), Number((rec >> 64n) & M32), Number((rec >> 96n) & M32), regs.pc + 1)) {
         regs.sp = sp;
-        return (trap(), log ?? []);
+        return trap();
       }
-      return log ?? [];
+      return;
     }
     case 0x1a:
       regs.sp--;
@@ -232,12 +188,12 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
       break;
     default: {
       const r = memoryOrNumeric(op, a, regs, mem, pop, push);
-      if (r === "trap") return (trap(), log ?? []);
-      if (r === "invalid") return (trap(), log ?? []);
+      if (r === "trap") return trap();
+      if (r === "invalid") return trap();
     }
   }
   regs.pc = nextPc;
-  return log ?? [];
+  return;
 }
 
 const LOADS: Record<number, [number, boolean, boolean]> = {
@@ -277,7 +233,7 @@ function memoryOrNumeric(
   op: number,
   offset: number,
   regs: Registers,
-  mem: Mem,
+  mem: StepMemory,
   pop: () => bigint,
   push: (v: bigint) => void,
 ): "ok" | "trap" | "invalid" {
