@@ -88,7 +88,9 @@ contract DisputeGame is IDisputeGame {
         // slots 4..7
         bytes32 startHash; // agreed commitment at `lo`
         bytes32 endHash; // the defender's commitment at `hi`, disputed
-        bytes32 commitmentsHash; // H(COMMITMENTS_DOMAIN ‖ intermediates), while Phase.Choose
+        // H(COMMITMENTS_DOMAIN ‖ intermediates) of the last bisection; only read in Phase.Choose and
+        // never cleared, so each later bisection rewrites a non-zero slot (2.9k gas instead of 20k).
+        bytes32 commitmentsHash;
         bytes32 modelHash; // keccak256(abi.encode(ModelCommitment))
     }
 
@@ -210,7 +212,6 @@ contract DisputeGame is IDisputeGame {
         g.hi = newHi;
         g.startHash = agreed;
         g.endHash = disputed;
-        g.commitmentsHash = bytes32(0);
 
         if (newHi - newLo > 1) {
             g.phase = Phase.Bisect;
@@ -405,7 +406,6 @@ contract DisputeGame is IDisputeGame {
         Status s = defenderWon ? Status.DefenderWon : Status.ChallengerWon;
         g.status = s;
         g.phase = Phase.Resolved;
-        g.commitmentsHash = bytes32(0);
         emit GameResolved(gameId, s, byTimeout);
         address creator = g.creator;
         if (creator.code.length != 0) IGameResolver(creator).onGameResolved(gameId, defenderWon);

@@ -253,7 +253,6 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         assertEq(v.hi, 4);
         assertEq(v.startHash, inter[0]);
         assertEq(v.endHash, inter[1]);
-        assertEq(v.commitmentsHash, bytes32(0));
         assertTrue(v.phase == IDisputeGame.Phase.Bisect);
         assertEq(v.challengerClock, CLOCK - 50);
     }

@@ -32,6 +32,8 @@ abstract contract GameHarness is Test {
     bytes32 internal S0; // the toy world's S_0 (its fixed input in slot 0)
     bytes32 internal programRoot; // cached: building a model must not make an external call (prank/expectRevert)
 
+    uint256 internal moveDelay = 1 hours; // each side waits this long before each move in _play
+
     // gas accounting of the last played game (execution gas, plus 21000 + 16 gas/calldata byte)
     uint256 internal gasBisect;
     uint256 internal gasChoose;
@@ -119,6 +121,10 @@ abstract contract GameHarness is Test {
         revert("honest challenger found no disagreement");
     }
 
+    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
     function _charge(uint256 execGas, bytes memory data) internal returns (uint256 total) {
         uint256 cd = 0;
         for (uint256 i = 0; i < data.length; ++i) {
@@ -161,7 +167,7 @@ abstract contract GameHarness is Test {
             if (v.status != IDisputeGame.Status.InProgress) {
                 return v.status == IDisputeGame.Status.DefenderWon;
             }
-            vm.warp(block.timestamp + 1 hours);
+            vm.warp(block.timestamp + moveDelay);
             if (v.phase == IDisputeGame.Phase.Bisect) _doBisect(x, v);
             else if (v.phase == IDisputeGame.Phase.Choose) _doChoose(x, v);
             else if (v.phase == IDisputeGame.Phase.OpenPhase2) _doOpen(x, v);
@@ -175,7 +181,7 @@ abstract contract GameHarness is Test {
         vm.prank(x.d.addr);
         uint256 g0 = gasleft();
         x.game.bisect(x.gameId, inter);
-        gasBisect = _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.bisect, (x.gameId, inter)));
+        gasBisect = _max(gasBisect, _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.bisect, (x.gameId, inter))));
     }
 
     function _doChoose(Ctx memory x, IDisputeGame.GameView memory v) internal {
@@ -184,7 +190,7 @@ abstract contract GameHarness is Test {
         vm.prank(x.c.addr);
         uint256 g0 = gasleft();
         x.game.choose(x.gameId, inter, idx);
-        gasChoose = _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.choose, (x.gameId, inter, idx)));
+        gasChoose = _max(gasChoose, _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.choose, (x.gameId, inter, idx))));
     }
 
     function _doOpen(Ctx memory x, IDisputeGame.GameView memory v) internal {
@@ -192,8 +198,10 @@ abstract contract GameHarness is Test {
         vm.prank(x.d.addr);
         uint256 g0 = gasleft();
         x.game.openPhase2(x.gameId, x.model, fh, "", exitProof);
-        gasOpen =
-            _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.openPhase2, (x.gameId, x.model, fh, "", exitProof)));
+        gasOpen = _max(
+            gasOpen,
+            _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.openPhase2, (x.gameId, x.model, fh, "", exitProof)))
+        );
     }
 
     function _doStep(Ctx memory x, IDisputeGame.GameView memory v) internal {
@@ -204,6 +212,6 @@ abstract contract GameHarness is Test {
         vm.prank(x.c.addr);
         uint256 g0 = gasleft();
         x.game.step(x.gameId, w, proof);
-        gasStep = _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.step, (x.gameId, w, proof)));
+        gasStep = _max(gasStep, _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.step, (x.gameId, w, proof))));
     }
 }

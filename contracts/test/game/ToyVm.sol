@@ -232,47 +232,44 @@ contract ToyWorld {
         return Merkle.composeRoot(TensorRoot.SLOT_DEPTH, one);
     }
 
-    /// @dev Runs the graph: states S_0..S_N and the filled slots (input, then one per node).
-    function _run(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep)
+    /// @dev Runs the graph: states S_0..S_N. Slots fill contiguously (input at 0, node i at 1 + i),
+    ///      so the slot tree is an incremental Merkle tree: `branch[h]` is the last complete left
+    ///      subtree at height h, and the insertion proof of index c has sibling h = branch[h] if bit h
+    ///      of c is set, else the zero hash. Returns the insertion proof of node `proofNode`'s output
+    ///      slot (its write proof against S_proofNode, and its inclusion proof in every later state).
+    function _run(uint256 n, uint256 steps, uint256 lieNode, uint256 lieStep, uint256 proofNode)
         internal
         view
-        returns (bytes32[] memory s, Merkle.Subtree[] memory leaves)
+        returns (bytes32[] memory s, bytes32[] memory proof)
     {
         s = new bytes32[](n + 1);
-        leaves = new Merkle.Subtree[](n + 1);
-        leaves[0] = Merkle.Subtree(0, 0, TensorRoot.tensorSlotLeaf(INPUT));
+        bytes32[] memory branch = new bytes32[](TensorRoot.SLOT_DEPTH);
+        _insert(branch, 0, TensorRoot.tensorSlotLeaf(INPUT));
         s[0] = s0();
         for (uint256 i = 0; i < n; ++i) {
             ToyVm.State memory f = stateAt(s[i], i, steps, i == lieNode ? lieStep : type(uint256).max);
-            leaves[i + 1] = Merkle.Subtree(ToyVm.outputSlot(i), 0, ToyVm.outputLeaf(f.acc));
-            s[i + 1] = Merkle.composeRoot(TensorRoot.SLOT_DEPTH, _prefix(leaves, i + 2));
+            uint256 idx = ToyVm.outputSlot(i);
+            bytes32[] memory sib = new bytes32[](TensorRoot.SLOT_DEPTH);
+            for (uint256 h = 0; h < TensorRoot.SLOT_DEPTH; ++h) {
+                sib[h] = ((idx >> h) & 1) == 1 ? branch[h] : Merkle.zeroHash(h);
+            }
+            bytes32 leaf = ToyVm.outputLeaf(f.acc);
+            s[i + 1] = Merkle.rootFromLeafMemory(leaf, idx, sib);
+            _insert(branch, idx, leaf);
+            if (i == proofNode) proof = sib;
         }
     }
 
-    function _prefix(Merkle.Subtree[] memory a, uint256 len) internal pure returns (Merkle.Subtree[] memory p) {
-        p = new Merkle.Subtree[](len);
-        for (uint256 i = 0; i < len; ++i) {
-            p[i] = a[i];
-        }
-    }
-
-    /// @dev The 20 siblings of `slot` in the slot tree of `leaves` (sorted by index).
-    function _slotProof(Merkle.Subtree[] memory leaves, uint256 slot) internal pure returns (bytes32[] memory proof) {
-        proof = new bytes32[](TensorRoot.SLOT_DEPTH);
+    function _insert(bytes32[] memory branch, uint256 idx, bytes32 leaf) internal pure {
+        bytes32 node = leaf;
+        uint256 size = idx + 1;
         for (uint256 h = 0; h < TensorRoot.SLOT_DEPTH; ++h) {
-            uint256 base = ((slot >> h) ^ 1) << h;
-            uint256 cnt = 0;
-            for (uint256 i = 0; i < leaves.length; ++i) {
-                if (leaves[i].index >= base && leaves[i].index < base + (1 << h)) ++cnt;
+            if ((size & 1) == 1) {
+                branch[h] = node;
+                return;
             }
-            Merkle.Subtree[] memory sub = new Merkle.Subtree[](cnt);
-            cnt = 0;
-            for (uint256 i = 0; i < leaves.length; ++i) {
-                if (leaves[i].index >= base && leaves[i].index < base + (1 << h)) {
-                    sub[cnt++] = Merkle.Subtree(leaves[i].index - base, 0, leaves[i].root);
-                }
-            }
-            proof[h] = Merkle.composeRoot(h, sub);
+            node = keccak256(abi.encodePacked(branch[h], node));
+            size >>= 1;
         }
     }
 
@@ -283,7 +280,7 @@ contract ToyWorld {
         view
         returns (bytes32[] memory s)
     {
-        (s,) = _run(n, steps, lieNode, lieStep);
+        (s,) = _run(n, steps, lieNode, lieStep, type(uint256).max);
     }
 
     /// @notice The exit proof a party with this run gives for node `node`: its final witness and the
@@ -293,10 +290,10 @@ contract ToyWorld {
         view
         returns (bytes32 finalHash, bytes memory proof)
     {
-        (bytes32[] memory s, Merkle.Subtree[] memory leaves) = _run(n, steps, lieNode, lieStep);
+        (bytes32[] memory s, bytes32[] memory slotProof) = _run(n, steps, lieNode, lieStep, node);
         ToyVm.State memory f = stateAt(s[node], node, steps, node == lieNode ? lieStep : type(uint256).max);
         finalHash = ToyVm.hashOf(f);
-        proof = abi.encode(ToyVm.encode(f), _slotProof(_prefix(leaves, node + 1), ToyVm.outputSlot(node)));
+        proof = abi.encode(ToyVm.encode(f), slotProof);
     }
 
     /// @notice A claim for this run: S_N, the output bytes (node N-1's acc) and the output slot proof.
@@ -305,10 +302,10 @@ contract ToyWorld {
         view
         returns (bytes32 finalState, bytes memory output, bytes32[] memory proof)
     {
-        (bytes32[] memory s, Merkle.Subtree[] memory leaves) = _run(n, steps, lieNode, lieStep);
+        (bytes32[] memory s, bytes32[] memory slotProof) = _run(n, steps, lieNode, lieStep, n - 1);
         finalState = s[n];
         ToyVm.State memory f = stateAt(s[n - 1], n - 1, steps, n - 1 == lieNode ? lieStep : type(uint256).max);
         output = abi.encodePacked(f.acc);
-        proof = _slotProof(leaves, ToyVm.outputSlot(n - 1));
+        proof = slotProof;
     }
 }
