@@ -160,3 +160,47 @@ export function outputByteLength(op: number, params: readonly number[]): number 
       return p.n;
   }
 }
+
+/** The byte length each operand must have for these parameters (the kernels trap on any other). */
+export function inputByteLengths(op: number, params: readonly number[]): number[] {
+  const p = namedParams(op, params);
+  outputByteLength(op, params); // the same positivity checks
+  switch (opInfo(op).name) {
+    case "matmul":
+      return [p.M * p.K, p.N * p.K, 4 * p.N, 4 * p.N, 4 * p.N];
+    case "conv2d":
+      return [p.C * p.H * p.W, p.OC * p.C * p.KH * p.KW, 4 * p.OC, 4 * p.OC, 4 * p.OC];
+    case "maxpool":
+    case "avgpool":
+      return [p.C * p.H * p.W];
+    case "add":
+    case "mul":
+      return [p.n, p.n];
+    case "relu":
+      return [p.n];
+    case "lut":
+      return [p.n, 256];
+    case "softmax":
+      return [p.R * p.L, 1024];
+    case "norm":
+      return [p.R * p.D, p.D, 4 * p.D];
+    case "gather":
+      return [p.V * p.D, 4 * p.T];
+    case "rotary":
+      return [p.T * p.H * p.Dh, p.P * p.Dh, p.P * p.Dh];
+    case "attention":
+      return [p.H * p.Tq * p.Dh, p.H * p.Tmax * p.Dh, p.H * p.Tmax * p.Dh, 1024];
+    case "argmax":
+      return [p.R * p.L];
+    case "requant":
+      return [4 * p.R * p.C, 4 * p.C, 4 * p.C];
+    case "transpose":
+      return [p.R * p.C * p.E];
+    case "concat":
+      return [p.O * p.A, p.O * p.B];
+    case "slice":
+      return [p.O * p.I];
+    case "copy":
+      return [p.n];
+  }
+}

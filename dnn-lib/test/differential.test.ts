@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { Op, type OpName } from "../src/ops.ts";
+import { Op, inputByteLengths, type OpName } from "../src/ops.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { runKernel } from "../src/runKernel.ts";
 import { Rng, randomNode } from "./randomNodes.ts";
@@ -17,6 +17,11 @@ describe("three-way differential: reference = VM build = SIMD build, bit for bit
         const vm = await runKernel("vm", node);
         const simd = await runKernel("simd", node);
         const what = `${name} case ${i} params [${node.params.join(", ")}]`;
+        assert.deepEqual(
+          inputByteLengths(node.op, node.params),
+          node.inputs.map((b) => b.length),
+          what,
+        );
         assert.deepEqual(vm, ref, `VM build differs from the reference: ${what}`);
         assert.deepEqual(simd, ref, `SIMD build differs from the reference: ${what}`);
       }
