@@ -55,6 +55,7 @@ export interface RefereeState {
   hi: bigint;
   startHash: Hex;
   endHash: Hex;
+  /** The hash of the last bisection's commitments (zero before the first); only read in Phase.Choose. */
   commitmentsHash: Hex;
 }
 
@@ -137,7 +138,6 @@ export class Referee<P = unknown, E = unknown, W = unknown, S = unknown> {
     s.hi = newHi;
     s.startHash = agreed;
     s.endHash = disputed;
-    s.commitmentsHash = ZERO;
     if (newHi - newLo > 1n) s.phase = Phase.Bisect;
     else s.phase = s.level === 1 ? Phase.OpenPhase2 : Phase.Step;
   }
@@ -183,6 +183,5 @@ export class Referee<P = unknown, E = unknown, W = unknown, S = unknown> {
   #resolve(defenderWon: boolean): void {
     this.#s.status = defenderWon ? GameStatus.DefenderWon : GameStatus.ChallengerWon;
     this.#s.phase = Phase.Resolved;
-    this.#s.commitmentsHash = ZERO;
   }
 }
