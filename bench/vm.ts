@@ -62,7 +62,7 @@ async function timeV8(bytes: Uint8Array, node: NodeSpec): Promise<[number, Uint8
   let best = Infinity;
   let out = new Uint8Array();
   for (let r = 0; r < 3; r++) {
-    const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes), {});
+    const instance = await WebAssembly.instantiate(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {});
     const mem = instance.exports.memory as WebAssembly.Memory;
     const have = mem.buffer.byteLength / 65536;
     if (image.pages > have) mem.grow(image.pages - have);
