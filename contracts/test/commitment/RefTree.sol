@@ -19,9 +19,25 @@ library RefTree {
         }
     }
 
+    /// @notice `Z[0..64]`, each by hashing the previous one with itself.
+    function zeros() internal pure returns (bytes32[] memory z) {
+        z = new bytes32[](65);
+        for (uint256 i = 1; i < 65; ++i) {
+            z[i] = hashPair(z[i - 1], z[i - 1]);
+        }
+    }
+
     /// @notice The node at height `level`, position `pos`. A later entry for the same index wins.
     function node(uint256[] memory idx, bytes32[] memory val, uint256 level, uint256 pos)
         internal
+        pure
+        returns (bytes32)
+    {
+        return _node(idx, val, level, pos, zeros());
+    }
+
+    function _node(uint256[] memory idx, bytes32[] memory val, uint256 level, uint256 pos, bytes32[] memory z)
+        private
         pure
         returns (bytes32)
     {
@@ -35,9 +51,9 @@ library RefTree {
                 leaf = val[i];
             }
         }
-        if (!any) return zero(level);
+        if (!any) return z[level];
         if (level == 0) return leaf;
-        return hashPair(node(idx, val, level - 1, 2 * pos), node(idx, val, level - 1, 2 * pos + 1));
+        return hashPair(_node(idx, val, level - 1, 2 * pos, z), _node(idx, val, level - 1, 2 * pos + 1, z));
     }
 
     function root(uint256[] memory idx, bytes32[] memory val, uint256 depth) internal pure returns (bytes32) {
@@ -59,9 +75,10 @@ library RefTree {
         pure
         returns (bytes32[] memory p)
     {
+        bytes32[] memory z = zeros();
         p = new bytes32[](depth - height);
         for (uint256 l = height; l < depth; ++l) {
-            p[l - height] = node(idx, val, l, (index >> (l - height)) ^ 1);
+            p[l - height] = _node(idx, val, l, (index >> (l - height)) ^ 1, z);
         }
     }
 
