@@ -6,6 +6,7 @@ import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
 import { mlpFeeds, mlpModel } from "./mlp.ts";
 import { cnnFeeds, cnnModel } from "./cnn.ts";
+import { GPT, gptFeeds, gptModel } from "./gpt.ts";
 
 export interface ModelSpec {
   name: string;
@@ -19,6 +20,7 @@ export interface ModelSpec {
 export const MODELS: Record<string, ModelSpec> = {
   mlp: { name: "mlp", make: mlpModel, feeds: mlpFeeds, logits: { output: "logits", classes: 10 } },
   cnn: { name: "cnn", make: cnnModel, feeds: cnnFeeds, logits: { output: "logits", classes: 10 } },
+  gpt: { name: "gpt", make: gptModel, feeds: gptFeeds, logits: { output: "logits", classes: GPT.V } },
 };
 
 export const CALIBRATION_SEED = 0xca11b;

@@ -8,16 +8,24 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { writeOnnx } from "../src/onnx/model.ts";
+import { readOnnx, writeOnnx } from "../src/onnx/model.ts";
 import { measureAccuracy } from "../src/onnx/accuracy.ts";
 import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../models/index.ts";
 import { OP_INFO } from "../src/ops.ts";
+import { quantizeModel, type QuantGraph } from "../src/onnx/quantize.ts";
+import { OrtModel } from "../src/onnx/ort.ts";
+import { generateFloat, generateQuant } from "../src/onnx/generate.ts";
+import { Rng } from "../src/onnx/rng.ts";
+import { GPT } from "../models/gpt.ts";
 
 /** docs/fixed-point.md, "ONNX import": the bounds each model must meet. */
 const BOUNDS = {
   mlp: { top1: 0.97, cosine: 0.995, calib: 64, evaluate: 200 },
   cnn: { top1: 0.97, cosine: 0.995, calib: 64, evaluate: 200 },
+  gpt: { top1: 0.9, cosine: 0.995, calib: 32, evaluate: 64 },
 };
+/** Greedy generation: share of generated tokens equal to onnxruntime's greedy tokens (same prompts). */
+const GPT_GREEDY_MATCH = 0.85;
 
 describe("project models through ONNX → quantized reference", () => {
   for (const [name, b] of Object.entries(BOUNDS)) {
@@ -43,4 +51,50 @@ describe("project models through ONNX → quantized reference", () => {
       assert.ok(r.meanCosine >= b.cosine, `mean logit cosine ${r.meanCosine} < ${b.cosine}`);
     });
   }
+});
+
+describe("decoder generation (gpt.onnx)", () => {
+  const onnx = () => new Uint8Array(readFileSync(modelPath("gpt")));
+  let graph: QuantGraph | undefined;
+  const quantized = async () =>
+    (graph ??= await quantizeModel(readOnnx(onnx()), MODELS.gpt.feeds(CALIBRATION_SEED, BOUNDS.gpt.calib)));
+
+  test("seeded sampling is deterministic: the same seed gives the same tokens, another seed others", async () => {
+    const g = await quantized();
+    const ort = await OrtModel.load(onnx());
+    const sample = (seed: number) => ({ kind: "sample" as const, seed, temperature: 1 });
+    const a = generateQuant(g, [1, 2, 3], 12, sample(11));
+    assert.deepEqual(generateQuant(g, [1, 2, 3], 12, sample(11)), a);
+    assert.notDeepEqual(generateQuant(g, [1, 2, 3], 12, sample(12)), a);
+    const f = await generateFloat(ort, GPT.T, [1, 2, 3], 12, sample(11));
+    assert.deepEqual(await generateFloat(ort, GPT.T, [1, 2, 3], 12, sample(11)), f);
+    await ort.release();
+    assert.equal(a.length, 12);
+    assert.ok(new Set(a).size > 1, `sampling gave one repeated token: ${a}`);
+  });
+
+  test(`greedy tokens match onnxruntime's greedy tokens for ≥ ${GPT_GREEDY_MATCH} of the steps`, async () => {
+    const g = await quantized();
+    const ort = await OrtModel.load(onnx());
+    const r = new Rng(5);
+    let same = 0;
+    let total = 0;
+    for (let p = 0; p < 6; p++) {
+      const prompt = [r.int(GPT.V), r.int(GPT.V), r.int(GPT.V), r.int(GPT.V)];
+      const q = generateQuant(g, prompt, 12, { kind: "greedy" });
+      const f = await generateFloat(ort, GPT.T, prompt, 12, { kind: "greedy" });
+      q.forEach((t, i) => {
+        total++;
+        if (t === f[i]) same++;
+      });
+    }
+    await ort.release();
+    console.log(`gpt greedy: ${same}/${total} tokens equal to onnxruntime's`);
+    assert.ok(same / total >= GPT_GREEDY_MATCH, `${same}/${total}`);
+  });
+
+  test("generation past the context length is refused", async () => {
+    const g = await quantized();
+    assert.throws(() => generateQuant(g, [1, 2, 3], GPT.T, { kind: "greedy" }), /past the context/);
+  });
 });

@@ -160,7 +160,7 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
   const scaleOverride = new Map<string, number>();
 
   const dimsOf = (name: string): number[] => {
-    const d = cal.dims.get(name);
+    const d = cal.dims.get(name) ?? inits.get(name)?.dims;
     if (!d) throw new OnnxRunError(`no calibrated shape for tensor ${name}`);
     return d;
   };
