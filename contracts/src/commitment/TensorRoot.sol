@@ -63,16 +63,28 @@ library TensorRoot {
             }
             default {
                 let buf := mload(0x40)
-                // Level 0 -> 1: pairs of whole words, hashed in place in `data`.
+                // Writes H(in[2k] ‖ in[2k+1]) to out[k] for k < count, four at a time; `out` may be
+                // `in` (each output word lands at or before the words it was read from).
+                function hashPairs(in, out, count) {
+                    let e4 := add(in, shl(6, and(count, not(3))))
+                    for {} lt(in, e4) {
+                        in := add(in, 0x100)
+                        out := add(out, 0x80)
+                    } {
+                        mstore(out, keccak256(in, 0x40))
+                        mstore(add(out, 0x20), keccak256(add(in, 0x40), 0x40))
+                        mstore(add(out, 0x40), keccak256(add(in, 0x80), 0x40))
+                        mstore(add(out, 0x60), keccak256(add(in, 0xc0), 0x40))
+                    }
+                    let e := add(e4, shl(6, and(count, 3)))
+                    for {} lt(in, e) {
+                        in := add(in, 0x40)
+                        out := add(out, 0x20)
+                    } { mstore(out, keccak256(in, 0x40)) }
+                }
+                // Level 0 -> 1: pairs of whole words, hashed straight out of `data`.
                 let pairs := shr(1, full)
-                for {
-                    let i := src
-                    let o := buf
-                    let e := add(src, shl(6, pairs))
-                } lt(i, e) {
-                    i := add(i, 0x40)
-                    o := add(o, 0x20)
-                } { mstore(o, keccak256(i, 0x40)) }
+                hashPairs(src, buf, pairs)
                 let c := pairs
                 // The tail: one leaf (with a zero sibling) or a whole word and the partial word.
                 let t := sub(leaves, shl(1, pairs))
@@ -91,14 +103,7 @@ library TensorRoot {
                 let z := ZERO_1
                 for {} gt(c, 1) {} {
                     let half := shr(1, c)
-                    for {
-                        let i := buf
-                        let o := buf
-                        let e := add(buf, shl(6, half))
-                    } lt(i, e) {
-                        i := add(i, 0x40)
-                        o := add(o, 0x20)
-                    } { mstore(o, keccak256(i, 0x40)) }
+                    hashPairs(buf, buf, half)
                     if and(c, 1) {
                         mstore(0x00, mload(add(buf, shl(6, half))))
                         mstore(0x20, z)

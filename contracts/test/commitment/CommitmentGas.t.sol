@@ -150,12 +150,12 @@ contract CommitmentGasTest is Test {
 
     function test_gas_tensorRoot_1000Bytes() public {
         (uint256 used,) = probe.tensorRoot(new bytes(1000));
-        _report("tensorRoot, 1000 bytes", used, 5500);
+        _report("tensorRoot, 1000 bytes", used, 5000);
     }
 
     function test_gas_tensorRoot_4096Bytes() public {
         (uint256 used,) = probe.tensorRoot(new bytes(4096));
-        _report("tensorRoot, 4096 bytes", used, 18500);
+        _report("tensorRoot, 4096 bytes", used, 14000);
     }
 
     function test_gas_slotLeaf() public {
