@@ -5,6 +5,7 @@ import { Machine } from "../Machine.ts";
 import { step } from "../step.ts";
 import { encodeWitness, hashWitness } from "../witness.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
+import { randomProgram } from "../corpus/randomProgram.ts";
 import { wat } from "./wat.ts";
 import type { Program } from "../loader/loadProgram.ts";
 import { STACK_BASE } from "../layout.ts";
@@ -68,6 +69,14 @@ test("fast interpreter and reference step agree on every opcode case, step by st
     }
   assert.ok(halted > 500 && trapped > 20, `halted ${halted}, trapped ${trapped}`);
   assert.equal(ls.fast.trapReason, "call stack exhausted"); // the last case recursed until exhaustion
+});
+
+test("fast interpreter and reference step agree on random programs", () => {
+  for (let seed = 1; seed <= 12; seed++) {
+    const ls = new Lockstep(loadProgram(wat(randomProgram(seed))));
+    ls.call("f", [BigInt(seed * 7919), 0xfffffffffffffff0n], 100000, undefined, 97);
+    assert.notEqual(ls.fast.status, 0, `program ${seed} did not finish`);
+  }
 });
 
 test("a step cap traps, and trapped and halted states are fixed points", () => {
