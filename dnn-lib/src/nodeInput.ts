@@ -67,20 +67,29 @@ export function scratchByteLength(op: number, params: readonly number[]): number
   return opInfo(op).name === "attention" ? 2 * namedParams(op, params).Tmax : 0;
 }
 
-export function buildNodeInput(node: NodeSpec): NodeImage {
+export interface NodeLayout {
+  pages: number;
+  descriptor: Uint8Array;
+  inputs: Region[];
+  output: Region;
+  scratch: Region;
+}
+
+/** The descriptor and the regions of a node from its operand lengths alone (what graphRoot commits). */
+export function layoutNode(node: Omit<NodeSpec, "inputs"> & { inputLengths: readonly number[] }): NodeLayout {
   const info = opInfo(node.op);
-  if (node.inputs.length !== info.inputs.length)
+  if (node.inputLengths.length !== info.inputs.length)
     throw new DnnShapeError(`${info.name}: wrong operand count`, {
-      details: `got ${node.inputs.length}, expected ${info.inputs.length} (${info.inputs.join(", ")})`,
+      details: `got ${node.inputLengths.length}, expected ${info.inputs.length} (${info.inputs.join(", ")})`,
     });
   namedParams(node.op, node.params);
-  if (node.inputs.length > MAX_INPUTS || node.params.length > MAX_PARAMS)
+  if (node.inputLengths.length > MAX_INPUTS || node.params.length > MAX_PARAMS)
     throw new DnnShapeError(`${info.name}: too many operands or parameters for the descriptor`, {
-      details: `${node.inputs.length} operands (max ${MAX_INPUTS}), ${node.params.length} params (max ${MAX_PARAMS})`,
+      details: `${node.inputLengths.length} operands (max ${MAX_INPUTS}), ${node.params.length} params (max ${MAX_PARAMS})`,
     });
-  if (node.inputSlots !== undefined && node.inputSlots.length !== node.inputs.length)
+  if (node.inputSlots !== undefined && node.inputSlots.length !== node.inputLengths.length)
     throw new DnnShapeError(`${info.name}: one slot per operand`, {
-      details: `${node.inputSlots.length} slots for ${node.inputs.length} operands`,
+      details: `${node.inputSlots.length} slots for ${node.inputLengths.length} operands`,
     });
   let cursor = OPERANDS_BASE;
   const place = (n: number): number => {
@@ -89,7 +98,7 @@ export function buildNodeInput(node: NodeSpec): NodeImage {
     cursor = addr + size;
     return addr;
   };
-  const inputs = node.inputs.map((bytes) => ({ addr: place(bytes.length), byteLength: bytes.length, bytes }));
+  const inputs = node.inputLengths.map((n) => ({ addr: place(n), byteLength: n }));
   const outLen = outputByteLength(node.op, node.params);
   const output = { addr: place(outLen), byteLength: outLen };
   const scratchLen = scratchByteLength(node.op, node.params);
@@ -121,6 +130,11 @@ export function buildNodeInput(node: NodeSpec): NodeImage {
   dv.setUint32(DESC_SCRATCH + 4, scratch.byteLength, true);
   node.params.forEach((v, i) => dv.setInt32(DESC_PARAMS + 4 * i, v, true));
   return { pages: Math.ceil(cursor / PAGE_SIZE), descriptor, inputs, output, scratch };
+}
+
+export function buildNodeInput(node: NodeSpec): NodeImage {
+  const layout = layoutNode({ ...node, inputLengths: node.inputs.map((b) => b.length) });
+  return { ...layout, inputs: layout.inputs.map((r, j) => ({ ...r, bytes: node.inputs[j] })) };
 }
 
 /** The node input as (address, bytes) segments to write into a zeroed linear memory of `pages` pages. */

@@ -1,0 +1,72 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { decodeModel, encodeModel } from "../src/model/modelFile.ts";
+import { ModelFormatError, ModelGraphError, ModelUnsupportedError } from "../src/model/errors.ts";
+import { keccak256 } from "../../commitment/hash.ts";
+import { SlotKind } from "../src/nodeInput.ts";
+import { Op } from "../src/ops.ts";
+import { tinyMlp } from "./tinyModels.ts";
+
+/** Rewrites the trailing checksum so that only the deliberate change is seen. */
+function resum(file: Uint8Array): Uint8Array {
+  const out = file.slice();
+  out.set(keccak256(out.subarray(0, out.length - 32)), out.length - 32);
+  return out;
+}
+
+describe("model file (docs/model-format.md)", () => {
+  test("encode → decode gives the same model, and encoding is deterministic", () => {
+    const model = tinyMlp();
+    const file = encodeModel(model);
+    assert.deepEqual(decodeModel(file), model);
+    assert.deepEqual(encodeModel(decodeModel(file)), file);
+  });
+  test("a truncated file is refused as truncated, at every cut", () => {
+    const file = encodeModel(tinyMlp());
+    for (const cut of [9, 20, 100, file.length - 40, file.length - 1]) {
+      assert.throws(
+        () => decodeModel(file.subarray(0, cut)),
+        (e: unknown) => {
+          assert.ok(e instanceof ModelFormatError, `cut ${cut}: ${e}`);
+          assert.match(e.message, /truncated|trailing/);
+          return true;
+        },
+      );
+    }
+  });
+  test("one flipped weight byte fails the checksum", () => {
+    const file = encodeModel(tinyMlp());
+    file[file.length - 100] ^= 1;
+    assert.throws(() => decodeModel(file), /checksum mismatch: the file is corrupt/);
+  });
+  test("another file type, another version and an unknown op are refused by name", () => {
+    assert.throws(() => decodeModel(new TextEncoder().encode("PK\u0003\u0004 not a model")), /not an opML model file/);
+    const file = encodeModel(tinyMlp());
+    const v2 = file.slice();
+    v2[8] = 2;
+    assert.throws(() => decodeModel(resum(v2)), ModelUnsupportedError);
+    const dv = new DataView(file.buffer);
+    const metaLen = dv.getUint32(20, true);
+    const firstOp = 16 + 8 + metaLen + 8 + 4; // section headers, meta payload, nodes header, node count
+    assert.equal(dv.getUint32(firstOp, true), Op.matmul);
+    dv.setUint32(firstOp, 77, true);
+    assert.throws(
+      () => decodeModel(resum(file)),
+      (e: unknown) => e instanceof ModelUnsupportedError && /op code 77/.test(e.message),
+    );
+  });
+  test("graph errors name the node and operand: read before write, wrong weight length", () => {
+    const early = tinyMlp();
+    early.nodes[0].inputs[0] = { kind: SlotKind.activation, slot: 2 };
+    assert.throws(
+      () => encodeModel(early),
+      /node 0 \(matmul\): operand 0 reads activation slot 2, which is not there yet/,
+    );
+    const short = tinyMlp();
+    short.weights[4] = short.weights[4].subarray(1);
+    assert.throws(
+      () => encodeModel(short),
+      (e: unknown) => e instanceof ModelGraphError && /node 2 \(matmul\): operand 1 \(weight slot 4\)/.test(e.message),
+    );
+  });
+});

@@ -1,0 +1,34 @@
+/** Small integer models for tests: seeded weights, real quantization parameters. */
+import { Op } from "../src/ops.ts";
+import { SlotKind } from "../src/nodeInput.ts";
+import type { Model } from "../src/model/Model.ts";
+import { Rng } from "./randomNodes.ts";
+
+const A = (slot: number) => ({ kind: SlotKind.activation, slot });
+const W = (slot: number) => ({ kind: SlotKind.weight, slot });
+const bytes = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** in → matmul(16→32) → relu → matmul(32→10): 3 nodes, 8 weight tensors. */
+export function tinyMlp(seed = 1): Model {
+  const r = new Rng(seed);
+  const i8 = (n: number) => bytes(Int8Array.from({ length: n }, () => r.int(-128, 127)));
+  const i32 = (n: number, f: () => number) => bytes(Int32Array.from({ length: n }, f));
+  const layer = (n: number, k: number) => [
+    i8(n * k),
+    i32(n, () => r.int(-2000, 2000)),
+    i32(n, () => r.int(1 << 30, 0x7fffffff)),
+    i32(n, () => 42),
+  ];
+  return {
+    name: "tiny-mlp",
+    inputLength: 16,
+    inputScale: 1 / 64,
+    outputScale: 1 / 16,
+    nodes: [
+      { op: Op.matmul, inputs: [A(0), W(0), W(1), W(2), W(3)], params: [1, 32, 16] },
+      { op: Op.relu, inputs: [A(1)], params: [32] },
+      { op: Op.matmul, inputs: [A(2), W(4), W(5), W(6), W(7)], params: [1, 10, 32] },
+    ],
+    weights: [...layer(32, 16), ...layer(10, 32)],
+  };
+}
