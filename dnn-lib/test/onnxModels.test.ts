@@ -15,6 +15,7 @@ import { OP_INFO } from "../src/ops.ts";
 import { quantizeModel, type QuantGraph } from "../src/onnx/quantize.ts";
 import { OrtModel } from "../src/onnx/ort.ts";
 import { generateFloat, generateQuant } from "../src/onnx/generate.ts";
+import { quantizeFeeds, runQuantGraph, runQuantGraphKernels } from "../src/onnx/runQuant.ts";
 import { Rng } from "../src/onnx/rng.ts";
 import { GPT } from "../models/gpt.ts";
 
@@ -34,7 +35,7 @@ describe("project models through ONNX → quantized reference", () => {
       assert.deepEqual(writeOnnx(spec.make()), new Uint8Array(readFileSync(modelPath(name))));
     });
 
-    test(`${name}: quantized graph agrees with onnxruntime (top-1 ≥ ${b.top1}, logit cosine ≥ ${b.cosine})`, async () => {
+    test(`${name}: quantized graph agrees with onnxruntime (top-1 ≥ ${b.top1}, logit cosine ≥ ${b.cosine}) and runs bit-exactly on the SIMD kernels`, async () => {
       const onnx = new Uint8Array(readFileSync(modelPath(name)));
       const r = await measureAccuracy(
         onnx,
@@ -49,6 +50,13 @@ describe("project models through ONNX → quantized reference", () => {
       console.log(`${name}: top-1 ${r.top1Agreement}, cosine mean ${r.meanCosine} min ${r.minCosine}, ${r.rows} rows`);
       assert.ok(r.top1Agreement >= b.top1, `top-1 agreement ${r.top1Agreement} < ${b.top1}`);
       assert.ok(r.meanCosine >= b.cosine, `mean logit cosine ${r.meanCosine} < ${b.cosine}`);
+
+      // The same graph on the SIMD kernel build gives the reference's bytes at every node.
+      const inputs = quantizeFeeds(r.graph, spec.feeds(EVAL_SEED, 1)[0]);
+      const ref = runQuantGraph(r.graph, inputs);
+      const simd = await runQuantGraphKernels(r.graph, inputs, "simd");
+      for (const n of r.graph.nodes)
+        assert.deepEqual(simd.get(n.output), ref.get(n.output), `${n.opName} (${n.source}): SIMD ≠ reference`);
     });
   }
 });

@@ -4,6 +4,9 @@
  * accuracy measures used against onnxruntime.
  */
 import { runReference } from "../reference/runReference.ts";
+import { KernelInstance } from "../KernelInstance.ts";
+import { buildNodeInput } from "../nodeInput.ts";
+import type { KernelFlavor } from "../kernels.ts";
 import type { Feeds, FloatTensor } from "./ort.ts";
 import type { QuantGraph } from "./quantize.ts";
 import { OnnxRunError } from "./errors.ts";
@@ -80,4 +83,27 @@ export function argmaxRows(x: ArrayLike<number>, L: number): number[] {
     out.push(best);
   }
   return out;
+}
+
+/**
+ * Runs the graph node by node on a kernel build under V8 (one reused instance, each node's
+ * phase-2 input image built and loaded per node — weights are copied every time, so this is a
+ * bit-exactness path, not the resident-weights native runner).
+ */
+export async function runQuantGraphKernels(
+  g: QuantGraph,
+  inputs: Map<number, Uint8Array>,
+  flavor: KernelFlavor = "simd",
+  instance?: KernelInstance,
+): Promise<Map<number, Uint8Array>> {
+  const k = instance ?? (await KernelInstance.create(flavor));
+  const vals = new Map<number, Uint8Array>(inputs);
+  for (const t of g.tensors) if (t.kind === "const") vals.set(t.id, t.data!);
+  for (const n of g.nodes) {
+    const image = buildNodeInput({ op: n.op, inputs: n.inputs.map((id) => vals.get(id)!), params: n.params });
+    k.load(image);
+    k.run();
+    vals.set(n.output, k.output(image).slice());
+  }
+  return vals;
 }
