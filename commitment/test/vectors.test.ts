@@ -25,6 +25,8 @@ test("the vectors cover the cases the forge replay relies on", () => {
   assert.equal(v.tensors.find((t) => t.byteLength === 0)?.root, `0x${"00".repeat(32)}`);
   for (const p of v.leafProofs) assert.equal(p.proof.length, p.depth, p.name);
   for (const p of v.subtreeProofs) assert.equal(p.proof.length, p.depth - p.height, p.name);
+  assert.ok(v.subtreeWrites.length >= 5, "subtree writes");
+  for (const w of v.subtreeWrites) assert.equal(w.proof.length, w.depth - w.height, w.name);
   for (const c of v.composed) {
     // Sorted, aligned, non-overlapping: what Merkle.composeRoot accepts.
     let end = 0;

@@ -99,6 +99,18 @@ interface LeafWrite {
   proof: Hex[];
 }
 
+interface SubtreeWrite {
+  name: string;
+  depth: number;
+  height: number;
+  index: number;
+  oldSubRoot: Hex;
+  newSubRoot: Hex;
+  oldRoot: Hex;
+  newRoot: Hex;
+  proof: Hex[];
+}
+
 interface Tensor {
   name: string;
   data: Hex;
@@ -142,6 +154,7 @@ export interface CommitmentVectors {
   leafProofs: LeafProof[];
   subtreeProofs: SubtreeProof[];
   leafWrites: LeafWrite[];
+  subtreeWrites: SubtreeWrite[];
   tensors: Tensor[];
   slotLeaves: SlotLeafVector[];
   composed: Composed[];
@@ -255,6 +268,64 @@ function leafWrites(): LeafWrite[] {
       });
     }
   }
+  return out;
+}
+
+function subtreeWrites(): SubtreeWrite[] {
+  const out: SubtreeWrite[] = [];
+  // A VM-like memory of 2^27 words with a program image in its first 64 KiB; tensors are written at
+  // 32·2^d-aligned byte addresses, each write proved by the subtree's proof before it.
+  const depth = 27;
+  const mem = new SparseMerkleTree(depth);
+  for (let i = 0; i < 40; i++) mem.setLeaf(randInt("sw/prog", i, 2048), rand("sw/prog/val", i));
+  const writes: [string, number, Uint8Array][] = [
+    ["1000-byte tensor into a zero region", 1 << 20, randBytes("sw/a", 1000)],
+    ["another 1000-byte tensor over it", 1 << 20, randBytes("sw/b", 1000)],
+    ["33-byte tensor into a zero region", 1 << 24, randBytes("sw/c", 33)],
+    ["one word into the program image", 32 * 7, randBytes("sw/d", 32)],
+    ["4097-byte tensor over part of the program image", 0, randBytes("sw/e", 4097)],
+  ];
+  for (const [what, byteAddress, data] of writes) {
+    const height = tensorDepth(data.length);
+    const index = byteAddress / 32 / 2 ** height;
+    const oldRoot = mem.root();
+    const oldSubRoot = mem.subtreeRoot(index, height);
+    const proof = mem.proveSubtree(index, height);
+    const wasZero = hex(oldSubRoot) === hex(zeroHash(height));
+    mem.writeBytes(byteAddress, data);
+    const newSubRoot = mem.subtreeRoot(index, height);
+    // The phase-boundary property again: written into zeros, the subtree root is the tensor root.
+    if (wasZero && hex(newSubRoot) !== hex(tensorRoot(data)))
+      throw new Error(`${what}: subtree root is not the tensor root`);
+    out.push({
+      name: `depth ${depth}: ${what}`,
+      depth,
+      height,
+      index,
+      oldSubRoot: hex(oldSubRoot),
+      newSubRoot: hex(newSubRoot),
+      oldRoot: hex(oldRoot),
+      newRoot: hex(mem.root()),
+      proof: hexes(proof),
+    });
+  }
+  // A slot tree: replace an aligned block of 8 slots at once.
+  const { tree } = randomTree("sw/slots", SLOT_DEPTH, 12);
+  const oldRoot = tree.root();
+  const proof = tree.proveSubtree(3, 3);
+  const oldSubRoot = tree.subtreeRoot(3, 3);
+  for (let q = 0; q < 8; q++) tree.setLeaf(24 + q, rand("sw/slots/new", q));
+  out.push({
+    name: `depth ${SLOT_DEPTH}: slots 24..31 replaced`,
+    depth: SLOT_DEPTH,
+    height: 3,
+    index: 3,
+    oldSubRoot: hex(oldSubRoot),
+    newSubRoot: hex(tree.subtreeRoot(3, 3)),
+    oldRoot: hex(oldRoot),
+    newRoot: hex(tree.root()),
+    proof: hexes(proof),
+  });
   return out;
 }
 
@@ -479,6 +550,7 @@ export function buildVectors(): string {
     leafProofs: leafProofs(),
     subtreeProofs: subtreeProofs(),
     leafWrites: leafWrites(),
+    subtreeWrites: subtreeWrites(),
     tensors: tensors(),
     slotLeaves: slotLeaves(),
     composed: composed(),

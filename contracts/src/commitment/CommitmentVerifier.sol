@@ -105,6 +105,28 @@ contract CommitmentVerifier {
         return Merkle.updateLeaf(root, oldLeaf, newLeaf, index, proof, depth);
     }
 
+    /// @notice The root after the height-`height` subtree at `index` of a depth-`depth` tree changes
+    ///         from `oldSubRoot` to `newSubRoot`, the old subtree checked against `root` with the same proof.
+    /// @param root The tree's root before the write.
+    /// @param oldSubRoot The subtree's root before the write.
+    /// @param newSubRoot The subtree's root after the write.
+    /// @param index The subtree's index among the subtrees of its height.
+    /// @param height The subtree's height.
+    /// @param proof The `depth - height` siblings, bottom-up.
+    /// @param depth The tree's depth.
+    /// @return The tree's root after the write.
+    function updateSubtree(
+        bytes32 root,
+        bytes32 oldSubRoot,
+        bytes32 newSubRoot,
+        uint256 index,
+        uint256 height,
+        bytes32[] calldata proof,
+        uint256 depth
+    ) external pure returns (bytes32) {
+        return Merkle.updateSubtree(root, oldSubRoot, newSubRoot, index, height, proof, depth);
+    }
+
     /// @notice The root of a depth-`depth` tree that is zero except for the given aligned subtrees.
     /// @param depth The tree's depth (at most `MAX_DEPTH`).
     /// @param subtrees The subtrees, sorted by first leaf and non-overlapping.

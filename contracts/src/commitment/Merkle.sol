@@ -404,6 +404,27 @@ library Merkle {
         if (computed != root) revert RootMismatch(root, computed);
     }
 
+    /// @notice The root after the height-`height` subtree at `index` of a depth-`depth` tree changes
+    ///         from `oldSubRoot` to `newSubRoot` (e.g. a tensor written at an aligned address of a
+    ///         memory), checking `oldSubRoot` against `root` with the same proof.
+    /// @dev Reverts `HeightOutOfRange(height, depth)`, `ProofLengthMismatch(depth - height, proof.length)`,
+    ///      `IndexOutOfRange(index, depth - height)` or `RootMismatch(root, computed)`.
+    function updateSubtree(
+        bytes32 root,
+        bytes32 oldSubRoot,
+        bytes32 newSubRoot,
+        uint256 index,
+        uint256 height,
+        bytes32[] calldata proof,
+        uint256 depth
+    ) internal pure returns (bytes32 newRoot) {
+        if (height > depth) revert HeightOutOfRange(height, depth);
+        _checkShape(index, proof.length, depth - height);
+        bytes32 computed;
+        (computed, newRoot) = _climbTwoCalldata(oldSubRoot, newSubRoot, index, proof);
+        if (computed != root) revert RootMismatch(root, computed);
+    }
+
     // ------------------------------------------------------------------ memory-proof variants
 
     /// @notice `rootFromLeaf` with the proof in memory.

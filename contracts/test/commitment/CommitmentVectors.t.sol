@@ -43,6 +43,18 @@ contract CommitmentVectorsTest is Test {
         bytes32[] proof;
     }
 
+    struct SubtreeWrite {
+        uint256 depth;
+        uint256 height;
+        uint256 index;
+        string name;
+        bytes32 newRoot;
+        bytes32 newSubRoot;
+        bytes32 oldRoot;
+        bytes32 oldSubRoot;
+        bytes32[] proof;
+    }
+
     struct Tensor {
         uint256 byteLength;
         bytes data;
@@ -153,6 +165,24 @@ contract CommitmentVectorsTest is Test {
             if (c.depth == cv.SLOT_DEPTH()) {
                 assertEq(cv.writeSlot(c.oldRoot, c.index, c.oldLeaf, c.newLeaf, c.proof), newRoot, c.name);
             }
+        }
+    }
+
+    function testVectors_subtreeWrites() public view {
+        SubtreeWrite[] memory v = abi.decode(
+            _group(
+                ".subtreeWrites",
+                "SubtreeWrite(uint256 depth,uint256 height,uint256 index,string name,bytes32 newRoot,bytes32 newSubRoot,bytes32 oldRoot,bytes32 oldSubRoot,bytes32[] proof)"
+            ),
+            (SubtreeWrite[])
+        );
+        assertGt(v.length, 4);
+        for (uint256 i; i < v.length; ++i) {
+            SubtreeWrite memory c = v[i];
+            bytes32 newRoot =
+                cv.updateSubtree(c.oldRoot, c.oldSubRoot, c.newSubRoot, c.index, c.height, c.proof, c.depth);
+            assertEq(newRoot, c.newRoot, c.name);
+            assertTrue(cv.verifySubtree(c.newRoot, c.newSubRoot, c.index, c.height, c.proof, c.depth), c.name);
         }
     }
 

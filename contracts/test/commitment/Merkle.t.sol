@@ -318,6 +318,111 @@ contract MerkleTest is Test {
         cv.rootFromSubtree(bytes32(0), 0, 60, new bytes32[](5));
     }
 
+    function test_updateSubtree_everyHeight_matchesReference() public view {
+        (uint256[] memory idx, bytes32[] memory val) = _sample();
+        bytes32 root = RefTree.root(idx, val, 4);
+        for (uint256 ht; ht <= 4; ++ht) {
+            uint256 j = idx[5] >> ht;
+            bytes32[] memory p = RefTree.subtreeProof(idx, val, 4, j, ht);
+            // Clearing the subtree: the reference tree without its leaves.
+            (uint256[] memory idx2, bytes32[] memory val2) = _without(idx, val, j << ht, (j + 1) << ht);
+            bytes32 cleared = cv.updateSubtree(root, RefTree.node(idx, val, ht, j), RefTree.zero(ht), j, ht, p, 4);
+            assertEq(cleared, RefTree.root(idx2, val2, 4));
+        }
+    }
+
+    function _without(uint256[] memory idx, bytes32[] memory val, uint256 lo, uint256 hi)
+        internal
+        pure
+        returns (uint256[] memory idx2, bytes32[] memory val2)
+    {
+        idx2 = new uint256[](idx.length);
+        val2 = new bytes32[](idx.length);
+        uint256 n;
+        for (uint256 i; i < idx.length; ++i) {
+            if (idx[i] < lo || idx[i] >= hi) {
+                (idx2[n], val2[n]) = (idx[i], val[i]);
+                ++n;
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(idx2, n)
+            mstore(val2, n)
+        }
+    }
+
+    /// @dev The tree with every leaf of the height-`height` subtree at `j` replaced by a random one.
+    function _refill(uint256[] memory idx, bytes32[] memory val, uint256 j, uint256 height, uint256 seed)
+        internal
+        pure
+        returns (uint256[] memory idx3, bytes32[] memory val3)
+    {
+        (uint256[] memory idx2, bytes32[] memory val2) = _without(idx, val, j << height, (j + 1) << height);
+        uint256 span = uint256(1) << height;
+        idx3 = new uint256[](idx2.length + span);
+        val3 = new bytes32[](idx2.length + span);
+        for (uint256 i; i < idx2.length; ++i) {
+            (idx3[i], val3[i]) = (idx2[i], val2[i]);
+        }
+        for (uint256 q; q < span; ++q) {
+            (idx3[idx2.length + q], val3[idx2.length + q]) = ((j << height) + q, keccak256(abi.encode(seed, q)));
+        }
+    }
+
+    function test_updateSubtree_heightAboveDepth_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Merkle.HeightOutOfRange.selector, 5, 4));
+        cv.updateSubtree(bytes32(0), bytes32(0), bytes32(0), 0, 5, new bytes32[](0), 4);
+    }
+
+    function test_updateSubtree_wrongProofLength_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Merkle.ProofLengthMismatch.selector, 3, 4));
+        cv.updateSubtree(bytes32(0), bytes32(0), bytes32(0), 0, 1, new bytes32[](4), 4);
+    }
+
+    function test_updateSubtree_indexOutOfRange_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Merkle.IndexOutOfRange.selector, 8, 3));
+        cv.updateSubtree(bytes32(0), bytes32(0), bytes32(0), 8, 1, new bytes32[](3), 4);
+    }
+
+    function test_updateSubtree_wrongOldSubRoot_reverts() public {
+        (uint256[] memory idx, bytes32[] memory val) = _sample();
+        bytes32 root = RefTree.root(idx, val, 4);
+        bytes32[] memory p = RefTree.subtreeProof(idx, val, 4, 1, 2);
+        bytes32 bad = keccak256("not the subtree");
+        vm.expectRevert(abi.encodeWithSelector(Merkle.RootMismatch.selector, root, _climbRef(bad, 1, p)));
+        cv.updateSubtree(root, bad, bytes32(0), 1, 2, p, 4);
+    }
+
+    struct SubWrite {
+        uint256 depth;
+        uint256 height;
+        uint256 j;
+        bytes32 root;
+        bytes32 oldSub;
+        bytes32 newSub;
+        bytes32[] proof;
+    }
+
+    /// @notice Writing a subtree gives the root of the tree holding the new subtree's leaves instead of the old.
+    function testFuzz_updateSubtree_agreesWithReference(uint256 seed, uint256 depth, uint256 height, uint256 j)
+        public
+        view
+    {
+        SubWrite memory w;
+        w.depth = bound(depth, 0, 24);
+        w.height = bound(height, 0, w.depth < 4 ? w.depth : 4);
+        (uint256[] memory idx, bytes32[] memory val) = _randomTree(seed, w.depth, 8);
+        w.j = j % 2 == 0 ? idx[0] >> w.height : bound(j, 0, (uint256(1) << (w.depth - w.height)) - 1);
+        w.root = RefTree.root(idx, val, w.depth);
+        w.proof = RefTree.subtreeProof(idx, val, w.depth, w.j, w.height);
+        w.oldSub = RefTree.node(idx, val, w.height, w.j);
+        (idx, val) = _refill(idx, val, w.j, w.height, seed);
+        w.newSub = RefTree.node(idx, val, w.height, w.j);
+        bytes32 newRoot = cv.updateSubtree(w.root, w.oldSub, w.newSub, w.j, w.height, w.proof, w.depth);
+        assertEq(newRoot, RefTree.root(idx, val, w.depth));
+        assertTrue(cv.verifySubtree(newRoot, w.newSub, w.j, w.height, w.proof, w.depth));
+    }
+
     // ------------------------------------------------------------------ composing roots
 
     function _subtrees(uint256 n) internal pure returns (Merkle.Subtree[] memory s) {
