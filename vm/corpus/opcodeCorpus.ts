@@ -146,6 +146,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
   }
   add("memory.size", "(result i32)", "(memory.size)", [[]]);
   add("memory.grow", "(param i32) (result i32)", "(memory.grow (local.get 0))", [[0n], [1n], [3n], [0x10000n]]);
+  add("memory.size.after_grow", "(result i32)", "(memory.size)", [[]]);
   add("select", "(param i64 i64 i32) (result i64)", "(select (local.get 0) (local.get 1) (local.get 2))", [
     [5n, 7n, 0n],
     [5n, 7n, 9n],
@@ -155,7 +156,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
     "local.tee",
     "(param i32) (result i32) (local i64)",
     "(local.set 1 (i64.const -1)) (i32.add (local.tee 0 (i32.const 5)) (local.get 0))",
-    [[4n]],
+    [[4n], [9n]],
   );
   add("global", "(param i64) (result i64)", "(global.set $g (i64.add (global.get $g) (local.get 0))) (global.get $g)", [
     [3n],
