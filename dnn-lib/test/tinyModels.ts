@@ -13,11 +13,11 @@ export function tinyMlp(seed = 1): Model {
   const r = new Rng(seed);
   const i8 = (n: number) => bytes(Int8Array.from({ length: n }, () => r.int(-128, 127)));
   const i32 = (n: number, f: () => number) => bytes(Int32Array.from({ length: n }, f));
-  const layer = (n: number, k: number) => [
+  const layer = (n: number, k: number, shift: number) => [
     i8(n * k),
     i32(n, () => r.int(-2000, 2000)),
     i32(n, () => r.int(1 << 30, 0x7fffffff)),
-    i32(n, () => 42),
+    i32(n, () => shift),
   ];
   return {
     name: "tiny-mlp",
@@ -29,6 +29,6 @@ export function tinyMlp(seed = 1): Model {
       { op: Op.relu, inputs: [A(1)], params: [32] },
       { op: Op.matmul, inputs: [A(2), W(4), W(5), W(6), W(7)], params: [1, 10, 32] },
     ],
-    weights: [...layer(32, 16), ...layer(10, 32)],
+    weights: [...layer(32, 16, 42), ...layer(10, 32, 37)],
   };
 }
