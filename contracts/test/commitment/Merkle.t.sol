@@ -691,7 +691,7 @@ contract MerkleTest is Test {
         uint256 ht = (rnd & 0xff) % (depth + 1);
         if (ht > 3 && (rnd >> 40) % 2 == 0) ht = 3; // mostly small subtrees
         uint256 span = uint256(1) << ht;
-        uint256 start = ((l.cursor + span - 1) / span) * span + span * ((rnd >> 8) % 3);
+        uint256 start = ((l.cursor + span - 1) & ~(span - 1)) + span * ((rnd >> 8) % 3); // aligned, maybe a gap
         if (start + span > (uint256(1) << depth)) return false;
         uint256 first = l.nLeaves;
         // Up to 4 leaves filled (a tall subtree keeps most of its leaves zero).
