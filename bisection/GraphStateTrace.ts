@@ -24,8 +24,8 @@ export class GraphStateTrace implements TraceProvider {
   }
 
   /** `S_position`. */
-  commitmentAt(position: bigint): Promise<Hex> {
+  async commitmentAt(position: bigint): Promise<Hex> {
     checkPosition(position, this.length);
-    return Promise.resolve(this.#states[Number(position)]!);
+    return this.#states[Number(position)]!;
   }
 }

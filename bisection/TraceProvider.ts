@@ -10,7 +10,7 @@ import { PositionOutOfRangeError } from "./errors.ts";
 export interface TraceProvider {
   /** The last position; positions run from 0 to `length` inclusive. */
   readonly length: bigint;
-  /** The commitment at `position` (0 <= position <= length), as a 32-byte hex word. */
+  /** The commitment at `position` (0 <= position <= length), as a 32-byte hex word; rejects outside. */
   commitmentAt(position: bigint): Promise<Hex>;
 }
 

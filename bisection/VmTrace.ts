@@ -61,9 +61,9 @@ export function vmRunFromHashes(hashes: readonly Hex[]): VmRun {
   const copy = [...hashes];
   return {
     finalStep: BigInt(copy.length - 1),
-    stateHashAt(step: bigint): Promise<Hex> {
+    async stateHashAt(step: bigint): Promise<Hex> {
       checkPosition(step, BigInt(copy.length - 1));
-      return Promise.resolve(copy[Number(step)]!);
+      return copy[Number(step)]!;
     },
   };
 }
