@@ -32,10 +32,10 @@ test("the contract's post-state hash equals the VM's on every sampled real state
   const nCorpus = cases.length;
   cases.push(...specCases(Math.floor(EXTRA * 0.4)));
   const nSpec = cases.length - nCorpus;
-  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.45) / 60));
+  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.55) / 150));
   cases.push(...randomCases(randomPrograms, 1000));
   const nRandom = cases.length - nCorpus - nSpec;
-  cases.push(...(await dnnCases(Math.floor(EXTRA * 0.15))));
+  cases.push(...(await dnnCases(Math.max(30, Math.floor(EXTRA * 0.02)))));
   const nDnn = cases.length - nCorpus - nSpec - nRandom;
   const tProve = Date.now() - t0;
 

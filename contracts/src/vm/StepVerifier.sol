@@ -520,10 +520,10 @@ contract StepVerifier is IStepVerifier {
                 uint256 mask = is64 ? M64 : M32;
                 uint256 y = _readSlot(s, s.sp - 1) & mask;
                 uint256 x = _readSlot(s, s.sp - 2) & mask;
-                (bool ok, uint256 r) = VmBits.binary(is64 ? op - 0x7c : op - 0x6a, x, y, is64 ? 64 : 32);
+                (bool ok, uint256 res) = VmBits.binary(is64 ? op - 0x7c : op - 0x6a, x, y, is64 ? 64 : 32);
                 if (!ok) return false;
                 s.sp -= 2;
-                _push(s, r & mask);
+                _push(s, res & mask);
                 return true;
             }
             // comparisons 0x46–0x4f (i32), 0x51–0x5a (i64)

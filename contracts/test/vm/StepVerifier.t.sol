@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "../utils/Test.sol";
+import {StepVerifier} from "../../src/vm/StepVerifier.sol";
+import {VmLayout} from "../../src/vm/VmLayout.sol";
+import {VmStatus} from "../../src/interfaces/IStepVerifier.sol";
+
+/// @notice Replays the golden one-step vectors of contracts/test/vectors/vm.json (written from the
+///         TypeScript VM by contracts/tools/writeVmVectors.ts) and checks every malformed-input revert.
+contract StepVerifierTest is Test {
+    string internal constant PATH = "contracts/test/vectors/vm.json";
+    uint256 internal constant ACCESS = 992;
+
+    /// @dev Fields in alphabetical order, as forge's JSON-to-ABI mapping expects.
+    struct Vector {
+        uint256 accesses;
+        string name;
+        uint256 op;
+        bytes32 post;
+        bytes32 pre;
+        bytes proof;
+        string source;
+        bytes witness;
+    }
+
+    StepVerifier internal verifier;
+    Vector[] internal vectors;
+
+    function setUp() public {
+        verifier = new StepVerifier();
+        bytes memory raw = vm.parseJsonTypeArray(
+            readProjectFile(PATH),
+            ".vectors",
+            "Vector(uint256 accesses,string name,uint256 op,bytes32 post,bytes32 pre,bytes proof,string source,bytes witness)"
+        );
+        Vector[] memory vs = abi.decode(raw, (Vector[]));
+        for (uint256 i = 0; i < vs.length; i++) {
+            vectors.push(vs[i]);
+        }
+    }
+
+    function _named(string memory name) internal view returns (Vector memory) {
+        for (uint256 i = 0; i < vectors.length; i++) {
+            if (keccak256(bytes(vectors[i].name)) == keccak256(bytes(name))) return vectors[i];
+        }
+        revert(string.concat("no vector ", name));
+    }
+
+    function _replay(string memory name) internal view returns (bytes32 post) {
+        Vector memory v = _named(name);
+        post = verifier.step(v.witness, v.proof);
+        assertEq(post, v.post, name);
+    }
+
+    // ------------------------------------------------------------------ golden vectors
+
+    function testDiff_allGoldenVectors_matchTheTypeScriptVm() public view {
+        assertGt(vectors.length, 200);
+        for (uint256 i = 0; i < vectors.length; i++) {
+            Vector memory v = vectors[i];
+            assertEq(v.proof.length, v.accesses * ACCESS, v.name);
+            assertEq(verifier.stateHash(v.witness), v.pre, string.concat(v.name, " pre-state hash"));
+            assertEq(verifier.step(v.witness, v.proof), v.post, string.concat(v.name, " ", v.source));
+        }
+    }
+
+    function testDiff_step_i32DivByZero_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("i32DivByZero_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_i32DivSignedOverflow_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("i32DivSignedOverflow_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_i64RemByZero_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("i64RemByZero_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_loadOutOfBounds_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("loadOutOfBounds_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_storeOutOfBounds_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("storeOutOfBounds_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_loadAcrossLeaves_readsTwoLeaves() public view {
+        assertEq(_named("loadAcrossLeaves_readsTwoLeaves").accesses, 5);
+        assertEq(VmStatus.statusOf(_replay("loadAcrossLeaves_readsTwoLeaves")), VmStatus.RUNNING);
+    }
+
+    function testDiff_step_storeAcrossLeaves_writesTwoLeaves() public view {
+        assertEq(_named("storeAcrossLeaves_writesTwoLeaves").accesses, 5);
+        assertEq(VmStatus.statusOf(_replay("storeAcrossLeaves_writesTwoLeaves")), VmStatus.RUNNING);
+    }
+
+    function testDiff_step_unreachable_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("unreachable_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_halt_halts() public view {
+        assertEq(VmStatus.statusOf(_replay("halt_halts")), VmStatus.HALTED);
+    }
+
+    function testDiff_step_stepCap_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("stepCap_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_callStackExhausted_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("callStackExhausted_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_callIndirectNull_traps() public view {
+        assertEq(VmStatus.statusOf(_replay("callIndirectNull_traps")), VmStatus.TRAPPED);
+    }
+
+    function testDiff_step_callIndirect_calls() public view {
+        assertEq(VmStatus.statusOf(_replay("callIndirect_calls")), VmStatus.RUNNING);
+    }
+
+    /// @notice Halted and trapped states are fixed points: the post-state hash is the pre-state hash.
+    function testDiff_step_haltedAndTrapped_areFixedPoints() public view {
+        Vector memory h = _named("halted_isFixedPoint");
+        Vector memory t = _named("trapped_isFixedPoint");
+        assertEq(verifier.step(h.witness, ""), verifier.stateHash(h.witness));
+        assertEq(VmStatus.statusOf(verifier.step(h.witness, "")), VmStatus.HALTED);
+        assertEq(verifier.step(t.witness, ""), verifier.stateHash(t.witness));
+        assertEq(VmStatus.statusOf(verifier.step(t.witness, "")), VmStatus.TRAPPED);
+    }
+
+    // ------------------------------------------------------------------ state hash
+
+    function test_stateHash_isTaggedKeccakWithStatusInTopByte() public view {
+        Vector memory v = _named("halted_isFixedPoint");
+        bytes32 d = keccak256(abi.encodePacked(VmLayout.STATE_TAG, v.witness));
+        assertEq(verifier.stateHash(v.witness), VmStatus.tag(d, VmStatus.HALTED));
+    }
+
+    // ------------------------------------------------------------------ malformed input
+
+    function test_step_shortWitness_revertsWitnessLength() public {
+        Vector memory v = _named("halt_halts");
+        bytes memory w = _slice(v.witness, 0, 76);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessLength.selector, 77, 76));
+        verifier.step(w, v.proof);
+    }
+
+    function test_stateHash_longWitness_revertsWitnessLength() public {
+        bytes memory w = new bytes(78);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessLength.selector, 77, 78));
+        verifier.stateHash(w);
+    }
+
+    function test_step_unknownStatus_revertsWitnessStatus() public {
+        Vector memory v = _named("halt_halts");
+        bytes memory w = bytes.concat(v.witness);
+        w[76] = 0x03;
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessStatus.selector, 3));
+        verifier.step(w, v.proof);
+    }
+
+    function test_step_proofForFixedPoint_revertsProofLength() public {
+        Vector memory h = _named("halted_isFixedPoint");
+        bytes memory p = _named("halt_halts").proof;
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, 0, p.length));
+        verifier.step(h.witness, p);
+    }
+
+    function test_step_missingAccess_revertsProofTooShort() public {
+        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        bytes memory p = _slice(v.proof, 0, 4 * ACCESS);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 4, 5 * ACCESS, 4 * ACCESS));
+        verifier.step(v.witness, p);
+    }
+
+    function test_step_partialAccess_revertsProofTooShort() public {
+        Vector memory v = _named("halt_halts");
+        bytes memory p = _slice(v.proof, 0, 100);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 0, ACCESS, 100));
+        verifier.step(v.witness, p);
+    }
+
+    function test_step_unusedAccess_revertsProofLength() public {
+        Vector memory v = _named("halt_halts");
+        bytes memory p = bytes.concat(v.proof, v.proof);
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, ACCESS, 2 * ACCESS));
+        verifier.step(v.witness, p);
+    }
+
+    /// @notice A tampered leaf (the value a binary op reads) no longer climbs to the memory root.
+    function test_step_tamperedLeaf_revertsLeafMismatch() public {
+        Vector memory v = _named("i32DivByZero_traps");
+        bytes memory p = bytes.concat(v.proof);
+        p[ACCESS + 31] = bytes1(uint8(p[ACCESS + 31]) ^ 1); // access 1: slot sp-1
+        vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
+        verifier.step(v.witness, p);
+    }
+
+    /// @notice A tampered sibling of a later access (after a write moved the root) is caught too.
+    function test_step_tamperedSiblingAfterWrite_revertsLeafMismatch() public {
+        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        bytes memory p = bytes.concat(v.proof);
+        p[4 * ACCESS + 32 + 5] = bytes1(uint8(p[4 * ACCESS + 32 + 5]) ^ 0x80); // access 4, sibling 0
+        vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
+        verifier.step(v.witness, p);
+    }
+
+    /// @notice A proof taken against another memory root is refused at its first access.
+    function test_step_wrongRoot_revertsLeafMismatchWithBothRoots() public {
+        Vector memory v = _named("halt_halts");
+        bytes memory w = bytes.concat(v.witness);
+        w[0] = bytes1(uint8(w[0]) ^ 0xff);
+        bytes32 root;
+        bytes32 leaf;
+        assembly {
+            root := mload(add(w, 32))
+        }
+        // access 0 reads the instruction leaf; its proof still climbs to the true root
+        bytes memory p = v.proof;
+        assembly {
+            leaf := mload(add(p, 32))
+        }
+        bytes32 trueRoot = bytes32(uint256(root) ^ (uint256(0xff) << 248));
+        uint256 pc = uint256(uint32(bytes4(_slice(v.witness, 32, 4))));
+        uint256 leafIndex = (VmLayout.CODE_BASE + VmLayout.INSTR_BYTES * pc) / 32;
+        vm.expectRevert(abi.encodeWithSelector(StepVerifier.LeafMismatch.selector, 0, leafIndex, root, trueRoot));
+        verifier.step(w, p);
+        leaf; // the leaf itself is untouched
+    }
+
+    function _slice(bytes memory b, uint256 start, uint256 len) internal pure returns (bytes memory out) {
+        out = new bytes(len);
+        for (uint256 i = 0; i < len; i++) {
+            out[i] = b[start + i];
+        }
+    }
+}
