@@ -562,10 +562,13 @@ library Merkle {
                     let lv := mload(add(e, 0x40))
                     switch eq(lv, level)
                     case 0 {
-                        // A subtree above this level waits, in order, until the climb reaches its height.
-                        mstore(w, mload(e))
-                        mstore(add(w, 0x20), mload(add(e, 0x20)))
-                        mstore(add(w, 0x40), lv)
+                        // A subtree above this level waits, in order, until the climb reaches its height
+                        // (moved down only once entries before it have merged).
+                        if lt(w, e) {
+                            mstore(w, mload(e))
+                            mstore(add(w, 0x20), mload(add(e, 0x20)))
+                            mstore(add(w, 0x40), lv)
+                        }
                         e := add(e, 0x60)
                     }
                     default {
