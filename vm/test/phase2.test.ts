@@ -2,14 +2,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
-import { kernelBytes } from "../../dnn-lib/src/kernels.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { buildNodeInput, nodeSegments, writeNodeInput } from "../../dnn-lib/src/nodeInput.ts";
 import { Op, type OpName } from "../../dnn-lib/src/ops.ts";
 import { Rng, randomNode } from "../../dnn-lib/test/randomNodes.ts";
 import { tensorDepth, tensorRoot } from "../../commitment/tensorRoot.ts";
 import { LEAF_BYTES } from "../layout.ts";
 
-const bytes = await kernelBytes("vm");
+// The built VM flavour of the kernel library; built on demand only when missing (importing the
+// AssemblyScript compiler costs seconds, and dnn-lib's own tests keep the build current).
+const built = fileURLToPath(new URL("../../dnn-lib/build/kernels-vm.wasm", import.meta.url));
+const bytes = existsSync(built)
+  ? new Uint8Array(readFileSync(built))
+  : await (await import("../../dnn-lib/src/kernels.ts")).kernelBytes("vm");
 const program = loadProgram(bytes);
 const v8Module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 
