@@ -205,8 +205,12 @@ abstract contract GameHarness is Test {
     }
 
     function _doStep(Ctx memory x, IDisputeGame.GameView memory v) internal {
-        // The pre-state is agreed, so either party's witness is the same one.
+        // The pre-state is agreed: take the witness from whichever party's run has it (a random
+        // challenger may have agreed to a liar's state).
         ToyVm.State memory pre = world.stateAt(x.gc[v.node], v.node, v.lo, v.node == x.c.lieNode ? x.c.lieStep : HONEST);
+        if (ToyVm.hashOf(pre) != v.startHash) {
+            pre = world.stateAt(x.gd[v.node], v.node, v.lo, v.node == x.d.lieNode ? x.d.lieStep : HONEST);
+        }
         bytes memory w = ToyVm.encode(pre);
         bytes memory proof = world.proofFor(pre.pc);
         vm.prank(x.c.addr);
