@@ -25,10 +25,15 @@ export class KernelInstance {
     return new Uint8Array(this.memory.buffer);
   }
 
-  /** Writes the node input; memory grows to the node's page count (it never shrinks). */
-  load(image: NodeImage): void {
+  /** Grows linear memory to at least `pages` pages (it never shrinks). */
+  ensurePages(pages: number): void {
     const have = this.memory.buffer.byteLength / 0x10000;
-    if (have < image.pages) this.memory.grow(image.pages - have);
+    if (have < pages) this.memory.grow(pages - have);
+  }
+
+  /** Writes the node input; memory grows to the node's page count. */
+  load(image: NodeImage): void {
+    this.ensurePages(image.pages);
     writeNodeInput(image, this.bytes);
   }
 

@@ -75,6 +75,40 @@ export interface NodeLayout {
   scratch: Region;
 }
 
+/** The descriptor bytes for a node whose operand, output and scratch regions are already placed. */
+export function encodeDescriptor(d: {
+  op: number;
+  params: readonly number[];
+  inputs: readonly Region[];
+  output: Region;
+  scratch: Region;
+  inputSlots?: readonly OperandSlot[];
+  outputSlot?: number;
+}): Uint8Array {
+  const descriptor = new Uint8Array(DESC_SIZE);
+  const dv = new DataView(descriptor.buffer);
+  dv.setUint32(0, DESC_VERSION, true);
+  dv.setUint32(4, d.op, true);
+  dv.setUint32(8, d.inputs.length, true);
+  dv.setUint32(12, d.params.length, true);
+  d.inputs.forEach((r, j) => {
+    const at = DESC_INPUTS + DESC_INPUT_STRIDE * j;
+    const slot = d.inputSlots?.[j] ?? { kind: SlotKind.activation, slot: 0 };
+    dv.setUint32(at, r.addr, true);
+    dv.setUint32(at + 4, r.byteLength, true);
+    dv.setUint32(at + 8, slot.kind, true);
+    dv.setUint32(at + 12, slot.slot, true);
+  });
+  dv.setUint32(DESC_OUTPUT, d.output.addr, true);
+  dv.setUint32(DESC_OUTPUT + 4, d.output.byteLength, true);
+  dv.setUint32(DESC_OUTPUT + 8, SlotKind.activation, true);
+  dv.setUint32(DESC_OUTPUT + 12, d.outputSlot ?? 0, true);
+  dv.setUint32(DESC_SCRATCH, d.scratch.addr, true);
+  dv.setUint32(DESC_SCRATCH + 4, d.scratch.byteLength, true);
+  d.params.forEach((v, i) => dv.setInt32(DESC_PARAMS + 4 * i, v, true));
+  return descriptor;
+}
+
 /** The descriptor and the regions of a node from its operand lengths alone (what graphRoot commits). */
 export function layoutNode(node: Omit<NodeSpec, "inputs"> & { inputLengths: readonly number[] }): NodeLayout {
   const info = opInfo(node.op);
@@ -108,27 +142,7 @@ export function layoutNode(node: Omit<NodeSpec, "inputs"> & { inputLengths: read
       details: `needs ${cursor} bytes`,
     });
 
-  const descriptor = new Uint8Array(DESC_SIZE);
-  const dv = new DataView(descriptor.buffer);
-  dv.setUint32(0, DESC_VERSION, true);
-  dv.setUint32(4, node.op, true);
-  dv.setUint32(8, inputs.length, true);
-  dv.setUint32(12, node.params.length, true);
-  inputs.forEach((r, j) => {
-    const at = DESC_INPUTS + DESC_INPUT_STRIDE * j;
-    const slot = node.inputSlots?.[j] ?? { kind: SlotKind.activation, slot: 0 };
-    dv.setUint32(at, r.addr, true);
-    dv.setUint32(at + 4, r.byteLength, true);
-    dv.setUint32(at + 8, slot.kind, true);
-    dv.setUint32(at + 12, slot.slot, true);
-  });
-  dv.setUint32(DESC_OUTPUT, output.addr, true);
-  dv.setUint32(DESC_OUTPUT + 4, output.byteLength, true);
-  dv.setUint32(DESC_OUTPUT + 8, SlotKind.activation, true);
-  dv.setUint32(DESC_OUTPUT + 12, node.outputSlot ?? 0, true);
-  dv.setUint32(DESC_SCRATCH, scratch.addr, true);
-  dv.setUint32(DESC_SCRATCH + 4, scratch.byteLength, true);
-  node.params.forEach((v, i) => dv.setInt32(DESC_PARAMS + 4 * i, v, true));
+  const descriptor = encodeDescriptor({ ...node, inputs, output, scratch });
   return { pages: Math.ceil(cursor / PAGE_SIZE), descriptor, inputs, output, scratch };
 }
 

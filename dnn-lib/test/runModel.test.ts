@@ -7,7 +7,8 @@ import { ReferenceBackend, SimdBackend } from "../src/runner/Backend.ts";
 import { ModelInputError } from "../src/runner/errors.ts";
 import { runInVm } from "../src/runInVm.ts";
 import { SlotKind } from "../src/nodeInput.ts";
-import { tinyMlp } from "./tinyModels.ts";
+import { tinyMixed, tinyMlp } from "./tinyModels.ts";
+import { NativeRunner } from "../src/runner/NativeRunner.ts";
 import { Rng } from "./randomNodes.ts";
 
 const input = (seed: number) => {
@@ -69,6 +70,23 @@ describe("phase-1 runner and model commitment", async () => {
     assert.notDeepEqual(c2.weightsRoot, c.weightsRoot);
     assert.deepEqual([c2.graphRoot, c2.programRoot], [c.graphRoot, c.programRoot]);
     assert.equal(c.programRoot.length, 32);
+  });
+
+  test("the resident native runner matches the reference runner on both tiny models, run after run", async () => {
+    for (const model of [tinyMlp(), tinyMixed()]) {
+      const c = await compileModel(model);
+      const native = await NativeRunner.create(c);
+      for (const seed of [6, 7]) {
+        const r = new Rng(seed);
+        const x = Uint8Array.from({ length: model.inputLength }, () => r.int(0, 255));
+        const ref = runModel(c, x, new ReferenceBackend());
+        const got = native.run(x);
+        assert.deepEqual(got.states, ref.states, model.name);
+        assert.deepEqual(got.activations, ref.activations, model.name);
+        assert.deepEqual(native.infer(x), ref.output, model.name);
+      }
+      assert.throws(() => native.infer(new Uint8Array(model.inputLength + 1)), ModelInputError);
+    }
   });
 
   test("a wrong-sized input is refused with ModelInputError naming both sizes", () => {

@@ -32,3 +32,38 @@ export function tinyMlp(seed = 1): Model {
     weights: [...layer(32, 16, 42), ...layer(10, 32, 37)],
   };
 }
+
+/** in[4][8] → layernorm → matmul(8→8) → softmax → attention over itself (H 1, T 4, Dh 8): scratch and LUT operands. */
+export function tinyMixed(seed = 2): Model {
+  const r = new Rng(seed);
+  const i8 = (n: number) => bytes(Int8Array.from({ length: n }, () => r.int(-128, 127)));
+  const i32 = (n: number, f: () => number) => bytes(Int32Array.from({ length: n }, f));
+  const exp = i32(
+    256,
+    (() => {
+      let j = 0;
+      return () => Math.round(32768 * Math.exp(-0.05 * j++));
+    })(),
+  );
+  return {
+    name: "tiny-mixed",
+    inputLength: 32,
+    inputScale: 1 / 32,
+    outputScale: 1 / 127,
+    nodes: [
+      { op: Op.norm, inputs: [A(0), W(0), W(1)], params: [4, 8, 0, 0, 1 << 30, 43] },
+      { op: Op.matmul, inputs: [A(1), W(2), W(3), W(4), W(5)], params: [4, 8, 8] },
+      { op: Op.softmax, inputs: [A(2), W(6)], params: [4, 8] },
+      { op: Op.attention, inputs: [A(2), A(1), A(3), W(6)], params: [1, 4, 8, 4, 0, 1 << 30, 38, 1 << 30, 37] },
+    ],
+    weights: [
+      i8(8),
+      i32(8, () => r.int(-500, 500)),
+      i8(64),
+      i32(8, () => r.int(-500, 500)),
+      i32(8, () => 1 << 30),
+      i32(8, () => 38),
+      exp,
+    ],
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The phase-1 native runner: one kernel instance per model with the weights
+ * written into linear memory once and kept resident, every activation slot in
+ * its own region, so a node costs one 256-byte descriptor write and one `run()`
+ * call — no operand is copied. Kernels are address-independent, so outputs are
+ * the same bits as in the phase-2 layout (tested against the reference runner).
+ */
+import { SlotTree } from "../../../commitment/slotTree.ts";
+import { KernelInstance } from "../KernelInstance.ts";
+import type { KernelFlavor } from "../kernels.ts";
+import {
+  DESC_ADDR,
+  OPERANDS_BASE,
+  PAGE_SIZE,
+  SlotKind,
+  encodeDescriptor,
+  scratchByteLength,
+  type Region,
+} from "../nodeInput.ts";
+import { outputSlotOf } from "../model/Model.ts";
+import type { CompiledModel } from "../model/compileModel.ts";
+import type { ModelRun } from "./runModel.ts";
+import { ModelInputError } from "./errors.ts";
+import { DnnShapeError } from "../errors.ts";
+
+const ALIGN = 64;
+
+export class NativeRunner {
+  private constructor(
+    private readonly compiled: CompiledModel,
+    private readonly kernel: KernelInstance,
+    private readonly activations: Region[],
+    private readonly descriptors: Uint8Array[],
+  ) {}
+
+  static async create(compiled: CompiledModel, flavor: KernelFlavor = "simd"): Promise<NativeRunner> {
+    const { model, activationLengths } = compiled;
+    let cursor = OPERANDS_BASE;
+    const place = (n: number): Region => {
+      const addr = Math.ceil(cursor / ALIGN) * ALIGN;
+      cursor = addr + n;
+      return { addr, byteLength: n };
+    };
+    const weights = model.weights.map((w) => place(w.length));
+    const activations = activationLengths.map(place);
+    const scratchLen = Math.max(0, ...model.nodes.map((n) => scratchByteLength(n.op, n.params)));
+    const scratch = scratchLen > 0 ? place(scratchLen) : { addr: 0, byteLength: 0 };
+    if (cursor > 2 ** 32)
+      throw new DnnShapeError(`${model.name}: weights and activations exceed a 4 GiB linear memory`, {
+        details: `${cursor} bytes`,
+      });
+    const kernel = await KernelInstance.create(flavor);
+    kernel.ensurePages(Math.ceil(cursor / PAGE_SIZE));
+    const mem = kernel.bytes;
+    model.weights.forEach((w, k) => mem.set(w, weights[k].addr));
+    const descriptors = model.nodes.map((node, i) =>
+      encodeDescriptor({
+        op: node.op,
+        params: node.params,
+        inputs: node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot] : activations[s.slot])),
+        output: activations[outputSlotOf(i)],
+        scratch: scratchByteLength(node.op, node.params) > 0 ? scratch : { addr: 0, byteLength: 0 },
+        inputSlots: node.inputs,
+        outputSlot: outputSlotOf(i),
+      }),
+    );
+    return new NativeRunner(compiled, kernel, activations, descriptors);
+  }
+
+  private forward(input: Uint8Array, afterNode?: (i: number, out: Uint8Array) => void): Uint8Array {
+    const { model } = this.compiled;
+    if (input.length !== model.inputLength)
+      throw new ModelInputError(`input for ${model.name} has the wrong size`, {
+        details: `${input.length} bytes, the model takes ${model.inputLength}`,
+      });
+    const mem = this.kernel.bytes;
+    mem.set(input, this.activations[0].addr);
+    this.descriptors.forEach((desc, i) => {
+      const out = this.activations[outputSlotOf(i)];
+      mem.fill(0, out.addr, out.addr + out.byteLength);
+      mem.set(desc, DESC_ADDR);
+      this.kernel.run();
+      afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
+    });
+    const last = this.activations[this.activations.length - 1];
+    return mem.slice(last.addr, last.addr + last.byteLength);
+  }
+
+  /** The model's output only (no hashing): the throughput path. */
+  infer(input: Uint8Array): Uint8Array {
+    return this.forward(input);
+  }
+
+  /** Output, S_0 … S_N and every activation, as runModel returns them. */
+  run(input: Uint8Array): ModelRun {
+    const slots = new SlotTree();
+    const activations: Uint8Array[] = [input.slice()];
+    const states: Uint8Array[] = [];
+    const output = this.forward(input, (i, out) => {
+      if (i === 0) {
+        slots.setSlot(0, activations[0]);
+        states.push(slots.root());
+      }
+      activations.push(out.slice());
+      slots.setSlot(outputSlotOf(i), activations[i + 1]);
+      states.push(slots.root());
+    });
+    return { output, states, activations };
+  }
+}
