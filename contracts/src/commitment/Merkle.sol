@@ -662,13 +662,32 @@ library Merkle {
     }
 
     /// @dev Climbs from `node` at `index` through the memory siblings; the caller checked `index`.
+    ///      The same unrolled climb as `_climbCalldata`.
     function _climbMemory(bytes32 node, uint256 index, bytes32[] memory proof) private pure returns (bytes32 r) {
         assembly ("memory-safe") {
             r := node
+            let len := mload(proof)
             let p := add(proof, 0x20)
-            let end := add(p, shl(5, mload(proof)))
+            let end := add(p, shl(5, len))
+            let end4 := sub(end, shl(5, and(len, 3)))
+            for {} lt(p, end4) { p := add(p, 0x80) } {
+                let s := and(shl(5, index), 0x20)
+                mstore(s, r)
+                mstore(xor(s, 0x20), mload(p))
+                s := and(shl(4, index), 0x20)
+                mstore(s, keccak256(0x00, 0x40))
+                mstore(xor(s, 0x20), mload(add(p, 0x20)))
+                s := and(shl(3, index), 0x20)
+                mstore(s, keccak256(0x00, 0x40))
+                mstore(xor(s, 0x20), mload(add(p, 0x40)))
+                s := and(shl(2, index), 0x20)
+                mstore(s, keccak256(0x00, 0x40))
+                mstore(xor(s, 0x20), mload(add(p, 0x60)))
+                r := keccak256(0x00, 0x40)
+                index := shr(4, index)
+            }
             for {} lt(p, end) { p := add(p, 0x20) } {
-                let s := shl(5, and(index, 1))
+                let s := and(shl(5, index), 0x20)
                 mstore(s, r)
                 mstore(xor(s, 0x20), mload(p))
                 r := keccak256(0x00, 0x40)
@@ -716,7 +735,8 @@ library Merkle {
         }
     }
 
-    /// @dev Climbs `a` and `b` from the same `index` through the same memory siblings at once.
+    /// @dev Climbs `a` and `b` from the same `index` through the same memory siblings at once;
+    ///      the same unrolled climb as `_climbTwoCalldata`.
     function _climbTwoMemory(bytes32 a, bytes32 b, uint256 index, bytes32[] memory proof)
         private
         pure
@@ -725,16 +745,32 @@ library Merkle {
         assembly ("memory-safe") {
             ra := a
             rb := b
+            let len := mload(proof)
             let p := add(proof, 0x20)
-            let end := add(p, shl(5, mload(proof)))
-            for {} lt(p, end) { p := add(p, 0x20) } {
-                let s := shl(5, and(index, 1))
+            let end := add(p, shl(5, len))
+            let end2 := sub(end, shl(5, and(len, 1)))
+            for {} lt(p, end2) { p := add(p, 0x40) } {
+                let s := and(shl(5, index), 0x20)
                 mstore(xor(s, 0x20), mload(p))
                 mstore(s, ra)
                 ra := keccak256(0x00, 0x40)
                 mstore(s, rb)
                 rb := keccak256(0x00, 0x40)
-                index := shr(1, index)
+                s := and(shl(4, index), 0x20)
+                mstore(xor(s, 0x20), mload(add(p, 0x20)))
+                mstore(s, ra)
+                ra := keccak256(0x00, 0x40)
+                mstore(s, rb)
+                rb := keccak256(0x00, 0x40)
+                index := shr(2, index)
+            }
+            if lt(p, end) {
+                let s := and(shl(5, index), 0x20)
+                mstore(xor(s, 0x20), mload(p))
+                mstore(s, ra)
+                ra := keccak256(0x00, 0x40)
+                mstore(s, rb)
+                rb := keccak256(0x00, 0x40)
             }
         }
     }

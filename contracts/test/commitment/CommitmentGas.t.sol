@@ -19,6 +19,16 @@ contract GasProbe {
         used -= gasleft();
     }
 
+    function verifyLeafMemory(bytes32 root, bytes32 leaf, uint256 index, bytes32[] memory proof, uint256 depth)
+        external
+        view
+        returns (uint256 used)
+    {
+        used = gasleft();
+        Merkle.verifyLeafMemory(root, leaf, index, proof, depth);
+        used -= gasleft();
+    }
+
     function updateLeaf(bytes32 root, bytes32 oldLeaf, bytes32 newLeaf, uint256 index, bytes32[] calldata proof)
         external
         view
@@ -103,6 +113,11 @@ contract CommitmentGasTest is Test {
     function test_gas_verifyLeaf_depth20() public {
         (bytes32 root, bytes32 leaf, bytes32[] memory p) = _proof(20, 0xabcde);
         _report("verifyLeaf, depth 20", probe.verifyLeaf(root, leaf, 0xabcde, p, 20), 2800);
+    }
+
+    function test_gas_verifyLeafMemory_depth20() public {
+        (bytes32 root, bytes32 leaf, bytes32[] memory p) = _proof(20, 0xabcde);
+        _report("verifyLeafMemory, depth 20", probe.verifyLeafMemory(root, leaf, 0xabcde, p, 20), 2800);
     }
 
     function test_gas_verifyLeaf_depth27() public {
