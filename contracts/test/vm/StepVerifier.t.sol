@@ -129,6 +129,23 @@ contract StepVerifierTest is Test {
         assertEq(VmStatus.statusOf(verifier.step(t.witness, "")), VmStatus.TRAPPED);
     }
 
+    // ------------------------------------------------------------------ gas
+
+    /// @notice The gas goal of the issue: any single step ≤ 100k gas (execution of the step call;
+    ///         the proof's calldata is priced by the transaction that carries it, see bench/contracts.ts).
+    function test_gas_everyGoldenVector_isAtMost100k() public view {
+        uint256 worst;
+        for (uint256 i = 0; i < vectors.length; i++) {
+            Vector memory v = vectors[i];
+            uint256 g = gasleft();
+            verifier.step(v.witness, v.proof);
+            g -= gasleft();
+            if (g > worst) worst = g;
+            assertLe(g, 100_000, v.name);
+        }
+        assertGt(worst, 20_000); // the measurement sees real work
+    }
+
     // ------------------------------------------------------------------ state hash
 
     function test_stateHash_isTaggedKeccakWithStatusInTopByte() public view {
