@@ -1,0 +1,59 @@
+/**
+ * The importer's operators that the three project models do not use (Sigmoid,
+ * Tanh, Mul of two activations, Div by a scalar, Concat with a tied-scale
+ * input, Reshape, a standalone Softmax), in one small seeded graph compared
+ * with onnxruntime float.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { GraphBuilder } from "../src/onnx/builder.ts";
+import { writeOnnx } from "../src/onnx/model.ts";
+import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
+import { quantizeModel } from "../src/onnx/quantize.ts";
+import { cosine, runQuantFloat } from "../src/onnx/runQuant.ts";
+import { Rng } from "../src/onnx/rng.ts";
+
+function model() {
+  const r = new Rng(3);
+  const g = new GraphBuilder("ops");
+  const x = g.input("x", [1, 16]);
+  const w1 = g.init("w1", [16, 16], Float32Array.from(r.normals(256, 0.4)));
+  const b1 = g.init("b1", [16], Float32Array.from(r.normals(16, 0.1)));
+  const w2 = g.init("w2", [8, 32], Float32Array.from(r.normals(256, 0.5)));
+  const eight = g.init("eight", [], Float32Array.from([8]));
+  const shape = g.init("shape", [2], BigInt64Array.from([1n, 32n]));
+  const a = g.node("Gemm", [x, w1, b1], { transB: 1 });
+  const m = g.node("Mul", [g.node("Sigmoid", [a]), g.node("Tanh", [a])]);
+  const d = g.node("Div", [g.node("Relu", [a]), eight]);
+  const c = g.node("Reshape", [g.node("Concat", [m, d], { axis: -1 }), shape]);
+  g.node("Softmax", [g.node("Gemm", [c, w2], { transB: 1 })], { axis: -1 }, "y");
+  g.output("y", [1, 8]);
+  return g.build(17);
+}
+
+function feeds(seed: number, n: number): Feeds[] {
+  const r = new Rng(seed);
+  return Array.from({ length: n }, () => ({ x: { dims: [1, 16], data: Float32Array.from(r.normals(16)) } }));
+}
+
+test("Sigmoid, Tanh, Mul, Div by a scalar, Concat of a tied scale, Reshape, Softmax: quantized within 0.03 of onnxruntime", async () => {
+  const m = model();
+  const g = await quantizeModel(m, feeds(1, 64));
+  assert.deepEqual(
+    g.nodes.map((n) => n.opName),
+    ["matmul", "lut", "lut", "mul", "relu", "add", "concat", "matmul", "softmax"],
+  );
+  const ort = await OrtModel.load(writeOnnx(m));
+  let worst = 0;
+  let minCos = 1;
+  for (const f of feeds(2, 50)) {
+    const want = (await ort.run(f)).y.data as Float32Array;
+    const got = runQuantFloat(g, f).y.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]))));
+    minCos = Math.min(minCos, cosine(want, got));
+  }
+  await ort.release();
+  console.log(`ops graph: max |Δp| ${worst}, min cosine ${minCos}`);
+  assert.ok(worst <= 0.03, `max probability error ${worst}`);
+  assert.ok(minCos >= 0.99, `min cosine ${minCos}`);
+});
