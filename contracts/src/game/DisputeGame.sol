@@ -7,7 +7,7 @@ import {IPhaseBoundary} from "../interfaces/IPhaseBoundary.sol";
 import {ModelCommitment} from "../interfaces/ModelCommitment.sol";
 
 /// @title DisputeGame
-/// @notice The k-ary, two-level dissection game of protocol.md §8, one contract for every game.
+/// @notice The k-ary, two-level dissection game of protocol.md §7, one contract for every game.
 ///
 ///         Level 1 dissects the node range [0, N] of graph states S_0..S_N (S_0 agreed, S_N
 ///         claimed). Level 2 dissects the step range [0, 2^D] of the one disputed node, from the

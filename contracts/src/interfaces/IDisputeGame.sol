@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {ModelCommitment} from "./ModelCommitment.sol";
 
 /// @title IDisputeGame
-/// @notice The k-ary two-level dissection game (protocol.md §8). One contract holds every game;
+/// @notice The k-ary two-level dissection game (protocol.md §7). One contract holds every game;
 ///         it holds no value: bonds live with the game's creator (the oracle), which settles them
 ///         when {IGameResolver.onGameResolved} is called.
 interface IDisputeGame {

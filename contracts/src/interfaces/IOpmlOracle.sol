@@ -13,7 +13,7 @@ interface IOpmlConsumer {
 }
 
 /// @title IOpmlOracle
-/// @notice The opML oracle as dapps, submitters and watchtowers see it (protocol.md §9).
+/// @notice The opML oracle as dapps, submitters and watchtowers see it (protocol.md §8).
 interface IOpmlOracle {
     /// @notice A registered model. Immutable once registered.
     struct ModelConfig {

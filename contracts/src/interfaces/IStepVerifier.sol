@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 /// @title IStepVerifier
-/// @notice Executes exactly one VM instruction on chain (protocol.md §6, §7).
+/// @notice Executes exactly one VM instruction on chain (protocol.md §5, §7.4).
 /// @dev A VM state hash carries the VM status in its top byte (see {VmStatus}); halted and trapped
 ///      states are fixed points of `step`. Malformed witnesses or proofs revert with a custom error;
 ///      a trapping instruction never reverts, it yields a trapped state.

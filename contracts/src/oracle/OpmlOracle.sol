@@ -8,7 +8,7 @@ import {Merkle} from "../commitment/Merkle.sol";
 import {TensorRoot} from "../commitment/TensorRoot.sol";
 
 /// @title OpmlOracle
-/// @notice The opML oracle (protocol.md §9): a model registry, inference requests paid in ETH,
+/// @notice The opML oracle (protocol.md §8): a model registry, inference requests paid in ETH,
 ///         bonded claims whose output is bound to the claimed final graph state S_N, challenges
 ///         that open games in {IDisputeGame}, permissionless finalization with a gas-guaranteed,
 ///         retryable callback.
