@@ -486,6 +486,23 @@ library Merkle {
         if (computed != root) revert RootMismatch(root, computed);
     }
 
+    /// @notice `updateSubtree` with the proof in memory.
+    function updateSubtreeMemory(
+        bytes32 root,
+        bytes32 oldSubRoot,
+        bytes32 newSubRoot,
+        uint256 index,
+        uint256 height,
+        bytes32[] memory proof,
+        uint256 depth
+    ) internal pure returns (bytes32 newRoot) {
+        if (height > depth) revert HeightOutOfRange(height, depth);
+        _checkShape(index, proof.length, depth - height);
+        bytes32 computed;
+        (computed, newRoot) = _climbTwoMemory(oldSubRoot, newSubRoot, index, proof);
+        if (computed != root) revert RootMismatch(root, computed);
+    }
+
     // ------------------------------------------------------------------ composing a root
 
     /// @notice The root of a depth-`depth` tree whose leaves are all zero except the given aligned

@@ -391,6 +391,17 @@ contract MerkleTest is Test {
         bytes32 bad = keccak256("not the subtree");
         vm.expectRevert(abi.encodeWithSelector(Merkle.RootMismatch.selector, root, _climbRef(bad, 1, p)));
         cv.updateSubtree(root, bad, bytes32(0), 1, 2, p, 4);
+        vm.expectRevert(abi.encodeWithSelector(Merkle.RootMismatch.selector, root, _climbRef(bad, 1, p)));
+        h.updateSubtreeMemory(root, bad, bytes32(0), 1, 2, p, 4);
+    }
+
+    function test_updateSubtreeMemory_badShape_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(Merkle.HeightOutOfRange.selector, 5, 4));
+        h.updateSubtreeMemory(bytes32(0), bytes32(0), bytes32(0), 0, 5, new bytes32[](0), 4);
+        vm.expectRevert(abi.encodeWithSelector(Merkle.ProofLengthMismatch.selector, 3, 2));
+        h.updateSubtreeMemory(bytes32(0), bytes32(0), bytes32(0), 0, 1, new bytes32[](2), 4);
+        vm.expectRevert(abi.encodeWithSelector(Merkle.IndexOutOfRange.selector, 8, 3));
+        h.updateSubtreeMemory(bytes32(0), bytes32(0), bytes32(0), 8, 1, new bytes32[](3), 4);
     }
 
     struct SubWrite {
@@ -420,6 +431,7 @@ contract MerkleTest is Test {
         w.newSub = RefTree.node(idx, val, w.height, w.j);
         bytes32 newRoot = cv.updateSubtree(w.root, w.oldSub, w.newSub, w.j, w.height, w.proof, w.depth);
         assertEq(newRoot, RefTree.root(idx, val, w.depth));
+        assertEq(h.updateSubtreeMemory(w.root, w.oldSub, w.newSub, w.j, w.height, w.proof, w.depth), newRoot);
         assertTrue(cv.verifySubtree(newRoot, w.newSub, w.j, w.height, w.proof, w.depth));
     }
 

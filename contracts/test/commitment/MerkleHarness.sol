@@ -61,6 +61,18 @@ contract MerkleHarness {
         return true;
     }
 
+    function updateSubtreeMemory(
+        bytes32 root,
+        bytes32 oldSubRoot,
+        bytes32 newSubRoot,
+        uint256 index,
+        uint256 height,
+        bytes32[] memory proof,
+        uint256 depth
+    ) external pure returns (bytes32) {
+        return Merkle.updateSubtreeMemory(root, oldSubRoot, newSubRoot, index, height, proof, depth);
+    }
+
     /// @dev The zero hash by hashing from zero, to measure against the table lookup.
     function zeroHashComputed(uint256 h) external pure returns (bytes32 z) {
         assembly ("memory-safe") {
