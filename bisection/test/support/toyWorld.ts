@@ -50,14 +50,23 @@ export interface Lie {
   step: number;
 }
 
-/** One party's execution: its graph states and, per node, its VM run from its own S_i. */
+/** One party's execution: its graph states and, per node, its VM run from its own S_i (shared, never mutated). */
 export interface Execution {
   graph: Hex[];
   runs: ToyState[][];
 }
 
+const runCache = new Map<string, ToyState[]>();
+
 /** Runs node `node` from `sI` to its final state, applying `lieStep` if given (t ≥ final flips the final state). */
 export function runNode(sI: Hex, node: number, maxSteps: number, lieStep?: number): ToyState[] {
+  const key = `${sI}:${node}:${maxSteps}:${lieStep}`;
+  let run = runCache.get(key);
+  if (!run) runCache.set(key, (run = computeRun(sI, node, maxSteps, lieStep)));
+  return run;
+}
+
+function computeRun(sI: Hex, node: number, maxSteps: number, lieStep?: number): ToyState[] {
   let s = initialState(sI, node, maxSteps);
   const out: ToyState[] = [];
   for (;;) {
@@ -77,6 +86,15 @@ function flip(h: Hex): Hex {
 
 /** A graph of `n` nodes run honestly, or with one consistent lie that every later state inherits. */
 export function execute(s0: Hex, n: number, maxSteps: number, lie?: Lie): Execution {
+  const key = `${s0}:${n}:${maxSteps}:${lie?.node}:${lie?.step}`;
+  let e = execCache.get(key);
+  if (!e) execCache.set(key, (e = computeExecution(s0, n, maxSteps, lie)));
+  return e;
+}
+
+const execCache = new Map<string, Execution>();
+
+function computeExecution(s0: Hex, n: number, maxSteps: number, lie?: Lie): Execution {
   const graph: Hex[] = [s0];
   const runs: ToyState[][] = [];
   for (let i = 0; i < n; i++) {
