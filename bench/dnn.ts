@@ -9,6 +9,12 @@ import { buildNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
 import { Op } from "../dnn-lib/src/ops.ts";
 import { runInVm } from "../dnn-lib/src/runInVm.ts";
 import { Rng } from "../dnn-lib/test/randomNodes.ts";
+import { compileModel } from "../dnn-lib/src/model/compileModel.ts";
+import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
+import { runModel } from "../dnn-lib/src/runner/runModel.ts";
+import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";
+import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
+import type { Model } from "../dnn-lib/src/model/Model.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
 
 function matmulNode(M: number, N: number, K: number): NodeSpec {
@@ -20,6 +26,33 @@ function matmulNode(M: number, N: number, K: number): NodeSpec {
     inputs: [i8(M * K), i8(N * K), i32(N, () => r.int(-1000, 1000)), i32(N, () => 1 << 30), i32(N, () => 40)],
     params: [M, N, K],
   };
+}
+
+/** A batch-1 MLP of `layers` D×D matmul + relu pairs: the case where copying weights per node hurts most. */
+function mlp(D: number, layers: number): Model {
+  const r = new Rng(D);
+  const nodes: Model["nodes"] = [];
+  const weights: Uint8Array[] = [];
+  const i32 = (n: number, v: () => number) => new Uint8Array(Int32Array.from({ length: n }, v).buffer);
+  for (let l = 0; l < layers; l++) {
+    const w = weights.length;
+    weights.push(
+      Uint8Array.from({ length: D * D }, () => r.int(0, 255)),
+      i32(D, () => 0),
+      i32(D, () => 1 << 30),
+      i32(D, () => 40),
+    );
+    nodes.push({
+      op: Op.matmul,
+      inputs: [
+        { kind: SlotKind.activation, slot: 2 * l },
+        ...[0, 1, 2, 3].map((k) => ({ kind: SlotKind.weight, slot: w + k })),
+      ],
+      params: [1, D, D],
+    });
+    nodes.push({ op: Op.relu, inputs: [{ kind: SlotKind.activation, slot: 2 * l + 1 }], params: [D] });
+  }
+  return { name: `mlp${D}x${layers}`, inputLength: D, inputScale: 1, outputScale: 1, nodes, weights };
 }
 
 async function gmacs(flavor: "vm" | "simd", M: number, N: number, K: number): Promise<number> {
@@ -36,6 +69,25 @@ export async function bench(): Promise<BenchReport> {
   const [m, n, k] = [4, 16, 64];
   const vm = await runInVm(matmulNode(m, n, k));
   const stepsPerMac = vm.steps / (m * n * k);
+  const model = await compileModel(mlp(512, 4));
+  const x = Uint8Array.from({ length: 512 }, (_, i) => i);
+  const resident = await NativeRunner.create(model);
+  const backend = await SimdBackend.create();
+  const tResident = timeIt(() => resident.infer(x), 500, 5);
+  const copyPath = () => {
+    const acts: Uint8Array[] = [x];
+    for (const node of model.model.nodes)
+      acts.push(
+        backend.runNode(
+          node.op,
+          node.inputs.map((s) => (s.kind === SlotKind.weight ? model.model.weights[s.slot] : acts[s.slot])),
+          node.params,
+        ),
+      );
+  };
+  const tCopy = timeIt(copyPath, 500, 5);
+  const tCopyStates = timeIt(() => runModel(model, x, backend), 500, 5);
+  const tStates = timeIt(() => resident.run(x), 500, 5);
   return {
     title: "dnn-lib kernels",
     metrics: {
@@ -43,11 +95,22 @@ export async function bench(): Promise<BenchReport> {
       "dnn.scalar_int8_matmul_gmacs": scalar,
       "dnn.simd_vs_scalar": simd / scalar,
       "dnn.vm_steps_per_mac": stepsPerMac,
+      "dnn.mlp512x4_infer_us": tResident * 1e6,
+      "dnn.resident_vs_copy": tCopy / tResident,
+      "dnn.mlp512x4_run_with_states_us": tStates * 1e6,
+      "dnn.mlp512x4_copy_run_with_states_us": tCopyStates * 1e6,
     },
     rows: [
       ["int8 matmul, SIMD build under V8", `${fmt(simd)} GMAC/s`, `${M}×${K} · ${K}×${N}, single thread`],
       ["int8 matmul, scalar (VM) build under V8", `${fmt(scalar)} GMAC/s`, "same node"],
       ["SIMD / scalar", fmt(simd / scalar), ""],
+      ["batch-1 MLP 512×512 ×4 (+relu), resident NativeRunner", `${fmt(tResident * 1e6)} µs`, "output only"],
+      [
+        "same, operands copied per node (SimdBackend + runModel)",
+        `${fmt(tCopy * 1e6)} µs`,
+        `resident is ${fmt(tCopy / tResident)}× faster (copy path also hashes S_i)`,
+      ],
+      ["same, resident with S_0..S_N", `${fmt(tStates * 1e6)} µs`, "hashing every node's output"],
       ["VM steps per MAC (matmul)", fmt(stepsPerMac), `${m}×${k} · ${k}×${n} in vm/Machine, ${vm.steps} steps`],
     ],
   };
