@@ -246,6 +246,29 @@ contract StepVerifierTest is Test {
         leaf; // the leaf itself is untouched
     }
 
+    /// @notice Soundness of the proof check: flipping any bit of any access (leaf or sibling) of any
+    ///         vector makes the step revert; it can never yield another post-state.
+    function testFuzz_step_anyFlippedProofBit_reverts(uint256 which, uint256 pos, uint8 bit) public {
+        Vector memory v = vectors[bound(which, 0, vectors.length - 1)];
+        vm.assume(v.proof.length > 0);
+        bytes memory p = bytes.concat(v.proof);
+        pos = bound(pos, 0, p.length - 1);
+        p[pos] = bytes1(uint8(p[pos]) ^ uint8(1 << (bit % 8)));
+        vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
+        verifier.step(v.witness, p);
+    }
+
+    /// @notice Any change of a running witness's registers or root changes the post-state or reverts.
+    function testFuzz_step_flippedWitnessBit_neverGivesThePostState(uint256 which, uint256 pos, uint8 bit) public view {
+        Vector memory v = vectors[bound(which, 0, vectors.length - 1)];
+        bytes memory w = bytes.concat(v.witness);
+        pos = bound(pos, 0, 76);
+        w[pos] = bytes1(uint8(w[pos]) ^ uint8(1 << (bit % 8)));
+        try verifier.step(w, v.proof) returns (bytes32 post) {
+            assertNotEq(post, v.post, v.name);
+        } catch {}
+    }
+
     function _slice(bytes memory b, uint256 start, uint256 len) internal pure returns (bytes memory out) {
         out = new bytes(len);
         for (uint256 i = 0; i < len; i++) {
