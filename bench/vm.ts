@@ -131,7 +131,7 @@ export async function bench(): Promise<BenchReport> {
       [
         "state at step",
         `k = ${k}`,
-        "fresh machine from the image, snapshot diffs applied, < 2^20 steps re-run, full Merkle memory hashed",
+        "trace cursor restored to the nearest snapshot (changed chunks only), < 2^20 steps re-run, changed leaves rehashed",
       ],
       [
         "spec refusals",

@@ -5,6 +5,7 @@ import { CHUNK_SHIFT, Machine, type MachineOptions } from "./Machine.ts";
 import { step } from "./step.ts";
 import { encodeStepProof, type StepProof } from "./stepProof.ts";
 import { encodeWitness, hashWitness, type Registers } from "./witness.ts";
+import { syncBytes } from "./syncTree.ts";
 import { STATUS_RUNNING } from "./layout.ts";
 
 /** The state after `steps` steps, stored as a diff against the previous snapshot. */
@@ -47,6 +48,7 @@ export class Trace {
 
   /** Runs the node to its end (or `maxSteps`), taking a snapshot every `interval` steps. */
   record(maxSteps = Number.MAX_SAFE_INTEGER): Machine {
+    this.cursor = null;
     const m = Machine.create(this.program, this.opts);
     for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1; // the initial image is the base
     this.snapshots.length = 0;
@@ -93,29 +95,93 @@ export class Trace {
     };
   }
 
-  /** A fresh machine in the state after `k` steps (the final state for k beyond the end). */
+  private cursor: Machine | null = null;
+  /** Snapshot whose memory the cursor holds (plus the chunks flagged by bit 1 of memDirty). */
+  private cursorSnap = 0;
+  private initialMem = new Uint8Array(0);
+  /** Chunk index → ascending snapshot indices whose diff contains it. */
+  private versions = new Map<number, number[]>();
+
+  /**
+   * The machine in the state after `k` steps (the final state for k beyond the end). It is the
+   * trace's cursor, valid until the next call: moving it restores only the chunks that differ
+   * between the two snapshots, so its Merkle memory rehashes only changed leaves.
+   */
   machineAt(k: number): Machine {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step must be a non-negative integer, got ${k}`);
     if (this.snapshots.length === 0) throw new VmInternalError("trace not recorded: call record() first");
     const j = Math.min(Math.floor(k / this.interval), this.snapshots.length - 1);
     const snap = this.snapshots[j];
-    const m = Machine.create(this.program, this.opts);
-    m.setPages(snap.regs.pages);
+    const m = this.cursor ?? this.newCursor();
     const size = 1 << CHUNK_SHIFT;
-    for (let i = 1; i <= j; i++)
-      for (const [c, chunk] of this.snapshots[i].chunks) {
-        m.mem.set(chunk, c * size);
-        m.memDirty[c] = 3;
+    const tree = m.memoryTree(); // the tree now equals the typed arrays
+
+    // Chunks that may differ between the cursor's memory and snapshot j's.
+    const candidates = new Set<number>();
+    const lo = Math.min(this.cursorSnap, j);
+    const hi = Math.max(this.cursorSnap, j);
+    for (const [c, vs] of this.versions) if (vs.some((v) => v > lo && v <= hi)) candidates.add(c);
+    for (let c = 0; c < m.memDirty.length; c++) if (m.memDirty[c] & 2) candidates.add(c);
+
+    const newBytes = snap.regs.pages * 65536;
+    const zeros = new Uint8Array(size);
+    for (const c of candidates) if (c * size >= newBytes) syncBytes(tree, c * size, zeros);
+    m.setPages(snap.regs.pages);
+    for (const c of candidates) {
+      if (c * size >= newBytes) continue;
+      const want = this.chunkAt(c, j);
+      const have = m.mem.subarray(c * size, (c + 1) * size);
+      if (
+        !Buffer.from(want.buffer, want.byteOffset, want.length).equals(
+          Buffer.from(have.buffer, have.byteOffset, have.length),
+        )
+      ) {
+        have.set(want);
+        m.memDirty[c] |= 1;
       }
+    }
+    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1;
+    this.cursorSnap = j;
+
+    // Stacks: snapshot j's used part; anything above it is zeroed (and still synced).
+    m.stack.fill(0, snap.stack.length, m.stackHigh * 2);
     m.stack.set(snap.stack);
+    m.frames.fill(0, snap.frames.length, m.framesHigh * 2);
     m.frames.set(snap.frames);
+    m.stackHigh = Math.max(m.stackHigh, snap.stackHigh);
+    m.framesHigh = Math.max(m.framesHigh, snap.framesHigh);
     m.globals.set(snap.globals);
     m.globalsDirty = true;
-    m.stackHigh = snap.stackHigh;
-    m.framesHigh = snap.framesHigh;
     Object.assign(m, snap.regs);
+    m.trapReason = "";
     m.run(Math.min(k, this.finalSteps) - snap.steps);
     return m;
+  }
+
+  private newCursor(): Machine {
+    const m = Machine.create(this.program, this.opts);
+    this.initialMem = m.mem.slice();
+    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1;
+    this.versions.clear();
+    this.snapshots.forEach((s, i) => {
+      for (const c of s.chunks.keys()) {
+        if (!this.versions.has(c)) this.versions.set(c, []);
+        this.versions.get(c)!.push(i);
+      }
+    });
+    this.cursor = m;
+    this.cursorSnap = 0;
+    return m;
+  }
+
+  /** Content of chunk `c` at snapshot `j`: its latest diff at or before j, else the initial image. */
+  private chunkAt(c: number, j: number): Uint8Array {
+    const size = 1 << CHUNK_SHIFT;
+    const vs = this.versions.get(c) ?? [];
+    for (let i = vs.length - 1; i >= 0; i--) if (vs[i] <= j) return this.snapshots[vs[i]].chunks.get(c)!;
+    const out = new Uint8Array(size);
+    if (c * size < this.initialMem.length) out.set(this.initialMem.subarray(c * size, (c + 1) * size));
+    return out;
   }
 
   stateHashAt(k: number): Uint8Array {

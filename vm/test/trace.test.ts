@@ -8,6 +8,7 @@ import { StepProofError } from "../stepMemory.ts";
 import { WitnessError } from "../witness.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
 import { wat } from "./wat.ts";
+import { Rng } from "../corpus/randomProgram.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -50,6 +51,35 @@ test("state hash at any step from snapshots equals a straight run to that step",
     assert.equal(hex(trace.stateHashAt(k)), hex(straight.stateHash()), `step ${k}`);
   }
   assert.equal(hex(trace.stateHashAt(trace.finalSteps + 1000)), hex(trace.finalStateHash));
+});
+
+// Grows memory in the middle of the run and keeps writing into the new pages.
+const GROWING = wat(`(module (memory 1 8)
+  (func (export "run") (local $i i32) (local $x i32)
+    (local.set $x (i32.const 99))
+    (block (loop
+      (br_if 1 (i32.ge_u (local.get $i) (i32.const 600)))
+      (if (i32.eq (local.get $i) (i32.const 300)) (then (drop (memory.grow (i32.const 2)))))
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1664525)) (i32.const 1013904223)))
+      (i32.store (i32.and (local.get $x) (i32.sub (i32.shl (memory.size) (i32.const 16)) (i32.const 4))) (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br 0)))))`);
+
+test("the trace cursor moves back and forth across a memory.grow and always matches a straight run", () => {
+  const p = loadProgram(GROWING);
+  const trace = new Trace(p, { entry: "run" }, 211);
+  trace.record();
+  const r = new Rng(5);
+  for (let q = 0; q < 25; q++) {
+    const k = q % 5 === 0 ? trace.finalSteps - r.int(0, 3) : r.int(0, trace.finalSteps + 10);
+    const straight = Machine.create(p, { entry: "run" });
+    straight.run(k);
+    assert.equal(hex(trace.stateHashAt(k)), hex(straight.stateHash()), `query ${q}: step ${k}`);
+    if (q % 7 === 0) {
+      const pr = trace.prove(k);
+      assert.equal(hex(verifyStep(pr.preWitness, pr.proof)), hex(pr.postStateHash));
+    }
+  }
 });
 
 test("snapshots store diffs: far fewer bytes than full memory copies", () => {
