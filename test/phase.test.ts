@@ -1,0 +1,299 @@
+/**
+ * Cross test of the phase boundary: the contract (contracts/src/phase/PhaseBoundary.sol) on anvil
+ * builds the same initial VM state hash as the TypeScript VM (vm/phase2) for nodes of several ops,
+ * accepts the honest exit, and rejects a wrong operand, a wrong descriptor, a non-halted final
+ * state and a wrong output, each with its custom error. Prints the gas of both calls.
+ */
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { BaseError, ContractFunctionRevertedError, toHex, type Abi, type Address, type Hex } from "viem";
+import { startAnvil, type Anvil } from "../common/anvil.ts";
+import { devClients, type DevClients } from "../common/chain.ts";
+import { deployContracts } from "../common/deploy.ts";
+import { SlotTree } from "../commitment/slotTree.ts";
+import { compileModel } from "../dnn-lib/src/model/compileModel.ts";
+import { runModel } from "../dnn-lib/src/runner/runModel.ts";
+import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";
+import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
+import { programRoot } from "../dnn-lib/src/programRoot.ts";
+import { layoutNode, SlotKind, type NodeLayout } from "../dnn-lib/src/nodeInput.ts";
+import type { OpName } from "../dnn-lib/src/ops.ts";
+import { tinyMlp } from "../dnn-lib/test/tinyModels.ts";
+import { randomNode, Rng } from "../dnn-lib/test/randomNodes.ts";
+import {
+  encodeExitProof,
+  encodePhaseProof,
+  initialMachine,
+  runPhase2,
+  type Phase2Run,
+  type Phase2Trees,
+} from "../vm/phase2/phase2.ts";
+import type { Program } from "../vm/loader/loadProgram.ts";
+
+const SPEC = {
+  name: "PhaseBoundary",
+  source: "contracts/src/phase/PhaseBoundary.sol",
+  description: "the phase boundary (docs/protocol.md §6)",
+};
+
+interface Commitment {
+  programRoot: Hex;
+  graphRoot: Hex;
+  weightsRoot: Hex;
+  nodeCount: number;
+}
+
+/** One node's phase-2 case: the commitment, S_i, S_{i+1} and the TS run with its proofs. */
+interface Case {
+  label: string;
+  m: Commitment;
+  node: number;
+  trees: Phase2Trees;
+  layout: NodeLayout;
+  operands: Uint8Array[];
+  sI: Hex;
+  sNext: Hex;
+  run: Phase2Run;
+}
+
+const commitmentOf = (prog: Uint8Array, t: Phase2Trees, nodeCount: number): Commitment => ({
+  programRoot: toHex(prog),
+  graphRoot: toHex(t.graph.root()),
+  weightsRoot: toHex(t.weights.root()),
+  nodeCount,
+});
+
+/** Every node of tiny-mlp on one input (matmul with 4 weight operands, relu). */
+async function mlpCases(program: Program): Promise<Case[]> {
+  const compiled = await compileModel(tinyMlp());
+  const r = new Rng(3);
+  const input = Uint8Array.from({ length: compiled.model.inputLength }, () => r.int(0, 255));
+  const native = runModel(compiled, input, await SimdBackend.create());
+  const graph = new SlotTree();
+  compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
+  const weights = new SlotTree();
+  compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
+  const out: Case[] = [];
+  for (const [i, node] of compiled.model.nodes.entries()) {
+    const state = new SlotTree();
+    for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]);
+    const trees = { graph, weights, state };
+    const operands = node.inputs.map((s) =>
+      s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : native.activations[s.slot],
+    );
+    out.push({
+      label: `tiny-mlp node ${i}`,
+      m: commitmentOf(compiled.commitment.programRoot, trees, compiled.model.nodes.length),
+      node: i,
+      trees,
+      layout: compiled.layouts[i],
+      operands,
+      sI: toHex(native.states[i]),
+      sNext: toHex(native.states[i + 1]),
+      run: runPhase2(program, trees, i, compiled.layouts[i], operands),
+    });
+  }
+  return out;
+}
+
+/** A random node of `name` as node 2 of a 4-node graph, operands alternating S_i / weight slots. */
+function randomCase(program: Program, prog: Uint8Array, name: OpName, seed: number): Case {
+  const spec = randomNode(name, new Rng(seed), false);
+  const inputSlots = spec.inputs.map((_, j) => ({
+    kind: j % 2 === 0 ? SlotKind.activation : SlotKind.weight,
+    slot: j + 1,
+  }));
+  const layout = layoutNode({ ...spec, inputLengths: spec.inputs.map((b) => b.length), inputSlots, outputSlot: 12 });
+  const graph = new SlotTree();
+  graph.setSlot(2, layout.descriptor);
+  graph.setSlot(3, layout.descriptor);
+  const weights = new SlotTree();
+  const state = new SlotTree();
+  state.setSlot(0, Uint8Array.of(9, 9));
+  spec.inputs.forEach((b, j) => (inputSlots[j].kind === SlotKind.weight ? weights : state).setSlot(j + 1, b));
+  const trees = { graph, weights, state };
+  const run = runPhase2(program, trees, 2, layout, spec.inputs);
+  return {
+    label: `random ${name}`,
+    m: commitmentOf(prog, trees, 4),
+    node: 2,
+    trees,
+    layout,
+    operands: spec.inputs.map((b) => b.slice()),
+    sI: toHex(state.root()),
+    sNext: run.exit ? toHex(run.exit.nextState) : "0x",
+    run,
+  };
+}
+
+function revertName(err: unknown): { name: string; args: readonly unknown[] } {
+  if (err instanceof BaseError) {
+    const r = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (r instanceof ContractFunctionRevertedError && r.data)
+      return { name: r.data.errorName, args: r.data.args ?? [] };
+  }
+  throw err;
+}
+
+describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000 }, () => {
+  let anvil: Anvil;
+  let clients: DevClients;
+  let address: Address;
+  let abi: Abi;
+  let program: Program;
+  let prog: Uint8Array;
+  const cases: Case[] = [];
+
+  before(async () => {
+    program = await kernelProgram();
+    prog = await programRoot();
+    cases.push(...(await mlpCases(program)));
+    for (const [k, name] of (["conv2d", "attention", "softmax", "add", "norm"] as OpName[]).entries())
+      cases.push(randomCase(program, prog, name, 100 + k));
+    anvil = await startAnvil({ port: 0 });
+    clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
+    const [d] = await deployContracts(clients, [SPEC]);
+    address = d!.address;
+    abi = d!.abi;
+  });
+  after(async () => {
+    await anvil?.stop();
+  });
+
+  const initial = (c: Case, node: number, sI: Hex, proof: Hex) =>
+    clients.publicClient.readContract({
+      address,
+      abi,
+      functionName: "initialStateHash",
+      args: [c.m, BigInt(node), sI, proof],
+    }) as Promise<Hex>;
+  const exit = (c: Case, sNext: Hex, finalHash: Hex, proof: Hex) =>
+    clients.publicClient.readContract({
+      address,
+      abi,
+      functionName: "checkExit",
+      args: [c.m, BigInt(c.node), c.sI, sNext, finalHash, proof],
+    });
+  const gasOf = (fn: "initialStateHash" | "checkExit", args: unknown[]) =>
+    clients.publicClient.estimateContractGas({
+      address,
+      abi,
+      functionName: fn,
+      args,
+      account: anvil.accounts[0]!.address,
+    });
+
+  test("the contract's initial state hash equals the TS VM's, and it accepts the honest exit, for nodes of 7 ops", async () => {
+    const gas: string[] = [];
+    for (const c of cases) {
+      assert.equal(c.run.status, "halted", `${c.label}: ${c.run.machine.trapReason}`);
+      const proof = encodePhaseProof(c.run.phaseProof);
+      assert.equal(await initial(c, c.node, c.sI, proof), toHex(c.run.initialStateHash), c.label);
+      const exitProof = encodeExitProof(c.run.exit!.proof);
+      await exit(c, c.sNext, toHex(c.run.finalStateHash), exitProof);
+      const g1 = await gasOf("initialStateHash", [c.m, BigInt(c.node), c.sI, proof]);
+      const g2 = await gasOf("checkExit", [c.m, BigInt(c.node), c.sI, c.sNext, toHex(c.run.finalStateHash), exitProof]);
+      gas.push(
+        `${c.label} (${c.operands.length} operands): initialStateHash ${g1} gas (${(proof.length - 2) / 2} B proof), ` +
+          `checkExit ${g2} gas (${(exitProof.length - 2) / 2} B proof)`,
+      );
+    }
+    console.log(`phase boundary gas (eth_estimateGas, tx total incl. 21000 + calldata):\n  ${gas.join("\n  ")}`);
+  });
+
+  test("a wrong operand root is rejected with OperandNotInSlot", async () => {
+    const c = cases[0];
+    const p = { ...c.run.phaseProof, operandRoots: c.run.phaseProof.operandRoots.map((r) => r.slice()) };
+    p.operandRoots[1][5] ^= 1;
+    const e = revertName(await initial(c, c.node, c.sI, encodePhaseProof(p)).catch((x: unknown) => x));
+    assert.equal(e.name, "OperandNotInSlot");
+    assert.equal(e.args[0], 1n);
+    assert.equal(e.args[1], 1n, "operand 1 is a weight");
+    assert.equal(e.args[3], c.m.weightsRoot);
+  });
+
+  test("operands proved against another S_i are rejected with OperandNotInSlot (the activation operand)", async () => {
+    const c = cases[1];
+    const other = cases[2].sI;
+    const e = revertName(await initial(c, c.node, other, encodePhaseProof(c.run.phaseProof)).catch((x: unknown) => x));
+    assert.equal(e.name, "OperandNotInSlot");
+    assert.deepEqual([e.args[0], e.args[1], e.args[3]], [0n, 0n, other]);
+  });
+
+  test("a wrong descriptor (one parameter changed) is rejected with DescriptorNotInGraph", async () => {
+    const c = cases[0];
+    const descriptor = c.run.phaseProof.descriptor.slice();
+    descriptor[144] ^= 1;
+    const e = revertName(
+      await initial(c, c.node, c.sI, encodePhaseProof({ ...c.run.phaseProof, descriptor })).catch((x: unknown) => x),
+    );
+    assert.equal(e.name, "DescriptorNotInGraph");
+    assert.deepEqual(e.args.slice(0, 2), [BigInt(c.node), c.m.graphRoot]);
+  });
+
+  test("another node's descriptor proof is rejected with DescriptorNotInGraph", async () => {
+    const c = cases[0];
+    const e = revertName(await initial(c, 1, c.sI, encodePhaseProof(c.run.phaseProof)).catch((x: unknown) => x));
+    assert.equal(e.name, "DescriptorNotInGraph");
+  });
+
+  test("a non-halted final state is rejected with FinalStateNotHalted", async () => {
+    const c = cases[1];
+    const m = initialMachine(program, c.layout, c.operands);
+    m.run(10);
+    const proof = { ...c.run.exit!.proof, witness: m.witness() };
+    const e = revertName(await exit(c, c.sNext, toHex(m.stateHash()), encodeExitProof(proof)).catch((x: unknown) => x));
+    assert.deepEqual([e.name, e.args[0]], ["FinalStateNotHalted", 0n]);
+  });
+
+  test("a final witness that does not hash to the claimed final state is rejected with FinalStateMismatch", async () => {
+    const c = cases[1];
+    const witness = c.run.exit!.proof.witness.slice();
+    witness[40] ^= 1;
+    const e = revertName(
+      await exit(c, c.sNext, toHex(c.run.finalStateHash), encodeExitProof({ ...c.run.exit!.proof, witness })).catch(
+        (x: unknown) => x,
+      ),
+    );
+    assert.equal(e.name, "FinalStateMismatch");
+  });
+
+  test("a wrong output root is rejected with OutputNotInMemory", async () => {
+    const c = cases[2];
+    const outputRoot = c.run.exit!.proof.outputRoot.slice();
+    outputRoot[0] ^= 0x80;
+    const e = revertName(
+      await exit(c, c.sNext, toHex(c.run.finalStateHash), encodeExitProof({ ...c.run.exit!.proof, outputRoot })).catch(
+        (x: unknown) => x,
+      ),
+    );
+    assert.equal(e.name, "OutputNotInMemory");
+    assert.equal(e.args[0], toHex(c.run.exit!.proof.witness.subarray(0, 32)));
+  });
+
+  test("a disputed S_{i+1} that is not S_i with the VM's output is rejected with NextStateMismatch", async () => {
+    const c = cases[3];
+    const wrong = cases[4].sNext;
+    const e = revertName(
+      await exit(c, wrong, toHex(c.run.finalStateHash), encodeExitProof(c.run.exit!.proof)).catch((x: unknown) => x),
+    );
+    assert.deepEqual([e.name, e.args[0], e.args[1]], ["NextStateMismatch", wrong, c.sNext]);
+  });
+
+  test("an output slot already filled in S_i is rejected with OutputSlotNotEmpty", async () => {
+    const c = cases[1];
+    // Node 0's exit replayed against S_1, where node 0's output slot is already written.
+    const c0 = cases[0];
+    const e = revertName(
+      await clients.publicClient
+        .readContract({
+          address,
+          abi,
+          functionName: "checkExit",
+          args: [c0.m, 0n, c.sI, c.sNext, toHex(c0.run.finalStateHash), encodeExitProof(c0.run.exit!.proof)],
+        })
+        .catch((x: unknown) => x),
+    );
+    assert.equal(e.name, "OutputSlotNotEmpty");
+  });
+});
