@@ -1,4 +1,4 @@
-import { hexToBigInt, type Hex } from "viem";
+import { bytesToHex, hexToBigInt, type Hex } from "viem";
 import { BisectionRangeError, TraceMismatchError } from "./errors.ts";
 import { checkStepDepth } from "./positions.ts";
 import { checkPosition, type TraceProvider } from "./TraceProvider.ts";
@@ -64,6 +64,26 @@ export function vmRunFromHashes(hashes: readonly Hex[]): VmRun {
     async stateHashAt(step: bigint): Promise<Hex> {
       checkPosition(step, BigInt(copy.length - 1));
       return copy[Number(step)]!;
+    },
+  };
+}
+
+/**
+ * The shape of the VM's snapshot trace (`vm/Trace.ts`: `finalSteps`, `stateHashAt(k)`), taken
+ * structurally so that bisection does not depend on the VM package.
+ */
+export interface SnapshotTraceLike {
+  readonly finalSteps: number;
+  stateHashAt(step: number): Uint8Array;
+}
+
+/** A {@link VmRun} over the VM's snapshot trace: `vmTrace(vmRunFromSnapshots(trace), D)`. */
+export function vmRunFromSnapshots(trace: SnapshotTraceLike): VmRun {
+  return {
+    finalStep: BigInt(trace.finalSteps),
+    async stateHashAt(step: bigint): Promise<Hex> {
+      checkPosition(step, BigInt(trace.finalSteps));
+      return bytesToHex(trace.stateHashAt(Number(step)));
     },
   };
 }

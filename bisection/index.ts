@@ -4,7 +4,17 @@ export * from "./positions.ts";
 export { commitmentsHash, COMMITMENTS_TAG } from "./commitmentsHash.ts";
 export { type TraceProvider, checkPosition } from "./TraceProvider.ts";
 export { GraphStateTrace } from "./GraphStateTrace.ts";
-export { type VmRun, vmTrace, vmRunFromHashes, vmStatusOf, VM_RUNNING, VM_HALTED, VM_TRAPPED } from "./VmTrace.ts";
+export {
+  type VmRun,
+  type SnapshotTraceLike,
+  vmTrace,
+  vmRunFromHashes,
+  vmRunFromSnapshots,
+  vmStatusOf,
+  VM_RUNNING,
+  VM_HALTED,
+  VM_TRAPPED,
+} from "./VmTrace.ts";
 export {
   Phase,
   GameStatus,
