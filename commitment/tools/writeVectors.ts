@@ -438,6 +438,21 @@ function composed(): Composed[] {
   }
 
   {
+    // Neighbours whose first leaves differ first at bits 35 and 39.
+    const t = new SparseMerkleTree(40);
+    t.setLeaf(2 ** 35 - 1, rand("mid", 0));
+    t.setLeaf(2 ** 35 + 5, rand("mid", 1));
+    t.setLeaf(2 ** 39 + 2 ** 33, rand("mid", 2));
+    out.push(
+      compose("depth 40, paths meeting at levels 36 and 40", 40, t, [
+        [2 ** 35 - 1, 0],
+        [2 ** 32, 3],
+        [2 ** 39 + 2 ** 33, 0],
+      ]),
+    );
+  }
+
+  {
     const t = new SparseMerkleTree(48);
     t.setLeaf(2 ** 20 + 7, rand("deep", 0));
     t.setLeaf(2 ** 47 + 2 ** 30, rand("deep", 1));

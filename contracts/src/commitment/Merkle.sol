@@ -508,19 +508,20 @@ library Merkle {
     /// @notice The root of a depth-`depth` tree whose leaves are all zero except the given aligned
     ///         subtrees (what builds a phase-2 initial VM memory root on chain, docs/protocol.md §2.1).
     /// @param subtrees Sorted by first leaf, non-overlapping; each `index < 2^(depth - height)`.
-    /// @dev Climbs all subtrees together, level by level: siblings that are both present hash
-    ///      together once, a missing sibling is the zero hash of its level, starting at the lowest
-    ///      subtree's height. The cost is about one hash per subtree per level (fewer where paths
-    ///      merge) plus one per level for the zero hash. Reverts `DepthTooLarge(depth, 64)`,
-    ///      `HeightOutOfRange(height, depth)`, `IndexOutOfRange(index, depth - height)`,
-    ///      `SubtreesNotSorted(i, previousStart, start)` or `SubtreesOverlap(i, previousEnd, start)`.
-    ///      No subtrees gives `zeroHash(depth)`.
+    /// @dev Hashes each node on the union of the subtrees' paths to the root exactly once, beside
+    ///      zero subtrees wherever a sibling holds none of them. Left to right, with a stack: two
+    ///      neighbouring nodes are joined at their lowest common ancestor (level = bit length of the
+    ///      XOR of their first leaves) as soon as no later subtree can join either of them lower.
+    ///      Zero hashes come from a table it builds in free memory (one hash per level). Reverts
+    ///      `DepthTooLarge(depth, 64)`, `HeightOutOfRange(height, depth)`,
+    ///      `IndexOutOfRange(index, depth - height)`, `SubtreesNotSorted(i, previousStart, start)` or
+    ///      `SubtreesOverlap(i, previousEnd, start)`. No subtrees gives `zeroHash(depth)`.
     function composeRoot(uint256 depth, Subtree[] memory subtrees) internal pure returns (bytes32 root) {
         if (depth > MAX_DEPTH) revert DepthTooLarge(depth, MAX_DEPTH);
         uint256 n = subtrees.length;
         if (n == 0) return zeroHash(depth);
 
-        // Working set, in leaf order, 3 words an entry: position at its level, node value, level.
+        // The checked subtrees, in leaf order, 3 words each: first leaf, root, height.
         uint256 buf;
         assembly ("memory-safe") {
             buf := mload(0x40)
@@ -528,7 +529,6 @@ library Merkle {
         }
         uint256 prevStart;
         uint256 prevEnd;
-        uint256 lowest = depth;
         for (uint256 i; i < n; ++i) {
             Subtree memory s = subtrees[i];
             uint256 h = s.height;
@@ -542,86 +542,90 @@ library Merkle {
             }
             prevStart = start;
             prevEnd = start + (uint256(1) << h);
-            if (h < lowest) lowest = h;
             bytes32 subRoot = s.root;
             assembly ("memory-safe") {
                 let e := add(buf, mul(i, 0x60))
-                mstore(e, index)
+                mstore(e, start)
                 mstore(add(e, 0x20), subRoot)
                 mstore(add(e, 0x40), h)
             }
         }
 
-        bytes32 z = zeroHash(lowest);
         assembly ("memory-safe") {
-            let level := lowest
-            for {} lt(level, depth) {} {
-                if eq(n, 1) {
-                    // One node left (every subtree merged in): climb beside zero subtrees to the top.
-                    let p := mload(buf)
-                    let v := mload(add(buf, 0x20))
-                    for {} lt(level, depth) { level := add(level, 1) } {
-                        let s := and(shl(5, p), 0x20)
-                        mstore(s, v)
-                        mstore(xor(s, 0x20), z)
-                        v := keccak256(0x00, 0x40)
-                        mstore(0x00, z)
-                        mstore(0x20, z)
-                        z := keccak256(0x00, 0x40)
-                        p := shr(1, p)
-                    }
-                    mstore(add(buf, 0x20), v)
-                    break
+            // The level of the lowest common ancestor of two distinct first leaves `a`, `b` (< 2^64):
+            // the bit length of a XOR b.
+            function lca(a, b) -> l {
+                let x := xor(a, b)
+                l := shl(5, gt(x, 0xffffffff))
+                l := or(l, shl(4, gt(shr(l, x), 0xffff)))
+                l := or(l, shl(3, gt(shr(l, x), 0xff)))
+                l := or(l, shl(2, gt(shr(l, x), 0xf)))
+                l := or(l, shl(1, gt(shr(l, x), 0x3)))
+                l := add(or(l, gt(shr(l, x), 0x1)), 1)
+            }
+            // Climbs node `v` (first leaf `start`) from level `from` to level `to` beside zero subtrees.
+            function climb(v, start, from, to, zt) -> r {
+                r := v
+                let pos := shr(from, start)
+                for { let l := from } lt(l, to) { l := add(l, 1) } {
+                    let s := and(shl(5, pos), 0x20)
+                    mstore(s, r)
+                    mstore(xor(s, 0x20), mload(add(zt, shl(5, l))))
+                    r := keccak256(0x00, 0x40)
+                    pos := shr(1, pos)
                 }
-                let end := add(buf, mul(n, 0x60))
-                let w := buf
-                for { let e := buf } lt(e, end) { w := add(w, 0x60) } {
-                    let lv := mload(add(e, 0x40))
-                    switch eq(lv, level)
-                    case 0 {
-                        // A subtree above this level waits, in order, until the climb reaches its height
-                        // (moved down only once entries before it have merged).
-                        if lt(w, e) {
-                            mstore(w, mload(e))
-                            mstore(add(w, 0x20), mload(add(e, 0x20)))
-                            mstore(add(w, 0x40), lv)
-                        }
-                        e := add(e, 0x60)
-                    }
-                    default {
-                        let p := mload(e)
-                        switch and(p, 1)
-                        case 1 {
-                            // A right child whose left sibling is absent: zero.
-                            mstore(0x00, z)
-                            mstore(0x20, mload(add(e, 0x20)))
-                            e := add(e, 0x60)
-                        }
-                        default {
-                            mstore(0x00, mload(add(e, 0x20)))
-                            let nx := add(e, 0x60)
-                            e := nx
-                            mstore(0x20, z)
-                            // The right sibling, when it is the next entry and at this level.
-                            if lt(nx, end) {
-                                if and(eq(mload(add(nx, 0x40)), level), eq(mload(nx), add(p, 1))) {
-                                    mstore(0x20, mload(add(nx, 0x20)))
-                                    e := add(nx, 0x60)
-                                }
-                            }
-                        }
-                        mstore(w, shr(1, p))
-                        mstore(add(w, 0x20), keccak256(0x00, 0x40))
-                        mstore(add(w, 0x40), add(level, 1))
-                    }
-                }
-                n := div(sub(w, buf), 0x60)
+            }
+            // Joins stack entries `u` (left) and `t` (right) into `u`, at their common ancestor.
+            function join(u, t, zt) {
+                let us := mload(u)
+                let ts := mload(t)
+                let l := lca(us, ts)
+                let left := climb(mload(add(u, 0x20)), us, mload(add(u, 0x40)), sub(l, 1), zt)
+                let right := climb(mload(add(t, 0x20)), ts, mload(add(t, 0x40)), sub(l, 1), zt)
+                mstore(0x00, left)
+                mstore(0x20, right)
+                mstore(add(u, 0x20), keccak256(0x00, 0x40))
+                mstore(u, shl(l, shr(l, us)))
+                mstore(add(u, 0x40), l)
+            }
+
+            // Zero hashes Z[0..depth] in free memory, then the stack after them.
+            let zt := mload(0x40)
+            mstore(zt, 0)
+            for { let l := 0 } lt(l, depth) { l := add(l, 1) } {
+                let z := mload(add(zt, shl(5, l)))
                 mstore(0x00, z)
                 mstore(0x20, z)
-                z := keccak256(0x00, 0x40)
-                level := add(level, 1)
+                mstore(add(zt, shl(5, add(l, 1))), keccak256(0x00, 0x40))
             }
-            root := mload(add(buf, 0x20))
+            let st := add(zt, shl(5, add(depth, 1)))
+            let sp := st
+            for {
+                let e := buf
+                let end := add(buf, mul(n, 0x60))
+            } lt(e, end) { e := add(e, 0x60) } {
+                let ns := mload(e)
+                // While the top two entries meet below where the top meets the new subtree, join them.
+                for {} gt(sub(sp, st), 0x60) {} {
+                    let t := sub(sp, 0x60)
+                    let u := sub(t, 0x60)
+                    let ts := mload(t)
+                    if iszero(lt(lca(mload(u), ts), lca(ts, ns))) { break }
+                    join(u, t, zt)
+                    sp := t
+                }
+                mstore(sp, ns)
+                mstore(add(sp, 0x20), mload(add(e, 0x20)))
+                mstore(add(sp, 0x40), mload(add(e, 0x40)))
+                sp := add(sp, 0x60)
+            }
+            // What is left joins from the top down, then climbs to the root.
+            for {} gt(sub(sp, st), 0x60) {} {
+                let t := sub(sp, 0x60)
+                join(sub(t, 0x60), t, zt)
+                sp := t
+            }
+            root := climb(mload(add(st, 0x20)), mload(st), mload(add(st, 0x40)), depth, zt)
         }
     }
 

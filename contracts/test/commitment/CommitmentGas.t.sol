@@ -160,7 +160,7 @@ contract CommitmentGasTest is Test {
         s[3] = Merkle.Subtree({index: 1 << 11, height: 8, root: keccak256("t3")});
         s[4] = Merkle.Subtree({index: 1, height: 20, root: keccak256("t4")});
         (uint256 used,) = probe.composeRoot(27, s);
-        _report("composeRoot, depth 27, 5 subtrees", used, 36000);
+        _report("composeRoot, depth 27, 5 subtrees", used, 23000);
     }
 
     function test_gas_tensorRoot_1000Bytes() public {

@@ -698,6 +698,56 @@ contract MerkleTest is Test {
         assertEq(cv.composeRoot(depth, subs), RefTree.root(idx, val, depth));
     }
 
+    /// @notice The same over deep trees (up to 64) with a few small subtrees scattered across the
+    ///         whole leaf range, so that paths meet high up (common ancestors above bit 32 included).
+    function testFuzz_composeRoot_sparseDeepTree_agreesWithReference(uint256 seed, uint256 depth) public view {
+        depth = bound(depth, 4, 64);
+        Layout memory l;
+        l.idx = new uint256[](12);
+        l.val = new bytes32[](12);
+        l.subs = new Merkle.Subtree[](6);
+        for (uint256 r; l.nSubs < 6 && r < 12; ++r) {
+            if (!_placeSparse(l, uint256(keccak256(abi.encode(seed, "sparse", r))), depth)) break;
+        }
+        (uint256[] memory idx, bytes32[] memory val, Merkle.Subtree[] memory subs) = (l.idx, l.val, l.subs);
+        (uint256 nLeaves, uint256 nSubs) = (l.nLeaves, l.nSubs);
+        assembly ("memory-safe") {
+            mstore(idx, nLeaves)
+            mstore(val, nLeaves)
+            mstore(subs, nSubs)
+        }
+        assertEq(cv.composeRoot(depth, subs), RefTree.root(idx, val, depth));
+    }
+
+    /// @dev Places a subtree of height <= 3 after a random gap of up to 2^depth leaves; one or two leaves set.
+    function _placeSparse(Layout memory l, uint256 rnd, uint256 depth) internal pure returns (bool) {
+        uint256 ht = rnd % 4;
+        uint256 span = uint256(1) << ht;
+        uint256 gap = (rnd >> 16) & ((uint256(1) << ((rnd >> 8) % (depth + 1))) - 1);
+        uint256 start = (l.cursor + gap + span - 1) & ~(span - 1);
+        if (start + span > (uint256(1) << depth)) return false;
+        uint256 first = l.nLeaves;
+        l.idx[l.nLeaves] = start + ((rnd >> 100) % span);
+        l.val[l.nLeaves] = keccak256(abi.encode(rnd, "a"));
+        ++l.nLeaves;
+        if (span > 1 && l.idx[first] != start) {
+            l.idx[l.nLeaves] = start;
+            l.val[l.nLeaves] = keccak256(abi.encode(rnd, "b"));
+            ++l.nLeaves;
+        }
+        uint256 k = l.nLeaves - first;
+        uint256[] memory sIdx = new uint256[](k);
+        bytes32[] memory sVal = new bytes32[](k);
+        for (uint256 q; q < k; ++q) {
+            (sIdx[q], sVal[q]) = (l.idx[first + q], l.val[first + q]);
+        }
+        l.subs[l.nSubs] =
+            Merkle.Subtree({index: start >> ht, height: ht, root: RefTree.node(sIdx, sVal, ht, start >> ht)});
+        ++l.nSubs;
+        l.cursor = start + span;
+        return true;
+    }
+
     /// @dev Places one random subtree after `l.cursor` (possibly leaving a gap); false when full.
     function _place(Layout memory l, uint256 rnd, uint256 depth) internal pure returns (bool) {
         uint256 ht = (rnd & 0xff) % (depth + 1);
