@@ -12,6 +12,7 @@ import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { cosine, runQuantFloat } from "../src/onnx/runQuant.ts";
 import { Rng } from "../src/onnx/rng.ts";
+import { OnnxUnsupportedError } from "../src/onnx/errors.ts";
 
 function model() {
   const r = new Rng(3);
@@ -56,4 +57,54 @@ test("Sigmoid, Tanh, Mul, Div by a scalar, Concat of a tied scale, Reshape, Soft
   console.log(`ops graph: max |Δp| ${worst}, min cosine ${minCos}`);
   assert.ok(worst <= 0.03, `max probability error ${worst}`);
   assert.ok(minCos >= 0.99, `min cosine ${minCos}`);
+});
+
+test("Transpose (perm 0,2,1), Slice on a middle axis, Concat on a middle axis, Flatten: quantized within 2 LSB of onnxruntime", async () => {
+  const r = new Rng(4);
+  const g = new GraphBuilder("layout");
+  const x = g.input("x", [1, 4, 6]);
+  const w = g.init("w", [6, 8], Float32Array.from(r.normals(48, 0.5)));
+  const wf = g.init("wf", [5, 32], Float32Array.from(r.normals(160, 0.3)));
+  const i64 = (name: string, v: number[]) => g.init(name, [v.length], BigInt64Array.from(v.map(BigInt)));
+  const t = g.node("Transpose", [g.node("MatMul", [x, w])], { perm: [0, 2, 1] }); // [1, 8, 4]
+  const a = g.node("Slice", [t, i64("s0", [2]), i64("e0", [6]), i64("ax", [1])]); // [1, 4, 4]
+  const b = g.node("Slice", [t, i64("s1", [-4]), i64("e1", [2 ** 40]), i64("ax1", [1])]); // rows 4..7
+  const c = g.node("Concat", [a, b], { axis: 1 }); // [1, 8, 4]
+  g.node("Gemm", [g.node("Flatten", [c], { axis: 1 }), wf], { transB: 1 }, "y");
+  g.output("y", [1, 5]);
+  const m = g.build(17);
+  // Calibrated on the evaluation inputs themselves: nothing saturates, so a wrong layout is all that could
+  // move the output by more than the rounding of three requantizations.
+  const evalFeeds = feedsOf(11, 30);
+  const q = await quantizeModel(m, evalFeeds);
+  const ops = q.nodes.map((n) => n.opName);
+  for (const op of ["transpose", "slice", "concat"] as const) assert.ok(ops.includes(op), `${op} missing from ${ops}`);
+  const ort = await OrtModel.load(writeOnnx(m));
+  const lsb = q.outputs[0].scale;
+  let worst = 0;
+  for (const f of evalFeeds) {
+    const want = (await ort.run(f)).y.data as Float32Array;
+    const got = runQuantFloat(q, f).y.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]) / lsb)));
+  }
+  await ort.release();
+  console.log(`layout graph: max error ${worst} output LSB`);
+  assert.ok(worst <= 2, `max error ${worst} LSB`);
+});
+
+function feedsOf(seed: number, n: number): Feeds[] {
+  const r = new Rng(seed);
+  return Array.from({ length: n }, () => ({ x: { dims: [1, 4, 6], data: Float32Array.from(r.normals(24)) } }));
+}
+
+test("a Transpose that is not a 2-D transpose (perm 1,0,2 of [2][3][4]) is refused naming Transpose and its perm", async () => {
+  const g = new GraphBuilder("perm");
+  const x = g.input("x", [2, 3, 4]);
+  g.node("Transpose", [x], { perm: [1, 0, 2] }, "y");
+  g.output("y", [3, 2, 4]);
+  const feeds = [{ x: { dims: [2, 3, 4], data: new Float32Array(24).fill(1) } }];
+  await assert.rejects(
+    quantizeModel(g.build(17), feeds),
+    (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Transpose" && /perm \[1,0,2\]/.test(e.message),
+  );
 });

@@ -236,6 +236,11 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
   const unsupported = (n: OnnxNode, why: string): never => {
     throw new OnnxUnsupportedError(n.opType, `ONNX ${n.opType} (node ${n.name}): ${why}`);
   };
+  const normAxis = (n: OnnxNode, axis: number, rank: number): number => {
+    const a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a >= rank) unsupported(n, `axis ${axis} out of range for rank ${rank}`);
+    return a;
+  };
   const lastAxis = (n: OnnxNode, axis: number, rank: number) => {
     if (axis !== -1 && axis !== rank - 1) unsupported(n, `only the last axis is supported, got axis ${axis}`);
   };
@@ -568,9 +573,9 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
       }
       case "Concat": {
         const rank = dIn.length;
-        lastAxis(n, intAttr(n, "axis", -1), rank);
+        const axis = normAxis(n, intAttr(n, "axis", -1), rank);
         const sOut = actScale(out);
-        const O = prod(dIn) / dIn[rank - 1];
+        const O = prod(dIn.slice(0, axis));
         let acc: Env | undefined;
         let width = 0;
         n.inputs.forEach((iname, j) => {
@@ -597,6 +602,42 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
           width += B;
         });
         if (n.inputs.length === 1) env.set(out, acc!);
+        return;
+      }
+      case "Slice": {
+        const ints = (i: number) => {
+          const t = n.inputs[i] ? inits.get(n.inputs[i]) : undefined;
+          if (n.inputs[i] && !t) unsupported(n, `input ${i} must be a constant`);
+          return t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined;
+        };
+        const [starts, ends] = [ints(1)!, ints(2)!];
+        const axes = ints(3) ?? starts.map((_, i) => i);
+        const steps = ints(4) ?? starts.map(() => 1);
+        if (starts.length !== 1 || steps[0] !== 1) unsupported(n, "only one sliced axis with step 1");
+        const k = normAxis(n, axes[0], dIn.length);
+        const dim = dIn[k];
+        const clamp = (v: number) => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
+        const [b, e] = [clamp(starts[0]), clamp(ends[0])];
+        if (e <= b) unsupported(n, "empty slice");
+        const inner = prod(dIn.slice(k + 1));
+        const x = get(n.inputs[0], n);
+        emit(Op.slice, [x.id], [prod(dIn.slice(0, k)), dim * inner, b * inner, (e - b) * inner], out, x.scale, n.name);
+        return;
+      }
+      case "Transpose": {
+        const rank = dIn.length;
+        const perm = intsAttr(n, "perm") ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+        // Drop size-1 axes; what is left must be a rotation [k..r-1, 0..k-1]: a 2-D transpose of [R][C].
+        const keep = perm.filter((a) => dIn[a] !== 1);
+        const order = [...keep].sort((a, b) => a - b);
+        const p = keep.map((a) => order.indexOf(a));
+        const k = p[0];
+        if (!p.every((v, i) => v === (i + k) % p.length))
+          unsupported(n, `perm [${perm}] is not a rotation of the non-unit axes (only 2-D transposes are supported)`);
+        const d = order.map((a) => dIn[a]);
+        const x = get(n.inputs[0], n);
+        if (k === 0) env.set(out, x);
+        else emit(Op.transpose, [x.id], [prod(d.slice(0, k)), prod(d.slice(k)), 1], out, x.scale, n.name);
         return;
       }
       default:
