@@ -3,7 +3,7 @@
  * the TypeScript VM: real states of real programs (the opcode corpus, the spec-test modules,
  * random programs, dnn-lib kernels when built), each proved by the VM and stepped by the contract
  * on anvil with `eth_call`; the post-state hashes must be equal, and every opcode the VM accepts
- * must be covered. `STEP_DIFF_STATES` (default 3000) sets how many spec/random/dnn states are
+ * must be covered; the TypeScript twin (`verifyStep`) must agree on the same proofs. `STEP_DIFF_STATES` (default 3000) sets how many spec/random/dnn states are
  * added to the corpus's; the per-opcode coverage is printed.
  */
 import { test } from "node:test";
@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { toHex } from "viem";
 import { corpusCases, dnnCases, opClass, randomCases, specCases, type StepCase } from "../contracts/tools/stepCases.ts";
 import { startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
+import { verifyStep } from "../vm/stepProof.ts";
 
 const EXTRA = Number(process.env.STEP_DIFF_STATES ?? 3000);
 
@@ -49,6 +50,8 @@ test("the contract's post-state hash equals the VM's on every sampled real state
       const key = typeof c.op === "number" ? `0x${c.op.toString(16).padStart(2, "0")}` : c.op;
       perOp.set(key, (perOp.get(key) ?? 0) + 1);
       const want = toHex(c.postStateHash);
+      const twin = toHex(verifyStep(c.preWitness, c.proof));
+      if (twin !== toHex(c.postStateHash)) mismatches.push(`${c.source} op ${key}: TS verifyStep ${twin}`);
       if (!r.ok) mismatches.push(`${c.source} op ${key}: reverted ${r.error}`);
       else if (r.postStateHash !== want)
         mismatches.push(`${c.source} op ${key}: contract ${r.postStateHash}, VM ${want}`);

@@ -5,7 +5,19 @@
 import { decodeFunctionResult, encodeFunctionData, toHex, type Abi, type Address, type Hex } from "viem";
 import { startAnvil, type Anvil } from "../../common/anvil.ts";
 import { devClients } from "../../common/chain.ts";
-import { deployContracts } from "../../common/deploy.ts";
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ArtifactInvalidError,
+  ArtifactNotFoundError,
+  deployArtifact,
+  deployContracts,
+  loadArtifact,
+  type DeployedContract,
+} from "../../common/deploy.ts";
+import { foundryBinary, REPO_ROOT } from "../../common/foundry.ts";
 import type { StepCase } from "./stepCases.ts";
 
 export const VERIFIER_SPEC = {
@@ -32,7 +44,22 @@ export async function startStepChain(): Promise<StepChain> {
   const anvil = await startAnvil({ port: 0 });
   try {
     const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
-    const [v, p] = await deployContracts(clients, [VERIFIER_SPEC, PROBE_SPEC]);
+    let v: DeployedContract | undefined;
+    let p: DeployedContract | undefined;
+    try {
+      [v, p] = await deployContracts(clients, [VERIFIER_SPEC, PROBE_SPEC]);
+    } catch (err) {
+      // The shared contracts/out is rewritten by everyone's builds; when our artifacts are missing
+      // or unusable there, compile just our two sources into a private directory.
+      if (!(err instanceof ArtifactInvalidError || err instanceof ArtifactNotFoundError)) throw err;
+      const out = await privateBuild();
+      try {
+        v = await deployArtifact(clients, loadArtifact(VERIFIER_SPEC.name, { outDir: out }));
+        p = await deployArtifact(clients, loadArtifact(PROBE_SPEC.name, { outDir: out }));
+      } finally {
+        rmSync(join(out, ".."), { recursive: true, force: true });
+      }
+    }
     return {
       anvil,
       verifier: v!.address,
@@ -45,6 +72,20 @@ export async function startStepChain(): Promise<StepChain> {
     await anvil.stop();
     throw err;
   }
+}
+
+/** `forge build` of the verifier and the probe alone, into a directory of this process. */
+function privateBuild(): Promise<string> {
+  const dir = join(tmpdir(), `opml-stepverifier-${process.pid}`);
+  const args = ["build", "--color", "never", "--out", join(dir, "out"), "--cache-path", join(dir, "cache")];
+  return new Promise((resolve, reject) =>
+    execFile(
+      foundryBinary("forge"),
+      [...args, VERIFIER_SPEC.source, PROBE_SPEC.source],
+      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${stdout}\n${stderr}`)) : resolve(join(dir, "out"))),
+    ),
+  );
 }
 
 /** The result of one on-chain step: the post-state hash and gas, or the revert data. */

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+// Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
+// exactly as vm/step.ts reduces it (checked by the differential test).
+// forge-lint: disable-start(unsafe-typecast,incorrect-shift)
+
 import {IStepVerifier} from "../interfaces/IStepVerifier.sol";
 import {VmLayout as L} from "./VmLayout.sol";
 import {VmBits} from "./VmBits.sol";
@@ -566,3 +570,4 @@ contract StepVerifier is IStepVerifier {
         }
     }
 }
+// forge-lint: disable-end(unsafe-typecast,incorrect-shift)

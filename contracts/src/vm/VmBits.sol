@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+// Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
+// exactly as vm/step.ts reduces it (checked by the differential test).
+// forge-lint: disable-start(unsafe-typecast,incorrect-shift)
+
 /// @title VmBits
 /// @notice Integer helpers of the one-step verifier: byte order, sign extension, bit counts and the
 ///         WASM i32/i64 binary and comparison operators over values held in `uint256`
@@ -136,3 +140,4 @@ library VmBits {
         return sx >= sy;
     }
 }
+// forge-lint: disable-end(unsafe-typecast,incorrect-shift)
