@@ -4,16 +4,19 @@ import { Op, type OpName } from "../src/ops.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { runInVm } from "../src/runInVm.ts";
 import { Rng, randomNode } from "./randomNodes.ts";
+import { estimateSteps } from "../src/model/estimateSteps.ts";
 
 describe("phase 2: the VM build run by the project's VM (vm/) agrees with the reference", () => {
   for (const name of Object.keys(Op) as OpName[]) {
-    test(`${name}: 3 random and 3 edge-case nodes halt with the reference's output`, async () => {
+    test(`${name}: 3 random and 3 edge-case nodes halt with the reference's output, within the step estimate`, async () => {
       const rng = new Rng(0x0b0e0000 + Op[name]);
       for (let i = 0; i < 6; i++) {
         const node = randomNode(name, rng, i >= 3);
         const run = await runInVm(node);
         assert.equal(run.status, "halted", `${name} case ${i} trapped: ${run.trapReason}`);
         assert.deepEqual(run.output, runReference(node.op, node.inputs, node.params), `${name} case ${i}`);
+        const bound = estimateSteps(node.op, node.params);
+        assert.ok(run.steps <= bound, `${name} case ${i}: ${run.steps} steps > estimate ${bound}`);
       }
     });
   }

@@ -2,14 +2,18 @@
  * The graph compiler's commitment step: lays out every node's descriptor (its
  * operand slots, addresses and parameters) and computes the model commitment of
  * docs/protocol.md §4.1 — programRoot, graphRoot, weightsRoot, nodeCount and the
- * input/output slots. Tiling large nodes is not done yet: the model file's graph
- * is taken as is.
+ * input/output slots, after tiling every node over the step budget (tileModel).
  */
 import { SlotTree } from "../../../commitment/slotTree.ts";
 import { layoutNode, type NodeLayout } from "../nodeInput.ts";
 import { programRoot } from "../programRoot.ts";
 import { outputSlotOf, type Model } from "./Model.ts";
 import { validateModel } from "./validateModel.ts";
+import { tileModel } from "./tileModel.ts";
+import { estimateSteps } from "./estimateSteps.ts";
+
+/** The design goal: every node's VM trace at most 2^32 steps (the level-2 dispute range). */
+export const DEFAULT_MAX_STEPS = 2 ** 32;
 
 export interface ModelCommitment {
   programRoot: Uint8Array;
@@ -23,7 +27,10 @@ export interface ModelCommitment {
 }
 
 export interface CompiledModel {
+  /** The model after tiling: what is committed and run. */
   model: Model;
+  /** Upper bound on each node's VM steps (estimateSteps), all ≤ the budget. */
+  nodeSteps: number[];
   /** Byte length of each activation slot. */
   activationLengths: number[];
   /** Node i's layout; `layouts[i].descriptor` is desc_i, committed in graphRoot at leaf i. */
@@ -31,7 +38,8 @@ export interface CompiledModel {
   commitment: ModelCommitment;
 }
 
-export async function compileModel(model: Model): Promise<CompiledModel> {
+export async function compileModel(source: Model, opts: { maxStepsPerNode?: number } = {}): Promise<CompiledModel> {
+  const model = tileModel(source, opts.maxStepsPerNode ?? DEFAULT_MAX_STEPS);
   const activationLengths = validateModel(model);
   const graph = new SlotTree();
   const layouts = model.nodes.map((node, i) => {
@@ -47,6 +55,7 @@ export async function compileModel(model: Model): Promise<CompiledModel> {
   const N = model.nodes.length;
   return {
     model,
+    nodeSteps: model.nodes.map((n) => estimateSteps(n.op, n.params)),
     activationLengths,
     layouts,
     commitment: {

@@ -1,0 +1,40 @@
+/**
+ * An upper bound on the VM steps one node's `run()` takes (docs/protocol.md §5
+ * steps of the VM build), from its op and parameters: fitted to vm/Machine runs
+ * of the current kernels and checked against every node of the VM test
+ * (dnn-lib/test/vmRun.test.ts asserts estimate ≥ actual). The graph compiler
+ * tiles a node whose bound exceeds the configured step budget.
+ */
+import { inputByteLengths, namedParams, opInfo, outputByteLength } from "../ops.ts";
+
+/** Steps of `run()`'s dispatch, validation and return, over every op. */
+const BASE = 400;
+
+export function estimateSteps(op: number, params: readonly number[]): number {
+  const p = namedParams(op, params);
+  const out = outputByteLength(op, params);
+  const bytes = inputByteLengths(op, params).reduce((a, b) => a + b, 0) + out;
+  switch (opInfo(op).name) {
+    case "matmul":
+      return BASE + 22 * p.M * p.N * p.K + 130 * p.M * p.N;
+    case "conv2d":
+      return BASE + 75 * out * p.C * p.KH * p.KW + 230 * out;
+    case "attention": {
+      const pairs = p.H * p.Tq * p.Tmax;
+      return BASE + 60 * pairs * p.Dh + 400 * pairs + 300 * out;
+    }
+    case "norm":
+      return BASE + 1000 * p.R + 200 * p.R * p.D;
+    case "maxpool":
+    case "avgpool":
+      return BASE + 60 * out * p.K * p.K + 200 * out;
+    case "transpose":
+    case "concat":
+    case "slice":
+    case "copy":
+    case "gather":
+      return BASE + 60 * bytes;
+    default:
+      return BASE + 120 * bytes;
+  }
+}

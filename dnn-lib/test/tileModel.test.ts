@@ -1,0 +1,99 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { tileModel } from "../src/model/tileModel.ts";
+import { compileModel } from "../src/model/compileModel.ts";
+import { estimateSteps } from "../src/model/estimateSteps.ts";
+import { ModelGraphError } from "../src/model/errors.ts";
+import { runModel } from "../src/runner/runModel.ts";
+import { ReferenceBackend } from "../src/runner/Backend.ts";
+import { NativeRunner } from "../src/runner/NativeRunner.ts";
+import { SlotKind } from "../src/nodeInput.ts";
+import { Op } from "../src/ops.ts";
+import type { Model } from "../src/model/Model.ts";
+import { tinyMlp } from "./tinyModels.ts";
+import { Rng } from "./randomNodes.ts";
+
+const A = (slot: number) => ({ kind: SlotKind.activation, slot });
+const W = (slot: number) => ({ kind: SlotKind.weight, slot });
+
+/** in[2][6][6] → conv2d(2→5, 3×3, pad 1). */
+function convModel(): Model {
+  const r = new Rng(9);
+  const i8 = (n: number) => Uint8Array.from({ length: n }, () => r.int(0, 255));
+  const i32 = (n: number, f: () => number) => new Uint8Array(Int32Array.from({ length: n }, f).buffer);
+  return {
+    name: "conv",
+    inputLength: 72,
+    inputScale: 1,
+    outputScale: 1,
+    nodes: [{ op: Op.conv2d, inputs: [A(0), W(0), W(1), W(2), W(3)], params: [2, 6, 6, 5, 3, 3, 1, 1] }],
+    weights: [i8(90), i32(5, () => r.int(-300, 300)), i32(5, () => 1 << 30), i32(5, () => 38)],
+  };
+}
+
+/** in[8][64] → matmul of the input with itself as the weight operand (an activation): x · xᵀ. */
+function gramModel(): Model {
+  const i32 = (n: number, v: number) => new Uint8Array(Int32Array.from({ length: n }, () => v).buffer);
+  return {
+    name: "gram",
+    inputLength: 512,
+    inputScale: 1,
+    outputScale: 1,
+    nodes: [{ op: Op.matmul, inputs: [A(0), A(0), W(0), W(1), W(2)], params: [8, 8, 64] }],
+    weights: [i32(8, 0), i32(8, 1 << 30), i32(8, 45)],
+  };
+}
+
+function sameOutputs(a: Model, b: Model): void {
+  const r = new Rng(3);
+  for (let k = 0; k < 3; k++) {
+    const x = Uint8Array.from({ length: a.inputLength }, () => r.int(0, 255));
+    const c = { model: a, nodeSteps: [], layouts: [], activationLengths: [], commitment: {} as never };
+    const d = { ...c, model: b };
+    assert.deepEqual(runModel(d, x, new ReferenceBackend()).output, runModel(c, x, new ReferenceBackend()).output);
+  }
+}
+
+describe("graph compiler tiling under a step budget", () => {
+  test("a budget below the matmuls' bound splits them; every node fits and the output bits are unchanged", () => {
+    const model = tinyMlp();
+    const budget = 8500;
+    const tiled = tileModel(model, budget);
+    assert.ok(tiled.nodes.length > model.nodes.length);
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget);
+    assert.ok(tiled.nodes.some((n) => n.op === Op.concat));
+    sameOutputs(model, tiled);
+  });
+  test("conv2d splits along output channels; an activation weight operand is split with slice nodes", () => {
+    for (const [model, budget] of [
+      [convModel(), 60000],
+      [gramModel(), 50000],
+    ] as const) {
+      assert.ok(model.nodes.every((n) => estimateSteps(n.op, n.params) > budget));
+      const tiled = tileModel(model, budget);
+      for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${n.op} ${n.params}`);
+      assert.ok(tiled.nodes.filter((n) => n.op === model.nodes[0].op).length > 1, model.name);
+      sameOutputs(model, tiled);
+    }
+    assert.ok(tileModel(gramModel(), 50000).nodes.some((n) => n.op === Op.slice));
+  });
+  test("a generous budget leaves the model as it is", () => {
+    assert.deepEqual(tileModel(tinyMlp(), 2 ** 32), tinyMlp());
+  });
+  test("a budget below one output column is refused, naming the node", () => {
+    assert.throws(
+      () => tileModel(tinyMlp(), 500),
+      (e: unknown) => e instanceof ModelGraphError && /node 0 \(matmul\) cannot be tiled/.test(e.message),
+    );
+  });
+  test("compileModel commits the tiled graph, and the resident runner runs it to the same output", async () => {
+    const model = convModel();
+    const plain = await compileModel(model);
+    const tiled = await compileModel(model, { maxStepsPerNode: 60000 });
+    assert.equal(tiled.commitment.nodeCount, tiled.model.nodes.length);
+    assert.ok(tiled.nodeSteps.every((s) => s <= 60000));
+    assert.notDeepEqual(tiled.commitment.graphRoot, plain.commitment.graphRoot);
+    const x = Uint8Array.from({ length: 72 }, (_, i) => i * 7);
+    assert.deepEqual((await NativeRunner.create(tiled)).infer(x), (await NativeRunner.create(plain)).infer(x));
+  });
+});
