@@ -20,6 +20,8 @@ import { toModel } from "../src/onnx/toModel.ts";
 import { validateModel } from "../src/model/validateModel.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { SlotKind } from "../src/nodeInput.ts";
+import { compileModel } from "../src/model/compileModel.ts";
+import { NativeRunner } from "../src/runner/NativeRunner.ts";
 import { Rng } from "../src/onnx/rng.ts";
 import { GPT } from "../models/gpt.ts";
 
@@ -63,7 +65,7 @@ describe("project models through ONNX → quantized reference", () => {
         assert.deepEqual(simd.get(n.output), ref.get(n.output), `${n.opName} (${n.source}): SIMD ≠ reference`);
     });
 
-    test(`${name}: the quantized graph converts to a valid dnn-lib Model (validateModel) that computes the same output`, async () => {
+    test(`${name}: the quantized graph converts to a valid dnn-lib Model that the slot interpreter and the native runner run to the same output`, async () => {
       const spec = MODELS[name];
       const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
       // (Not round-tripped through encodeModel: its Writer.bytes recurses forever on a name whose length is not a multiple of 4.)
@@ -81,7 +83,11 @@ describe("project models through ONNX → quantized reference", () => {
           ),
         );
       assert.equal(act[act.length - 1].length, lengths[lengths.length - 1]);
-      assert.deepEqual(act[act.length - 1], runQuantGraph(g, feed).get(g.outputs[0].id));
+      const want = runQuantGraph(g, feed).get(g.outputs[0].id);
+      assert.deepEqual(act[act.length - 1], want);
+      // And dnn-lib's native runner (compiled model, weights resident in one SIMD instance) gives the same bytes.
+      const native = await NativeRunner.create(await compileModel(model), "simd");
+      assert.deepEqual(native.infer(feed.get(g.inputs[0].id)!), want);
     });
   }
 });
