@@ -20,7 +20,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     // ------------------------------------------------------------------ errors
 
     error InvalidBurnShare(uint256 burnBps);
-    error InvalidModel(string reason);
+    error InvalidModel(string field, uint256 value);
     error UnknownModel(uint256 modelId);
     error UnknownRequest(uint256 requestId);
     error InputLengthMismatch(uint256 expected, uint256 actual);
@@ -129,13 +129,17 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
 
     /// @inheritdoc IOpmlOracle
     function registerModel(ModelConfig calldata c) external returns (uint256 modelId) {
-        if (c.nodeCount == 0) revert InvalidModel("nodeCount");
+        if (c.nodeCount == 0) revert InvalidModel("nodeCount", 0);
         uint256 slots = uint256(1) << TensorRoot.SLOT_DEPTH;
-        if (c.inputSlot >= slots || c.outputSlot >= slots || c.inputSlot == c.outputSlot) revert InvalidModel("slot");
-        if (c.inputLength == 0 || c.outputLength == 0) revert InvalidModel("length");
-        if (c.maxCallbackGas > MAX_CALLBACK_GAS) revert InvalidModel("maxCallbackGas");
-        if (c.challengeWindow == 0) revert InvalidModel("challengeWindow");
-        if (c.submitterBond == 0 || c.challengerBond == 0) revert InvalidModel("bond");
+        if (c.inputSlot >= slots || c.outputSlot >= slots || c.inputSlot == c.outputSlot) {
+            revert InvalidModel(
+                "slot", c.inputSlot == c.outputSlot ? c.outputSlot : (c.inputSlot >= slots ? c.inputSlot : c.outputSlot)
+            );
+        }
+        if (c.inputLength == 0 || c.outputLength == 0) revert InvalidModel("length", 0);
+        if (c.maxCallbackGas > MAX_CALLBACK_GAS) revert InvalidModel("maxCallbackGas", c.maxCallbackGas);
+        if (c.challengeWindow == 0) revert InvalidModel("challengeWindow", 0);
+        if (c.submitterBond == 0 || c.challengerBond == 0) revert InvalidModel("bond", 0);
         modelId = ++modelCount;
         _models[modelId] = c;
         emit ModelRegistered(modelId, msg.sender, c);

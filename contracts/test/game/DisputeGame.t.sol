@@ -471,7 +471,6 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         assertEq(v.level, 2);
         assertEq(v.hi - v.lo, 1);
         assertEq(v.lo, 3, "first wrong state is after step 3, where the lie is");
-        assertEq(v.challengerClock + 0, _view(id).challengerClock);
         bytes32[] memory gc = _graph(honest(CHAL), N, STEPS);
         ToyVm.State memory pre = world.stateAt(gc[2], 2, v.lo, HONEST);
         bytes memory proof = world.proofFor(pre.pc);

@@ -105,31 +105,31 @@ contract OpmlOracleTest is GameHarness {
     function test_registerModel_invalidFields_revert() public {
         IOpmlOracle.ModelConfig memory c = _config();
         c.nodeCount = 0;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "nodeCount"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "nodeCount", 0));
         oracle.registerModel(c);
         c = _config();
         c.outputSlot = c.inputSlot;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot", 0));
         oracle.registerModel(c);
         c = _config();
         c.outputSlot = uint32(1 << 20);
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot", 1 << 20));
         oracle.registerModel(c);
         c = _config();
         c.outputLength = 0;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "length"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "length", 0));
         oracle.registerModel(c);
         c = _config();
         c.maxCallbackGas = 5_000_001;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "maxCallbackGas"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "maxCallbackGas", 5_000_001));
         oracle.registerModel(c);
         c = _config();
         c.challengeWindow = 0;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "challengeWindow"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "challengeWindow", 0));
         oracle.registerModel(c);
         c = _config();
         c.challengerBond = 0;
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "bond"));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "bond", 0));
         oracle.registerModel(c);
     }
 
