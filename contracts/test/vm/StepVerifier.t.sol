@@ -17,7 +17,7 @@ contract StepVerifierTest is Test {
     uint256 internal constant ACCESS = 992;
 
     /// @dev Fields in alphabetical order, as forge's JSON-to-ABI mapping expects.
-    struct Vector {
+    struct StepVector {
         uint256 accesses;
         string name;
         uint256 op;
@@ -29,22 +29,22 @@ contract StepVerifierTest is Test {
     }
 
     StepVerifier internal verifier;
-    Vector[] internal vectors;
+    StepVector[] internal vectors;
 
     function setUp() public {
         verifier = new StepVerifier();
         bytes memory raw = vm.parseJsonTypeArray(
             readProjectFile(PATH),
             ".vectors",
-            "Vector(uint256 accesses,string name,uint256 op,bytes32 post,bytes32 pre,bytes proof,string source,bytes witness)"
+            "StepVector(uint256 accesses,string name,uint256 op,bytes32 post,bytes32 pre,bytes proof,string source,bytes witness)"
         );
-        Vector[] memory vs = abi.decode(raw, (Vector[]));
+        StepVector[] memory vs = abi.decode(raw, (StepVector[]));
         for (uint256 i = 0; i < vs.length; i++) {
             vectors.push(vs[i]);
         }
     }
 
-    function _named(string memory name) internal view returns (Vector memory) {
+    function _named(string memory name) internal view returns (StepVector memory) {
         for (uint256 i = 0; i < vectors.length; i++) {
             if (keccak256(bytes(vectors[i].name)) == keccak256(bytes(name))) return vectors[i];
         }
@@ -52,7 +52,7 @@ contract StepVerifierTest is Test {
     }
 
     function _replay(string memory name) internal view returns (bytes32 post) {
-        Vector memory v = _named(name);
+        StepVector memory v = _named(name);
         post = verifier.step(v.witness, v.proof);
         assertEq(post, v.post, name);
     }
@@ -62,7 +62,7 @@ contract StepVerifierTest is Test {
     function testDiff_allGoldenVectors_matchTheTypeScriptVm() public view {
         assertGt(vectors.length, 200);
         for (uint256 i = 0; i < vectors.length; i++) {
-            Vector memory v = vectors[i];
+            StepVector memory v = vectors[i];
             assertEq(v.proof.length, v.accesses * ACCESS, v.name);
             assertEq(verifier.stateHash(v.witness), v.pre, string.concat(v.name, " pre-state hash"));
             assertEq(verifier.step(v.witness, v.proof), v.post, string.concat(v.name, " ", v.source));
@@ -125,8 +125,8 @@ contract StepVerifierTest is Test {
 
     /// @notice Halted and trapped states are fixed points: the post-state hash is the pre-state hash.
     function testDiff_step_haltedAndTrapped_areFixedPoints() public view {
-        Vector memory h = _named("halted_isFixedPoint");
-        Vector memory t = _named("trapped_isFixedPoint");
+        StepVector memory h = _named("halted_isFixedPoint");
+        StepVector memory t = _named("trapped_isFixedPoint");
         assertEq(verifier.step(h.witness, ""), verifier.stateHash(h.witness));
         assertEq(VmStatus.statusOf(verifier.step(h.witness, "")), VmStatus.HALTED);
         assertEq(verifier.step(t.witness, ""), verifier.stateHash(t.witness));
@@ -140,7 +140,7 @@ contract StepVerifierTest is Test {
     function test_gas_everyGoldenVector_isAtMost100k() public view {
         uint256 worst;
         for (uint256 i = 0; i < vectors.length; i++) {
-            Vector memory v = vectors[i];
+            StepVector memory v = vectors[i];
             uint256 g = gasleft();
             verifier.step(v.witness, v.proof);
             g -= gasleft();
@@ -153,7 +153,7 @@ contract StepVerifierTest is Test {
     // ------------------------------------------------------------------ state hash
 
     function test_stateHash_isTaggedKeccakWithStatusInTopByte() public view {
-        Vector memory v = _named("halted_isFixedPoint");
+        StepVector memory v = _named("halted_isFixedPoint");
         bytes32 d = keccak256(abi.encodePacked(VmLayout.STATE_TAG, v.witness));
         assertEq(verifier.stateHash(v.witness), VmStatus.tag(d, VmStatus.HALTED));
     }
@@ -161,7 +161,7 @@ contract StepVerifierTest is Test {
     // ------------------------------------------------------------------ malformed input
 
     function test_step_shortWitness_revertsWitnessLength() public {
-        Vector memory v = _named("halt_halts");
+        StepVector memory v = _named("halt_halts");
         bytes memory w = _slice(v.witness, 0, 76);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessLength.selector, 77, 76));
         verifier.step(w, v.proof);
@@ -174,7 +174,7 @@ contract StepVerifierTest is Test {
     }
 
     function test_step_unknownStatus_revertsWitnessStatus() public {
-        Vector memory v = _named("halt_halts");
+        StepVector memory v = _named("halt_halts");
         bytes memory w = bytes.concat(v.witness);
         w[76] = 0x03;
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessStatus.selector, 3));
@@ -182,28 +182,28 @@ contract StepVerifierTest is Test {
     }
 
     function test_step_proofForFixedPoint_revertsProofLength() public {
-        Vector memory h = _named("halted_isFixedPoint");
+        StepVector memory h = _named("halted_isFixedPoint");
         bytes memory p = _named("halt_halts").proof;
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, 0, p.length));
         verifier.step(h.witness, p);
     }
 
     function test_step_missingAccess_revertsProofTooShort() public {
-        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        StepVector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
         bytes memory p = _slice(v.proof, 0, 4 * ACCESS);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 4, 5 * ACCESS, 4 * ACCESS));
         verifier.step(v.witness, p);
     }
 
     function test_step_partialAccess_revertsProofTooShort() public {
-        Vector memory v = _named("halt_halts");
+        StepVector memory v = _named("halt_halts");
         bytes memory p = _slice(v.proof, 0, 100);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 0, ACCESS, 100));
         verifier.step(v.witness, p);
     }
 
     function test_step_unusedAccess_revertsProofLength() public {
-        Vector memory v = _named("halt_halts");
+        StepVector memory v = _named("halt_halts");
         bytes memory p = bytes.concat(v.proof, v.proof);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, ACCESS, 2 * ACCESS));
         verifier.step(v.witness, p);
@@ -211,7 +211,7 @@ contract StepVerifierTest is Test {
 
     /// @notice A tampered leaf (the value a binary op reads) no longer climbs to the memory root.
     function test_step_tamperedLeaf_revertsLeafMismatch() public {
-        Vector memory v = _named("i32DivByZero_traps");
+        StepVector memory v = _named("i32DivByZero_traps");
         bytes memory p = bytes.concat(v.proof);
         p[ACCESS + 31] = bytes1(uint8(p[ACCESS + 31]) ^ 1); // access 1: slot sp-1
         vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
@@ -220,7 +220,7 @@ contract StepVerifierTest is Test {
 
     /// @notice A tampered sibling of a later access (after a write moved the root) is caught too.
     function test_step_tamperedSiblingAfterWrite_revertsLeafMismatch() public {
-        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        StepVector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
         bytes memory p = bytes.concat(v.proof);
         p[4 * ACCESS + 32 + 5] = bytes1(uint8(p[4 * ACCESS + 32 + 5]) ^ 0x80); // access 4, sibling 0
         vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
@@ -229,7 +229,7 @@ contract StepVerifierTest is Test {
 
     /// @notice A proof taken against another memory root is refused at its first access.
     function test_step_wrongRoot_revertsLeafMismatchWithBothRoots() public {
-        Vector memory v = _named("halt_halts");
+        StepVector memory v = _named("halt_halts");
         bytes memory w = bytes.concat(v.witness);
         w[0] = bytes1(uint8(w[0]) ^ 0xff);
         bytes32 root;
@@ -253,7 +253,7 @@ contract StepVerifierTest is Test {
     /// @notice Soundness of the proof check: flipping any bit of any access (leaf or sibling) of any
     ///         vector makes the step revert; it can never yield another post-state.
     function testFuzz_step_anyFlippedProofBit_reverts(uint256 which, uint256 pos, uint8 bit) public {
-        Vector memory v = vectors[bound(which, 0, vectors.length - 1)];
+        StepVector memory v = vectors[bound(which, 0, vectors.length - 1)];
         vm.assume(v.proof.length > 0);
         bytes memory p = bytes.concat(v.proof);
         pos = bound(pos, 0, p.length - 1);
@@ -264,7 +264,7 @@ contract StepVerifierTest is Test {
 
     /// @notice Any change of a running witness's registers or root changes the post-state or reverts.
     function testFuzz_step_flippedWitnessBit_neverGivesThePostState(uint256 which, uint256 pos, uint8 bit) public view {
-        Vector memory v = vectors[bound(which, 0, vectors.length - 1)];
+        StepVector memory v = vectors[bound(which, 0, vectors.length - 1)];
         bytes memory w = bytes.concat(v.witness);
         pos = bound(pos, 0, 76);
         w[pos] = bytes1(uint8(w[pos]) ^ uint8(1 << (bit % 8)));
