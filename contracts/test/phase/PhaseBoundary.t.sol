@@ -295,4 +295,37 @@ contract PhaseBoundaryTest is Test {
         vm.expectRevert(abi.encodeWithSelector(PhaseBoundary.NodeOutOfRange.selector, 5, 3));
         pb.checkExit(m, 5, c.sI, c.sNext, c.finalHash, c.exitProof);
     }
+
+    // ------------------------------------------------------------------ tampering, fuzzed
+
+    function _flip(bytes memory b, uint256 pos, uint8 bit) internal pure returns (bytes memory f) {
+        f = bytes.concat(b);
+        pos %= f.length;
+        f[pos] ^= bytes1(uint8(1) << (bit % 8));
+    }
+
+    /// @notice Any one flipped bit of the phase proof reverts, or (a bit in ABI slack) yields the
+    ///         same initial state: never another one.
+    function testFuzz_initialStateHash_aFlippedProofBitNeverYieldsAnotherState(uint256 which, uint256 pos, uint8 bit)
+        public
+        view
+    {
+        PhaseVectors.Case memory c = PhaseVectors.get(which % PhaseVectors.COUNT);
+        try pb.initialStateHash(c.m, c.node, c.sI, _flip(c.phaseProof, pos, bit)) returns (bytes32 h) {
+            assertEq(h, c.initialHash);
+        } catch {}
+    }
+
+    /// @notice Any one flipped bit of the exit proof reverts, unless it lies in ABI slack (the
+    ///         proof decodes to the honest one).
+    function testFuzz_checkExit_aFlippedProofBitIsRejectedUnlessItDecodesTheSame(uint256 which, uint256 pos, uint8 bit)
+        public
+        view
+    {
+        PhaseVectors.Case memory c = PhaseVectors.get(which % PhaseVectors.COUNT);
+        bytes memory f = _flip(c.exitProof, pos, bit);
+        try pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, f) {
+            assertEq(abi.encode(abi.decode(f, (PhaseBoundary.ExitProof))), c.exitProof);
+        } catch {}
+    }
 }
