@@ -63,6 +63,23 @@ export function dot8(a: usize, b: usize, n: i32): i32 {
     }
     acc = i32x4.extract_lane(va, 0) + i32x4.extract_lane(va, 1) + i32x4.extract_lane(va, 2) + i32x4.extract_lane(va, 3);
   }
+  // Scalar: 8 products per iteration off one pointer pair with immediate offsets,
+  // about 6 VM steps per multiply-accumulate instead of ~21 for a plain loop.
+  let pa = a + <usize>k;
+  let pb = b + <usize>k;
+  for (; k + 8 <= n; k += 8) {
+    acc +=
+      <i32>load<i8>(pa, 0) * <i32>load<i8>(pb, 0) +
+      <i32>load<i8>(pa, 1) * <i32>load<i8>(pb, 1) +
+      <i32>load<i8>(pa, 2) * <i32>load<i8>(pb, 2) +
+      <i32>load<i8>(pa, 3) * <i32>load<i8>(pb, 3) +
+      <i32>load<i8>(pa, 4) * <i32>load<i8>(pb, 4) +
+      <i32>load<i8>(pa, 5) * <i32>load<i8>(pb, 5) +
+      <i32>load<i8>(pa, 6) * <i32>load<i8>(pb, 6) +
+      <i32>load<i8>(pa, 7) * <i32>load<i8>(pb, 7);
+    pa += 8;
+    pb += 8;
+  }
   for (; k < n; k++) acc += <i32>load<i8>(a + <usize>k) * <i32>load<i8>(b + <usize>k);
   return acc;
 }

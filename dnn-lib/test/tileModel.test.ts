@@ -31,16 +31,16 @@ function convModel(): Model {
   };
 }
 
-/** in[8][64] → matmul of the input with itself as the weight operand (an activation): x · xᵀ. */
+/** in[32][64] → matmul of the input with itself as the weight operand (an activation): x · xᵀ. */
 function gramModel(): Model {
   const i32 = (n: number, v: number) => new Uint8Array(Int32Array.from({ length: n }, () => v).buffer);
   return {
     name: "gram",
-    inputLength: 512,
+    inputLength: 2048,
     inputScale: 1,
     outputScale: 1,
-    nodes: [{ op: Op.matmul, inputs: [A(0), A(0), W(0), W(1), W(2)], params: [8, 8, 64] }],
-    weights: [i32(8, 0), i32(8, 1 << 30), i32(8, 45)],
+    nodes: [{ op: Op.matmul, inputs: [A(0), A(0), W(0), W(1), W(2)], params: [32, 32, 64] }],
+    weights: [i32(32, 0), i32(32, 1 << 30), i32(32, 45)],
   };
 }
 
@@ -67,7 +67,7 @@ describe("graph compiler tiling under a step budget", () => {
   test("conv2d splits along output channels; an activation weight operand is split with slice nodes", () => {
     for (const [model, budget] of [
       [convModel(), 60000],
-      [gramModel(), 50000],
+      [gramModel(), 300000],
     ] as const) {
       assert.ok(model.nodes.every((n) => estimateSteps(n.op, n.params) > budget));
       const tiled = tileModel(model, budget);
@@ -75,7 +75,7 @@ describe("graph compiler tiling under a step budget", () => {
       assert.ok(tiled.nodes.filter((n) => n.op === model.nodes[0].op).length > 1, model.name);
       sameOutputs(model, tiled);
     }
-    assert.ok(tileModel(gramModel(), 50000).nodes.some((n) => n.op === Op.slice));
+    assert.ok(tileModel(gramModel(), 300000).nodes.some((n) => n.op === Op.slice));
   });
   test("a generous budget leaves the model as it is", () => {
     assert.deepEqual(tileModel(tinyMlp(), 2 ** 32), tinyMlp());

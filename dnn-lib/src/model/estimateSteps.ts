@@ -16,7 +16,8 @@ export function estimateSteps(op: number, params: readonly number[]): number {
   const bytes = inputByteLengths(op, params).reduce((a, b) => a + b, 0) + out;
   switch (opInfo(op).name) {
     case "matmul":
-      return BASE + 22 * p.M * p.N * p.K + 130 * p.M * p.N;
+      // dot8: ~9 steps per MAC in the unrolled body, ~22 in the tail (K mod 8)
+      return BASE + p.M * p.N * (150 + 9 * p.K + 22 * (p.K % 8));
     case "conv2d":
       return BASE + 75 * out * p.C * p.KH * p.KW + 230 * out;
     case "attention": {
