@@ -2,11 +2,12 @@
  * Gas of the on-chain one-step verifier (contracts/src/vm/StepVerifier.sol), measured on anvil
  * through contracts/test/vm/StepGasProbe.sol (the step call as the dispute game makes it: argument
  * encoding, CALL, the verifier's execution) over the golden vectors
- * (contracts/test/vectors/vm.json) and, for the per-class maxima, over a sample of random-program
+ * (contracts/test/vectors/vm.json and the VM's contracts/test/vectors/vm/*.json) and, for the per-class maxima, over a sample of random-program
  * states as well. The calldata the proof adds to the final move's transaction is reported apart
  * (EIP-2028 pricing), since the game pays it once per dispute, not per step executed.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { hexToBytes, type Hex } from "viem";
 import { opClass, randomCases, type StepCase } from "../contracts/tools/stepCases.ts";
 import { calldataGas, startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
@@ -17,6 +18,33 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The VM's own golden vectors (contracts/test/vectors/vm/*.json, vm/tools/goldenVectors.ts). */
+function vmGoldenCases(): StepCase[] {
+  const dir = join(dirname(VECTORS), "vm");
+  if (!existsSync(dir)) return [];
+  const out: StepCase[] = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    const file = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+      vectors: { op: number; case: string; preWitness: Hex; proof: Hex; postStateHash: Hex }[];
+    };
+    for (const v of file.vectors) {
+      const w = hexToBytes(v.preWitness);
+      const dv = new DataView(w.buffer, w.byteOffset);
+      const cap = w[76] === 0 && dv.getBigUint64(60) >= dv.getBigUint64(68);
+      const proof = hexToBytes(v.proof);
+      out.push({
+        source: `vm/${f}:${v.case}`,
+        op: v.op < 0 ? "fixed" : cap ? "cap" : v.op,
+        preWitness: w,
+        proof,
+        postStateHash: hexToBytes(v.postStateHash),
+        accesses: proof.length / 992,
+      });
+    }
+  }
+  return out;
 }
 
 function vectorCases(): StepCase[] {
@@ -34,7 +62,7 @@ function vectorCases(): StepCase[] {
 }
 
 export async function bench(): Promise<BenchReport> {
-  const vectors = vectorCases();
+  const vectors = [...vectorCases(), ...vmGoldenCases()];
   const sample = randomCases(8, 4242);
   const chain = await startStepChain();
   try {
