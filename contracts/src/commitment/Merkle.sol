@@ -7,12 +7,13 @@ pragma solidity ^0.8.24;
 ///         has the root `zeroHash(h)`, and proofs are sibling lists read bottom-up, bit `b` of the
 ///         index saying whether the node at height `b` is a right child.
 /// @dev Every function is `internal`, so it is inlined into the calling contract. Hashing uses the
-///      scratch space (memory 0x00–0x3f) and allocates nothing. Functions named `...Memory` take the
-///      proof from memory instead of calldata; they compute exactly the same values.
+///      scratch space (memory 0x00–0x3f); nothing allocates memory except `composeRoot` (3 words a
+///      subtree, and a zero table and stack in free memory past them). Functions named `...Memory`
+///      take the proof from memory instead of calldata; they compute exactly the same values.
 ///      A proof's length is the number of levels it climbs. Functions without a `depth` argument take
 ///      the depth from the proof: a caller whose tree has a fixed depth must use the variants that
-///      check it (`verifyLeaf`, `verifySubtree`, the 6-argument `updateLeaf`), or a short proof would
-///      prove an inner node as if it were a leaf.
+///      check it (`verifyLeaf`, `verifySubtree`, `updateSubtree`, the 6-argument `updateLeaf`), or a
+///      short proof would prove an inner node as if it were a leaf.
 library Merkle {
     /// @notice An aligned subtree: height `height`, index `index` (it covers leaves
     ///         `index·2^height … (index+1)·2^height - 1`), with root `root`.
