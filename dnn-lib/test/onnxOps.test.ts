@@ -108,3 +108,37 @@ test("a Transpose that is not a 2-D transpose (perm 1,0,2 of [2][3][4]) is refus
     (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Transpose" && /perm \[1,0,2\]/.test(e.message),
   );
 });
+
+test("GELU written out with Erf, in both Mul orders, becomes one lut each and matches onnxruntime within 2 LSB", async () => {
+  const r = new Rng(6);
+  const g = new GraphBuilder("erf-gelu");
+  const x = g.input("x", [1, 16]);
+  const w = g.init("w", [16, 16], Float32Array.from(r.normals(256, 0.5)));
+  const c = (name: string, v: number) => g.init(name, [], Float32Array.from([v]));
+  const [sqrt2, one, half] = [c("sqrt2", Math.SQRT2), c("one", 1), c("half", 0.5)];
+  const a = g.node("Gemm", [x, w], { transB: 1 });
+  const erf1 = g.node("Add", [g.node("Erf", [g.node("Div", [a, sqrt2])]), one]);
+  const gelu1 = g.node("Mul", [g.node("Mul", [a, erf1]), half]); // (x · (1 + erf)) · 0.5
+  const erf2 = g.node("Add", [g.node("Erf", [g.node("Div", [a, sqrt2])]), one]);
+  const gelu2 = g.node("Mul", [g.node("Mul", [a, half]), erf2]); // (x · 0.5) · (1 + erf)
+  g.node("Add", [gelu1, gelu2], {}, "y");
+  g.output("y", [1, 16]);
+  const m = g.build(17);
+  const feeds = Array.from({ length: 40 }, () => ({ x: { dims: [1, 16], data: Float32Array.from(r.normals(16)) } }));
+  const q = await quantizeModel(m, feeds);
+  assert.deepEqual(
+    q.nodes.map((n) => n.opName),
+    ["matmul", "lut", "lut", "add"],
+  );
+  const ort = await OrtModel.load(writeOnnx(m));
+  const lsb = q.outputs[0].scale;
+  let worst = 0;
+  for (const f of feeds) {
+    const want = (await ort.run(f)).y.data as Float32Array;
+    const got = runQuantFloat(q, f).y.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]) / lsb)));
+  }
+  await ort.release();
+  console.log(`erf-gelu graph: max error ${worst} output LSB`);
+  assert.ok(worst <= 2, `max error ${worst} LSB`);
+});

@@ -12,7 +12,8 @@
  * positive scalar constant change no byte: they alias the tensor (the latter
  * with a new scale). A causal self-attention subgraph (MatMul(Q, Transpose(K))
  * → [Mul/Div by a scalar] → Add(causal mask) → Softmax → MatMul(·, V)) becomes
- * one `attention` node.
+ * one `attention` node; GELU written out with Erf (x · (1 + erf(x/√2)) · 0.5, in
+ * either Mul order) becomes one `lut` node.
  */
 import { Op, OP_INFO, type OpCode, type OpName } from "../ops.ts";
 import { DataType } from "./proto.ts";
@@ -305,6 +306,45 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
     chain.forEach((i) => i !== pv && inPattern.add(i));
   });
 
+  // Pre-pass: GELU written out as x · (1 + erf(x / √2)) · 0.5 (exports before opset 20), keyed by its last Mul.
+  const geluAt = new Map<number, { x: string; out: string; nodes: number[] }>();
+  const near = (v: number | undefined, want: number) => v !== undefined && Math.abs(v - want) < 1e-4 * want;
+  g.nodes.forEach((erfNode, ei) => {
+    if (erfNode.opType !== "Erf") return;
+    const di = producer.get(erfNode.inputs[0]);
+    if (di === undefined || soleConsumer(erfNode.inputs[0]) !== ei) return;
+    const div = g.nodes[di];
+    const isScaled =
+      (div.opType === "Div" && near(scalarConst(div.inputs[1]), Math.SQRT2)) ||
+      (div.opType === "Mul" && near(scalarConst(div.inputs[1]), Math.SQRT1_2));
+    if (!isScaled) return;
+    const x = div.inputs[0];
+    const ai = soleConsumer(erfNode.outputs[0]);
+    if (ai === undefined || g.nodes[ai].opType !== "Add") return;
+    const add = g.nodes[ai];
+    if (!near(scalarConst(add.inputs.find((i) => i !== erfNode.outputs[0]) ?? ""), 1)) return;
+    const m1 = soleConsumer(add.outputs[0]);
+    if (m1 === undefined || g.nodes[m1].opType !== "Mul") return;
+    const m1Other = g.nodes[m1].inputs.find((i) => i !== add.outputs[0]);
+    let last: number | undefined;
+    if (m1Other === x) {
+      // (x · (1 + erf)) · 0.5
+      last = soleConsumer(g.nodes[m1].outputs[0]);
+      if (last === undefined || g.nodes[last].opType !== "Mul") return;
+      const o = g.nodes[last].inputs.find((i) => i !== g.nodes[m1].outputs[0]);
+      if (!near(scalarConst(o ?? ""), 0.5)) return;
+      geluAt.set(last, { x, out: g.nodes[last].outputs[0], nodes: [di, ei, ai, m1, last] });
+    } else {
+      // (x · 0.5) · (1 + erf)
+      const hi = m1Other !== undefined ? producer.get(m1Other) : undefined;
+      if (hi === undefined || g.nodes[hi].opType !== "Mul" || soleConsumer(m1Other!) !== m1) return;
+      const h = g.nodes[hi];
+      if (!h.inputs.includes(x) || !near(scalarConst(h.inputs.find((i) => i !== x) ?? ""), 0.5)) return;
+      geluAt.set(m1, { x, out: g.nodes[m1].outputs[0], nodes: [di, ei, ai, hi, m1] });
+    }
+  });
+  for (const [at, p] of geluAt) p.nodes.forEach((i) => i !== at && inPattern.add(i));
+
   // Concat inputs share the output's scale (concat moves bytes): the producers requantize to it.
   for (const n of g.nodes)
     if (n.opType === "Concat") for (const i of n.inputs) scaleOverride.set(i, actScale(n.outputs[0]));
@@ -353,6 +393,14 @@ export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
   g.nodes.forEach((n, idx) => {
     if (fused.has(idx) || inPattern.has(idx)) return;
     if (n.domain !== "" && n.domain !== "ai.onnx") unsupported(n, `domain "${n.domain}" is not supported`);
+    const gelu = geluAt.get(idx);
+    if (gelu) {
+      const x = get(gelu.x, n);
+      const sOut = actScale(gelu.out);
+      const t = constant(`${gelu.out}.lut`, lutTable(NONLINEAR.Gelu, x.scale, sOut), [256]);
+      emit(Op.lut, [x.id, t], [prod(dimsOf(gelu.x))], gelu.out, sOut, gelu.nodes.map((i) => g.nodes[i].name).join("+"));
+      return;
+    }
     const pat = attention.get(idx);
     if (pat) {
       const q = get(pat.q, n);
