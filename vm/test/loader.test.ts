@@ -52,6 +52,10 @@ describe("loader: malformed binaries", () => {
     bad[at] = 0xe0;
     throwsAt(bad, WasmMalformedError, at, /illegal opcode 0xe0/);
   });
+  test("rejects an invalid value type byte in a function type, naming its offset", () => {
+    // type section: 1 type, func (param 0x7a) -> ()
+    throwsAt(bin(0x01, 0x05, 0x01, 0x60, 0x01, 0x7a, 0x00), WasmMalformedError, 13, /malformed value type 0x7a/);
+  });
   test("rejects sections out of order", () => {
     throwsAt(bin(0x03, 0x01, 0x00, 0x01, 0x01, 0x00), WasmMalformedError, 11, /out of order/);
   });
