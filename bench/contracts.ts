@@ -12,6 +12,7 @@ import { hexToBytes, type Hex } from "viem";
 import { opClass, randomCases, type StepCase } from "../contracts/tools/stepCases.ts";
 import { calldataGas, startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
 import { VECTORS } from "../contracts/tools/writeVmVectors.ts";
+import { phaseBoundaryGas } from "../vm/phase2/gas.ts";
 import type { BenchReport } from "./harness.ts";
 
 function median(xs: number[]): number {
@@ -97,6 +98,13 @@ export async function bench(): Promise<BenchReport> {
         `max ${Math.max(...e.gas)}, median ${median(e.gas)}`,
         `${e.gas.length} steps, ≤ ${Math.max(...e.accesses)} leaf accesses; proof calldata max ${Math.max(...e.calldata)} gas`,
       ]);
+    const phase = await phaseBoundaryGas();
+    for (const p of phase)
+      rows.push([
+        `phase boundary: ${p.label}`,
+        `initialStateHash ${p.initialGas}, checkExit ${p.exitGas}`,
+        `${p.operands} operands; proof calldata ${p.phaseCalldata} + ${p.exitCalldata} gas`,
+      ]);
     return {
       title: "Contracts: one-step verifier",
       metrics: {
@@ -105,6 +113,8 @@ export async function bench(): Promise<BenchReport> {
         "gas.step.maxWithSample": worst.gas,
         "gas.step.calldataMax": worstCd.calldata,
         "gas.step.vectors": gv.length,
+        "gas.phase.initial.max": Math.max(...phase.map((p) => p.initialGas)),
+        "gas.phase.exit.max": Math.max(...phase.map((p) => p.exitGas)),
       },
       rows,
       notes: [
@@ -115,6 +125,9 @@ export async function bench(): Promise<BenchReport> {
         `The proof's calldata (16 gas per non-zero byte) is paid once by the final move's transaction: at most ` +
           `${worstCd.calldata} gas (${worstCd.c.accesses} accesses, ${worstCd.c.source}); a transaction's total for the ` +
           `final step is therefore about 21k + calldata + step gas + the game's own bookkeeping.`,
+        `Phase boundary (contracts/src/phase/PhaseBoundary.sol, vm/phase2/gas.ts): each call through PhaseGasProbe as ` +
+          `the game's openPhase2 makes it, over every tiny-mlp node and random conv2d/attention/softmax/add/norm nodes; ` +
+          `initialStateHash grows by about 10k gas per operand (one 20-level slot proof, one composed subtree).`,
       ],
     };
   } finally {
