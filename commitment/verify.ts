@@ -42,6 +42,9 @@ export function verifySubtree(
   siblings: Uint8Array[],
   depth: number,
 ): void {
+  if (!Number.isInteger(height) || height < 0 || height > depth) {
+    throw new ProofIndexError(height, depth + 1, "subtree height");
+  }
   if (siblings.length !== depth - height) throw new ProofLengthError(depth - height, siblings.length);
   const computed = rootFromSubtree(sub, index, height, siblings);
   if (!equal(computed, root)) throw new RootMismatchError(root, computed);

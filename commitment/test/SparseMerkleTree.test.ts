@@ -151,6 +151,9 @@ describe("typed errors", () => {
     assert.throws(() => tree.setLeaf(-1, leaf), ProofIndexError);
     assert.throws(() => tree.subtreeRoot(2, 7), ProofIndexError);
   });
+  test("a subtree height above the tree depth throws ProofIndexError (Solidity: HeightOutOfRange)", () => {
+    assert.throws(() => verifySubtree(root, leaf, 0, 9, [], 8), ProofIndexError);
+  });
   test("a leaf that is not 32 bytes throws WordSizeError", () => {
     assert.throws(() => tree.setLeaf(0, new Uint8Array(31)), WordSizeError);
   });
