@@ -134,7 +134,9 @@ export async function quantizeModel(model: OnnxModel, feeds: Feeds[]): Promise<Q
   return lowerModel(model, await calibrate(model, feeds));
 }
 
-export function lowerModel(model: OnnxModel, cal: Calibration): QuantGraph {
+export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGraph {
+  // A copy: lowering records the shapes of the intermediate tensors it adds (Concat parts, rescales).
+  const cal: Calibration = { dims: new Map(calibration.dims), maxAbs: calibration.maxAbs };
   for (const o of model.opsetImports)
     if (o.domain !== "" && o.domain !== "ai.onnx")
       throw new OnnxUnsupportedError(o.domain, `unsupported operator set domain "${o.domain}"`);
