@@ -3,6 +3,9 @@ import { CodeBuffer } from "./CodeBuffer.ts";
 import { readValType } from "./decodeModule.ts";
 import { refusedFcOpcode, refusedOpcode } from "./unsupported.ts";
 import { WasmInvalidError, WasmMalformedError, WasmUnsupportedError } from "../errors.ts";
+
+/** The most values a branch or return may carry (docs/protocol.md §5.3, "Bounded work"). */
+export const MAX_KEEP = 4;
 import { I32, I64, UNKNOWN, type FuncType, type ValType, type WasmModule } from "./WasmModule.ts";
 import {
   OP_BR,
@@ -187,6 +190,16 @@ export function compileFunction(
     vals.length = c.height;
     c.unreachable = true;
   };
+  /** A branch or return moves `keep` values, one read and one write each: cap it so a step stays bounded. */
+  const checkKeep = (keep: number) => {
+    if (keep > MAX_KEEP)
+      throw new WasmUnsupportedError(
+        `multi-value: a branch or return carrying ${keep} values (at most ${MAX_KEEP}, to bound one step's work)`,
+        opAt,
+        `in function ${funcIndex}`,
+      );
+    return keep;
+  };
   const labelTypes = (c: Ctrl) => (c.kind === 0x03 ? c.params : c.results);
   const label = (depth: number): Ctrl => {
     if (depth >= ctrls.length) invalid(`unknown label ${depth}`);
@@ -194,7 +207,7 @@ export function compileFunction(
   };
   /** Emits a branch to `c` taken with the current stack; `op` is OP_BR, OP_BR_IF or OP_TABLE_ENTRY. */
   const emitBranch = (op: number, c: Ctrl) => {
-    const keep = labelTypes(c).length;
+    const keep = checkKeep(labelTypes(c).length);
     const drop = Math.max(0, vals.length - c.height - keep);
     const target = c.kind === 0x03 ? c.startPc : -1;
     const pc = code.emit(op, target, keep, drop);
@@ -293,7 +306,7 @@ export function compileFunction(
         }
         if (c.kind === 0x00) {
           for (const f of c.fixups) code.patch(f, 1, code.pc);
-          code.emit(OP_RETURN, c.results.length);
+          code.emit(OP_RETURN, checkKeep(c.results.length));
           break;
         }
         if (c.elseFixup >= 0) code.patch(c.elseFixup, 1, code.pc);
@@ -305,7 +318,7 @@ export function compileFunction(
         const c = label(r.u32("label index"));
         popAll(labelTypes(c));
         pushAll(labelTypes(c));
-        if (c.kind === 0x00) code.emit(OP_RETURN, c.results.length);
+        if (c.kind === 0x00) code.emit(OP_RETURN, checkKeep(c.results.length));
         else emitBranch(OP_BR, c);
         setUnreachable();
         break;
@@ -345,7 +358,7 @@ export function compileFunction(
       }
       case 0x0f: {
         popAll(type.results);
-        code.emit(OP_RETURN, type.results.length);
+        code.emit(OP_RETURN, checkKeep(type.results.length));
         setUnreachable();
         break;
       }

@@ -106,6 +106,17 @@ describe("loader: the deterministic subset", () => {
       /SIMD|v128/,
     );
   });
+  test("rejects a branch carrying more than MAX_KEEP values (a step's work stays bounded)", () => {
+    const five = "(i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)";
+    throwsAt(
+      wat(`(module (func (result i32 i32 i32 i32 i32) (block (result i32 i32 i32 i32 i32) ${five} (br 0))))`),
+      WasmUnsupportedError,
+      null,
+      /multi-value: a branch or return carrying 5 values/,
+    );
+    const four = "(i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)";
+    loadProgram(wat(`(module (func (result i32 i32 i32 i32) (block (result i32 i32 i32 i32) ${four} (br 0))))`));
+  });
   test("rejects imports, naming the import", () => {
     throwsAt(wat(`(module (import "env" "abort" (func)))`), WasmUnsupportedError, null, /imports: "env"."abort"/);
   });
