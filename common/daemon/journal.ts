@@ -1,0 +1,51 @@
+/**
+ * The daemon's data-directory journal: one JSON line per transaction sent (before it is sent,
+ * and again with its outcome), so a restarted daemon knows what it already did. It is a cache:
+ * the chain is the truth, and every decision re-reads it; the journal only saves work and
+ * explains history. Lines that do not parse are skipped (a torn last line after a kill).
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface JournalEntry {
+  /** ISO time of writing. */
+  at: string;
+  /** What was done: "submitClaim", "finalize", "challenge", "move:bisect", ... */
+  action: string;
+  phase: "sending" | "sent" | "mined" | "reverted" | "failed";
+  requestId?: string;
+  gameId?: string;
+  hash?: string;
+  note?: string;
+}
+
+export class Journal {
+  readonly file: string;
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = join(dataDir, "journal.jsonl");
+  }
+
+  append(entry: Omit<JournalEntry, "at">): void {
+    appendFileSync(this.file, `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+  }
+
+  entries(): JournalEntry[] {
+    if (!existsSync(this.file)) return [];
+    const out: JournalEntry[] = [];
+    for (const line of readFileSync(this.file, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // a line torn by a kill: skip it
+      }
+    }
+    return out;
+  }
+
+  /** Whether `action` on `requestId` was mined (per the journal). */
+  mined(action: string, requestId: bigint): boolean {
+    return this.entries().some((e) => e.action === action && e.requestId === String(requestId) && e.phase === "mined");
+  }
+}

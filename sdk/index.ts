@@ -1,0 +1,4 @@
+export * from "./abi.ts";
+export * from "./actions.ts";
+export * from "./decorator.ts";
+export * from "./errors.ts";
