@@ -14,7 +14,9 @@ import {
   zeroHash,
 } from "../../commitment/index.ts";
 import { slotLeaf, SLOT_DEPTH } from "../../commitment/slotTree.ts";
+import { hexToBytes, toHex } from "viem";
 import { OpmlError } from "../../common/errors.ts";
+import type { RefereeBoundary } from "../../bisection/Referee.ts";
 import { DESC_ADDR, DESC_SIZE, MAX_INPUTS, OPERANDS_BASE, PAGE_SIZE } from "../../dnn-lib/src/nodeInput.ts";
 import {
   HEADER_ADDR,
@@ -168,4 +170,21 @@ export function checkExitProof(
   if (!bytesEqual(before, sI)) fail("OutputSlotNotEmpty", `slot ${slot}: ${hex(before)}`);
   const after = rootFromLeaf(slotLeaf(p.outputRoot, len), slot, p.slotProof);
   if (!bytesEqual(after, sNext)) fail("NextStateMismatch", hex(after));
+}
+
+/** The real phase boundary for the TS referee (bisection/Referee.ts) of a game over model `m`. */
+export function refereeBoundary(m: CommitmentRoots): RefereeBoundary<PhaseProof, ExitProof> {
+  return {
+    initialStateHash: (node, agreedState, proof) =>
+      toHex(initialStateFromProof(m, Number(node), hexToBytes(agreedState), proof)),
+    checkExit: (node, agreedState, disputedState, finalVmState, proof) =>
+      checkExitProof(
+        m,
+        Number(node),
+        hexToBytes(agreedState),
+        hexToBytes(disputedState),
+        hexToBytes(finalVmState),
+        proof,
+      ),
+  };
 }

@@ -1,12 +1,18 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { hexToBytes } from "viem";
+import { hexToBytes, toHex } from "viem";
 import { kernelProgram } from "../../../dnn-lib/src/runInVm.ts";
 import { programRoot } from "../../../dnn-lib/src/programRoot.ts";
 import { Op, type OpName } from "../../../dnn-lib/src/ops.ts";
 import { mlpCases, randomCase, type Case } from "../cases.ts";
 import { initialMachine } from "../phase2.ts";
-import { checkExitProof, initialStateFromProof, PhaseProofError, type CommitmentRoots } from "../verify.ts";
+import {
+  checkExitProof,
+  initialStateFromProof,
+  PhaseProofError,
+  refereeBoundary,
+  type CommitmentRoots,
+} from "../verify.ts";
 
 const roots = (c: Case): CommitmentRoots => ({
   programRoot: hexToBytes(c.m.programRoot),
@@ -78,6 +84,17 @@ describe("the TS twin of PhaseBoundary (vm/phase2/verify.ts)", async () => {
     rejects(
       () => checkExitProof(roots(c), c.node, sI, sNext, fin, { ...e, witness: mid.witness() }),
       "FinalStateMismatch",
+    );
+  });
+
+  test("as the referee's boundary it returns the VM's initial state as hex and rejects a wrong S_next", () => {
+    const c = cases[1];
+    const b = refereeBoundary(roots(c));
+    assert.equal(b.initialStateHash(BigInt(c.node), c.sI, c.run.phaseProof), toHex(c.run.initialStateHash));
+    b.checkExit(BigInt(c.node), c.sI, c.sNext, toHex(c.run.finalStateHash), c.run.exit!.proof);
+    rejects(
+      () => b.checkExit(BigInt(c.node), c.sI, c.sI, toHex(c.run.finalStateHash), c.run.exit!.proof),
+      "NextStateMismatch",
     );
   });
 });
