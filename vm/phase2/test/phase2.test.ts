@@ -1,5 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { SlotTree } from "../../../commitment/slotTree.ts";
 import { tensorRoot } from "../../../commitment/tensorRoot.ts";
 import { compileModel } from "../../../dnn-lib/src/model/compileModel.ts";
@@ -86,4 +87,10 @@ describe("phase 2 of one node: initial state from the node input, run, exit", as
       assert.deepEqual(run.exit!.nextState, next.root(), `${name} S_next`);
     }
   });
+});
+
+test("the forge vectors (contracts/test/phase/PhaseVectors.sol) are of the current kernel build: regenerate with vm/phase2/tools/writePhaseVectors.ts", async () => {
+  const sol = readFileSync(new URL("../../../contracts/test/phase/PhaseVectors.sol", import.meta.url), "utf8");
+  const root = Buffer.from(await programRoot()).toString("hex");
+  assert.ok(sol.includes(`0x${root}`), `PhaseVectors.sol does not carry programRoot 0x${root}`);
 });
