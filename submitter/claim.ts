@@ -34,23 +34,39 @@ export class ServedModel {
     return new ServedModel(compiled, await NativeRunner.create(compiled));
   }
 
-  /** Runs the model on `input` and builds the claim. Throws the runner's ModelInputError on a wrong size. */
-  claim(input: Uint8Array): ComputedClaim {
+  /**
+   * Runs the model on `input` and builds the claim. Throws the runner's ModelInputError on a wrong
+   * size. `lieAtNode` (tests and the demo only) flips one bit of node i's output: S_{i+1} … S_N
+   * then differ from the truth, the rest of the run is left as computed.
+   */
+  claim(input: Uint8Array, opts: { lieAtNode?: number } = {}): ComputedClaim {
     const run = this.runner.run(input);
+    const activations = run.activations.map((a) => a.slice());
+    const lie = opts.lieAtNode;
+    if (lie !== undefined) {
+      if (!Number.isInteger(lie) || lie < 0 || lie >= activations.length - 1) {
+        throw new ClaimComputationError(`lieAtNode ${lie} is not a node of the model`);
+      }
+      activations[lie + 1]![0]! ^= 1;
+    }
     const tree = new SlotTree();
-    run.activations.forEach((a, i) => tree.setSlot(i === 0 ? 0 : outputSlotOf(i - 1), a));
-    const root = tree.root();
-    const sN = run.states[run.states.length - 1]!;
-    if (bytesToHex(root) !== bytesToHex(sN)) {
-      throw new ClaimComputationError("the rebuilt slot tree does not give the runner's S_N", {
-        details: `${bytesToHex(root)} vs ${bytesToHex(sN)}`,
-      });
+    tree.setSlot(0, activations[0]!);
+    const states: Hex[] = [bytesToHex(tree.root())];
+    for (let i = 1; i < activations.length; i++) {
+      tree.setSlot(outputSlotOf(i - 1), activations[i]!);
+      states.push(bytesToHex(tree.root()));
+    }
+    if (lie === undefined) {
+      const honest = run.states.map((s) => bytesToHex(s));
+      if (honest.some((s, i) => s !== states[i])) {
+        throw new ClaimComputationError("the rebuilt slot tree does not give the runner's states");
+      }
     }
     const outputSlot = this.compiled.commitment.outputSlot;
     return {
-      output: bytesToHex(run.output),
-      finalState: bytesToHex(sN),
-      states: run.states.map((s) => bytesToHex(s)),
+      output: bytesToHex(activations[activations.length - 1]!),
+      finalState: states[states.length - 1]!,
+      states,
       outputSlotProof: tree.prove(outputSlot).map((s) => bytesToHex(s)),
     };
   }
