@@ -55,6 +55,22 @@ function mlp(D: number, layers: number): Model {
   return { name: `mlp${D}x${layers}`, inputLength: D, inputScale: 1, outputScale: 1, nodes, weights };
 }
 
+/** conv2d C→OC on an H×W image, 3×3, stride 1, pad 1: the CNN case. */
+async function convGmacs(flavor: "vm" | "simd", C: number, H: number, W: number, OC: number): Promise<number> {
+  const r = new Rng(C * H + OC);
+  const i8 = (n: number) => Uint8Array.from({ length: n }, () => r.int(0, 255));
+  const i32 = (n: number, v: () => number) => new Uint8Array(Int32Array.from({ length: n }, v).buffer);
+  const node: NodeSpec = {
+    op: Op.conv2d,
+    inputs: [i8(C * H * W), i8(OC * C * 9), i32(OC, () => 0), i32(OC, () => 1 << 30), i32(OC, () => 40)],
+    params: [C, H, W, OC, 3, 3, 1, 1],
+  };
+  const image = buildNodeInput(node);
+  const k = await KernelInstance.create(flavor);
+  k.load(image);
+  return (OC * H * W * C * 9) / timeIt(() => k.run(), 500, 3) / 1e9;
+}
+
 async function gmacs(flavor: "vm" | "simd", M: number, N: number, K: number): Promise<number> {
   const image = buildNodeInput(matmulNode(M, N, K));
   const k = await KernelInstance.create(flavor);
@@ -66,6 +82,8 @@ export async function bench(): Promise<BenchReport> {
   const [M, N, K] = [64, 256, 512];
   const simd = await gmacs("simd", M, N, K);
   const scalar = await gmacs("vm", M, N, K);
+  const convSimd = await convGmacs("simd", 16, 32, 32, 32);
+  const convScalar = await convGmacs("vm", 16, 32, 32, 32);
   const [m, n, k] = [4, 16, 64];
   const vm = await runInVm(matmulNode(m, n, k));
   const stepsPerMac = vm.steps / (m * n * k);
@@ -95,6 +113,8 @@ export async function bench(): Promise<BenchReport> {
       "dnn.scalar_int8_matmul_gmacs": scalar,
       "dnn.simd_vs_scalar": simd / scalar,
       "dnn.vm_steps_per_mac": stepsPerMac,
+      "dnn.int8_conv3x3_gmacs": convSimd,
+      "dnn.conv_simd_vs_scalar": convSimd / convScalar,
       "dnn.mlp512x4_infer_us": tResident * 1e6,
       "dnn.resident_vs_copy": tCopy / tResident,
       "dnn.mlp512x4_run_with_states_us": tStates * 1e6,
@@ -104,6 +124,8 @@ export async function bench(): Promise<BenchReport> {
       ["int8 matmul, SIMD build under V8", `${fmt(simd)} GMAC/s`, `${M}×${K} · ${K}×${N}, single thread`],
       ["int8 matmul, scalar (VM) build under V8", `${fmt(scalar)} GMAC/s`, "same node"],
       ["SIMD / scalar", fmt(simd / scalar), ""],
+      ["int8 conv2d 3×3, SIMD build", `${fmt(convSimd)} GMAC/s`, "16→32 channels, 32×32, pad 1"],
+      ["int8 conv2d 3×3, scalar build", `${fmt(convScalar)} GMAC/s`, `SIMD is ${fmt(convSimd / convScalar)}×`],
       ["batch-1 MLP 512×512 ×4 (+relu), resident NativeRunner", `${fmt(tResident * 1e6)} µs`, "output only"],
       [
         "same, operands copied per node (SimdBackend + runModel)",

@@ -77,11 +77,11 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
     case "conv2d": {
       const C = dim(r, edge, 3),
         H = dim(r, edge, 7),
-        W = dim(r, edge, 7),
+        W = r.next() < 0.5 ? dim(r, edge, 7) : r.int(16, 40), // wide rows reach the SIMD 16-column blocks
         OC = dim(r, edge, 4);
-      const pad = r.int(0, 1),
+      const pad = r.int(0, 2),
         KH = r.int(1, Math.min(3, H + 2 * pad)),
-        KW = r.int(1, Math.min(3, W + 2 * pad));
+        KW = r.int(1, Math.min(5, W + 2 * pad));
       const inputs = [
         i8s(r, C * H * W, edge),
         i8s(r, OC * C * KH * KW, edge),
@@ -89,7 +89,7 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
         multArr(r, OC, edge),
         shiftArr(r, OC, edge, 34, 42),
       ];
-      return { op, inputs, params: [C, H, W, OC, KH, KW, r.int(1, 2), pad] };
+      return { op, inputs, params: [C, H, W, OC, KH, KW, r.next() < 0.7 ? 1 : 2, pad] };
     }
     case "maxpool":
     case "avgpool": {
