@@ -33,7 +33,7 @@ interface Ctx {
 }
 
 /** Simulates (typed revert errors), sends, waits, journals. Gas is the estimate padded by half. */
-async function send(
+export async function sendOracleTx(
   client: WalletClient,
   ctx: Ctx & { action: string; requestId: bigint },
   functionName: "submitClaim" | "finalize" | "withdraw" | "challenge",
@@ -88,7 +88,7 @@ export async function submitClaim(
     throw new WrongRequestStateError(`request ${args.requestId} is ${status.status}, not open`);
   }
   const model = await getModel(client, { oracle: args.oracle, modelId: status.modelId });
-  const { hash, logs } = await send(
+  const { hash, logs } = await sendOracleTx(
     client,
     { ...args, action: "submitClaim" },
     "submitClaim",
@@ -121,7 +121,7 @@ export async function finalizeRequest(
   if (status.claim.openGames > 0) {
     throw new WrongRequestStateError(`request ${args.requestId}'s claim has ${status.claim.openGames} open games`);
   }
-  const { hash, logs } = await send(client, { ...args, action: "finalize" }, "finalize", [args.requestId]);
+  const { hash, logs } = await sendOracleTx(client, { ...args, action: "finalize" }, "finalize", [args.requestId]);
   const cb = logs.find((l) => l.eventName === "CallbackDelivered");
   return { hash, callbackDelivered: cb && cb.eventName === "CallbackDelivered" ? cb.args.success : undefined };
 }
@@ -135,6 +135,6 @@ export async function withdrawPayouts(client: WalletClient, args: Ctx): Promise<
     args: [client.account.address],
   });
   if (due === 0n) return 0n;
-  await send(client, { ...args, action: "withdraw", requestId: 0n }, "withdraw", []);
+  await sendOracleTx(client, { ...args, action: "withdraw", requestId: 0n }, "withdraw", []);
   return due;
 }
