@@ -1,6 +1,9 @@
 import { dot8, requant } from "./arith";
 import { softmaxRow } from "./softmax";
 
+/** 64 bytes below the descriptor where the native build spills accumulators (the VM build never uses it). */
+const LANES: usize = 0xff40;
+
 /**
  * Causal self-attention against KV caches k, v [H][Tmax][Dh]. `scratch` holds
  * 2·Tmax bytes: the int8 scores and the int8 probabilities of one query row.
@@ -31,7 +34,34 @@ export function attention(
       for (let j: i32 = 0; j <= pos; j++)
         store<i8>(z + <usize>j, requant(dot8(qrow, k + <usize>((h * Tmax + j) * Dh), Dh), mS, sS));
       softmaxRow(z, 1, pos + 1, exp, pi);
-      for (let d: i32 = 0; d < Dh; d++) {
+      let d: i32 = 0;
+      if (ASC_FEATURE_SIMD) {
+        // Native build: 16 head dimensions at once, summing π_j · v[j][d0..d0+15] over j in i32x4 lanes.
+        const orow = out + <usize>((h * Tq + t) * Dh);
+        for (; d + 16 <= Dh; d += 16) {
+          let a0 = i32x4.splat(0);
+          let a1 = a0;
+          let a2 = a0;
+          let a3 = a0;
+          for (let j: i32 = 0; j <= pos; j++) {
+            const p = i16x8.splat(<i16>load<i8>(pi + <usize>j));
+            const vv = v128.load(v + <usize>((h * Tmax + j) * Dh + d));
+            const lo = i16x8.extend_low_i8x16_s(vv);
+            const hi = i16x8.extend_high_i8x16_s(vv);
+            a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(lo, p));
+            a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(lo, p));
+            a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(hi, p));
+            a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(hi, p));
+          }
+          v128.store(LANES, a0);
+          v128.store(LANES + 16, a1);
+          v128.store(LANES + 32, a2);
+          v128.store(LANES + 48, a3);
+          for (let e: i32 = 0; e < 16; e++)
+            store<i8>(orow + <usize>(d + e), requant(load<i32>(LANES + <usize>(e << 2)), mO, sO));
+        }
+      }
+      for (; d < Dh; d++) {
         let acc: i32 = 0;
         for (let j: i32 = 0; j <= pos; j++)
           acc += <i32>load<i8>(pi + <usize>j) * <i32>load<i8>(v + <usize>((h * Tmax + j) * Dh + d));

@@ -172,7 +172,7 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
     case "attention": {
       const H = dim(r, edge, 2),
         Tq = dim(r, edge, 3),
-        Dh = dim(r, edge, 20),
+        Dh = r.next() < 0.5 ? dim(r, edge, 20) : r.int(16, 40),
         Tmax = Tq + r.int(0, 5);
       const pos0 = r.int(0, Tmax - Tq);
       const inputs = [
