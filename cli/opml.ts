@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_DEVNET_STATE_FILE, removeDevnetState, writeDevnetState } from "../common/devnetState.ts";
 import { formatDevnet, startDevnet } from "./devnet.ts";
+import { registerDaemonCommands } from "./daemons.ts";
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -22,8 +23,7 @@ function positiveNumber(value: string): number {
 }
 
 const PLANNED = `
-Planned, not built yet (see issue 6): model compile|register|inspect, request, status,
-submitter, challenger, dispute show, finalize, bench.`;
+Planned, not built yet (see issue 6): model compile|register|inspect, dispute show, bench.`;
 
 interface DevnetCommandOptions {
   port: number;
@@ -116,6 +116,7 @@ Examples:
     )
     .action(devnetAction);
 
+  registerDaemonCommands(program);
   return program;
 }
 

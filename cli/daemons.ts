@@ -1,0 +1,210 @@
+/**
+ * `opml submitter`, `opml challenger`, `opml config`, `opml request`, `opml status`,
+ * `opml finalize`: the daemons and the dapp-side commands. Every option has an OPML_* twin and
+ * may come from a JSON file (--config); `opml config <role>` shows what resolved, from where.
+ */
+import { Command, Option } from "commander";
+import { ChallengerDaemon, type ChallengerMode } from "../challenger/daemon.ts";
+import {
+  COMMON_OPTIONS,
+  ConfigError,
+  envOf,
+  flagOf,
+  resolveConfig,
+  showConfig,
+  type OptionSpec,
+} from "../common/daemon/config.ts";
+import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../common/daemon/setup.ts";
+import { getRequestStatus, requestInference } from "../sdk/actions.ts";
+import { finalizeRequest } from "../submitter/actions.ts";
+import { SubmitterDaemon } from "../submitter/daemon.ts";
+
+export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS,
+  { name: "models", kind: "list", description: "served models as id=model-file (comma-separated)", default: [] },
+  { name: "lieAtNode", kind: "int", description: "DEMO ONLY: claim wrong outputs, lying at this node" },
+];
+export const CHALLENGER_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS,
+  { name: "models", kind: "list", description: "re-executed models as id=model-file (comma-separated)", default: [] },
+  {
+    name: "mode",
+    kind: "string",
+    description: "watch (report only, no key) or defend (challenge and play)",
+    default: "watch",
+  },
+];
+const CLIENT_OPTIONS: readonly OptionSpec[] = COMMON_OPTIONS.filter((s) =>
+  [
+    "rpcUrl",
+    "oracle",
+    "privateKey",
+    "rpcTimeoutMs",
+    "rpcRetries",
+    "pollMs",
+    "logLevel",
+    "pretty",
+    "dataDir",
+    "fromBlock",
+  ].includes(s.name),
+);
+
+function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
+  cmd.option("--config <file>", "JSON config file (keys: the camelCase option names); env OPML_CONFIG");
+  for (const s of specs) {
+    const flag = s.kind === "bool" ? flagOf(s.name) : `${flagOf(s.name)} <value>`;
+    const o = new Option(
+      flag,
+      `${s.description} [env ${envOf(s.name)}${s.default !== undefined ? `, default ${String(s.default)}` : ""}]`,
+    );
+    cmd.addOption(o);
+  }
+  return cmd;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const on = () => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve();
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+const EXAMPLES_SUBMITTER = `
+Examples:
+  $ opml submitter --oracle 0x… --private-key 0x… --models 1=mlp.opml
+  $ OPML_ORACLE=0x… OPML_PRIVATE_KEY=0x… OPML_MODELS=1=mlp.opml opml submitter --pretty
+  $ opml config submitter --config submitter.json     # what would run, and from where`;
+
+export function registerDaemonCommands(program: Command): void {
+  addOptions(
+    program.command("submitter").description("Serve models: claim requests, defend claims, finalize, collect."),
+    SUBMITTER_OPTIONS,
+  )
+    .addHelpText("after", EXAMPLES_SUBMITTER)
+    .action(async (flags: Record<string, unknown>) => {
+      const cfg = resolveConfig(SUBMITTER_OPTIONS, flags);
+      const p = await daemonParts(cfg, "submitter", cfg.values.lieAtNode !== undefined ? "lying(demo)" : "honest");
+      if (!p.walletClient)
+        throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
+      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+      const d = new SubmitterDaemon({
+        client: p.walletClient,
+        oracle: p.oracle,
+        models,
+        logger: p.logger,
+        journal: p.journal,
+        fromBlock: BigInt(cfg.values.fromBlock as number),
+        pollMs: cfg.values.pollMs as number,
+        lieAtNode: cfg.values.lieAtNode as number | undefined,
+      });
+      d.start();
+      await untilSignal();
+      p.logger.info("stopping");
+      await d.stop();
+    });
+
+  addOptions(
+    program
+      .command("challenger")
+      .description("Watchtower: re-execute every claim; report (watch) or challenge and play (defend)."),
+    CHALLENGER_OPTIONS,
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ opml challenger --oracle 0x… --models 1=mlp.opml                       # watch: report only, no key
+  $ opml challenger --oracle 0x… --models 1=mlp.opml --mode defend --private-key 0x…`,
+    )
+    .action(async (flags: Record<string, unknown>) => {
+      const cfg = resolveConfig(CHALLENGER_OPTIONS, flags);
+      const mode = cfg.values.mode as string;
+      if (mode !== "watch" && mode !== "defend") throw new ConfigError(`mode must be watch or defend, got ${mode}`);
+      const p = await daemonParts(cfg, "challenger", mode);
+      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+      const d = new ChallengerDaemon({
+        client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
+        oracle: p.oracle,
+        mode: mode as ChallengerMode,
+        models,
+        logger: p.logger,
+        journal: p.journal,
+        fromBlock: BigInt(cfg.values.fromBlock as number),
+        pollMs: cfg.values.pollMs as number,
+      });
+      d.start();
+      await untilSignal();
+      p.logger.info("stopping");
+      await d.stop();
+    });
+
+  const config = program
+    .command("config")
+    .description("Show a daemon's resolved configuration with the source of each value (keys redacted).")
+    .addHelpText(
+      "after",
+      "\nExample:\n  $ OPML_MODE=defend opml config challenger --config challenger.json --poll-ms 500",
+    );
+  for (const [role, specs] of [
+    ["submitter", SUBMITTER_OPTIONS],
+    ["challenger", CHALLENGER_OPTIONS],
+  ] as const) {
+    addOptions(config.command(role).description(`the ${role}'s configuration`), specs).action(
+      (flags: Record<string, unknown>) => {
+        console.log(showConfig(resolveConfig(specs, flags)));
+      },
+    );
+  }
+
+  addOptions(
+    program.command("request").description("Request an inference (pays the exact fee); prints the request id."),
+    CLIENT_OPTIONS,
+  )
+    .requiredOption("--model <id>", "model id")
+    .requiredOption("--input <hex>", "input tensor bytes, 0x hex")
+    .option("--callback <address>", "consumer contract to call at finalization")
+    .option("--callback-gas <n>", "gas for the callback", "0")
+    .addHelpText("after", "\nExample:\n  $ opml request --oracle 0x… --private-key 0x… --model 1 --input 0x00010203…")
+    .action(async (flags: Record<string, unknown>) => {
+      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
+      const { walletClient } = clientsFrom(cfg);
+      if (!walletClient) throw new ConfigError("request needs a signing key (--private-key / OPML_PRIVATE_KEY)");
+      const r = await requestInference(walletClient, {
+        oracle: oracleFrom(cfg),
+        modelId: BigInt(flags.model as string),
+        input: flags.input as `0x${string}`,
+        callback: flags.callback as `0x${string}` | undefined,
+        callbackGasLimit: Number(flags.callbackGas),
+      });
+      console.log(JSON.stringify({ requestId: r.requestId.toString(), tx: r.hash, fee: r.fee.toString() }));
+    });
+
+  addOptions(program.command("status").description("Show a request's status and its active claim."), CLIENT_OPTIONS)
+    .argument("<requestId>", "the request")
+    .action(async (id: string, flags: Record<string, unknown>) => {
+      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
+      const s = await getRequestStatus(clientsFrom(cfg).publicClient, {
+        oracle: oracleFrom(cfg),
+        requestId: BigInt(id),
+      });
+      console.log(JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    });
+
+  addOptions(
+    program.command("finalize").description("Finalize a request whose claim's window has passed with no open game."),
+    CLIENT_OPTIONS,
+  )
+    .argument("<requestId>", "the request")
+    .action(async (id: string, flags: Record<string, unknown>) => {
+      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
+      const { walletClient } = clientsFrom(cfg);
+      if (!walletClient) throw new ConfigError("finalize needs a signing key (--private-key / OPML_PRIVATE_KEY)");
+      const r = await finalizeRequest(walletClient, { oracle: oracleFrom(cfg), requestId: BigInt(id) });
+      console.log(JSON.stringify({ tx: r.hash, callbackDelivered: r.callbackDelivered ?? null }));
+    });
+}
