@@ -2,6 +2,8 @@ import { dot8, requant } from "./arith";
 
 /** 64 bytes below the descriptor where the native build spills conv accumulators (the VM build never uses it). */
 const CONV_LANES: usize = 0xff00;
+/** 80 bytes below the descriptor for the four-row dot products of the native matmul. */
+const DOTS: usize = 0xff80;
 
 /** out[m][n] = requant(bias[n] + x[m]·w[n], mult[n], shift[n]). */
 export function matmul(
@@ -17,11 +19,58 @@ export function matmul(
 ): void {
   for (let m: i32 = 0; m < M; m++) {
     const row = x + <usize>(m * K);
-    for (let n: i32 = 0; n < N; n++) {
+    let n: i32 = 0;
+    if (ASC_FEATURE_SIMD) {
+      // Native build: four weight rows per pass over the x row (each x load used four times).
+      for (; n + 4 <= N; n += 4) {
+        dot8x4(row, w + <usize>(n * K), K);
+        for (let r: i32 = 0; r < 4; r++) {
+          const o = <usize>((n + r) << 2);
+          const acc = load<i32>(bias + o) + load<i32>(DOTS + <usize>(r << 2));
+          store<i8>(out + <usize>(m * N + n + r), requant(acc, load<i32>(mult + o), load<i32>(shift + o)));
+        }
+      }
+    }
+    for (; n < N; n++) {
       const o = <usize>(n << 2);
       const acc = load<i32>(bias + o) + dot8(row, w + <usize>(n * K), K);
       store<i8>(out + <usize>(m * N + n), requant(acc, load<i32>(mult + o), load<i32>(shift + o)));
     }
+  }
+}
+
+/** Σ_k a[k]·w_r[k] for the four consecutive rows w_r = w + r·K, into DOTS[0..3] (native build only). */
+function dot8x4(a: usize, w: usize, K: i32): void {
+  let s0 = i32x4.splat(0);
+  let s1 = s0;
+  let s2 = s0;
+  let s3 = s0;
+  const k4 = <usize>K;
+  let k: i32 = 0;
+  for (; k + 16 <= K; k += 16) {
+    const x = v128.load(a + <usize>k);
+    const xl = i16x8.extend_low_i8x16_s(x);
+    const xh = i16x8.extend_high_i8x16_s(x);
+    const p = w + <usize>k;
+    const w0 = v128.load(p);
+    const w1 = v128.load(p + k4);
+    const w2 = v128.load(p + 2 * k4);
+    const w3 = v128.load(p + 3 * k4);
+    s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w0)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w0))));
+    s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w1)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w1))));
+    s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w2)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w2))));
+    s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(w3)), i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(w3))));
+  }
+  v128.store(DOTS + 16, s0);
+  v128.store(DOTS + 32, s1);
+  v128.store(DOTS + 48, s2);
+  v128.store(DOTS + 64, s3);
+  for (let r: i32 = 0; r < 4; r++) {
+    const lanes = DOTS + 16 + <usize>(r << 4);
+    let acc = load<i32>(lanes) + load<i32>(lanes, 4) + load<i32>(lanes, 8) + load<i32>(lanes, 12);
+    const wr = w + <usize>(r * K);
+    for (let t: i32 = k; t < K; t++) acc += <i32>load<i8>(a + <usize>t) * <i32>load<i8>(wr + <usize>t);
+    store<i32>(DOTS + <usize>(r << 2), acc);
   }
 }
 

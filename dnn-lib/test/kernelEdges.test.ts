@@ -5,7 +5,7 @@ import { runReference } from "../src/reference/runReference.ts";
 import { runImage, runKernel } from "../src/runKernel.ts";
 import { buildNodeInput, type NodeSpec } from "../src/nodeInput.ts";
 import { DnnKernelTrapError, DnnShapeError } from "../src/errors.ts";
-import { expTable } from "./randomNodes.ts";
+import { Rng, expTable } from "./randomNodes.ts";
 
 const i8 = (...v: number[]) => new Uint8Array(Int8Array.from(v).buffer);
 const i32 = (...v: number[]) => new Uint8Array(Int32Array.from(v).buffer);
@@ -50,6 +50,38 @@ describe("kernel edge cases: exact ties, saturation, traps", () => {
   test("matmul with K = 1, extreme multiplier and shift 0 saturates identically", async () => {
     const node = { op: Op.matmul, inputs: [i8(-128), i8(-128), i32(0), i32(0x7fffffff), i32(0)], params: [1, 1, 1] };
     assert.deepEqual([...(await threeWay(node))], [127]);
+  });
+  test("matmul and conv2d accumulators are exact: small operands with a ×1 requantization expose any off-by-one sum", async () => {
+    const r = new Rng(77);
+    const small = (n: number, lim: number) =>
+      new Uint8Array(Int8Array.from({ length: n }, () => r.int(-lim, lim)).buffer);
+    const ones = (n: number, v: number) => i32(...Array.from({ length: n }, () => v));
+    for (let c = 0; c < 12; c++) {
+      const M = r.int(1, 3),
+        N = r.int(1, 9),
+        K = r.int(1, 40);
+      await threeWay({
+        op: Op.matmul,
+        inputs: [small(M * K, 1), small(N * K, 1), ones(N, r.int(-80, 80)), ones(N, 1 << 30), ones(N, 30)],
+        params: [M, N, K],
+      });
+      const C = r.int(1, 3),
+        H = r.int(3, 5),
+        W = r.int(14, 36),
+        OC = r.int(1, 3),
+        KW = r.int(1, 3);
+      await threeWay({
+        op: Op.conv2d,
+        inputs: [
+          small(C * H * W, 1),
+          small(OC * C * 3 * KW, 1),
+          ones(OC, r.int(-50, 50)),
+          ones(OC, 1 << 30),
+          ones(OC, 30),
+        ],
+        params: [C, H, W, OC, 3, KW, 1, r.int(0, 1)],
+      });
+    }
   });
   test("bad quantization parameters: the reference throws DnnShapeError and both builds trap", async () => {
     const bad: NodeSpec[] = [
