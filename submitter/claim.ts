@@ -8,6 +8,9 @@ import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
 import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { OpmlError } from "../common/errors.ts";
+import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
+import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
+import { encodeExitProof, encodePhaseProof, runPhase2 } from "../vm/phase2/phase2.ts";
 
 export interface ComputedClaim {
   output: Hex;
@@ -17,6 +20,19 @@ export interface ComputedClaim {
   states: Hex[];
   /** The 20 siblings of the output slot under S_N, bottom-up. */
   outputSlotProof: Hex[];
+  /** Activation slots 0 … N as claimed (0 = input). */
+  activations: Uint8Array[];
+}
+
+/** What `openPhase2` takes for one node (docs/protocol.md §6). */
+export interface Phase2Opening {
+  model: { programRoot: Hex; graphRoot: Hex; weightsRoot: Hex; nodeCount: number };
+  finalVmState: Hex;
+  phaseProof: Hex;
+  exitProof: Hex;
+  /** The S_{i+1} the halted run's output gives: must be the game's disputed state. */
+  nextState: Hex;
+  steps: number;
 }
 
 export class ClaimComputationError extends OpmlError {
@@ -68,6 +84,49 @@ export class ServedModel {
       finalState: states[states.length - 1]!,
       states,
       outputSlotProof: tree.prove(outputSlot).map((s) => bytesToHex(s)),
+      activations,
+    };
+  }
+
+  /**
+   * Runs node `node` in the VM from the claim's activations (S_node agreed) and builds the
+   * phase-2 opening. Throws {@link ClaimComputationError} when the run traps or its output does
+   * not give the claim's S_{node+1} (a wrong claim cannot be opened).
+   */
+  async phase2(claim: ComputedClaim, node: number): Promise<Phase2Opening> {
+    const { compiled } = this;
+    const n = compiled.model.nodes[node];
+    if (!n) throw new ClaimComputationError(`node ${node} is not in the model`);
+    const graph = new SlotTree();
+    compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
+    const weights = new SlotTree();
+    compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
+    const state = new SlotTree();
+    for (let k = 0; k <= node; k++) state.setSlot(k === 0 ? 0 : outputSlotOf(k - 1), claim.activations[k]!);
+    const operands = n.inputs.map((s) =>
+      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
+    );
+    const run = runPhase2(await kernelProgram(), { graph, weights, state }, node, compiled.layouts[node]!, operands);
+    if (run.status !== "halted" || !run.exit) throw new ClaimComputationError(`node ${node} traps in the VM`);
+    const nextState = bytesToHex(run.exit.nextState);
+    if (nextState !== claim.states[node + 1]) {
+      throw new ClaimComputationError(`the VM run of node ${node} does not give the claimed S_${node + 1}`, {
+        details: `VM gives ${nextState}, the claim has ${claim.states[node + 1]}`,
+      });
+    }
+    const c = compiled.commitment;
+    return {
+      model: {
+        programRoot: bytesToHex(c.programRoot),
+        graphRoot: bytesToHex(c.graphRoot),
+        weightsRoot: bytesToHex(c.weightsRoot),
+        nodeCount: c.nodeCount,
+      },
+      finalVmState: bytesToHex(run.finalStateHash),
+      phaseProof: encodePhaseProof(run.phaseProof),
+      exitProof: encodeExitProof(run.exit.proof),
+      nextState,
+      steps: run.steps,
     };
   }
 }

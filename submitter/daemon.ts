@@ -162,6 +162,14 @@ export class SubmitterDaemon {
       level1: new GraphStateTrace(claim.states),
       journal: this.opts.journal,
       requestId,
+      openPhase2: async (node) => {
+        const o = await this.opts.models.get(t.modelId)!.phase2(claim, Number(node));
+        log.info(
+          { node: String(node), steps: o.steps, finalVmState: o.finalVmState },
+          "phase 2 run of the disputed node",
+        );
+        return o;
+      },
     });
     if (out.kind === "resolved") {
       this.games.delete(gameId);

@@ -1,8 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import type { Hex } from "viem";
-import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
+import { parseEventLogs, type Hex } from "viem";
+import { startSystem, GAME, MODEL_TERMS, type System } from "./e2eSupport.ts";
 import { createLogger } from "../common/daemon/logger.ts";
 import { readGame } from "../common/daemon/game.ts";
 import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
@@ -251,4 +251,67 @@ test("watch mode reports a wrong claim and sends nothing (no key)", async () => 
     (await getRequestStatus(sys.clients[0]!.publicClient, { oracle: sys.oracle, requestId })).claim?.openGames,
     0,
   );
+});
+
+test("a wrong challenger drives an honest claim to node 1: the honest submitter opens phase 2 with the VM's proofs, accepted by the real PhaseBoundary", async () => {
+  const { requestId } = await request(14);
+  const honest = new SubmitterDaemon({
+    client: sys.clients[4]!.walletClient,
+    oracle: sys.oracle,
+    models: models(),
+    logger: quiet(),
+    withdraw: false,
+  });
+  await honest.tick(); // claims
+  const wrong = sys.clients[5]!;
+  const send = async (hash: Promise<Hex>) => {
+    const r = await wrong.publicClient.waitForTransactionReceipt({ hash: await hash });
+    assert.equal(r.status, "success");
+    return r;
+  };
+  const r = await send(
+    wrong.walletClient.writeContract({
+      address: sys.oracle,
+      abi: opmlOracleAbi,
+      functionName: "challenge",
+      args: [requestId],
+      value: MODEL_TERMS.challengerBond,
+    }),
+  );
+  const gameId = parseEventLogs({ abi: opmlOracleAbi, logs: r.logs, eventName: "ClaimChallenged" })[0]!.args.gameId;
+  await honest.tick(); // bisects [0, 3]
+  const [bisected] = await wrong.publicClient.getContractEvents({
+    address: sys.game,
+    abi: disputeGameAbi,
+    eventName: "Bisected",
+    args: { gameId },
+    fromBlock: 0n,
+  });
+  // The wrong challenger disputes node 1 although S_1 and S_2 are true.
+  await send(
+    wrong.walletClient.writeContract({
+      address: sys.game,
+      abi: disputeGameAbi,
+      functionName: "choose",
+      args: [gameId, bisected!.args.intermediates!, 1n],
+      gas: 3_000_000n,
+    }),
+  );
+  assert.equal((await readGame(wrong.publicClient, { game: sys.game, gameId })).phase, Phase.OpenPhase2);
+  await honest.tick(); // opens phase 2
+  const g = await readGame(wrong.publicClient, { game: sys.game, gameId });
+  assert.equal(g.level, 2);
+  assert.equal(g.node, 1);
+  assert.equal(g.phase, Phase.Bisect);
+  assert.equal(g.lo, 0n);
+  assert.equal(g.hi, 1n << GAME.stepDepth);
+  const [opened] = await wrong.publicClient.getContractEvents({
+    address: sys.game,
+    abi: disputeGameAbi,
+    eventName: "Phase2Opened",
+    args: { gameId },
+    fromBlock: 0n,
+  });
+  assert.equal(opened!.args.node, 1);
+  assert.equal(opened!.args.finalVmState, g.endHash);
 });

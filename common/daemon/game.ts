@@ -1,9 +1,9 @@
 /**
  * One move in a dispute game, in the shape of a viem action: `stepGame(client, {...})` re-reads
  * the game from the chain, decides with `bisection/` (no I/O there) and sends at most one
- * transaction: `bisect` (defender), `choose` (challenger), or `timeout` when the side on move has
- * let its clock run out. Level 2 (openPhase2, VM bisection, the step) is not played here yet:
- * it answers `unsupported` and the caller logs it.
+ * transaction: `bisect` (defender), `choose` (challenger), `openPhase2` (defender, with the
+ * VM run's proofs), or `timeout` when the side on move has let its clock run out. Level 2 (VM
+ * bisection, the step) is not played here yet: it answers `unsupported` and the caller logs it.
  */
 import type { Account, Address, Chain, Client, Hex, Transport } from "viem";
 import {
@@ -48,12 +48,19 @@ export interface StepGameArgs {
   level1: TraceProvider;
   journal?: Journal;
   requestId?: bigint;
+  /** Defender only: builds the openPhase2 arguments for a node (level 1 → 2). */
+  openPhase2?: (node: bigint) => Promise<{
+    model: { programRoot: Hex; graphRoot: Hex; weightsRoot: Hex; nodeCount: number };
+    finalVmState: Hex;
+    phaseProof: Hex;
+    exitProof: Hex;
+  }>;
 }
 
 export type StepOutcome =
   | { kind: "resolved"; status: number }
   | { kind: "wait"; mover: string | null; deadline: bigint }
-  | { kind: "sent"; move: "bisect" | "choose" | "timeout"; hash: Hex; detail?: string }
+  | { kind: "sent"; move: "bisect" | "choose" | "timeout" | "openPhase2"; hash: Hex; detail?: string }
   | { kind: "agree" }
   | { kind: "unsupported"; phase: number; level: number };
 
@@ -88,7 +95,7 @@ export async function postedIntermediates(
 async function sendMove(
   client: WalletClient,
   args: StepGameArgs,
-  functionName: "bisect" | "choose" | "timeout",
+  functionName: "bisect" | "choose" | "timeout" | "openPhase2",
   fnArgs: readonly unknown[],
 ): Promise<Hex> {
   await simulateContract(client, {
@@ -128,6 +135,18 @@ export async function stepGame(client: WalletClient, args: StepGameArgs): Promis
     return { kind: "sent", move: "timeout", hash: await sendMove(client, args, "timeout", [args.gameId]) };
   }
   if (mover !== args.role) return { kind: "wait", mover, deadline };
+  if (g.phase === Phase.OpenPhase2 && args.role === "defender" && args.openPhase2) {
+    // The node's agreed S_i and disputed S_{i+1} are the game's; the opening checks its run gives S_{i+1}.
+    const o = await args.openPhase2(g.lo);
+    const hash = await sendMove(client, args, "openPhase2", [
+      args.gameId,
+      o.model,
+      o.finalVmState,
+      o.phaseProof,
+      o.exitProof,
+    ]);
+    return { kind: "sent", move: "openPhase2", hash, detail: `node ${g.lo}` };
+  }
   if (g.level !== 1 || (g.phase !== Phase.Bisect && g.phase !== Phase.Choose)) {
     return { kind: "unsupported", phase: g.phase, level: g.level };
   }
