@@ -16,7 +16,7 @@ import { OpmlError } from "../common/errors.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { getRequestStatus } from "../sdk/actions.ts";
 import { withdrawPayouts, WrongRequestStateError } from "../submitter/actions.ts";
-import type { ComputedClaim, ServedModel } from "../submitter/claim.ts";
+import type { ComputedClaim, NodeVmTruth, ServedModel } from "../submitter/claim.ts";
 import { challengeClaim, requestInput } from "./actions.ts";
 
 export type ChallengerMode = "watch" | "defend";
@@ -61,6 +61,8 @@ export class ChallengerDaemon {
   /** Our games: gameId → claimId. */
   readonly games = new Map<bigint, bigint>();
   readonly verdicts: Verdict[] = [];
+  /** Level-2 truth per game and node (VM traces with snapshots): a cache. */
+  private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
   private cursor: bigint;
   private game?: Address;
   private running = false;
@@ -193,6 +195,15 @@ export class ChallengerDaemon {
       role: "challenger",
       level1: new GraphStateTrace(truth.states),
       journal: this.opts.journal,
+      level2: (node, depth) => {
+        const key = `${gameId}:${node}`;
+        let v = this.vmTruths.get(key);
+        if (!v) {
+          v = this.opts.models.get(c.modelId)!.nodeVm(truth, Number(node), depth);
+          this.vmTruths.set(key, v);
+        }
+        return v;
+      },
       requestId: c.requestId,
     });
     if (out.kind === "resolved") {

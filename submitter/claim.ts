@@ -8,9 +8,11 @@ import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
 import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { OpmlError } from "../common/errors.ts";
-import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
+import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
 import { encodeExitProof, encodePhaseProof, runPhase2 } from "../vm/phase2/phase2.ts";
+import { proveNext, Trace } from "../vm/index.ts";
+import { vmRunFromSnapshots, vmTrace, type TraceProvider } from "../bisection/index.ts";
 
 export interface ComputedClaim {
   output: Hex;
@@ -37,6 +39,13 @@ export interface Phase2Opening {
 
 export class ClaimComputationError extends OpmlError {
   override name = "ClaimComputationError";
+}
+
+/** One node's VM run as level-2 truth: the trace provider and the final step's arguments. */
+export interface NodeVmTruth {
+  provider: TraceProvider;
+  /** The witness of the state after `preStep` steps and the proof of the next step. */
+  stepArgs(preStep: bigint): { witness: Hex; proof: Hex; preStateHash: Hex };
 }
 
 /** A model ready to run: compiled, with its native runner. */
@@ -85,6 +94,37 @@ export class ServedModel {
       states,
       outputSlotProof: tree.prove(outputSlot).map((s) => bytesToHex(s)),
       activations,
+    };
+  }
+
+  /**
+   * Node `node`'s VM run (from the claim's activations, the same initial machine the phase
+   * boundary builds) recorded with snapshots, as level-2 truth over `[0, 2^stepDepth]`.
+   */
+  async nodeVm(claim: ComputedClaim, node: number, stepDepth: bigint): Promise<NodeVmTruth> {
+    const { compiled } = this;
+    const n = compiled.model.nodes[node];
+    if (!n) throw new ClaimComputationError(`node ${node} is not in the model`);
+    const layout = compiled.layouts[node]!;
+    const operands = n.inputs.map((s) =>
+      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
+    );
+    const writes = [
+      { address: DESC_ADDR, bytes: layout.descriptor },
+      ...layout.inputs.map((r, j) => ({ address: r.addr, bytes: operands[j]! })),
+    ];
+    const trace = new Trace(await kernelProgram(), { entry: "run", memoryPages: layout.pages, writes }, 256);
+    trace.record();
+    return {
+      provider: vmTrace(vmRunFromSnapshots(trace), stepDepth),
+      stepArgs(preStep: bigint) {
+        const p = proveNext(trace.machineAt(Number(preStep)));
+        return {
+          witness: bytesToHex(p.preWitness),
+          proof: bytesToHex(p.proof),
+          preStateHash: bytesToHex(p.preStateHash),
+        };
+      },
     };
   }
 

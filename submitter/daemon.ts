@@ -27,7 +27,7 @@ import { retry, type RetryOptions } from "../common/daemon/retry.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { getRequestStatus } from "../sdk/actions.ts";
 import { finalizeRequest, submitClaim, withdrawPayouts } from "./actions.ts";
-import type { ComputedClaim, ServedModel } from "./claim.ts";
+import type { ComputedClaim, NodeVmTruth, ServedModel } from "./claim.ts";
 
 type WalletClient = Client<Transport, Chain | undefined, Account>;
 
@@ -58,6 +58,8 @@ export class SubmitterDaemon {
   readonly requests = new Map<bigint, Tracked>();
   /** Games against our claims: gameId → requestId. */
   readonly games = new Map<bigint, bigint>();
+  /** Level-2 truth per game and node (VM traces with snapshots): a cache. */
+  private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
   private cursor: bigint;
   private game?: Address;
   private running = false;
@@ -161,6 +163,15 @@ export class SubmitterDaemon {
       role: "defender",
       level1: new GraphStateTrace(claim.states),
       journal: this.opts.journal,
+      level2: (node, depth) => {
+        const key = `${gameId}:${node}`;
+        let v = this.vmTruths.get(key);
+        if (!v) {
+          v = this.opts.models.get(t.modelId)!.nodeVm(claim, Number(node), depth);
+          this.vmTruths.set(key, v);
+        }
+        return v;
+      },
       requestId,
       openPhase2: async (node) => {
         const o = await this.opts.models.get(t.modelId)!.phase2(claim, Number(node));

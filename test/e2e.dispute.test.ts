@@ -253,7 +253,7 @@ test("watch mode reports a wrong claim and sends nothing (no key)", async () => 
   );
 });
 
-test("a wrong challenger drives an honest claim to node 1: the honest submitter opens phase 2 with the VM's proofs, accepted by the real PhaseBoundary", async () => {
+test("a wrong challenger loses: the honest submitter opens phase 2 at node 1 through the real PhaseBoundary, bisects the VM run and wins by the on-chain step", async () => {
   const { requestId } = await request(14);
   const honest = new SubmitterDaemon({
     client: sys.clients[4]!.walletClient,
@@ -314,4 +314,45 @@ test("a wrong challenger drives an honest claim to node 1: the honest submitter 
   });
   assert.equal(opened!.args.node, 1);
   assert.equal(opened!.args.finalVmState, g.endHash);
+
+  // Level 2: the wrong challenger keeps disputing the first sub-segment; the honest submitter
+  // bisects its VM run each time, then executes the final step on chain.
+  let rounds = 0;
+  for (let i = 0; i < 40; i++) {
+    const v = await readGame(wrong.publicClient, { game: sys.game, gameId });
+    if (v.status !== GameStatus.InProgress) break;
+    if (v.phase === Phase.Choose) {
+      const [b] = (
+        await wrong.publicClient.getContractEvents({
+          address: sys.game,
+          abi: disputeGameAbi,
+          eventName: "Bisected",
+          args: { gameId },
+          fromBlock: 0n,
+        })
+      ).slice(-1);
+      await send(
+        wrong.walletClient.writeContract({
+          address: sys.game,
+          abi: disputeGameAbi,
+          functionName: "choose",
+          args: [gameId, b!.args.intermediates!, 0n],
+          gas: 3_000_000n,
+        }),
+      );
+      rounds++;
+    } else await honest.tick();
+  }
+  const end = await readGame(wrong.publicClient, { game: sys.game, gameId });
+  assert.equal(end.status, GameStatus.DefenderWon, "the honest defender won by the step");
+  assert.ok(rounds >= 15, `level 2 took ${rounds} rounds`);
+  const [stepped] = await wrong.publicClient.getContractEvents({
+    address: sys.game,
+    abi: disputeGameAbi,
+    eventName: "StepExecuted",
+    args: { gameId },
+    fromBlock: 0n,
+  });
+  assert.equal(stepped!.args.stepIndex, 0n);
+  assert.equal(stepped!.args.postState, stepped!.args.claimed);
 });

@@ -16,6 +16,7 @@ import {
 } from "viem/actions";
 import {
   challengerMove,
+  finalStep,
   defenderMove,
   GameStatus,
   moverOf,
@@ -48,6 +49,14 @@ export interface StepGameArgs {
   level1: TraceProvider;
   journal?: Journal;
   requestId?: bigint;
+  /** This party's truth at level 2 for a node (its VM run of that node). */
+  level2?: (
+    node: bigint,
+    stepDepth: bigint,
+  ) => Promise<{
+    provider: TraceProvider;
+    stepArgs(preStep: bigint): { witness: Hex; proof: Hex; preStateHash: Hex };
+  }>;
   /** Defender only: builds the openPhase2 arguments for a node (level 1 → 2). */
   openPhase2?: (node: bigint) => Promise<{
     model: { programRoot: Hex; graphRoot: Hex; weightsRoot: Hex; nodeCount: number };
@@ -60,7 +69,7 @@ export interface StepGameArgs {
 export type StepOutcome =
   | { kind: "resolved"; status: number }
   | { kind: "wait"; mover: string | null; deadline: bigint }
-  | { kind: "sent"; move: "bisect" | "choose" | "timeout" | "openPhase2"; hash: Hex; detail?: string }
+  | { kind: "sent"; move: "bisect" | "choose" | "timeout" | "openPhase2" | "step"; hash: Hex; detail?: string }
   | { kind: "agree" }
   | { kind: "unsupported"; phase: number; level: number };
 
@@ -73,6 +82,16 @@ export async function readGame(
     readContract(client, { address: args.game, abi: disputeGameAbi, functionName: "k" }),
   ]);
   return { ...(view as GameView), k };
+}
+
+const stepDepths = new Map<string, bigint>();
+async function stepDepthOf(client: AnyClient, game: Address): Promise<bigint> {
+  let d = stepDepths.get(game);
+  if (d === undefined) {
+    d = await readContract(client, { address: game, abi: disputeGameAbi, functionName: "stepDepth" });
+    stepDepths.set(game, d);
+  }
+  return d;
 }
 
 /** The intermediates of the current segment's bisection, from the latest matching Bisected event. */
@@ -95,7 +114,7 @@ export async function postedIntermediates(
 async function sendMove(
   client: WalletClient,
   args: StepGameArgs,
-  functionName: "bisect" | "choose" | "timeout" | "openPhase2",
+  functionName: "bisect" | "choose" | "timeout" | "openPhase2" | "step",
   fnArgs: readonly unknown[],
 ): Promise<Hex> {
   await simulateContract(client, {
@@ -134,6 +153,27 @@ export async function stepGame(client: WalletClient, args: StepGameArgs): Promis
   if ((mover === opponent || (mover === "anyone" && args.role === "defender")) && now > deadline) {
     return { kind: "sent", move: "timeout", hash: await sendMove(client, args, "timeout", [args.gameId]) };
   }
+  if (g.phase === Phase.Step && args.level2) {
+    // Anyone may execute the final step; an honest party holds the agreed pre-state.
+    const truth = await args.level2(BigInt(g.node), await stepDepthOf(client, args.game));
+    const f = finalStep({
+      k: g.k,
+      level: g.level,
+      node: g.node,
+      lo: g.lo,
+      hi: g.hi,
+      startHash: g.startHash,
+      endHash: g.endHash,
+    });
+    const s = truth.stepArgs(f.preStep);
+    if (s.preStateHash.toLowerCase() !== f.preState.toLowerCase()) {
+      throw new GameMoveError(`our VM state after ${f.preStep} steps is not the agreed pre-state`, {
+        details: `${s.preStateHash} vs ${f.preState}`,
+      });
+    }
+    const hash = await sendMove(client, args, "step", [args.gameId, s.witness, s.proof]);
+    return { kind: "sent", move: "step", hash, detail: `node ${g.node} step ${f.preStep}` };
+  }
   if (mover !== args.role) return { kind: "wait", mover, deadline };
   if (g.phase === Phase.OpenPhase2 && args.role === "defender" && args.openPhase2) {
     // The node's agreed S_i and disputed S_{i+1} are the game's; the opening checks its run gives S_{i+1}.
@@ -147,9 +187,11 @@ export async function stepGame(client: WalletClient, args: StepGameArgs): Promis
     ]);
     return { kind: "sent", move: "openPhase2", hash, detail: `node ${g.lo}` };
   }
-  if (g.level !== 1 || (g.phase !== Phase.Bisect && g.phase !== Phase.Choose)) {
+  if ((g.phase !== Phase.Bisect && g.phase !== Phase.Choose) || (g.level === 2 && !args.level2)) {
     return { kind: "unsupported", phase: g.phase, level: g.level };
   }
+  const provider =
+    g.level === 1 ? args.level1 : (await args.level2!(BigInt(g.node), await stepDepthOf(client, args.game))).provider;
   const view: BisectionView = {
     k: g.k,
     level: g.level,
@@ -160,12 +202,12 @@ export async function stepGame(client: WalletClient, args: StepGameArgs): Promis
     endHash: g.endHash,
   };
   if (g.phase === Phase.Bisect) {
-    const intermediates = await defenderMove(view, args.level1);
+    const intermediates = await defenderMove(view, provider);
     const hash = await sendMove(client, args, "bisect", [args.gameId, intermediates]);
     return { kind: "sent", move: "bisect", hash, detail: `[${g.lo}, ${g.hi}] with ${intermediates.length} states` };
   }
   const posted = await postedIntermediates(client, { ...args, level: g.level, lo: g.lo, hi: g.hi });
-  const choice = await challengerMove(view, posted, args.level1);
+  const choice = await challengerMove(view, posted, provider);
   if (choice.kind === "agree") return { kind: "agree" };
   const hash = await sendMove(client, args, "choose", [args.gameId, posted, choice.index]);
   return {
