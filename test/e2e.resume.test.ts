@@ -1,0 +1,146 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
+import { createLogger } from "../common/daemon/logger.ts";
+import { Journal } from "../common/daemon/journal.ts";
+import { readGame } from "../common/daemon/game.ts";
+import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
+import { ServedModel } from "../submitter/claim.ts";
+import { SubmitterDaemon } from "../submitter/daemon.ts";
+import { ChallengerDaemon } from "../challenger/daemon.ts";
+import { requestInference, getRequestStatus } from "../sdk/actions.ts";
+import { opmlOracleAbi } from "../sdk/abi.ts";
+import { GameStatus, Phase } from "../bisection/index.ts";
+
+// Restarts and crowds on anvil with the real contracts: a challenger daemon killed mid-game is
+// replaced by a fresh one (empty memory, same data directory) that finds its game on chain and
+// wins; two challengers at once against one liar both get paid as the oracle's rules say.
+
+let sys: System;
+let served: ServedModel;
+before(async () => {
+  sys = await startSystem();
+  served = await ServedModel.create(sys.compiled);
+});
+after(async () => {
+  await sys?.stop();
+});
+
+const quiet = () => createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const models = () => new Map([[sys.modelId, served]]);
+const pc = () => sys.clients[0]!.publicClient;
+
+async function request(seed: number): Promise<bigint> {
+  const input = Uint8Array.from({ length: 16 }, (_, i) => (i * 31 + seed * 5) & 0xff);
+  return (await requestInference(sys.clients[1]!.walletClient, { oracle: sys.oracle, modelId: sys.modelId, input }))
+    .requestId;
+}
+
+async function pastDeadline(gameId: bigint): Promise<void> {
+  const deadline = await pc().readContract({
+    address: sys.game,
+    abi: disputeGameAbi,
+    functionName: "deadlineOf",
+    args: [gameId],
+  });
+  await sys.advance(Math.max(0, Number(deadline - (await pc().getBlock()).timestamp)) + 1);
+}
+
+const challenger = (account: number, dataDir?: string) =>
+  new ChallengerDaemon({
+    client: sys.clients[account]!.walletClient,
+    oracle: sys.oracle,
+    mode: "defend",
+    models: models(),
+    logger: quiet(),
+    journal: dataDir ? new Journal(dataDir) : undefined,
+    withdraw: false,
+  });
+
+test("a challenger killed mid-game resumes from the chain with empty memory and wins", async () => {
+  const requestId = await request(1);
+  const liar = new SubmitterDaemon({
+    client: sys.clients[2]!.walletClient,
+    oracle: sys.oracle,
+    models: models(),
+    logger: quiet(),
+    lieAtNode: 1,
+    withdraw: false,
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), "opml-challenger-"));
+  await liar.tick();
+  const first = challenger(3, dataDir);
+  await first.tick(); // challenges
+  const [gameId] = [...first.games.keys()];
+  assert.ok(gameId !== undefined);
+  await liar.tick(); // bisects; the challenger is now on move
+  assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.Choose);
+
+  // "Killed": the first daemon is dropped. A new one starts from block 0 with no memory.
+  const second = challenger(3, dataDir);
+  await second.tick(); // finds its game, chooses
+  assert.ok(second.games.has(gameId));
+  assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.OpenPhase2);
+  await liar.tick(); // cannot open phase 2 for a wrong claim
+  await pastDeadline(gameId);
+  await second.tick();
+  assert.equal((await readGame(pc(), { game: sys.game, gameId })).status, GameStatus.ChallengerWon);
+  const journal = new Journal(dataDir).entries();
+  assert.ok(journal.some((e) => e.action === "challenge" && e.phase === "mined"));
+  assert.ok(journal.some((e) => e.action === "move:choose" && e.phase === "mined"));
+  assert.ok(journal.some((e) => e.action === "move:timeout" && e.phase === "mined"));
+  assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "open");
+});
+
+test("two challengers at once against one liar: the first game settled wins the liar's bond, the other is moot (bond back, nothing burned)", async () => {
+  const requestId = await request(2);
+  const liar = new SubmitterDaemon({
+    client: sys.clients[2]!.walletClient,
+    oracle: sys.oracle,
+    models: models(),
+    logger: quiet(),
+    lieAtNode: 2,
+    withdraw: false,
+  });
+  await liar.tick();
+  const a = challenger(3);
+  const b = challenger(4);
+  await a.tick();
+  await b.tick();
+  const gameA = [...a.games.keys()].pop()!;
+  const gameB = [...b.games.keys()].pop()!;
+  assert.notEqual(gameA, gameB);
+  assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).claim?.openGames, 2);
+  for (let i = 0; i < 3; i++) {
+    await liar.tick();
+    await a.tick();
+    await b.tick();
+  }
+  for (const g of [gameA, gameB])
+    assert.equal((await readGame(pc(), { game: sys.game, gameId: g })).phase, Phase.OpenPhase2);
+  await pastDeadline(gameA);
+  await pastDeadline(gameB);
+  await a.tick();
+  await b.tick();
+  for (const g of [gameA, gameB]) {
+    assert.equal((await readGame(pc(), { game: sys.game, gameId: g })).status, GameStatus.ChallengerWon);
+  }
+  // (The daemons also serve the request the first test reopened: payouts mix games, so each
+  // game's settlement is read from its GameSettled event.)
+  const settled = await pc().getContractEvents({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    eventName: "GameSettled",
+    fromBlock: 0n,
+  });
+  const of = (g: bigint) => settled.find((e) => e.args.gameId === g)!.args;
+  const [first, second] = gameA < gameB ? [gameA, gameB] : [gameB, gameA];
+  assert.equal(of(first).defenderWon, false);
+  assert.equal(of(first).burned, MODEL_TERMS.submitterBond / 2n, "the liar's bond: half burned, half to the winner");
+  assert.equal(of(second).burned, 0n, "a moot game burns nothing and returns the bond in full");
+  assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "open");
+});
