@@ -184,6 +184,7 @@ export class SubmitterDaemon {
     });
     if (out.kind === "resolved") {
       this.games.delete(gameId);
+      for (const key of this.vmTruths.keys()) if (key.startsWith(`${gameId}:`)) this.vmTruths.delete(key);
       log.info({ defenderWon: out.status === 2 }, "game resolved");
     } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
     else if (out.kind === "unsupported")
