@@ -10,9 +10,16 @@ import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
-import { encodeExitProof, encodePhaseProof, runPhase2 } from "../vm/phase2/phase2.ts";
+import {
+  encodeExitProof,
+  encodePhaseProof,
+  exitProof,
+  initialMachine,
+  phaseProof,
+  runPhase2,
+} from "../vm/phase2/phase2.ts";
 import { proveNext, Trace } from "../vm/index.ts";
-import { vmRunFromSnapshots, vmTrace, type TraceProvider } from "../bisection/index.ts";
+import { vmRunFromSnapshots, vmTrace, type TraceProvider, type VmRun } from "../bisection/index.ts";
 
 export interface ComputedClaim {
   output: Hex;
@@ -124,6 +131,76 @@ export class ServedModel {
           proof: bytesToHex(p.proof),
           preStateHash: bytesToHex(p.preStateHash),
         };
+      },
+    };
+  }
+
+  /**
+   * Tests and the demo only: a liar's VM run of node `node` that is honest up to its last step,
+   * where byte 0 of the node's output is flipped in memory (what `lieAtNode` claims), so the run
+   * halts with the lie. Its phase-2 opening is valid; it is wrong at exactly one VM step.
+   */
+  async tamperedVm(
+    claim: ComputedClaim,
+    node: number,
+    stepDepth: bigint,
+  ): Promise<NodeVmTruth & { opening: Phase2Opening }> {
+    const { compiled } = this;
+    const n = compiled.model.nodes[node]!;
+    const layout = compiled.layouts[node]!;
+    const program = await kernelProgram();
+    // The honest operands: the lie is inside node `node`, its inputs are true.
+    const operands = n.inputs.map((s) =>
+      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
+    );
+    const honest = initialMachine(program, layout, operands);
+    const total = honest.run();
+    const tamperAt = total - 1;
+    const machineAt = (k: number) => {
+      const m = initialMachine(program, layout, operands);
+      m.run(Math.min(k, tamperAt));
+      if (k >= tamperAt) {
+        const b = m.readMemory(layout.output.addr, 1);
+        m.writeMemory(layout.output.addr, Uint8Array.of(b[0]! ^ 1));
+        m.run(k - tamperAt);
+      }
+      return m;
+    };
+    const run: VmRun = {
+      finalStep: BigInt(total),
+      stateHashAt: async (k) => bytesToHex(machineAt(Number(k)).stateHash()),
+    };
+    const graph = new SlotTree();
+    compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
+    const weights = new SlotTree();
+    compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
+    const state = new SlotTree();
+    for (let k = 0; k <= node; k++) state.setSlot(k === 0 ? 0 : outputSlotOf(k - 1), claim.activations[k]!);
+    const final = machineAt(total);
+    const exit = exitProof(final, { graph, state }, node, layout);
+    const c = compiled.commitment;
+    return {
+      provider: vmTrace(run, stepDepth),
+      stepArgs(preStep: bigint) {
+        const p = proveNext(machineAt(Number(preStep)));
+        return {
+          witness: bytesToHex(p.preWitness),
+          proof: bytesToHex(p.proof),
+          preStateHash: bytesToHex(p.preStateHash),
+        };
+      },
+      opening: {
+        model: {
+          programRoot: bytesToHex(c.programRoot),
+          graphRoot: bytesToHex(c.graphRoot),
+          weightsRoot: bytesToHex(c.weightsRoot),
+          nodeCount: c.nodeCount,
+        },
+        finalVmState: bytesToHex(final.stateHash()),
+        phaseProof: encodePhaseProof(phaseProof(program, { graph, weights, state }, node, layout, operands)),
+        exitProof: encodeExitProof(exit.proof),
+        nextState: bytesToHex(exit.nextState),
+        steps: total,
       },
     };
   }

@@ -45,6 +45,11 @@ export interface SubmitterOptions {
   withdraw?: boolean;
   /** Tests and the demo only: claim a wrong output, lying at this node. */
   lieAtNode?: number;
+  /**
+   * Tests and the demo only, with `lieAtNode`: carry the lie into phase 2 with a VM run that is
+   * wrong at its last step (so it is caught by the on-chain step, not by the phase boundary).
+   */
+  lieInVm?: boolean;
 }
 
 interface Tracked {
@@ -167,14 +172,18 @@ export class SubmitterDaemon {
         const key = `${gameId}:${node}`;
         let v = this.vmTruths.get(key);
         if (!v) {
-          v = this.opts.models.get(t.modelId)!.nodeVm(claim, Number(node), depth);
+          const m = this.opts.models.get(t.modelId)!;
+          v = this.opts.lieInVm ? m.tamperedVm(claim, Number(node), depth) : m.nodeVm(claim, Number(node), depth);
           this.vmTruths.set(key, v);
         }
         return v;
       },
       requestId,
       openPhase2: async (node) => {
-        const o = await this.opts.models.get(t.modelId)!.phase2(claim, Number(node));
+        const m = this.opts.models.get(t.modelId)!;
+        const o = this.opts.lieInVm
+          ? (await m.tamperedVm(claim, Number(node), 32n)).opening
+          : await m.phase2(claim, Number(node));
         log.info(
           { node: String(node), steps: o.steps, finalVmState: o.finalVmState },
           "phase 2 run of the disputed node",

@@ -356,3 +356,54 @@ test("a wrong challenger loses: the honest submitter opens phase 2 at node 1 thr
   assert.equal(stepped!.args.stepIndex, 0n);
   assert.equal(stepped!.args.postState, stepped!.args.claimed);
 });
+
+test("a submitter wrong at a single VM step inside node 1 opens phase 2 validly and is caught by the on-chain step", async () => {
+  const { requestId } = await request(15);
+  const liar = new SubmitterDaemon({
+    client: sys.clients[2]!.walletClient,
+    oracle: sys.oracle,
+    models: models(),
+    logger: quiet(),
+    lieAtNode: 1,
+    lieInVm: true,
+    withdraw: false,
+  });
+  const challenger = new ChallengerDaemon({
+    client: sys.clients[3]!.walletClient,
+    oracle: sys.oracle,
+    mode: "defend",
+    models: models(),
+    logger: quiet(),
+    withdraw: false,
+  });
+  await liar.tick();
+  await challenger.tick();
+  const verdict = challenger.verdicts.find((v) => v.requestId === requestId)!;
+  const gameId = [...challenger.games.keys()].find((g) => challenger.games.get(g) === verdict.claimId)!;
+  for (let i = 0; i < 40; i++) {
+    const g = await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId });
+    if (g.status !== GameStatus.InProgress) break;
+    await liar.tick();
+    await challenger.tick();
+  }
+  const g = await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId });
+  assert.equal(g.status, GameStatus.ChallengerWon);
+  assert.equal(g.level, 2, "the liar passed the phase boundary");
+  assert.equal(g.node, 1);
+  const q = { address: sys.game, abi: disputeGameAbi, args: { gameId }, fromBlock: 0n } as const;
+  const pcl = sys.clients[0]!.publicClient;
+  const [stepped] = await pcl.getContractEvents({ ...q, eventName: "StepExecuted" });
+  assert.ok(stepped, "decided by the step");
+  assert.notEqual(stepped.args.postState, stepped.args.claimed);
+  const [resolved] = await pcl.getContractEvents({ ...q, eventName: "GameResolved" });
+  assert.equal(resolved!.args.byTimeout, false);
+  // The claim is rejected (the request reopened; the still-running liar may claim it again).
+  const [rejected] = await pcl.getContractEvents({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    eventName: "ClaimRejected",
+    args: { gameId },
+    fromBlock: 0n,
+  });
+  assert.equal(rejected!.args.claimId, verdict.claimId);
+});
