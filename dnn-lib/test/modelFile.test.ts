@@ -21,6 +21,12 @@ describe("model file (docs/model-format.md)", () => {
     assert.deepEqual(decodeModel(file), model);
     assert.deepEqual(encodeModel(decodeModel(file)), file);
   });
+  test("strings and weights of every length modulo 4 are padded and round-trip", () => {
+    for (const name of ["m", "ml", "mlp", "mlp4"]) {
+      const model = { ...tinyMlp(), name };
+      assert.deepEqual(decodeModel(encodeModel(model)), model);
+    }
+  });
   test("a truncated file is refused as truncated, at every cut", () => {
     const file = encodeModel(tinyMlp());
     for (const cut of [9, 20, 100, file.length - 40, file.length - 1]) {

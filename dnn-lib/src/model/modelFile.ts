@@ -22,7 +22,10 @@ class Writer {
     this.chunks.push(b.slice());
     this.length += b.length;
     const pad = (4 - (b.length % 4)) % 4;
-    if (pad) this.bytes(new Uint8Array(pad));
+    if (pad) {
+      this.chunks.push(new Uint8Array(pad));
+      this.length += pad;
+    }
   }
   u32(v: number): void {
     const b = new Uint8Array(4);
