@@ -11,7 +11,7 @@ import { fmt, type BenchReport } from "./harness.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Bench modules in run order; each lives in bench/<name>.ts and exports `bench()`. */
-const MODULES = ["hash", "merkle", "dnn", "dnnAccuracy", "vm", "contracts", "e2e"];
+const MODULES = ["hash", "merkle", "dnn", "dnnAccuracy", "vm", "contracts", "dispute", "e2e"];
 
 const only = process.argv.slice(2);
 const selected = MODULES.filter((m) => only.length === 0 || only.includes(m));
