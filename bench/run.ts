@@ -17,7 +17,7 @@ const only = process.argv.slice(2);
 const selected = MODULES.filter((m) => only.length === 0 || only.includes(m));
 const jsonPath = join(here, "results.json");
 const results: Record<string, number> = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, "utf8")) : {};
-const reports: BenchReport[] = [];
+const reports: [string, BenchReport][] = [];
 const skipped: string[] = [];
 
 for (const name of selected) {
@@ -35,24 +35,35 @@ for (const name of selected) {
       ? (out as BenchReport)
       : { title: name, metrics: out as Record<string, number> };
   for (const [k, v] of Object.entries(report.metrics)) results[k] = v;
-  reports.push(report);
+  reports.push([name, report]);
   process.stderr.write(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
 const sorted = Object.fromEntries(Object.entries(results).sort(([a], [b]) => a.localeCompare(b)));
 writeFileSync(jsonPath, JSON.stringify(sorted, null, 2) + "\n");
 
+// RESULTS.md keeps one section per module between markers, so a partial run (`npm run bench -- vm`)
+// replaces only its own sections and says when and how each was measured.
+const mdPath = join(here, "RESULTS.md");
+const previous = new Map<string, string>();
+if (existsSync(mdPath)) {
+  const md = readFileSync(mdPath, "utf8");
+  for (const m of md.matchAll(/<!-- bench:(\w+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) previous.set(m[1], m[2]);
+}
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-const lines: string[] = [
-  "# Benchmark results",
-  "",
-  `Produced by \`npm run bench${only.length ? " -- " + only.join(" ") : ""}\` on ${new Date().toISOString().slice(0, 10)}.`,
-  `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()}-${arch()}, Node ${process.version}.`,
-  "Ratios are measured in the same run as their baseline. `bench/results.json` holds every metric by name.",
-  "",
-];
-for (const r of reports) {
-  lines.push(`## ${r.title}`, "", "| metric | value |", "| --- | --- |");
+const machine = `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()}-${arch()}, Node ${process.version}`;
+const today = new Date().toISOString().slice(0, 10);
+const command = `npm run bench${only.length ? " -- " + only.join(" ") : ""}`;
+const fresh = new Map<string, string>();
+for (const [name, r] of reports) {
+  const lines: string[] = [
+    `## ${r.title}`,
+    "",
+    `Measured by \`${command}\` on ${today}.`,
+    "",
+    "| metric | value |",
+    "| --- | --- |",
+  ];
   for (const [k, v] of Object.entries(r.metrics)) lines.push(`| \`${k}\` | ${fmt(v)} |`);
   if (r.rows?.length) {
     lines.push("", "| measurement | value | note |", "| --- | --- | --- |");
@@ -60,7 +71,20 @@ for (const r of reports) {
   }
   if (r.notes?.length) lines.push("", ...r.notes);
   lines.push("");
+  fresh.set(name, lines.join("\n"));
 }
-if (skipped.length) lines.push(`Not measured yet (no bench module): ${skipped.join(", ")}.`, "");
-writeFileSync(join(here, "RESULTS.md"), lines.join("\n"));
+const out: string[] = [
+  "# Benchmark results",
+  "",
+  `Produced by \`npm run bench\` (all modules; \`npm run bench -- NAME…\` re-measures some and keeps the other sections).`,
+  `Machine: ${machine}.`,
+  "Ratios are measured in the same run as their baseline. `bench/results.json` holds every metric by name.",
+  "",
+];
+for (const name of MODULES) {
+  const body = fresh.get(name) ?? previous.get(name);
+  if (body !== undefined) out.push(`<!-- bench:${name} -->`, body + `<!-- /bench:${name} -->`, "");
+}
+if (skipped.length) out.push(`Not measured yet (no bench module): ${skipped.join(", ")}.`, "");
+writeFileSync(mdPath, out.join("\n"));
 process.stderr.write(`bench: wrote bench/results.json and bench/RESULTS.md\n`);
