@@ -1,53 +1,62 @@
 /**
- * `npm run demo`: what opML can show today, on a real local chain. It starts anvil on a free port,
- * deploys the contracts that exist, has the deployed CommitmentVerifier recompute and check
- * commitments made by the TypeScript library, lists what is not built yet, and stops anvil.
- * Every value printed is computed, none is made up.
+ * `npm run demo`: the whole opML story on a local anvil it starts itself. It deploys the system
+ * (StepVerifier, PhaseBoundary, DisputeGame, OpmlOracle, the ClassifierGate example dapp) and
+ * registers the demo model (dnn-lib's tiny-mlp); the dapp requests an inference; a submitter
+ * daemon lying at a chosen node (`--lie-at-node`, default the middle node) is challenged by an
+ * honest defend-mode challenger daemon; the dispute is shown move by move down to the on-chain
+ * step; the liar is slashed; an honest claim finalizes and the dapp's callback receives the
+ * output; then gas and wall time per phase. Anvil is stopped at the end. Every number printed is
+ * measured (gas from receipts, time around the daemons' work).
  */
 import { pathToFileURL } from "node:url";
-import { devClients } from "../common/chain.ts";
+import { parseArgs } from "node:util";
 import { OpmlError } from "../common/errors.ts";
-import { checkCommitmentVerifier } from "./commitmentChecks.ts";
 import { startDevnet } from "./devnet.ts";
+import { runStory } from "./demo/story.ts";
 
-/** What the full demo (issue 6) will show and this one cannot yet, because it is not built. */
-export const NOT_BUILT_YET = [
-  "the oracle contract (requestInference, claims with bonds, finalize, callbacks)",
-  "the dispute game (k-ary bisection over graph nodes, then over VM steps)",
-  "the on-chain step verifier (one VM step re-executed by a contract)",
-  "the submitter and challenger daemons",
-  "the dnn-lib demo models, and a dapp requesting an inference",
-];
-
-export async function runDemo(log: (line: string) => void = console.log): Promise<boolean> {
+export async function runDemo(
+  options: { lieAtNode?: number; verbose?: boolean } = {},
+  log: (line: string) => void = console.log,
+): Promise<boolean> {
   const started = performance.now();
-  log("opML demo: what is built so far, checked on a local chain.\n");
+  log("opML demo: an optimistic ML oracle with fraud proofs, end to end on a local chain.\n");
+  const t0 = performance.now();
   const devnet = await startDevnet({ port: 0 });
-  let ok = true;
+  const deployS = (performance.now() - t0) / 1000;
+  let ok: boolean;
   try {
     const { anvil, deployment } = devnet;
     log(`Started anvil at ${anvil.rpcUrl} (chain id ${anvil.chainId}, pid ${anvil.pid}).`);
-    for (const d of deployment.deployed) log(`Deployed ${d.name} at ${d.address} (gas ${d.gasUsed}).`);
-    for (const m of deployment.missing) log(`Not deployed, source not written yet: ${m.name} (${m.source}).`);
-
-    const verifier = deployment.deployed.find((d) => d.name === "CommitmentVerifier");
-    if (verifier) {
-      log("\nThe TypeScript commitment library and the deployed CommitmentVerifier, side by side:");
-      const { publicClient } = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
-      const checks = await checkCommitmentVerifier(publicClient, verifier.address, verifier.abi);
-      for (const c of checks) {
-        log(`  ${c.agree ? "agree   " : "DISAGREE"} ${c.what}`);
-        log(`           TypeScript: ${c.typescript}`);
-        log(`           on chain:   ${c.onChain}`);
-        ok &&= c.agree;
-      }
-      log(ok ? `  All ${checks.length} checks agree.` : "  Some checks DISAGREE: this is a bug.");
-    } else {
-      log("\nCommitmentVerifier is not deployed, so there is nothing to check on chain yet.");
+    for (const d of deployment.deployed) log(`Deployed ${d.name.padEnd(18)} at ${d.address} (gas ${d.gasUsed}).`);
+    for (const m of deployment.missing) log(`Not deployed, source missing: ${m.name} (${m.source}).`);
+    const model = deployment.model;
+    const at = (name: string) => deployment.deployed.find((d) => d.name === name)?.address;
+    const [oracle, game, dapp] = [at("OpmlOracle"), at("DisputeGame"), at("ClassifierGate")];
+    if (!model || !oracle || !game || !dapp) {
+      log("The system is not fully deployed; nothing more to show.");
+      return false;
     }
-
-    log("\nNot built yet, so this demo does not show them:");
-    for (const item of NOT_BUILT_YET) log(`  - ${item}`);
+    const c = model.compiled.commitment;
+    log(
+      `Registered model ${model.modelId} (${model.name}: ${c.nodeCount} nodes, ${c.inputLength} input bytes, ${c.outputLength} output bytes) (gas ${model.gasUsed}).`,
+    );
+    const result = await runStory(
+      { anvil, oracle, game, dapp, model },
+      { lieAtNode: options.lieAtNode, verbose: options.verbose, log },
+    );
+    const deployGas = deployment.deployed.reduce((a, d) => a + d.gasUsed, 0n) + model.gasUsed;
+    result.table.rows.unshift({
+      phase: "anvil + deploy + register",
+      txs: deployment.deployed.length + 1,
+      gas: deployGas,
+      wallS: deployS,
+    });
+    log(
+      `\nDispute: ${result.rounds} bisection rounds (${result.moves.level1} level-1 and ${result.moves.level2} level-2 moves).`,
+    );
+    log("\nGas and wall time per phase (wall time includes the daemons' native runs and VM traces):");
+    for (const line of result.table.format()) log(line);
+    ok = result.liarSlashed && result.callbackLabel !== undefined;
   } finally {
     await devnet.anvil.stop();
   }
@@ -57,9 +66,16 @@ export async function runDemo(log: (line: string) => void = console.log): Promis
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    process.exitCode = (await runDemo()) ? 0 : 1;
+    const { values } = parseArgs({
+      options: { "lie-at-node": { type: "string" }, quiet: { type: "boolean", default: false } },
+    });
+    const lie = values["lie-at-node"];
+    const lieAtNode = lie === undefined ? undefined : Number(lie);
+    if (lieAtNode !== undefined && !Number.isInteger(lieAtNode))
+      throw new OpmlError(`--lie-at-node ${lie}: not a node index`);
+    process.exitCode = (await runDemo({ lieAtNode, verbose: !values.quiet })) ? 0 : 1;
   } catch (err) {
-    if (!(err instanceof OpmlError)) throw err;
+    if (!(err instanceof OpmlError) && !(err instanceof RangeError)) throw err;
     console.error(`error: ${err.message}`);
     process.exitCode = 1;
   }

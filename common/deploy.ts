@@ -1,8 +1,19 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { getAddress, isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import {
+  bytesToHex,
+  getAddress,
+  isHex,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type { Transport, WalletClient } from "viem";
+import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
 import { OpmlError } from "./errors.ts";
 import { withFileLock } from "./fileLock.ts";
 import { foundryBinary, REPO_ROOT } from "./foundry.ts";
@@ -15,9 +26,79 @@ export interface ContractSpec {
   source: string;
   /** What it is for, in a few words (printed by `opml devnet`). */
   description: string;
-  /** Constructor arguments, if any. */
-  args?: readonly unknown[];
+  /**
+   * Constructor arguments, if any; a function receives what was deployed before it (by name) and
+   * the demo model's id once registered.
+   */
+  args?: readonly unknown[] | ((deployed: DeployContext) => readonly unknown[]);
 }
+
+/** What a manifest entry's constructor arguments may depend on. */
+export interface DeployContext {
+  /** Address of an entry deployed earlier in the same call. Throws when there is none. */
+  address(name: string): Address;
+  /** The demo model's id, once the manifest registered it (after OpmlOracle). */
+  modelId?: bigint;
+}
+
+/** DisputeGame's constructor parameters on the devnet (and in the e2e tests). */
+export const GAME = { k: 4n, stepDepth: 32n, clockBudget: 600n, phase2Extension: 120n, stepExtension: 60n };
+/** OpmlOracle's constructor parameters: half of a loser's bond burned, unanswered requests time out after 1 h. */
+export const ORACLE = { burnBps: 5000n, requestTimeout: 3600n };
+/** The terms the demo model is registered with. */
+export const MODEL_TERMS = {
+  maxCallbackGas: 500_000,
+  challengeWindow: 100n,
+  fee: 10n ** 15n,
+  feePerCallbackGas: 10n ** 9n,
+  submitterBond: 10n ** 17n,
+  challengerBond: 5n * 10n ** 16n,
+};
+/** How many labels the demo dapp (ClassifierGate) tells apart. */
+export const DAPP_LABELS = 3;
+
+/** The opML system, in deployment order: the demo model is registered right after OpmlOracle. */
+export const SYSTEM_CONTRACTS: readonly ContractSpec[] = [
+  {
+    name: "StepVerifier",
+    source: "contracts/src/vm/StepVerifier.sol",
+    description: "re-executes one VM step on chain (the final move of a dispute)",
+  },
+  {
+    name: "PhaseBoundary",
+    source: "contracts/src/phase/PhaseBoundary.sol",
+    description: "checks a phase-2 opening: the node's initial and final VM states",
+  },
+  {
+    name: "DisputeGame",
+    source: "contracts/src/game/DisputeGame.sol",
+    description: `k-ary bisection over nodes then VM steps (k ${GAME.k}, step depth ${GAME.stepDepth}, clock ${GAME.clockBudget} s)`,
+    args: (d) => [
+      GAME.k,
+      GAME.stepDepth,
+      GAME.clockBudget,
+      GAME.phase2Extension,
+      GAME.stepExtension,
+      d.address("StepVerifier"),
+      d.address("PhaseBoundary"),
+    ],
+  },
+  {
+    name: "OpmlOracle",
+    source: "contracts/src/oracle/OpmlOracle.sol",
+    description: "requests, bonded claims, challenges, finalization and callbacks",
+    args: (d) => [d.address("DisputeGame"), ORACLE.burnBps, ORACLE.requestTimeout],
+  },
+  {
+    name: "ClassifierGate",
+    source: "contracts/src/examples/ClassifierGate.sol",
+    description: "example dapp: asks the oracle to classify an item, labelled by the callback",
+    args: (d) => {
+      if (d.modelId === undefined) throw new DeployError("ClassifierGate", "no demo model registered before it");
+      return [d.address("OpmlOracle"), d.modelId, DAPP_LABELS];
+    },
+  },
+];
 
 /**
  * The one list of contracts `opml devnet`, the demo and the devnet tests deploy, in order.
@@ -29,6 +110,7 @@ export const DEVNET_CONTRACTS: readonly ContractSpec[] = [
     source: "contracts/src/commitment/CommitmentVerifier.sol",
     description: "Merkle proofs, tensor roots, slot leaves and slot writes (docs/protocol.md §2-3)",
   },
+  ...SYSTEM_CONTRACTS,
 ];
 
 export const FORGE_OUT_DIR = join(REPO_ROOT, "contracts", "out");
@@ -242,6 +324,11 @@ export async function deployContracts(
   clients: DeployClients,
   contracts: readonly (string | ContractSpec)[],
   log: ProgressLog = () => {},
+  options: {
+    /** Runs after each deployment, before the next (may set `context.modelId`). */
+    afterEach?: (deployed: DeployedContract, context: DeployContext) => Promise<void>;
+    context?: Partial<DeployContext>;
+  } = {},
 ): Promise<DeployedContract[]> {
   const specs = contracts.map((c) =>
     typeof c === "string"
@@ -253,9 +340,19 @@ export async function deployContracts(
     return specs.map((spec) => loadArtifact(spec.name, spec.source ? { source: spec.source } : {}));
   });
   const out: DeployedContract[] = [];
+  const context: DeployContext = {
+    address(name) {
+      const d = out.find((c) => c.name === name);
+      if (!d) throw new DeployError(name, "needed by a later contract but not deployed before it");
+      return d.address;
+    },
+    ...options.context,
+  };
   for (const [i, spec] of specs.entries()) {
     log(`Deploying ${spec.name}...`);
-    out.push(await deployArtifact(clients, artifacts[i]!, spec.args ?? []));
+    const args = typeof spec.args === "function" ? spec.args(context) : (spec.args ?? []);
+    out.push(await deployArtifact(clients, artifacts[i]!, args));
+    await options.afterEach?.(out[out.length - 1]!, context);
   }
   return out;
 }
@@ -264,6 +361,61 @@ export interface ManifestDeployment {
   deployed: DeployedContract[];
   /** Manifest entries not deployed because their source does not exist yet. */
   missing: ContractSpec[];
+  /** The demo model, registered with {@link MODEL_TERMS} when the manifest holds OpmlOracle. */
+  model?: DemoModel;
+}
+
+/** The demo model as registered: dnn-lib's tiny-mlp (3 nodes, 16 input bytes, 3 int8 logits). */
+export interface DemoModel {
+  name: string;
+  modelId: bigint;
+  compiled: CompiledModel;
+  /** The registerModel transaction. */
+  txHash: Hex;
+  gasUsed: bigint;
+}
+
+/** Compiles the demo model (dnn-lib's tiny-mlp): program, graph and weights commitments. */
+export async function compileDemoModel(): Promise<CompiledModel> {
+  const [{ compileModel }, { tinyMlp }] = await Promise.all([
+    import("../dnn-lib/src/model/compileModel.ts"),
+    import("../dnn-lib/test/tinyModels.ts"),
+  ]);
+  return compileModel(tinyMlp());
+}
+
+/** Registers a compiled model with `terms` (default {@link MODEL_TERMS}); returns its id and the receipt's gas. */
+export async function registerModel(
+  clients: DeployClients,
+  oracle: Address,
+  compiled: CompiledModel,
+  terms: typeof MODEL_TERMS = MODEL_TERMS,
+): Promise<{ modelId: bigint; txHash: Hex; gasUsed: bigint }> {
+  const { opmlOracleAbi } = await import("../sdk/abi.ts");
+  const m = compiled.commitment;
+  const { request, result } = await clients.publicClient.simulateContract({
+    address: oracle,
+    abi: opmlOracleAbi,
+    functionName: "registerModel",
+    account: clients.walletClient.account,
+    args: [
+      {
+        programRoot: bytesToHex(m.programRoot),
+        graphRoot: bytesToHex(m.graphRoot),
+        weightsRoot: bytesToHex(m.weightsRoot),
+        nodeCount: m.nodeCount,
+        inputSlot: m.inputSlot,
+        inputLength: m.inputLength,
+        outputSlot: m.outputSlot,
+        outputLength: m.outputLength,
+        ...terms,
+      },
+    ],
+  });
+  const txHash = await clients.walletClient.writeContract(request);
+  const receipt = await clients.publicClient.waitForTransactionReceipt({ hash: txHash });
+  if (receipt.status !== "success") throw new DeployError("registerModel", `reverted (tx ${txHash})`);
+  return { modelId: result, txHash, gasUsed: receipt.gasUsed };
 }
 
 /**
@@ -277,6 +429,19 @@ export async function deployManifest(
 ): Promise<ManifestDeployment> {
   const present = manifest.filter((s) => existsSync(join(REPO_ROOT, s.source)));
   const missing = manifest.filter((s) => !present.includes(s));
-  const deployed = present.length > 0 ? await deployContracts(clients, present, log) : [];
-  return { deployed, missing };
+  let model: DemoModel | undefined;
+  const deployed =
+    present.length > 0
+      ? await deployContracts(clients, present, log, {
+          async afterEach(d, context) {
+            if (d.name !== "OpmlOracle") return;
+            log("Registering the demo model (tiny-mlp)...");
+            const compiled = await compileDemoModel();
+            const r = await registerModel(clients, d.address, compiled);
+            model = { name: "tiny-mlp", compiled, ...r };
+            context.modelId = r.modelId;
+          },
+        })
+      : [];
+  return model ? { deployed, missing, model } : { deployed, missing };
 }
