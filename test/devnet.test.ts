@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { concat, getAddress, keccak256, parseEther, toHex, type Abi, type Hex } from "viem";
+import { bytesToHex, concat, getAddress, keccak256, parseEther, toHex, type Abi, type Hex } from "viem";
 import { SLOT_DEPTH, SlotTree, tensorRoot, tensorSlotLeaf } from "../commitment/index.ts";
 import {
   AnvilOptionsError,
@@ -18,12 +18,16 @@ import { devClients } from "../common/chain.ts";
 import {
   ArtifactNotFoundError,
   DEVNET_CONTRACTS,
+  GAME,
+  MODEL_TERMS,
+  SYSTEM_CONTRACTS,
   deployArtifact,
   deployManifest,
   loadArtifact,
   type ForgeArtifact,
 } from "../common/deploy.ts";
 import { REPO_ROOT } from "../common/foundry.ts";
+import { getModel } from "../sdk/actions.ts";
 
 /** Whether `pid` is a running process (a zombie waiting to be reaped counts as ended). */
 function isAlive(pid: number): boolean {
@@ -214,11 +218,35 @@ test("loadArtifact of a contract forge never built throws ArtifactNotFoundError 
   );
 });
 
-test("deployManifest deploys every manifest contract whose source exists (code on chain) and lists the others as missing", async () => {
+test("deployManifest deploys every manifest contract whose source exists (code on chain), lists the others as missing, and registers the demo model", async () => {
   const anvil = await startAnvil();
   try {
     const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
-    const { deployed, missing } = await deployManifest(clients);
+    const { deployed, missing, model } = await deployManifest(clients);
+    for (const s of SYSTEM_CONTRACTS) assert.ok(DEVNET_CONTRACTS.includes(s), `${s.name} is in the devnet manifest`);
+    for (const name of ["StepVerifier", "PhaseBoundary", "DisputeGame", "OpmlOracle", "ClassifierGate"]) {
+      assert.ok(
+        deployed.some((d) => d.name === name),
+        `${name} deployed`,
+      );
+    }
+    // The demo model is registered on the deployed oracle with the commitment dnn-lib computed, and
+    // the example dapp points at that oracle and model.
+    assert.ok(model, "the demo model is registered");
+    assert.equal(model.modelId, 1n);
+    const oracle = deployed.find((d) => d.name === "OpmlOracle")!.address;
+    const onChain = await getModel(clients.publicClient, { oracle, modelId: model.modelId });
+    assert.equal(onChain.programRoot, bytesToHex(model.compiled.commitment.programRoot));
+    assert.equal(onChain.weightsRoot, bytesToHex(model.compiled.commitment.weightsRoot));
+    assert.equal(onChain.nodeCount, model.compiled.commitment.nodeCount);
+    assert.equal(onChain.submitterBond, MODEL_TERMS.submitterBond);
+    const gate = deployed.find((d) => d.name === "ClassifierGate")!;
+    const game = deployed.find((d) => d.name === "DisputeGame")!;
+    assert.equal(
+      await clients.publicClient.readContract({ address: game.address, abi: game.abi, functionName: "k" }),
+      GAME.k,
+    );
+    assert.ok(gate.gasUsed > 0n);
     const expectDeployed = DEVNET_CONTRACTS.filter((c) => existsSync(join(REPO_ROOT, c.source))).map((c) => c.name);
     assert.deepEqual(
       deployed.map((d) => d.name),

@@ -114,6 +114,9 @@ test("opml devnet serves a chain, prints URL, public keys and contracts, records
     assert.match(stdout, /PUBLIC TEST KEYS/);
     assert.equal(state.accounts.length, 10);
     assert.ok(stdout.includes(`(0) ${state.accounts[0]!.address}  key ${state.accounts[0]!.privateKey}`));
+    for (const name of ["StepVerifier", "PhaseBoundary", "DisputeGame", "OpmlOracle", "ClassifierGate"]) {
+      assert.ok(state.contracts[name], `the devnet deployed ${name}`);
+    }
     for (const [name, address] of Object.entries(state.contracts)) assert.ok(stdout.includes(address), name);
     for (const name of state.missing) assert.ok(stdout.includes(name), name);
 
