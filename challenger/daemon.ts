@@ -2,13 +2,30 @@
  * The challenger (watchtower) daemon: re-executes every claim of the models it serves with the
  * native runner. In `watch` mode it only reports (no key needed); in `defend` mode it challenges
  * wrong claims, plays each game at level 1 with `bisection/` (choose), claims the defender's
- * timeout, and withdraws what it wins. Like the submitter, its memory is a cache of the chain's
- * events (rescanned from `fromBlock` after a restart) and every action re-reads the chain first.
+ * timeout, and withdraws what it wins. Like the submitter, every action re-reads the chain first,
+ * and its data directory (the journal's) is a rebuildable cache: the event cursor with the claims
+ * and games it follows (a restart resumes a reorg margin before the cursor), the re-executed
+ * claims' S_0 … S_N and the disputed nodes' VM traces, which it records ahead, while the defender
+ * is on move at the phase-2 opening (GameWork.ts).
  */
-import { hexToBytes, isAddressEqual, type Account, type Address, type Chain, type Client, type Transport } from "viem";
-import { getBlockNumber, getContractEvents, readContract } from "viem/actions";
+import {
+  hexToBytes,
+  isAddressEqual,
+  isHex,
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type Hex,
+  type Transport,
+} from "viem";
+import { getContractEvents, readContract } from "viem/actions";
 import { GraphStateTrace } from "../bisection/index.ts";
+import { CacheContentError } from "../common/daemon/dataDir.ts";
+import { orderGames } from "../common/daemon/deadline.ts";
+import { isDecimal, type EventCursor } from "../common/daemon/eventCursor.ts";
 import { stepGame } from "../common/daemon/game.ts";
+import { daemonCache, type DaemonCacheOptions, type GamePlan, type GameWork } from "../common/daemon/GameWork.ts";
 import type { Journal } from "../common/daemon/journal.ts";
 import type { Logger } from "../common/daemon/logger.ts";
 import { retry, type RetryOptions } from "../common/daemon/retry.ts";
@@ -16,12 +33,12 @@ import { OpmlError } from "../common/errors.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { getRequestStatus } from "../sdk/actions.ts";
 import { withdrawPayouts, WrongRequestStateError } from "../submitter/actions.ts";
-import type { ComputedClaim, NodeVmTruth, ServedModel } from "../submitter/claim.ts";
+import type { ComputedClaim, ServedModel } from "../submitter/claim.ts";
 import { challengeClaim, requestInput } from "./actions.ts";
 
 export type ChallengerMode = "watch" | "defend";
 
-export interface ChallengerOptions {
+export interface ChallengerOptions extends DaemonCacheOptions {
   /** A wallet client in defend mode; any client in watch mode. */
   client: Client<Transport, Chain | undefined, Account | undefined>;
   oracle: Address;
@@ -48,9 +65,34 @@ export interface Verdict {
   truth: { finalState: string; output: string };
 }
 
+/** What the data directory keeps between runs: the claims not yet judged or with our games, and our games. */
+export interface ChallengerItems {
+  claims: { claimId: string; requestId: string; modelId: string; handled: boolean; input?: Hex }[];
+  games: { gameId: string; claimId: string }[];
+}
+
+function decodeChallengerItems(raw: unknown): ChallengerItems {
+  const r = raw as Partial<ChallengerItems> | undefined;
+  const ok =
+    Array.isArray(r?.claims) &&
+    Array.isArray(r.games) &&
+    r.claims.every(
+      (x) =>
+        isDecimal(x?.claimId) &&
+        isDecimal(x?.requestId) &&
+        isDecimal(x?.modelId) &&
+        typeof x?.handled === "boolean" &&
+        (x.input === undefined || isHex(x.input, { strict: true })),
+    ) &&
+    r.games.every((x) => isDecimal(x?.gameId) && isDecimal(x?.claimId));
+  if (!ok) throw new CacheContentError("challenger items are not claims and games");
+  return r as ChallengerItems;
+}
+
 interface ClaimSeen {
   requestId: bigint;
   modelId: bigint;
+  input?: Hex;
   truth?: ComputedClaim;
   verdict?: Verdict;
   handled?: boolean;
@@ -61,9 +103,9 @@ export class ChallengerDaemon {
   /** Our games: gameId → claimId. */
   readonly games = new Map<bigint, bigint>();
   readonly verdicts: Verdict[] = [];
-  /** Level-2 truth per game and node (VM traces with snapshots): a cache. */
-  private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
-  private cursor: bigint;
+  /** The data directory's caches and the deadline checks. */
+  readonly work: GameWork;
+  readonly cursor: EventCursor<ChallengerItems>;
   private game?: Address;
   private running = false;
   private loop?: Promise<void>;
@@ -74,7 +116,40 @@ export class ChallengerDaemon {
         details: "set --private-key or OPML_PRIVATE_KEY",
       });
     }
-    this.cursor = opts.fromBlock ?? 0n;
+    ({ work: this.work, cursor: this.cursor } = daemonCache(
+      opts,
+      `challenger-${opts.client.account?.address.toLowerCase() ?? "watch"}`,
+      decodeChallengerItems,
+      (what, fn) => this.rpc(what, fn),
+    ));
+  }
+
+  private items(): ChallengerItems {
+    const inGames = new Set(this.games.values());
+    return {
+      claims: [...this.claims]
+        .filter(([id, c]) => !c.handled || inGames.has(id))
+        .map(([id, c]) => ({
+          claimId: String(id),
+          requestId: String(c.requestId),
+          modelId: String(c.modelId),
+          handled: c.handled ?? false,
+          ...(c.input ? { input: c.input } : {}),
+        })),
+      games: [...this.games].map(([g, c]) => ({ gameId: String(g), claimId: String(c) })),
+    };
+  }
+
+  private restoreItems(items: ChallengerItems): void {
+    for (const c of items.claims) {
+      this.claims.set(BigInt(c.claimId), {
+        requestId: BigInt(c.requestId),
+        modelId: BigInt(c.modelId),
+        handled: c.handled,
+        input: c.input,
+      });
+    }
+    for (const g of items.games) this.games.set(BigInt(g.gameId), BigInt(g.claimId));
   }
 
   private get wallet(): Client<Transport, Chain | undefined, Account> {
@@ -93,9 +168,11 @@ export class ChallengerDaemon {
     this.game ??= await this.rpc("disputeGame", () =>
       readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
     );
-    const head = await this.rpc("blockNumber", () => getBlockNumber(client, { cacheTime: 0 }));
-    if (head < this.cursor) return;
-    const range = { address: oracle, abi: opmlOracleAbi, fromBlock: this.cursor, toBlock: head } as const;
+    const saved = await this.cursor.restore();
+    if (saved) this.restoreItems(saved);
+    const r = await this.cursor.range();
+    if (!r) return;
+    const range = { address: oracle, abi: opmlOracleAbi, fromBlock: r.fromBlock, toBlock: r.toBlock } as const;
     const submitted = await this.rpc("ClaimSubmitted logs", () =>
       getContractEvents(client, { ...range, eventName: "ClaimSubmitted" }),
     );
@@ -123,15 +200,17 @@ export class ChallengerDaemon {
         }
       }
     }
-    this.cursor = head + 1n;
+    this.cursor.commit(r, this.items());
   }
 
   private async truthOf(c: ClaimSeen): Promise<ComputedClaim> {
     if (!c.truth) {
-      const input = await this.rpc("request input", () =>
+      c.input ??= await this.rpc("request input", () =>
         requestInput(this.opts.client, { oracle: this.opts.oracle, requestId: c.requestId }),
       );
-      c.truth = this.opts.models.get(c.modelId)!.claim(hexToBytes(input));
+      const served = this.opts.models.get(c.modelId)!;
+      const input = hexToBytes(c.input);
+      c.truth = this.work.claims.get(served, input, "honest", () => served.claim(input));
     }
     return c.truth;
   }
@@ -176,39 +255,45 @@ export class ChallengerDaemon {
     log.warn({ gameId: String(r.gameId), tx: r.hash }, "challenged");
   }
 
-  private async handleGame(gameId: bigint, claimId: bigint): Promise<void> {
+  /** Reads one of our games: how urgent it is, what VM run it needs. */
+  private async planGame(gameId: bigint, claimId: bigint): Promise<GamePlan | undefined> {
     const c = this.claims.get(claimId);
+    if (!c || !this.opts.models.has(c.modelId)) {
+      this.opts.logger.error(
+        { gameId: String(gameId), claimId: String(claimId), requestId: String(c?.requestId) },
+        "our game is over a claim this daemon cannot re-execute",
+      );
+      this.games.delete(gameId);
+      return undefined;
+    }
+    const truth = await this.truthOf(c);
+    const args = { game: this.game!, gameId, role: "challenger" as const };
+    return this.rpc("getGame", () => this.work.plan(this.opts.client, args, this.opts.models.get(c.modelId)!, truth));
+  }
+
+  private async handleGame(p: GamePlan, claimId: bigint): Promise<void> {
+    const { gameId } = p;
+    const c = this.claims.get(claimId)!;
     const log = this.opts.logger.child({
       gameId: String(gameId),
       claimId: String(claimId),
-      requestId: String(c?.requestId),
+      requestId: String(c.requestId),
     });
-    if (!c || !this.opts.models.has(c.modelId)) {
-      log.error("our game is over a claim this daemon cannot re-execute");
-      this.games.delete(gameId);
-      return;
-    }
     const truth = await this.truthOf(c);
+    const served = this.opts.models.get(c.modelId)!;
+    await this.work.prepare(p, served, truth, log);
     const out = await stepGame(this.wallet, {
       game: this.game!,
       gameId,
       role: "challenger",
       level1: new GraphStateTrace(truth.states),
       journal: this.opts.journal,
-      level2: (node, depth) => {
-        const key = `${gameId}:${node}`;
-        let v = this.vmTruths.get(key);
-        if (!v) {
-          v = this.opts.models.get(c.modelId)!.nodeVm(truth, Number(node), depth);
-          this.vmTruths.set(key, v);
-        }
-        return v;
-      },
+      level2: (node, depth) => this.work.traces.truth(served, truth, Number(node), depth),
       requestId: c.requestId,
     });
     if (out.kind === "resolved") {
       this.games.delete(gameId);
-      for (const key of this.vmTruths.keys()) if (key.startsWith(`${gameId}:`)) this.vmTruths.delete(key);
+      if (p.view.level === 2) await this.work.traces.release(served, truth, p.view.node);
       log.info({ challengerWon: out.status === 3 }, "game resolved");
     } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
     else if (out.kind === "agree")
@@ -233,12 +318,24 @@ export class ChallengerDaemon {
         logger.error({ err, claimId: String(claimId), requestId: String(c.requestId) }, "claim handling failed");
       }
     }
-    if (this.opts.mode !== "defend") return;
+    if (this.opts.mode !== "defend") {
+      this.cursor.save(this.items());
+      return;
+    }
+    const plans: GamePlan[] = [];
     for (const [gameId, claimId] of this.games) {
       try {
-        await this.handleGame(gameId, claimId);
+        const p = await this.planGame(gameId, claimId);
+        if (p) plans.push(p);
       } catch (err) {
-        logger.error({ err, gameId: String(gameId) }, "game move failed");
+        logger.error({ err, gameId: String(gameId) }, "reading the game failed");
+      }
+    }
+    for (const p of orderGames(plans)) {
+      try {
+        await this.handleGame(p, this.games.get(p.gameId)!);
+      } catch (err) {
+        logger.error({ err, gameId: String(p.gameId) }, "game move failed");
       }
     }
     if (this.opts.withdraw !== false) {
@@ -249,6 +346,7 @@ export class ChallengerDaemon {
         logger.error({ err }, "withdraw failed");
       }
     }
+    this.cursor.save(this.items());
   }
 
   start(): void {

@@ -2,7 +2,7 @@
  * What a submitter posts for a request: the native runner's output, S_N and the output slot's
  * proof under S_N, plus S_0 … S_N (kept for defending the claim's games at level 1).
  */
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, encodePacked, keccak256, type Hex } from "viem";
 import { SlotTree } from "../commitment/slotTree.ts";
 import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
 import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
@@ -18,7 +18,7 @@ import {
   phaseProof,
   runPhase2,
 } from "../vm/phase2/phase2.ts";
-import { proveNext, Trace } from "../vm/index.ts";
+import { proveNext, Trace, type MachineOptions, type Program } from "../vm/index.ts";
 import { vmRunFromSnapshots, vmTrace, type TraceProvider, type VmRun } from "../bisection/index.ts";
 
 export interface ComputedClaim {
@@ -53,6 +53,24 @@ export interface NodeVmTruth {
   provider: TraceProvider;
   /** The witness of the state after `preStep` steps and the proof of the next step. */
   stepArgs(preStep: bigint): { witness: Hex; proof: Hex; preStateHash: Hex };
+}
+
+/** Steps between two snapshots of a node's VM trace: the most a level-2 answer re-runs. */
+export const SNAPSHOT_INTERVAL = 256;
+
+/** Level-2 truth over a recorded (or restored) VM trace of one node. */
+export function truthFromTrace(trace: Trace, stepDepth: bigint): NodeVmTruth {
+  return {
+    provider: vmTrace(vmRunFromSnapshots(trace), stepDepth),
+    stepArgs(preStep: bigint) {
+      const p = proveNext(trace.machineAt(Number(preStep)));
+      return {
+        witness: bytesToHex(p.preWitness),
+        proof: bytesToHex(p.proof),
+        preStateHash: bytesToHex(p.preStateHash),
+      };
+    },
+  };
 }
 
 /** A model ready to run: compiled, with its native runner. */
@@ -104,11 +122,34 @@ export class ServedModel {
     };
   }
 
+  /** Content key of the model: its commitment (program, graph, weights, node count, slots). */
+  get key(): Hex {
+    const c = this.compiled.commitment;
+    return keccak256(
+      encodePacked(
+        ["bytes32", "bytes32", "bytes32", "uint32", "uint32", "uint32", "uint32", "uint32"],
+        [
+          bytesToHex(c.programRoot),
+          bytesToHex(c.graphRoot),
+          bytesToHex(c.weightsRoot),
+          c.nodeCount,
+          c.inputSlot,
+          c.inputLength,
+          c.outputSlot,
+          c.outputLength,
+        ],
+      ),
+    );
+  }
+
   /**
-   * Node `node`'s VM run (from the claim's activations, the same initial machine the phase
-   * boundary builds) recorded with snapshots, as level-2 truth over `[0, 2^stepDepth]`.
+   * Node `node`'s VM machine from the claim's activations: the same initial machine the phase
+   * boundary builds (descriptor and operands written into the kernel program's memory).
    */
-  async nodeVm(claim: ComputedClaim, node: number, stepDepth: bigint): Promise<NodeVmTruth> {
+  async nodeMachine(
+    claim: ComputedClaim,
+    node: number,
+  ): Promise<{ program: Program; options: MachineOptions; operands: Uint8Array[] }> {
     const { compiled } = this;
     const n = compiled.model.nodes[node];
     if (!n) throw new ClaimComputationError(`node ${node} is not in the model`);
@@ -120,19 +161,18 @@ export class ServedModel {
       { address: DESC_ADDR, bytes: layout.descriptor },
       ...layout.inputs.map((r, j) => ({ address: r.addr, bytes: operands[j]! })),
     ];
-    const trace = new Trace(await kernelProgram(), { entry: "run", memoryPages: layout.pages, writes }, 256);
+    return { program: await kernelProgram(), options: { entry: "run", memoryPages: layout.pages, writes }, operands };
+  }
+
+  /**
+   * Node `node`'s VM run (from the claim's activations, the same initial machine the phase
+   * boundary builds) recorded with snapshots, as level-2 truth over `[0, 2^stepDepth]`.
+   */
+  async nodeVm(claim: ComputedClaim, node: number, stepDepth: bigint): Promise<NodeVmTruth> {
+    const { program, options } = await this.nodeMachine(claim, node);
+    const trace = new Trace(program, options, SNAPSHOT_INTERVAL);
     trace.record();
-    return {
-      provider: vmTrace(vmRunFromSnapshots(trace), stepDepth),
-      stepArgs(preStep: bigint) {
-        const p = proveNext(trace.machineAt(Number(preStep)));
-        return {
-          witness: bytesToHex(p.preWitness),
-          proof: bytesToHex(p.proof),
-          preStateHash: bytesToHex(p.preStateHash),
-        };
-      },
-    };
+    return truthFromTrace(trace, stepDepth);
   }
 
   /**

@@ -3,13 +3,17 @@
  * with the native runner, posts the claim with its bond, defends every game opened against its
  * claims (level 1 with `bisection/`), claims timeouts, finalizes after the window and withdraws.
  *
- * It is a loop of `tick()`s. Everything it acts on is re-read from the chain in the same tick; its
- * memory (requests, computed claims, games) is a cache rebuilt from the chain's events after a
- * restart (scan from `fromBlock`), so a daemon killed at any moment resumes where the chain is.
- * A malformed event or a failing RPC is logged and skipped, never fatal.
+ * It is a loop of `tick()`s. Everything it acts on is re-read from the chain in the same tick. Its
+ * data directory (the journal's) is a rebuildable cache: the event cursor with the open requests
+ * and games (a restart resumes a reorg margin before the cursor, not from `fromBlock`), the
+ * claims' S_0 … S_N and the disputed nodes' VM traces. Games are handled most urgent first, and a
+ * VM run with a tight clock is logged with its estimate and the clock left (GameWork.ts).
+ * A malformed event, a bad cache file or a failing RPC is logged and skipped, never fatal.
  */
 import {
+  bytesToHex,
   hexToBytes,
+  isHex,
   isAddressEqual,
   type Account,
   type Address,
@@ -18,9 +22,13 @@ import {
   type Hex,
   type Transport,
 } from "viem";
-import { getBlock, getBlockNumber, getContractEvents, readContract } from "viem/actions";
+import { getBlock, getContractEvents, readContract } from "viem/actions";
 import { GraphStateTrace } from "../bisection/index.ts";
+import { CacheContentError } from "../common/daemon/dataDir.ts";
+import { orderGames } from "../common/daemon/deadline.ts";
+import { isDecimal, type EventCursor, type ScanRange } from "../common/daemon/eventCursor.ts";
 import { stepGame } from "../common/daemon/game.ts";
+import { daemonCache, type DaemonCacheOptions, type GamePlan, type GameWork } from "../common/daemon/GameWork.ts";
 import type { Journal } from "../common/daemon/journal.ts";
 import type { Logger } from "../common/daemon/logger.ts";
 import { retry, type RetryOptions } from "../common/daemon/retry.ts";
@@ -31,7 +39,7 @@ import type { ComputedClaim, NodeVmTruth, ServedModel } from "./claim.ts";
 
 type WalletClient = Client<Transport, Chain | undefined, Account>;
 
-export interface SubmitterOptions {
+export interface SubmitterOptions extends DaemonCacheOptions {
   client: WalletClient;
   oracle: Address;
   /** Served models by model id. */
@@ -52,6 +60,23 @@ export interface SubmitterOptions {
   lieInVm?: boolean;
 }
 
+/** What the data directory keeps between runs: the open requests (with their inputs) and games. */
+export interface SubmitterItems {
+  requests: { requestId: string; modelId: string; input: Hex }[];
+  games: { gameId: string; requestId: string }[];
+}
+
+function decodeSubmitterItems(raw: unknown): SubmitterItems {
+  const r = raw as Partial<SubmitterItems> | undefined;
+  const ok =
+    Array.isArray(r?.requests) &&
+    Array.isArray(r.games) &&
+    r.requests.every((x) => isDecimal(x?.requestId) && isDecimal(x?.modelId) && isHex(x?.input, { strict: true })) &&
+    r.games.every((x) => isDecimal(x?.gameId) && isDecimal(x?.requestId));
+  if (!ok) throw new CacheContentError("submitter items are not requests and games");
+  return r as SubmitterItems;
+}
+
 interface Tracked {
   modelId: bigint;
   input: Uint8Array;
@@ -63,15 +88,38 @@ export class SubmitterDaemon {
   readonly requests = new Map<bigint, Tracked>();
   /** Games against our claims: gameId → requestId. */
   readonly games = new Map<bigint, bigint>();
-  /** Level-2 truth per game and node (VM traces with snapshots): a cache. */
+  /** Demo liar only: its tampered level-2 runs per game and node. */
   private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
-  private cursor: bigint;
+  /** The data directory's caches and the deadline checks. */
+  readonly work: GameWork;
+  readonly cursor: EventCursor<SubmitterItems>;
   private game?: Address;
   private running = false;
   private loop?: Promise<void>;
 
   constructor(readonly opts: SubmitterOptions) {
-    this.cursor = opts.fromBlock ?? 0n;
+    ({ work: this.work, cursor: this.cursor } = daemonCache(opts, "submitter", decodeSubmitterItems, (what, fn) =>
+      this.rpc(what, fn),
+    ));
+  }
+
+  /** The open requests and games, as the data directory keeps them. */
+  private items(): SubmitterItems {
+    return {
+      requests: [...this.requests]
+        .filter(([, t]) => !t.done)
+        .map(([id, t]) => ({ requestId: String(id), modelId: String(t.modelId), input: bytesToHex(t.input) })),
+      games: [...this.games].map(([g, r]) => ({ gameId: String(g), requestId: String(r) })),
+    };
+  }
+
+  private restoreItems(items: SubmitterItems): void {
+    for (const r of items.requests) {
+      const modelId = BigInt(r.modelId);
+      if (this.opts.models.has(modelId))
+        this.requests.set(BigInt(r.requestId), { modelId, input: hexToBytes(r.input) });
+    }
+    for (const g of items.games) this.games.set(BigInt(g.gameId), BigInt(g.requestId));
   }
 
   get address(): Address {
@@ -91,9 +139,11 @@ export class SubmitterDaemon {
     this.game ??= await this.rpc("disputeGame", () =>
       readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
     );
-    const head = await this.rpc("blockNumber", () => getBlockNumber(client, { cacheTime: 0 }));
-    if (head < this.cursor) return;
-    const range = { address: oracle, abi: opmlOracleAbi, fromBlock: this.cursor, toBlock: head } as const;
+    const saved = await this.cursor.restore();
+    if (saved) this.restoreItems(saved);
+    const r: ScanRange | undefined = await this.cursor.range();
+    if (!r) return;
+    const range = { address: oracle, abi: opmlOracleAbi, fromBlock: r.fromBlock, toBlock: r.toBlock } as const;
     const requested = await this.rpc("InferenceRequested logs", () =>
       getContractEvents(client, { ...range, eventName: "InferenceRequested" }),
     );
@@ -122,11 +172,15 @@ export class SubmitterDaemon {
       if (t) t.done = false;
       logger.warn({ requestId: String(requestId), gameId: String(gameId), challenger }, "our claim is challenged");
     }
-    this.cursor = head + 1n;
+    this.cursor.commit(r, this.items());
   }
 
-  private computed(requestId: bigint, t: Tracked): ComputedClaim {
-    t.claim ??= this.opts.models.get(t.modelId)!.claim(t.input, { lieAtNode: this.opts.lieAtNode });
+  private computed(t: Tracked): ComputedClaim {
+    const served = this.opts.models.get(t.modelId)!;
+    const lie = this.opts.lieAtNode;
+    t.claim ??= this.work.claims.get(served, t.input, lie === undefined ? "honest" : `lie@${lie}`, () =>
+      served.claim(t.input, { lieAtNode: lie }),
+    );
     return t.claim;
   }
 
@@ -135,7 +189,7 @@ export class SubmitterDaemon {
     const log = this.opts.logger.child({ requestId: String(requestId) });
     const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
     if (s.status === "open") {
-      const claim = this.computed(requestId, t);
+      const claim = this.computed(t);
       const r = await submitClaim(client, { oracle, journal, requestId, ...claim });
       log.info({ claimId: String(r.claimId), tx: r.hash, output: claim.output }, "claim submitted");
     } else if (s.status === "claimed" && s.claim && isAddressEqual(s.claim.submitter, this.address)) {
@@ -153,15 +207,29 @@ export class SubmitterDaemon {
     }
   }
 
-  private async handleGame(gameId: bigint, requestId: bigint): Promise<void> {
-    const log = this.opts.logger.child({ requestId: String(requestId), gameId: String(gameId) });
+  /** Reads a game against our claim: how urgent it is, what VM run it needs. */
+  private async planGame(gameId: bigint, requestId: bigint): Promise<GamePlan | undefined> {
     const t = this.requests.get(requestId);
     if (!t) {
-      log.error("a game against a request this daemon does not serve; cannot defend it");
+      this.opts.logger.error(
+        { requestId: String(requestId), gameId: String(gameId) },
+        "a game against a request this daemon does not serve; cannot defend it",
+      );
       this.games.delete(gameId);
-      return;
+      return undefined;
     }
-    const claim = this.computed(requestId, t);
+    const served = this.opts.models.get(t.modelId)!;
+    const args = { game: this.game!, gameId, role: "defender" as const };
+    return this.rpc("getGame", () => this.work.plan(this.opts.client, args, served, this.computed(t)));
+  }
+
+  private async handleGame(p: GamePlan, requestId: bigint): Promise<void> {
+    const { gameId } = p;
+    const log = this.opts.logger.child({ requestId: String(requestId), gameId: String(gameId) });
+    const t = this.requests.get(requestId)!;
+    const claim = this.computed(t);
+    const m = this.opts.models.get(t.modelId)!;
+    if (!this.opts.lieInVm) await this.work.prepare(p, m, claim, log);
     const out = await stepGame(this.opts.client, {
       game: this.game!,
       gameId,
@@ -169,18 +237,17 @@ export class SubmitterDaemon {
       level1: new GraphStateTrace(claim.states),
       journal: this.opts.journal,
       level2: (node, depth) => {
+        if (!this.opts.lieInVm) return this.work.traces.truth(m, claim, Number(node), depth);
         const key = `${gameId}:${node}`;
         let v = this.vmTruths.get(key);
         if (!v) {
-          const m = this.opts.models.get(t.modelId)!;
-          v = this.opts.lieInVm ? m.tamperedVm(claim, Number(node), depth) : m.nodeVm(claim, Number(node), depth);
+          v = m.tamperedVm(claim, Number(node), depth);
           this.vmTruths.set(key, v);
         }
         return v;
       },
       requestId,
       openPhase2: async (node) => {
-        const m = this.opts.models.get(t.modelId)!;
         const o = this.opts.lieInVm
           ? (await m.tamperedVm(claim, Number(node), 32n)).opening
           : await m.phase2(claim, Number(node));
@@ -194,6 +261,7 @@ export class SubmitterDaemon {
     if (out.kind === "resolved") {
       this.games.delete(gameId);
       for (const key of this.vmTruths.keys()) if (key.startsWith(`${gameId}:`)) this.vmTruths.delete(key);
+      if (p.view.level === 2) await this.work.traces.release(m, claim, p.view.node);
       log.info({ defenderWon: out.status === 2 }, "game resolved");
     } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
     else if (out.kind === "unsupported")
@@ -208,11 +276,21 @@ export class SubmitterDaemon {
     } catch (err) {
       logger.error({ err }, "scan failed; will retry");
     }
+    const plans: GamePlan[] = [];
     for (const [gameId, requestId] of this.games) {
       try {
-        await this.handleGame(gameId, requestId);
+        const p = await this.planGame(gameId, requestId);
+        if (p) plans.push(p);
       } catch (err) {
-        logger.error({ err, gameId: String(gameId), requestId: String(requestId) }, "game move failed");
+        logger.error({ err, gameId: String(gameId), requestId: String(requestId) }, "reading the game failed");
+      }
+    }
+    for (const p of orderGames(plans)) {
+      const requestId = this.games.get(p.gameId)!;
+      try {
+        await this.handleGame(p, requestId);
+      } catch (err) {
+        logger.error({ err, gameId: String(p.gameId), requestId: String(requestId) }, "game move failed");
       }
     }
     for (const [requestId, t] of this.requests) {
@@ -231,6 +309,7 @@ export class SubmitterDaemon {
         logger.error({ err }, "withdraw failed");
       }
     }
+    this.cursor.save(this.items());
   }
 
   start(): void {

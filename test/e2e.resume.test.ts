@@ -80,7 +80,8 @@ test("a challenger killed mid-game resumes from the chain with empty memory and 
   await liar.tick(); // bisects; the challenger is now on move
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.Choose);
 
-  // "Killed": the first daemon is dropped. A new one starts from block 0 with no memory.
+  // "Killed": the first daemon is dropped. A new one starts with no memory, from the same data
+  // directory (the event cursor and its games there), and re-reads the game from the chain.
   const second = challenger(3, dataDir);
   await second.tick(); // finds its game, chooses
   assert.ok(second.games.has(gameId));

@@ -21,9 +21,9 @@ export interface JournalEntry {
 
 export class Journal {
   readonly file: string;
-  constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.file = join(dataDir, "journal.jsonl");
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, "journal.jsonl");
   }
 
   append(entry: Omit<JournalEntry, "at">): void {

@@ -4,6 +4,7 @@
  * redacted by path should one ever reach a log call.
  */
 import { pino, type Logger } from "pino";
+import { PinoPretty } from "pino-pretty";
 
 export type { Logger };
 
@@ -26,7 +27,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     serializers: { err: pino.stdSerializers.err },
   };
   if (opts.pretty) {
-    return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });
+    // In-process and synchronous (no worker thread), so the redaction above runs before the
+    // pretty printer sees a line, and a test can read what it prints.
+    const destination = opts.destination ?? process.stdout;
+    const colorize = (destination as { isTTY?: boolean }).isTTY === true;
+    return pino(options, PinoPretty({ colorize, destination, sync: true }));
   }
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -86,9 +86,20 @@ export async function loadServedModels(
   return out;
 }
 
-export async function daemonParts(cfg: ResolvedConfig, role: string, mode: string) {
+/** The logger, clients, oracle and journal of a daemon; logs its start-up line. `destination`: where logs go (default stdout). */
+export async function daemonParts(
+  cfg: ResolvedConfig,
+  role: string,
+  mode: string,
+  destination?: NodeJS.WritableStream,
+) {
   const v = cfg.values;
-  const logger = createLogger({ level: v.logLevel as string, pretty: v.pretty as boolean, base: { role, mode } });
+  const logger = createLogger({
+    level: v.logLevel as string,
+    pretty: v.pretty as boolean,
+    base: { role, mode },
+    destination,
+  });
   const { publicClient, walletClient } = clientsFrom(cfg);
   const oracle = oracleFrom(cfg);
   const chainId = await getChainId(publicClient);

@@ -1,0 +1,168 @@
+/**
+ * What both daemons do around a game move besides the move itself: the data directory's caches
+ * (level-1 claims, level-2 node traces), this machine's measured VM speed, and the deadline check
+ * before a VM run. {@link GameWork.plan} reads a game and says how urgent it is and what run it
+ * needs; {@link GameWork.prepare} warns when the clock is tight and traces the node ahead while
+ * the opponent is on move, so that the run is off our clock.
+ */
+import type { Account, Address, Chain, Client, Transport } from "viem";
+import { getBlock } from "viem/actions";
+import { moverOf, type GameView } from "../../bisection/index.ts";
+import type { ComputedClaim, ServedModel } from "../../submitter/claim.ts";
+import { ClaimCache } from "./claimCache.ts";
+import { DataDir } from "./dataDir.ts";
+import { EventCursor } from "./eventCursor.ts";
+import {
+  assessDeadline,
+  clockLeftS,
+  DEFAULT_DEADLINE_POLICY,
+  nodeToTrace,
+  type DeadlineAssessment,
+  type DeadlinePolicy,
+  type GameUrgency,
+} from "./deadline.ts";
+import { readGame, type GameRole } from "./game.ts";
+import type { Logger } from "./logger.ts";
+import { NodeTraces } from "./nodeTraces.ts";
+import { vmStepsPerSecond } from "./vmSpeed.ts";
+
+type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
+
+export interface GameWorkOptions {
+  /** The data directory; without one, everything is computed in memory only. */
+  dir?: string;
+  logger: Logger;
+  deadline?: DeadlinePolicy;
+  /** This machine's VM speed; measured once at start-up when not given. */
+  stepsPerSecond?: number;
+}
+
+/** What a daemon's options add for its data directory and deadline checks. */
+export interface DaemonCacheOptions {
+  /** The data directory (caches, event cursor); default: the journal's. */
+  dataDir?: string;
+  /** Blocks rescanned before the saved cursor after a restart (default 12). */
+  reorgMargin?: bigint;
+  deadline?: DeadlinePolicy;
+  /** This machine's VM speed; measured at start-up when not given. */
+  stepsPerSecond?: number;
+}
+
+/**
+ * A daemon's data-directory parts: the caches and deadline checks, and the event cursor over the
+ * oracle (one state file per `role`), from the daemon's options.
+ */
+export function daemonCache<T>(
+  opts: DaemonCacheOptions & {
+    client: AnyClient;
+    oracle: Address;
+    logger: Logger;
+    journal?: { dir: string };
+    fromBlock?: bigint;
+  },
+  role: string,
+  decodeItems: (raw: unknown) => T,
+  rpc: <R>(what: string, fn: () => Promise<R>) => Promise<R>,
+): { work: GameWork; cursor: EventCursor<T> } {
+  const work = new GameWork({
+    dir: opts.dataDir ?? opts.journal?.dir,
+    logger: opts.logger,
+    deadline: opts.deadline,
+    stepsPerSecond: opts.stepsPerSecond,
+  });
+  const cursor = new EventCursor({
+    client: opts.client,
+    contract: opts.oracle,
+    role,
+    dataDir: work.dataDir,
+    fromBlock: opts.fromBlock ?? 0n,
+    reorgMargin: opts.reorgMargin,
+    logger: opts.logger,
+    decodeItems,
+    rpc,
+  });
+  return { work, cursor };
+}
+
+export interface GamePlan extends GameUrgency {
+  gameId: bigint;
+  view: GameView;
+  /** The node whose VM run the next moves need, if any. */
+  node?: number;
+  assessment?: DeadlineAssessment;
+}
+
+export class GameWork {
+  readonly dataDir?: DataDir;
+  readonly traces: NodeTraces;
+  readonly claims: ClaimCache;
+  private sps?: Promise<number>;
+
+  constructor(private readonly opts: GameWorkOptions) {
+    this.dataDir = opts.dir ? new DataDir(opts.dir, opts.logger) : undefined;
+    this.traces = new NodeTraces(this.dataDir);
+    this.claims = new ClaimCache(this.dataDir);
+  }
+
+  /** VM steps per second: given, or measured on the first call (and logged). */
+  stepsPerSecond(): Promise<number> {
+    this.sps ??= (async () => {
+      if (this.opts.stepsPerSecond !== undefined) return this.opts.stepsPerSecond;
+      const sps = await vmStepsPerSecond();
+      this.opts.logger.info({ stepsPerSecond: Math.round(sps) }, "measured this machine's VM speed");
+      return sps;
+    })();
+    return this.sps;
+  }
+
+  /** Reads game `gameId` and says how urgent our next move is and what VM run it needs. */
+  async plan(
+    client: AnyClient,
+    args: { game: Address; gameId: bigint; role: GameRole },
+    served: ServedModel,
+    claim: ComputedClaim,
+  ): Promise<GamePlan> {
+    const view = await readGame(client, args);
+    const now = (await getBlock(client)).timestamp;
+    const left = clockLeftS(view, args.role, now);
+    const mover = moverOf(view.phase);
+    const ourMove = mover === args.role || mover === "anyone";
+    const node = nodeToTrace(view);
+    let computeS = 0;
+    let assessment: DeadlineAssessment | undefined;
+    if (node !== undefined && !(await this.traces.has(served, claim, node))) {
+      assessment = assessDeadline(
+        {
+          estimatedSteps: served.compiled.nodeSteps[node] ?? 0,
+          stepsPerSecond: await this.stepsPerSecond(),
+          clockLeftS: left,
+        },
+        this.opts.deadline ?? DEFAULT_DEADLINE_POLICY,
+      );
+      computeS = assessment.computeS;
+    }
+    return { gameId: args.gameId, view, ourMove, clockLeftS: left, computeS, node, assessment };
+  }
+
+  /**
+   * Before the move: logs a warning with both numbers when the clock is tight for the VM run
+   * ahead, and runs it now when the opponent is on move (the run is then off our clock).
+   */
+  async prepare(p: GamePlan, served: ServedModel, claim: ComputedClaim, log: Logger): Promise<void> {
+    if (p.node === undefined || !p.assessment) return;
+    const a = p.assessment;
+    const numbers = {
+      node: p.node,
+      estimatedSteps: served.compiled.nodeSteps[p.node],
+      computeS: Number(a.computeS.toFixed(3)),
+      clockLeftS: a.clockLeftS,
+      needS: Number(a.needS.toFixed(3)),
+    };
+    if (a.late) log.error(numbers, "the VM run of the disputed node may not finish before our clock runs out");
+    else if (a.tight) log.warn(numbers, "clock tight for the VM run of the disputed node");
+    if (!p.ourMove) {
+      log.info(numbers, "tracing the disputed node ahead, while the opponent is on move");
+      await this.traces.trace(served, claim, p.node);
+    }
+  }
+}
