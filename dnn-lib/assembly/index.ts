@@ -9,30 +9,10 @@ import { norm } from "./norm";
 import { concat, copyBytes, gather, slice, transpose } from "./layout";
 import { rotary } from "./rotary";
 import { attention } from "./attention";
+import { DESC, L, header, inAddr, inLen, p, pos } from "./descriptor";
+import { runInt16Op } from "./int16Dispatch";
 
-const DESC: usize = 0x10000;
 const VERSION: i32 = 1;
-
-function inAddr(j: i32): usize {
-  return load<u32>(DESC + 16 + <usize>(j << 4));
-}
-function inLen(j: i32): i64 {
-  return <i64>load<u32>(DESC + 20 + <usize>(j << 4));
-}
-function p(i: i32): i32 {
-  return load<i32>(DESC + 144 + <usize>(i << 2));
-}
-function L(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): i64 {
-  return <i64>a * <i64>b * <i64>c * <i64>d;
-}
-
-/** Trap unless the descriptor lists n operands, the output has `outLen` bytes and every dim is positive. */
-function header(n: i32, outLen: i64): void {
-  need(load<i32>(DESC + 8) == n && outLen > 0 && <i64>load<u32>(DESC + 116) == outLen);
-}
-function pos(a: i32, b: i32 = 1, c: i32 = 1, d: i32 = 1): void {
-  need(a > 0 && b > 0 && c > 0 && d > 0);
-}
 
 export function run(): void {
   need(load<i32>(DESC) == VERSION);
@@ -191,6 +171,8 @@ export function run(): void {
     header(1, L(n));
     need(inLen(0) == L(n));
     copyBytes(out, inAddr(0), n);
+  } else if (op >= 20 && op <= 28) {
+    runInt16Op(op, out);
   } else {
     unreachable();
   }

@@ -26,6 +26,15 @@ export const Op = {
   concat: 17,
   slice: 18,
   copy: 19,
+  requant16: 20,
+  cvt8to16: 21,
+  cvt16to8: 22,
+  matmul16: 23,
+  add16: 24,
+  mul16: 25,
+  relu16: 26,
+  lut16: 27,
+  strided: 28,
 } as const;
 export type OpName = keyof typeof Op;
 export type OpCode = (typeof Op)[OpName];
@@ -66,7 +75,27 @@ export const OP_INFO: Record<OpCode, OpInfo> = {
   17: { name: "concat", inputs: ["a:bytes", "b:bytes"], params: ["O", "A", "B"] },
   18: { name: "slice", inputs: ["x:bytes"], params: ["O", "I", "start", "len"] },
   19: { name: "copy", inputs: ["x:bytes"], params: ["n"] },
+  20: { name: "requant16", inputs: ["x:i32", "mult:i32", "shift:i32"], params: ["R", "C"] },
+  21: { name: "cvt8to16", inputs: ["x:i8"], params: ["n", "m", "s"] },
+  22: { name: "cvt16to8", inputs: ["x:i16"], params: ["n", "m", "s"] },
+  23: {
+    name: "matmul16",
+    inputs: ["x:i16", "w:i8", "bias:i32", "mult:i32", "shift:i32"],
+    params: ["M", "N", "K"],
+  },
+  24: { name: "add16", inputs: ["a:i16", "b:i16"], params: ["n", "mA", "mB", "s"] },
+  25: { name: "mul16", inputs: ["a:i16", "b:i16"], params: ["n", "m", "s"] },
+  26: { name: "relu16", inputs: ["x:i16"], params: ["n"] },
+  27: { name: "lut16", inputs: ["x:i16", "table:i16"], params: ["n"] },
+  28: {
+    name: "strided",
+    inputs: ["x:bytes"],
+    params: ["d0", "d1", "d2", "d3", "st0", "st1", "st2", "st3", "E", "n"],
+  },
 };
+
+/** Bytes of the interpolated int16 table of `lut16` (257 int16 entries, docs/fixed-point.md §3.1). */
+export const LUT16_BYTES = 514;
 
 export function opInfo(op: number): OpInfo {
   const info = OP_INFO[op as OpCode];
@@ -158,6 +187,36 @@ export function outputByteLength(op: number, params: readonly number[]): number 
     case "copy":
       pos("n");
       return p.n;
+    case "requant16":
+      pos("R", "C");
+      return 2 * p.R * p.C;
+    case "cvt8to16":
+    case "add16":
+    case "mul16":
+    case "relu16":
+    case "lut16":
+      pos("n");
+      return 2 * p.n;
+    case "cvt16to8":
+      pos("n");
+      return p.n;
+    case "matmul16":
+      pos("M", "N", "K");
+      return 2 * p.M * p.N;
+    case "strided": {
+      pos("d0", "d1", "d2", "d3", "n");
+      if (p.E !== 1 && p.E !== 2 && p.E !== 4)
+        throw new DnnShapeError("strided: element size must be 1, 2 or 4", { details: `E = ${p.E}` });
+      const st = [p.st0, p.st1, p.st2, p.st3];
+      if (st.some((s) => s < 0)) throw new DnnShapeError("strided: negative stride", { details: `strides [${st}]` });
+      const d = [p.d0, p.d1, p.d2, p.d3];
+      const last = d.reduce((a, dk, k) => a + (dk - 1) * st[k], 0);
+      if (last >= p.n)
+        throw new DnnShapeError("strided: the view reads past the input", {
+          details: `dims [${d}], strides [${st}] read element ${last}, n = ${p.n}`,
+        });
+      return p.d0 * p.d1 * p.d2 * p.d3 * p.E;
+    }
   }
 }
 
@@ -202,5 +261,21 @@ export function inputByteLengths(op: number, params: readonly number[]): number[
       return [p.O * p.I];
     case "copy":
       return [p.n];
+    case "requant16":
+      return [4 * p.R * p.C, 4 * p.C, 4 * p.C];
+    case "cvt8to16":
+      return [p.n];
+    case "cvt16to8":
+    case "relu16":
+      return [2 * p.n];
+    case "matmul16":
+      return [2 * p.M * p.K, p.N * p.K, 4 * p.N, 4 * p.N, 4 * p.N];
+    case "add16":
+    case "mul16":
+      return [2 * p.n, 2 * p.n];
+    case "lut16":
+      return [2 * p.n, LUT16_BYTES];
+    case "strided":
+      return [p.n * p.E];
   }
 }

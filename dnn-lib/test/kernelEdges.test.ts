@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { Op } from "../src/ops.ts";
+import { threeWay } from "./threeWay.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { runImage, runKernel } from "../src/runKernel.ts";
 import { buildNodeInput, type NodeSpec } from "../src/nodeInput.ts";
@@ -11,13 +12,6 @@ const i8 = (...v: number[]) => new Uint8Array(Int8Array.from(v).buffer);
 const i32 = (...v: number[]) => new Uint8Array(Int32Array.from(v).buffer);
 const i16 = (...v: number[]) => new Uint8Array(Int16Array.from(v).buffer);
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-
-async function threeWay(node: NodeSpec): Promise<Uint8Array> {
-  const ref = runReference(node.op, node.inputs, node.params);
-  assert.deepEqual(await runKernel("vm", node), ref, "VM build differs from the reference");
-  assert.deepEqual(await runKernel("simd", node), ref, "SIMD build differs from the reference");
-  return ref;
-}
 
 describe("kernel edge cases: exact ties, saturation, traps", () => {
   test("requant ties round half away from zero in all three builds", async () => {

@@ -34,6 +34,14 @@ function i8s(r: Rng, n: number, edge: boolean): Uint8Array {
     Int8Array.from({ length: n }, () => (edge && r.next() < 0.5 ? r.pick([-128, 127, 0, -1]) : r.int(-128, 127))),
   );
 }
+/** int16 values; edge cases put half of them on the saturation points and around 0. */
+function i16s(r: Rng, n: number, edge: boolean): Uint8Array {
+  return bytes(
+    Int16Array.from({ length: n }, () =>
+      edge && r.next() < 0.5 ? r.pick([-32768, 32767, -32767, 0, -1, 1]) : r.int(-32768, 32767),
+    ),
+  );
+}
 function i32s(r: Rng, n: number, lo: number, hi: number): Uint8Array {
   return bytes(Int32Array.from({ length: n }, () => r.int(lo, hi)));
 }
@@ -61,6 +69,16 @@ function dim(r: Rng, edge: boolean, hi: number): number {
 export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
   const op = Op[name];
   switch (name) {
+    case "requant16":
+    case "cvt8to16":
+    case "cvt16to8":
+    case "matmul16":
+    case "add16":
+    case "mul16":
+    case "relu16":
+    case "lut16":
+    case "strided":
+      return randomInt16Node(name, r, edge);
     case "matmul": {
       const M = dim(r, edge, 5),
         N = dim(r, edge, 6),
@@ -220,6 +238,86 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
     case "copy": {
       const n = dim(r, edge, 70);
       return { op, inputs: [i8s(r, n, false)], params: [n] };
+    }
+  }
+}
+
+/** The int16-activation ops and `strided` (docs/fixed-point.md §3.1, §3.2). */
+function randomInt16Node(
+  name: "requant16" | "cvt8to16" | "cvt16to8" | "matmul16" | "add16" | "mul16" | "relu16" | "lut16" | "strided",
+  r: Rng,
+  edge: boolean,
+): NodeSpec {
+  const op = Op[name];
+  switch (name) {
+    case "requant16": {
+      const R = dim(r, edge, 4),
+        C = dim(r, edge, 8);
+      const x = edge ? i32s(r, R * C, -0x80000000, 0x7fffffff) : i32s(r, R * C, -1e6, 1e6);
+      return { op, inputs: [x, multArr(r, C, edge), shiftArr(r, C, edge, 36, 42)], params: [R, C] };
+    }
+    case "cvt8to16": {
+      const n = dim(r, edge, 100);
+      // ×2^7 .. ×2^9 scale-ups: the top of the range saturates at ±32767/−32768.
+      return { op, inputs: [i8s(r, n, edge)], params: [n, mult(r, edge), shift(r, edge, 21, 24)] };
+    }
+    case "cvt16to8": {
+      const n = dim(r, edge, 100);
+      return { op, inputs: [i16s(r, n, edge)], params: [n, mult(r, edge), shift(r, edge, 37, 40)] };
+    }
+    case "matmul16": {
+      const M = dim(r, edge, 4),
+        N = dim(r, edge, 6),
+        K = r.next() < 0.5 ? dim(r, edge, 20) : r.int(16, 70); // long rows reach the SIMD lanes
+      const inputs = [
+        i16s(r, M * K, edge),
+        i8s(r, N * K, edge),
+        i32s(r, N, -500000, 500000),
+        multArr(r, N, edge),
+        shiftArr(r, N, edge, 38, 44),
+      ];
+      return { op, inputs, params: [M, N, K] };
+    }
+    case "add16": {
+      const n = dim(r, edge, 100);
+      return {
+        op,
+        inputs: [i16s(r, n, edge), i16s(r, n, edge)],
+        params: [n, mult(r, edge), mult(r, edge), shift(r, edge, 30, 32)],
+      };
+    }
+    case "mul16": {
+      const n = dim(r, edge, 100);
+      return { op, inputs: [i16s(r, n, edge), i16s(r, n, edge)], params: [n, mult(r, edge), shift(r, edge, 44, 48)] };
+    }
+    case "relu16": {
+      const n = dim(r, edge, 100);
+      return { op, inputs: [i16s(r, n, edge)], params: [n] };
+    }
+    case "lut16": {
+      const n = dim(r, edge, 100);
+      return { op, inputs: [i16s(r, n, edge), i16s(r, 257, edge)], params: [n] };
+    }
+    case "strided": {
+      // A permutation of a random [a][b][c][d] tensor, or a broadcast of it (stride 0 on some axes).
+      const src = [dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 5)];
+      const E = r.pick([1, 2, 4]);
+      const stride = [src[1] * src[2] * src[3], src[2] * src[3], src[3], 1];
+      const perm = [0, 1, 2, 3];
+      for (let k = 3; k > 0; k--) {
+        const j = r.int(0, k);
+        [perm[k], perm[j]] = [perm[j], perm[k]];
+      }
+      const d = perm.map((k) => src[k]);
+      const st = perm.map((k) => stride[k]);
+      if (r.next() < 0.4)
+        for (let k = 0; k < 4; k++)
+          if (d[k] === 1 || r.next() < 0.3) {
+            d[k] = r.int(1, 3);
+            st[k] = 0;
+          }
+      const n = src[0] * src[1] * src[2] * src[3];
+      return { op, inputs: [i8s(r, n * E, false)], params: [...d, ...st, E, n] };
     }
   }
 }

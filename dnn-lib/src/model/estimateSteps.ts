@@ -18,6 +18,9 @@ export function estimateSteps(op: number, params: readonly number[]): number {
     case "matmul":
       // dot8: ~9 steps per MAC in the unrolled body, ~22 in the tail (K mod 8)
       return BASE + p.M * p.N * (150 + 9 * p.K + 22 * (p.K % 8));
+    case "matmul16":
+      // dot16x8: ~8.5 steps per MAC in the unrolled body, ~30 in the tail
+      return BASE + p.M * p.N * (150 + 9 * p.K + 30 * (p.K % 8));
     case "conv2d":
       return BASE + 75 * out * p.C * p.KH * p.KW + 230 * out;
     case "attention": {

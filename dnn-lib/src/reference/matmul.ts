@@ -12,20 +12,37 @@ export function matmul(
   N: number,
   K: number,
 ): Int8Array {
-  expectLength("matmul", "x", x, M * K);
-  expectLength("matmul", "w", w, N * K);
+  return linear("matmul", x, w, bias, mult, shift, { M, N, K }, requant, new Int8Array(M * N));
+}
+
+/**
+ * The linear layer of `matmul` and `matmul16`: out[m][n] = rq(bias[n] + Σ_k x[m][k]·w[n][k], mult[n], shift[n]),
+ * the sum in wrapping int32, x of int8 or int16 elements, w int8.
+ */
+export function linear<T extends Int8Array | Int16Array>(
+  op: string,
+  x: Int8Array | Int16Array,
+  w: Int8Array,
+  bias: Int32Array,
+  mult: Int32Array,
+  shift: Int32Array,
+  { M, N, K }: { M: number; N: number; K: number },
+  rq: (acc: number, m: number, s: number) => number,
+  out: T,
+): T {
+  expectLength(op, "x", x, M * K);
+  expectLength(op, "w", w, N * K);
   for (const [name, a] of [
     ["bias", bias],
     ["mult", mult],
     ["shift", shift],
   ] as const)
-    expectLength("matmul", name, a, N);
-  const out = new Int8Array(M * N);
+    expectLength(op, name, a, N);
   for (let m = 0; m < M; m++)
     for (let n = 0; n < N; n++) {
       let acc = bias[n];
       for (let k = 0; k < K; k++) acc = mac32(acc, x[m * K + k], w[n * K + k]);
-      out[m * N + n] = requant(acc, mult[n], shift[n]);
+      out[m * N + n] = rq(acc, mult[n], shift[n]);
     }
   return out;
 }

@@ -13,6 +13,7 @@ import { concat, gather, slice, transpose } from "./layout.ts";
 import { rotary } from "./rotary.ts";
 import { attention } from "./attention.ts";
 import { expectLength } from "./expect.ts";
+import { runInt16Node } from "./runInt16.ts";
 
 function view<T>(bytes: Uint8Array, size: number, make: (b: ArrayBuffer) => T, what: string): T {
   if (bytes.length % size !== 0)
@@ -34,7 +35,7 @@ export function runReference(op: number, inputs: readonly Uint8Array[], params: 
   const i16 = (j: number) => view(inputs[j], 2, (b) => new Int16Array(b), info.inputs[j]);
   const i32 = (j: number) => view(inputs[j], 4, (b) => new Int32Array(b), info.inputs[j]);
   const u8 = (j: number) => inputs[j].slice();
-  let out: Int8Array | Int32Array | Uint8Array;
+  let out: Int8Array | Int16Array | Int32Array | Uint8Array;
   switch (info.name) {
     case "matmul":
       out = matmul(i8(0), i8(1), i32(2), i32(3), i32(4), p.M, p.N, p.K);
@@ -97,6 +98,8 @@ export function runReference(op: number, inputs: readonly Uint8Array[], params: 
       expectLength("copy", "x", inputs[0], p.n);
       out = u8(0);
       break;
+    default:
+      out = runInt16Node(info.name, inputs, p);
   }
   const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   if (bytes.length !== outLen)
