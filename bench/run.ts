@@ -8,14 +8,17 @@ import { cpus, totalmem, platform, arch } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { fmt, type BenchReport } from "./harness.ts";
+import { BENCH_MODULES } from "./modules.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Bench modules in run order; each lives in bench/<name>.ts and exports `bench()`. */
-const MODULES = ["hash", "merkle", "dnn", "dnnAccuracy", "vm", "contracts", "dispute", "e2e"];
+/** Bench modules in run order (bench/modules.ts). */
+const MODULES = BENCH_MODULES.map((m) => m.name);
+/** Where results.json and RESULTS.md go: bench/ unless BENCH_OUT_DIR says otherwise (tests). */
+const outDir = process.env.BENCH_OUT_DIR ?? here;
 
 const only = process.argv.slice(2);
 const selected = MODULES.filter((m) => only.length === 0 || only.includes(m));
-const jsonPath = join(here, "results.json");
+const jsonPath = join(outDir, "results.json");
 const results: Record<string, number> = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, "utf8")) : {};
 const reports: [string, BenchReport][] = [];
 const skipped: string[] = [];
@@ -44,7 +47,7 @@ writeFileSync(jsonPath, JSON.stringify(sorted, null, 2) + "\n");
 
 // RESULTS.md keeps one section per module between markers, so a partial run (`npm run bench -- vm`)
 // replaces only its own sections and says when and how each was measured.
-const mdPath = join(here, "RESULTS.md");
+const mdPath = join(outDir, "RESULTS.md");
 const previous = new Map<string, string>();
 if (existsSync(mdPath)) {
   const md = readFileSync(mdPath, "utf8");
@@ -87,4 +90,4 @@ for (const name of MODULES) {
 }
 if (skipped.length) out.push(`Not measured yet (no bench module): ${skipped.join(", ")}.`, "");
 writeFileSync(mdPath, out.join("\n"));
-process.stderr.write(`bench: wrote bench/results.json and bench/RESULTS.md\n`);
+process.stderr.write(`bench: wrote ${jsonPath} and ${mdPath}\n`);

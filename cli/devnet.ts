@@ -1,3 +1,4 @@
+import { bytesToHex } from "viem";
 import { startAnvil, ANVIL_TEST_MNEMONIC, type Anvil, type StartAnvilOptions } from "../common/anvil.ts";
 import { devClients } from "../common/chain.ts";
 import { DEVNET_CONTRACTS, deployManifest, type ManifestDeployment, type ProgressLog } from "../common/deploy.ts";
@@ -69,6 +70,14 @@ export function formatDevnet(devnet: Devnet, deployed: boolean): string {
     for (const d of deployment.deployed) {
       const spec = DEVNET_CONTRACTS.find((s) => s.name === d.name);
       lines.push(`  ${d.name.padEnd(22)} ${d.address}  ${spec ? spec.description : ""}`.trimEnd());
+    }
+    const model = deployment.model;
+    if (model) {
+      const c = model.compiled.commitment;
+      lines.push(
+        "Models (registered with OpmlOracle from account 0):",
+        `  ${model.name.padEnd(22)} model id ${model.modelId}  (${c.nodeCount} nodes, ${c.inputLength}-byte input, ${c.outputLength}-byte output; graphRoot ${bytesToHex(c.graphRoot)})`,
+      );
     }
     if (deployment.missing.length > 0) {
       lines.push("Not deployed, their sources do not exist yet:");

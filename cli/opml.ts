@@ -5,6 +5,9 @@ import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_DEVNET_STATE_FILE, removeDevnetState, writeDevnetState } from "../common/devnetState.ts";
 import { formatDevnet, startDevnet } from "./devnet.ts";
 import { registerDaemonCommands } from "./daemons.ts";
+import { registerModelCommands } from "./modelCommands.ts";
+import { registerDisputeCommands } from "./disputeCommands.ts";
+import { registerBenchCommand } from "./benchCommand.ts";
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -22,8 +25,16 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-const PLANNED = `
-Planned, not built yet (see issue 6): model compile|register|inspect, dispute show, bench.`;
+const EXAMPLES = `
+Examples:
+  $ opml devnet                              # a local chain with the system deployed
+  $ opml model compile mlp && opml model register mlp.opml
+  $ opml model inspect mlp.opml --trace
+  $ opml request --help                      # then: status, finalize
+  $ opml dispute show 1
+  $ opml bench hash merkle
+
+Every command has --help with its options and examples.`;
 
 interface DevnetCommandOptions {
   port: number;
@@ -85,7 +96,7 @@ export function createProgram(): Command {
   const program = new Command("opml")
     .description("opML: optimistic machine learning with fraud proofs.")
     .showHelpAfterError()
-    .addHelpText("after", PLANNED);
+    .addHelpText("after", EXAMPLES);
 
   program
     .command("devnet")
@@ -116,7 +127,10 @@ Examples:
     )
     .action(devnetAction);
 
+  registerModelCommands(program);
   registerDaemonCommands(program);
+  registerDisputeCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 

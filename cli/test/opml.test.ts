@@ -9,6 +9,7 @@ import type { CommanderError } from "commander";
 import { AnvilPortInUseError, startAnvil } from "../../common/anvil.ts";
 import { readDevnetState } from "../../common/devnetState.ts";
 import { REPO_ROOT } from "../../common/foundry.ts";
+import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { createProgram } from "../opml.ts";
 
 const BIN = join(REPO_ROOT, "cli", "bin.mjs");
@@ -26,14 +27,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-test("the opml bin runs: --help lists devnet with a description and names the unbuilt commands only as planned", () => {
+test("the opml bin runs: --help lists every command with a description and examples, nothing marked as planned", () => {
   const r = opml(["--help"]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /devnet \[options\]\s+Start a local anvil chain/);
-  assert.match(r.stdout, /Planned, not built yet.*model compile\|register\|inspect/s);
-  for (const planned of ["model"]) {
-    assert.doesNotMatch(r.stdout, new RegExp(`^\\s+${planned} \\[`, "m"), `${planned} must not be a command yet`);
+  for (const command of ["model", "dispute", "bench", "request", "status", "finalize", "submitter", "challenger"]) {
+    assert.match(r.stdout, new RegExp(`^\\s+${command}\\b.*\\S`, "m"), `${command} is listed`);
   }
+  assert.match(r.stdout, /Examples:\n\s+\$ opml devnet/);
+  assert.doesNotMatch(r.stdout, /[Pp]lanned|not built yet/);
 });
 
 /** Runs the program in this process; output and commander's exits are captured, not acted on. */
@@ -61,10 +63,10 @@ test("opml devnet --help shows the options and examples, and warns that the dev 
   assert.match(r.out, /public test mnemonic/);
 });
 
-test("a command that is not built yet (opml model) is refused as unknown, not faked", async () => {
-  const r = await opmlInProcess(["model", "compile"]);
+test("an unknown command is refused as unknown", async () => {
+  const r = await opmlInProcess(["train", "mlp"]);
   assert.equal((r.error as CommanderError).code, "commander.unknownCommand");
-  assert.match(r.err, /unknown command 'model'/);
+  assert.match(r.err, /unknown command 'train'/);
 });
 
 test("opml devnet rejects a port outside 0..65535 and says why", async () => {
@@ -122,6 +124,18 @@ test("opml devnet serves a chain, prints URL, public keys and contracts, records
 
     const client = createPublicClient({ transport: http(state.rpcUrl) });
     assert.equal(await client.getChainId(), 31337);
+    const modelLine =
+      /Models \(registered with OpmlOracle from account 0\):\n\s+tiny-mlp\s+model id (\d+) .*graphRoot (0x[0-9a-f]{64})\)/.exec(
+        stdout,
+      );
+    assert.ok(modelLine, `the demo model's id is printed:\n${stdout}`);
+    const registered = await client.readContract({
+      address: state.contracts.OpmlOracle!,
+      abi: opmlOracleAbi,
+      functionName: "getModel",
+      args: [BigInt(modelLine[1]!)],
+    });
+    assert.equal(registered.graphRoot, modelLine[2], "the printed id is the registered tiny-mlp");
     for (const address of Object.values(state.contracts)) {
       const code = await client.getCode({ address });
       assert.ok(code && code.length > 2, `no code at ${address}`);

@@ -24,7 +24,15 @@ export interface VmNodeRun {
   trapReason: string;
 }
 
-export async function runInVm(node: NodeSpec, stepLimit?: number): Promise<VmNodeRun> {
+/** Steps run between two `onSteps` calls when a progress callback is given. */
+const PROGRESS_CHUNK = 1 << 20;
+
+/** `onSteps` (optional) is called with the steps run so far, every 2^20 steps and at the end. */
+export async function runInVm(
+  node: NodeSpec,
+  stepLimit?: number,
+  onSteps?: (steps: number) => void,
+): Promise<VmNodeRun> {
   const image = buildNodeInput(node);
   const m = Machine.create(await kernelProgram(), {
     entry: "run",
@@ -32,7 +40,14 @@ export async function runInVm(node: NodeSpec, stepLimit?: number): Promise<VmNod
     writes: nodeSegments(image).map((s) => ({ address: s.addr, bytes: s.bytes })),
     stepLimit,
   });
-  const steps = m.run();
+  let steps = 0;
+  if (!onSteps) steps = m.run();
+  else
+    for (;;) {
+      steps += m.run(PROGRESS_CHUNK);
+      onSteps(steps);
+      if (m.halted || m.trapped) break;
+    }
   return {
     status: m.halted ? "halted" : "trapped",
     steps,

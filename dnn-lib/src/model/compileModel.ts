@@ -38,20 +38,34 @@ export interface CompiledModel {
   commitment: ModelCommitment;
 }
 
-export async function compileModel(source: Model, opts: { maxStepsPerNode?: number } = {}): Promise<CompiledModel> {
+/**
+ * Optional progress: `stage` is "layout" (one node's descriptor laid out and hashed into the
+ * graph tree) or "weights" (one weight tensor Merkleized into the weights tree), `done` of `total`.
+ */
+export type CompileProgress = (stage: "layout" | "weights", done: number, total: number) => void;
+
+export async function compileModel(
+  source: Model,
+  opts: { maxStepsPerNode?: number; onProgress?: CompileProgress } = {},
+): Promise<CompiledModel> {
   const model = tileModel(source, opts.maxStepsPerNode ?? DEFAULT_MAX_STEPS);
   const activationLengths = validateModel(model);
   const graph = new SlotTree();
+  const progress = opts.onProgress ?? (() => {});
   const layouts = model.nodes.map((node, i) => {
     const inputLengths = node.inputs.map((s) =>
       s.kind === 1 ? model.weights[s.slot].length : activationLengths[s.slot],
     );
     const layout = layoutNode({ ...node, inputLengths, inputSlots: node.inputs, outputSlot: outputSlotOf(i) });
     graph.setSlot(i, layout.descriptor);
+    progress("layout", i + 1, model.nodes.length);
     return layout;
   });
   const weights = new SlotTree();
-  model.weights.forEach((w, k) => weights.setSlot(k, w));
+  model.weights.forEach((w, k) => {
+    weights.setSlot(k, w);
+    progress("weights", k + 1, model.weights.length);
+  });
   const N = model.nodes.length;
   return {
     model,

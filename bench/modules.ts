@@ -1,0 +1,11 @@
+/** The bench modules, in run order: each lives in bench/<name>.ts and exports `bench()`. */
+export const BENCH_MODULES: readonly { name: string; what: string }[] = [
+  { name: "hash", what: "keccak256 of Merkle nodes per second, per candidate library" },
+  { name: "merkle", what: "Merkle root of 64 MiB, incremental update, against merkletreejs" },
+  { name: "dnn", what: "int8 matmul throughput, SIMD and scalar (VM) builds; VM steps per MAC" },
+  { name: "dnnAccuracy", what: "the three ONNX models quantized, against onnxruntime float" },
+  { name: "vm", what: "VM interpreter speed, slowdown against V8, snapshots, spec-suite counts" },
+  { name: "contracts", what: "gas of the on-chain one-step verifier over the golden vectors" },
+  { name: "dispute", what: "gas of a worst-case dispute (1,254 nodes, 2^32 steps) per arity k" },
+  { name: "e2e", what: "the demo's story on anvil: undisputed and disputed wall time, gas, rounds" },
+];

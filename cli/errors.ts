@@ -1,0 +1,47 @@
+/** The typed errors of the `opml` commands themselves (bad names, files, ids, chains). */
+import { OpmlError } from "../common/errors.ts";
+
+/** The model argument is neither an existing file nor a demo model name. */
+export class ModelNotFoundError extends OpmlError {
+  override name = "ModelNotFoundError";
+}
+
+/** Calibration inputs are missing, unreadable or do not fit the model's inputs. */
+export class CalibrationError extends OpmlError {
+  override name = "CalibrationError";
+}
+
+/** The RPC endpoint cannot be reached, or an address there is not the contract it should be. */
+export class ChainError extends OpmlError {
+  override name = "ChainError";
+}
+
+/** A model with the same commitment is registered already (its id is in `modelId`). */
+export class ModelAlreadyRegisteredError extends OpmlError {
+  override name = "ModelAlreadyRegisteredError";
+  readonly modelId: bigint;
+  constructor(modelId: bigint, details: string) {
+    super(`this model is already registered as model ${modelId}`, { details });
+    this.modelId = modelId;
+  }
+}
+
+/** No dispute game (or no request, or no game for the request) with that id. */
+export class GameNotFoundError extends OpmlError {
+  override name = "GameNotFoundError";
+}
+
+/** A bench module name that bench/run.ts does not have. */
+export class UnknownBenchModuleError extends OpmlError {
+  override name = "UnknownBenchModuleError";
+}
+
+/** A node's VM run did not halt with the bytes the native run produced. */
+export class TraceMismatchError extends OpmlError {
+  override name = "TraceMismatchError";
+}
+
+/** A command-line value that is not what the option takes (hex, a number, a file). */
+export class BadInputError extends OpmlError {
+  override name = "BadInputError";
+}

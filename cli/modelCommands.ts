@@ -1,0 +1,273 @@
+/**
+ * `opml model compile|inspect|register`: import or name a model, compile it into the versioned
+ * model file, read one back with its commitment, and register one with the OpmlOracle.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname } from "node:path";
+import { bytesToHex, hexToBytes, isHex, type Address, type Chain, type PublicClient, type Transport } from "viem";
+import { Command, InvalidArgumentError } from "commander";
+import { DEFAULT_DEVNET_STATE_FILE } from "../common/devnetState.ts";
+import { MODEL_TERMS, registerModel } from "../common/deploy.ts";
+import { Progress } from "../common/progress.ts";
+import { DEFAULT_MAX_STEPS, type ModelCommitment } from "../dnn-lib/src/model/compileModel.ts";
+import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
+import { opmlOracleAbi } from "../sdk/abi.ts";
+import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
+import { BadInputError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
+import { compileWithProgress, DEFAULT_CALIBRATION_SAMPLES, DEMO_MODELS, loadModelSource } from "./modelSource.ts";
+import { formatCommitment, formatNodes, formatSlots, summarizeModel } from "./modelSummary.ts";
+import { traceModel } from "./traceModel.ts";
+
+interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const progressFor = (o: OutputFlags) => new Progress({ silent: o.json === true || o.quiet === true });
+const print = (o: OutputFlags, data: unknown, lines: () => string[]) =>
+  console.log(o.json ? JSON.stringify(data, null, 2) : lines().join("\n"));
+
+function maxSteps(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1000 || n > DEFAULT_MAX_STEPS)
+    throw new InvalidArgumentError(`must be an integer in [1000, ${DEFAULT_MAX_STEPS}].`);
+  return n;
+}
+
+const DEMO_LIST = Object.entries(DEMO_MODELS)
+  .map(([name, what]) => `  ${name.padEnd(9)} ${what}`)
+  .join("\n");
+
+// ------------------------------------------------------------------ compile
+
+interface CompileFlags extends OutputFlags {
+  output?: string;
+  calibration?: string;
+  maxSteps?: number;
+}
+
+async function compileAction(ref: string, flags: CompileFlags): Promise<void> {
+  const progress = progressFor(flags);
+  const source = await loadModelSource(ref, { calibration: flags.calibration, progress });
+  const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
+  const file = encodeModel(compiled.model);
+  const out = flags.output ?? `${source.kind === "demo" ? ref : basename(ref, extname(ref))}.opml`;
+  writeFileSync(out, file);
+  const s = summarizeModel(compiled);
+  print(flags, { file: out, bytes: file.length, source: source.kind, ...s }, () => [
+    `Wrote ${out} (${file.length.toLocaleString("en-US")} bytes): model "${s.name}", ${s.nodes.length} nodes, ${compiled.model.weights.length} weight tensors.`,
+    "",
+    ...formatCommitment(s.commitment),
+    "",
+    ...formatNodes(s, false),
+  ]);
+}
+
+// ------------------------------------------------------------------ inspect
+
+interface InspectFlags extends OutputFlags {
+  trace?: boolean;
+  input?: string;
+}
+
+async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
+  if (!existsSync(path))
+    throw new ModelNotFoundError(`no model file at ${path}`, {
+      details: "give a file written by `opml model compile`",
+    });
+  const bytes = new Uint8Array(readFileSync(path));
+  const model = decodeModel(bytes); // typed: ModelFormatError, ModelUnsupportedError, ModelGraphError
+  const progress = progressFor(flags);
+  const compiled = await compileWithProgress(model, progress);
+  const header = {
+    file: path,
+    bytes: bytes.length,
+    format: MODEL_MAGIC,
+    version: new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true),
+    checksum: bytesToHex(bytes.subarray(bytes.length - 32)),
+  };
+  let trace: Awaited<ReturnType<typeof traceModel>> | undefined;
+  if (flags.trace) {
+    let input: Uint8Array = new Uint8Array(model.inputLength);
+    if (flags.input !== undefined) {
+      if (!isHex(flags.input, { strict: true }))
+        throw new BadInputError("--input is not 0x hex", { details: `got ${flags.input.slice(0, 20)}` });
+      input = hexToBytes(flags.input);
+    }
+    trace = await traceModel(compiled, input, progress);
+  }
+  const s = summarizeModel(compiled);
+  print(flags, { header, ...s, ...(trace ? { trace } : {}) }, () => {
+    const lines = [
+      `${path}: ${header.format} version ${header.version}, ${header.bytes.toLocaleString("en-US")} bytes, checksum ok (${header.checksum})`,
+      `Model "${s.name}": input ${s.inputLength} bytes (scale ${s.inputScale}), output scale ${s.outputScale}`,
+      "",
+      ...formatNodes(s, true),
+      "",
+      ...formatSlots(s),
+      "",
+      ...formatCommitment(s.commitment),
+    ];
+    if (trace) {
+      lines.push("", "VM trace (exact steps on the given input, vs the compiler's bound):");
+      for (const t of trace)
+        lines.push(
+          `  ${String(t.index).padStart(3)}  ${t.op.padEnd(10)} ${t.steps.toLocaleString("en-US").padStart(14)} steps  (bound ${t.estimate.toLocaleString("en-US")})`,
+        );
+    }
+    return lines;
+  });
+}
+
+// ------------------------------------------------------------------ register
+
+interface RegisterFlags extends OutputFlags, ChainFlags {
+  calibration?: string;
+  maxSteps?: number;
+}
+
+/** The id of a registered model with the same commitment (roots, node count, slots, lengths), if any. */
+export async function findRegisteredModel(
+  client: PublicClient<Transport, Chain>,
+  oracle: Address,
+  c: ModelCommitment,
+): Promise<bigint | undefined> {
+  const count = await client.readContract({ address: oracle, abi: opmlOracleAbi, functionName: "modelCount" });
+  for (let id = 1n; id <= count; id++) {
+    const m = await client.readContract({ address: oracle, abi: opmlOracleAbi, functionName: "getModel", args: [id] });
+    if (
+      m.programRoot === bytesToHex(c.programRoot) &&
+      m.graphRoot === bytesToHex(c.graphRoot) &&
+      m.weightsRoot === bytesToHex(c.weightsRoot) &&
+      m.nodeCount === c.nodeCount &&
+      m.inputSlot === c.inputSlot &&
+      m.inputLength === c.inputLength &&
+      m.outputSlot === c.outputSlot &&
+      m.outputLength === c.outputLength
+    )
+      return id;
+  }
+  return undefined;
+}
+
+async function registerAction(ref: string, flags: RegisterFlags): Promise<void> {
+  const target = await resolveChainTarget(flags, true);
+  const progress = progressFor(flags);
+  const source = await loadModelSource(ref, { calibration: flags.calibration, progress });
+  const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
+  const existing = await findRegisteredModel(target.publicClient, target.oracle, compiled.commitment);
+  if (existing !== undefined)
+    throw new ModelAlreadyRegisteredError(
+      existing,
+      `oracle ${target.oracle} on chain ${target.chainId} holds model ${existing} with the same programRoot, graphRoot, weightsRoot, node count and slots; request inferences from it as is`,
+    );
+  const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
+  const r = await registerModel(target.clients!, target.oracle, compiled);
+  task.done(`tx ${r.txHash}`);
+  const s = summarizeModel(compiled);
+  const terms = Object.fromEntries(Object.entries(MODEL_TERMS).map(([k, v]) => [k, String(v)]));
+  const data = {
+    modelId: r.modelId.toString(),
+    name: s.name,
+    chainId: target.chainId,
+    oracle: target.oracle,
+    tx: r.txHash,
+    gasUsed: r.gasUsed.toString(),
+    commitment: s.commitment,
+    terms,
+  };
+  print(flags, data, () => [
+    `Registered "${s.name}" as model ${r.modelId} (oracle ${target.oracle}, chain ${target.chainId}, tx ${r.txHash}, gas ${r.gasUsed}).`,
+    `Terms: fee ${MODEL_TERMS.fee} wei, submitter bond ${MODEL_TERMS.submitterBond} wei, challenger bond ${MODEL_TERMS.challengerBond} wei, challenge window ${MODEL_TERMS.challengeWindow} s.`,
+    "",
+    ...formatCommitment(s.commitment),
+  ]);
+}
+
+// ------------------------------------------------------------------ wiring
+
+function chainOptions(cmd: Command): Command {
+  return cmd
+    .option("--rpc <url>", "JSON-RPC URL [default: the running devnet's]")
+    .option("--oracle <address>", "OpmlOracle address [default: the running devnet's]")
+    .option("--state-file <path>", "the devnet state file the defaults come from", DEFAULT_DEVNET_STATE_FILE);
+}
+
+export function registerModelCommands(program: Command): void {
+  const model = program
+    .command("model")
+    .description("Compile a model into the opML model file, inspect one, register one with the oracle.");
+  const calibration = `calibration inputs: a JSON file of feeds ([{ "<input>": { "dims": [...], "data": [...] } }]) or a number of generated ones (default ${DEFAULT_CALIBRATION_SAMPLES}; a demo model draws them from its own data)`;
+
+  model
+    .command("compile")
+    .description(
+      "Import and quantize an ONNX file (or take a demo model), tile and compile it, write the model file, print its commitment and nodes.",
+    )
+    .argument("<model>", `an ONNX file, an .opml file, or a demo model name (${Object.keys(DEMO_MODELS).join(", ")})`)
+    .option("-o, --output <file>", "where to write the model file [default: <name>.opml here]")
+    .option("--calibration <file.json|n>", calibration)
+    .option("--max-steps <n>", `VM step budget per node; bigger nodes are tiled (default 2^32)`, maxSteps)
+    .option("--json", "print the result as JSON (no progress)")
+    .option("-q, --quiet", "no progress output")
+    .addHelpText(
+      "after",
+      `
+Demo models:
+${DEMO_LIST}
+
+Examples:
+  $ opml model compile mlp                          # → mlp.opml, commitment and nodes printed
+  $ opml model compile net.onnx -o net.opml --calibration calib.json
+  $ opml model compile cnn --max-steps 1000000      # tile nodes over 1M VM steps
+  $ opml model compile tiny-mlp --json | jq .commitment`,
+    )
+    .action(compileAction);
+
+  model
+    .command("inspect")
+    .description(
+      "Validate a model file and print its header, nodes (op, shapes, quantization, VM steps), tensor slots and commitment.",
+    )
+    .argument("<file>", "a model file (.opml)")
+    .option("--trace", "also run every node in the VM on one input: exact steps vs the bound")
+    .option("--input <hex>", "the input for --trace, 0x hex (default all zero)")
+    .option("--json", "print the result as JSON (no progress)")
+    .option("-q, --quiet", "no progress output")
+    .addHelpText(
+      "after",
+      `
+A truncated, corrupt (checksum) or malformed file is refused with ModelFormatError, an unknown
+version or section with ModelUnsupportedError, an inconsistent graph with ModelGraphError.
+
+Examples:
+  $ opml model inspect mlp.opml
+  $ opml model inspect mlp.opml --trace             # VM run of every node, with progress
+  $ opml model inspect mlp.opml --json | jq '.nodes[] | {op, steps}'`,
+    )
+    .action(inspectAction);
+
+  chainOptions(
+    model
+      .command("register")
+      .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
+      .argument("<model>", "an .opml file, an ONNX file or a demo model name")
+      .option("--key <hex>", "the registrar's private key [default: the devnet's account 0]"),
+  )
+    .option("--calibration <file.json|n>", calibration)
+    .option("--max-steps <n>", "VM step budget per node (as for compile)", maxSteps)
+    .option("--json", "print the result as JSON (no progress)")
+    .option("-q, --quiet", "no progress output")
+    .addHelpText(
+      "after",
+      `
+A model whose commitment is registered already is refused (ModelAlreadyRegisteredError, with
+its id): registering it twice would only split its requests.
+
+Examples:
+  $ opml model register mlp.opml                    # on the running \`opml devnet\`
+  $ opml model register cnn --json
+  $ opml model register net.opml --rpc http://127.0.0.1:8545 --oracle 0x… --key 0x…`,
+    )
+    .action(registerAction);
+}

@@ -1,0 +1,259 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { bytesToHex } from "viem";
+import { startSystem, type System } from "../../test/e2eSupport.ts";
+import { writeDevnetState, DevnetStateError } from "../../common/devnetState.ts";
+import { createLogger } from "../../common/daemon/logger.ts";
+import { disputeGameAbi } from "../../common/daemon/gameAbi.ts";
+import { compileModel } from "../../dnn-lib/src/model/compileModel.ts";
+import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
+import { opmlOracleAbi } from "../../sdk/abi.ts";
+import { requestInference } from "../../sdk/actions.ts";
+import { ServedModel } from "../../submitter/claim.ts";
+import { SubmitterDaemon } from "../../submitter/daemon.ts";
+import { ChallengerDaemon } from "../../challenger/daemon.ts";
+import { BadInputError, ChainError, GameNotFoundError, ModelAlreadyRegisteredError } from "../errors.ts";
+import type { DisputeReport } from "../disputeShow.ts";
+import { runOpml } from "./runOpml.ts";
+
+// `opml model register` and `opml dispute show` against a real anvil with the real contracts
+// (test/e2eSupport.ts: the system deployed, tiny-mlp registered as model 1).
+
+let sys: System;
+let dir: string;
+before(async () => {
+  sys = await startSystem();
+  dir = mkdtempSync(join(tmpdir(), "opml-chain-"));
+});
+after(async () => {
+  await sys?.stop();
+});
+
+const chain = () => ["--rpc", sys.anvil.rpcUrl, "--oracle", sys.oracle];
+const key = (i: number) => ["--key", sys.anvil.accounts[i]!.privateKey];
+
+test("model register: a compiled file gets the next model id, and the oracle holds exactly the file's commitment", async () => {
+  const file = join(dir, "mlp.opml");
+  assert.equal((await runOpml(["model", "compile", "mlp", "-o", file, "--quiet"])).error, undefined);
+  const r = await runOpml(["model", "register", file, ...chain(), ...key(0), "--json"]);
+  assert.equal(r.error, undefined, String(r.error));
+  const out = JSON.parse(r.out) as { modelId: string; tx: string };
+  const count = await sys.clients[0]!.publicClient.readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "modelCount",
+  });
+  assert.equal(out.modelId, count.toString());
+  const onChain = await sys.clients[0]!.publicClient.readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "getModel",
+    args: [BigInt(out.modelId)],
+  });
+  const c = (await compileModel(decodeModel(new Uint8Array(readFileSync(file))))).commitment;
+  assert.equal(onChain.programRoot, bytesToHex(c.programRoot));
+  assert.equal(onChain.graphRoot, bytesToHex(c.graphRoot));
+  assert.equal(onChain.weightsRoot, bytesToHex(c.weightsRoot));
+  assert.equal(onChain.nodeCount, c.nodeCount);
+  assert.equal(onChain.outputLength, c.outputLength);
+
+  const again = await runOpml(["model", "register", file, ...chain(), ...key(1)]);
+  assert.ok(again.error instanceof ModelAlreadyRegisteredError, String(again.error));
+  assert.equal(again.error.modelId, BigInt(out.modelId));
+  assert.match(again.error.message, new RegExp(`already registered as model ${out.modelId}`));
+});
+
+test("model register by demo name with the devnet state file's defaults (RPC, oracle, account 0); the devnet's own tiny-mlp is refused as registered", async () => {
+  const stateFile = join(dir, "devnet.json");
+  writeDevnetState(
+    {
+      version: 1,
+      rpcUrl: sys.anvil.rpcUrl,
+      chainId: sys.anvil.chainId,
+      pid: sys.anvil.pid,
+      startedAt: new Date().toISOString(),
+      accounts: sys.anvil.accounts,
+      contracts: { OpmlOracle: sys.oracle, DisputeGame: sys.game },
+      missing: [],
+    },
+    stateFile,
+  );
+  const r = await runOpml(["model", "register", "cnn", "--state-file", stateFile, "--quiet"]);
+  assert.equal(r.error, undefined, String(r.error));
+  const id = /Registered "cnn" as model (\d+) \(oracle (0x[0-9a-fA-F]{40}), chain 31337/.exec(r.out);
+  assert.ok(id, r.out);
+  assert.equal(id[2], sys.oracle);
+  const registrar = await sys.clients[0]!.publicClient.getContractEvents({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    eventName: "ModelRegistered",
+    args: { modelId: BigInt(id[1]!) },
+    fromBlock: 0n,
+  });
+  assert.equal(registrar[0]!.args.registrar, sys.anvil.accounts[0]!.address, "account 0 of the state file signed");
+
+  const tiny = await runOpml(["model", "register", "tiny-mlp", "--state-file", stateFile]);
+  assert.ok(tiny.error instanceof ModelAlreadyRegisteredError, String(tiny.error));
+  assert.equal(tiny.error.modelId, sys.modelId);
+});
+
+test("model register refuses a wrong RPC URL, an oracle address without code, a bad key and a missing devnet, before compiling", async () => {
+  const wrongRpc = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    "--rpc",
+    "http://127.0.0.1:9",
+    "--oracle",
+    sys.oracle,
+    ...key(0),
+  ]);
+  assert.ok(wrongRpc.error instanceof ChainError, String(wrongRpc.error));
+  assert.match(wrongRpc.error.message, /cannot reach the chain at http:\/\/127\.0\.0\.1:9/);
+
+  const eoa = sys.anvil.accounts[5]!.address;
+  const noCode = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    "--rpc",
+    sys.anvil.rpcUrl,
+    "--oracle",
+    eoa,
+    ...key(0),
+  ]);
+  assert.ok(noCode.error instanceof ChainError);
+  assert.match(noCode.error.message, new RegExp(`no contract at ${eoa}`));
+
+  const badKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--key", "0x1234"]);
+  assert.ok(badKey.error instanceof ChainError);
+  assert.match(badKey.error.message, /not a 32-byte 0x hex private key/);
+  assert.doesNotMatch(badKey.error.message, /1234/);
+
+  const noDevnet = await runOpml(["model", "register", "tiny-mlp", "--state-file", join(dir, "none.json")]);
+  assert.ok(noDevnet.error instanceof DevnetStateError, String(noDevnet.error));
+});
+
+const quiet = () => createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+test("dispute show: a liar's game in progress (moves, the running clock, deadline as the contract has it), then resolved by timeout with the bonds settled", async () => {
+  const served = await ServedModel.create(sys.compiled);
+  const models = new Map([[sys.modelId, served]]);
+  const input = Uint8Array.from({ length: 16 }, (_, i) => i * 5);
+  const { requestId } = await requestInference(sys.clients[1]!.walletClient, {
+    oracle: sys.oracle,
+    modelId: sys.modelId,
+    input,
+  });
+  const liar = new SubmitterDaemon({
+    client: sys.clients[2]!.walletClient,
+    oracle: sys.oracle,
+    models,
+    logger: quiet(),
+    lieAtNode: 2,
+    withdraw: false,
+  });
+  const challenger = new ChallengerDaemon({
+    client: sys.clients[3]!.walletClient,
+    oracle: sys.oracle,
+    mode: "defend",
+    models,
+    logger: quiet(),
+    withdraw: false,
+  });
+  await liar.tick(); // the lying claim
+  await challenger.tick(); // challenged: the game opens
+  await liar.tick(); // bisects
+  await challenger.tick(); // chooses
+  const gameId = [...challenger.games.keys()].pop()!;
+  await sys.advance(50);
+
+  const shown = await runOpml(["dispute", "show", String(gameId), ...chain(), "--json"]);
+  assert.equal(shown.error, undefined, String(shown.error));
+  const r = JSON.parse(shown.out) as DisputeReport;
+  assert.equal(r.status, "in progress");
+  assert.equal(r.parties.defender, sys.anvil.accounts[2]!.address);
+  assert.equal(r.parties.challenger, sys.anvil.accounts[3]!.address);
+  assert.equal(r.request!.requestId, requestId.toString());
+  assert.deepEqual(
+    r.moves.map((m) => [m.move, m.by]),
+    [
+      ["created", "challenger"],
+      ["bisect", "defender"],
+      ["choose", "challenger"],
+    ],
+  );
+  const pc = sys.clients[0]!.publicClient;
+  const deadline = await pc.readContract({
+    address: sys.game,
+    abi: disputeGameAbi,
+    functionName: "deadlineOf",
+    args: [gameId],
+  });
+  assert.equal(r.clocks.deadline, deadline.toString(), "the deadline is the contract's");
+  const mover = r.clocks.onMove as "defender" | "challenger";
+  assert.equal(BigInt(r.clocks[mover]), deadline - BigInt(r.clocks.now), "the mover's clock runs down to the deadline");
+  assert.equal(r.bonds!.settled, false);
+
+  // The liar cannot follow the truth to the end; once its clock has run out the challenger wins.
+  for (
+    let i = 0;
+    i < 4 &&
+    (await pc.readContract({ address: sys.game, abi: disputeGameAbi, functionName: "getGame", args: [gameId] }))
+      .phase !== 3;
+    i++
+  ) {
+    await liar.tick();
+    await challenger.tick();
+  }
+  const end = await pc.readContract({
+    address: sys.game,
+    abi: disputeGameAbi,
+    functionName: "deadlineOf",
+    args: [gameId],
+  });
+  await sys.advance(Number(end - (await pc.getBlock()).timestamp) + 1);
+  await challenger.tick(); // claims the timeout
+
+  const text = await runOpml(["dispute", "show", String(requestId), "--request", ...chain()]);
+  assert.equal(text.error, undefined, String(text.error));
+  assert.match(text.out, new RegExp(`^Game ${gameId}: challenger won \\(by timeout\\)`, "m"));
+  assert.match(text.out, /request\s+\d+, claim \d+ \(claim status rejected\)/);
+  assert.match(text.out, /bonds\s+settled by the oracle/);
+  assert.match(text.out, /resolved\s+challenger\s+challenger won by timeout/);
+  const final = JSON.parse(
+    (await runOpml(["dispute", "show", String(gameId), ...chain(), "--json"])).out,
+  ) as DisputeReport;
+  assert.equal(final.byTimeout, true);
+  assert.equal(final.clocks.onMove, null);
+  assert.equal(final.moves.at(-1)!.move, "resolved");
+  assert.equal(final.phase, "Resolved");
+});
+
+test("dispute show refuses an unknown game id, a request without a game, an unknown request and a non-numeric id", async () => {
+  const unknown = await runOpml(["dispute", "show", "999", ...chain()]);
+  assert.ok(unknown.error instanceof GameNotFoundError, String(unknown.error));
+  assert.match(unknown.error.message, /no dispute game 999[\s\S]*has \d+ game\(s\)/);
+
+  const { requestId } = await requestInference(sys.clients[1]!.walletClient, {
+    oracle: sys.oracle,
+    modelId: sys.modelId,
+    input: new Uint8Array(16),
+  });
+  const none = await runOpml(["dispute", "show", String(requestId), "--request", ...chain()]);
+  assert.ok(none.error instanceof GameNotFoundError);
+  assert.match(none.error.message, new RegExp(`request ${requestId} has no dispute game`));
+
+  const noRequest = await runOpml(["dispute", "show", "12345", "--request", ...chain()]);
+  assert.match(String(noRequest.error), /no request 12345/);
+
+  const word = await runOpml(["dispute", "show", "latest", ...chain()]);
+  assert.ok(word.error instanceof BadInputError);
+
+  const wrongRpc = await runOpml(["dispute", "show", "1", "--rpc", "http://127.0.0.1:9", "--oracle", sys.oracle]);
+  assert.ok(wrongRpc.error instanceof ChainError);
+});
