@@ -196,7 +196,14 @@ function chainOptions(cmd: Command): Command {
 export function registerModelCommands(program: Command): void {
   const model = program
     .command("model")
-    .description("Compile a model into the opML model file, inspect one, register one with the oracle.");
+    .description("Compile a model into the opML model file, inspect one, register one with the oracle.")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ opml model compile mlp && opml model inspect mlp.opml && opml model register mlp.opml
+  $ opml model compile --help                   # inputs, calibration, tiling`,
+    );
   const calibration = `calibration inputs: a JSON file of feeds ([{ "<input>": { "dims": [...], "data": [...] } }]) or a number of generated ones (default ${DEFAULT_CALIBRATION_SAMPLES}; a demo model draws them from its own data)`;
 
   model

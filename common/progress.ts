@@ -82,8 +82,9 @@ export class Progress {
     const draw = () => {
       const filled = total > 0 ? Math.round((BAR_WIDTH * Math.min(current, total)) / total) : 0;
       const bar = total > 0 ? `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ` : "";
-      const line = `${label} ${bar}${percent(current, total)} ${count(current, total, unit)}`.replace(/\s+$/, "");
-      const width = Math.max(20, (this.#sink.columns ?? 80) - 1);
+      const counted = current > 0 || total > 0 ? count(current, total, unit) : "";
+      const line = `${label} ${bar}${percent(current, total)} ${counted}`.replace(/\s+$/, "");
+      const width = Math.max(20, (this.#sink.columns || 80) - 1);
       this.#sink.write(`\r${line.slice(0, width)}\x1b[K`);
       lastDraw = this.#now();
     };
@@ -96,8 +97,8 @@ export class Progress {
       },
       done: (note) => {
         const secs = ((this.#now() - started) / 1000).toFixed(1);
-        const what = count(current, total, unit);
-        this.#sink.write(`\r${label}: done, ${what} in ${secs} s${note ? ` (${note})` : ""}\x1b[K\n`);
+        const what = current > 0 || total > 0 ? `, ${count(current, total, unit)}` : "";
+        this.#sink.write(`\r${label}: done${what} in ${secs} s${note ? ` (${note})` : ""}\x1b[K\n`);
       },
     };
   }
@@ -118,8 +119,8 @@ export class Progress {
       },
       done: (note) => {
         const secs = ((this.#now() - started) / 1000).toFixed(1);
-        const what = count(current, total, unit);
-        this.#sink.write(`${label}: done, ${what} in ${secs} s${note ? ` (${note})` : ""}\n`);
+        const what = current > 0 || total > 0 ? `, ${count(current, total, unit)}` : "";
+        this.#sink.write(`${label}: done${what} in ${secs} s${note ? ` (${note})` : ""}\n`);
       },
     };
   }
