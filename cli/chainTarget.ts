@@ -16,7 +16,7 @@ import {
   type Transport,
 } from "viem";
 import { DEV_POLLING_INTERVAL_MS, devChain, devClients, type DevClients } from "../common/chain.ts";
-import { readDevnetState, type DevnetState } from "../common/devnetState.ts";
+import { DevnetStateError, readDevnetState, type DevnetState } from "../common/devnetState.ts";
 import { ChainError } from "./errors.ts";
 
 export interface ChainFlags {
@@ -43,9 +43,17 @@ const RPC_TIMEOUT_MS = 10_000;
 /** Resolves and checks the target; `needKey` makes a signing key mandatory (flag or devnet account 0). */
 export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): Promise<ChainTarget> {
   let state: DevnetState | undefined;
-  const fromState = () => (state ??= readDevnetState(flags.stateFile));
-  const rpcUrl = flags.rpc ?? fromState().rpcUrl;
-  const oracleFlag = flags.oracle ?? fromState().contracts.OpmlOracle;
+  /** The devnet's value for `flag`; without a devnet, a missing flag is named when others were given. */
+  const fromState = (flag: string) => {
+    try {
+      return (state ??= readDevnetState(flags.stateFile));
+    } catch (err) {
+      if (!(err instanceof DevnetStateError) || (flags.rpc === undefined && flags.oracle === undefined)) throw err;
+      throw new ChainError(`${flag} is needed`, { details: `no devnet to take it from: ${err.details}`, cause: err });
+    }
+  };
+  const rpcUrl = flags.rpc ?? fromState("--rpc").rpcUrl;
+  const oracleFlag = flags.oracle ?? fromState("--oracle").contracts.OpmlOracle;
   if (!oracleFlag)
     throw new ChainError("no OpmlOracle address", {
       details: `the devnet in ${flags.stateFile} has no OpmlOracle; pass --oracle`,
@@ -54,7 +62,7 @@ export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): P
     throw new ChainError("--oracle is not an address", { details: `got ${oracleFlag}` });
   const oracle = getAddress(oracleFlag);
   let key = flags.key;
-  if (key === undefined && needKey) key = fromState().accounts[0]?.privateKey;
+  if (key === undefined && needKey) key = fromState("--key").accounts[0]?.privateKey;
   if (needKey && key === undefined) throw new ChainError("a signing key is needed (--key)");
   if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66))
     throw new ChainError("--key is not a 32-byte 0x hex private key", { details: "(value not shown)" });

@@ -136,6 +136,9 @@ test("model register refuses a wrong RPC URL, an oracle address without code, a 
 
   const noDevnet = await runOpml(["model", "register", "tiny-mlp", "--state-file", join(dir, "none.json")]);
   assert.ok(noDevnet.error instanceof DevnetStateError, String(noDevnet.error));
+  const noKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--state-file", join(dir, "none.json")]);
+  assert.ok(noKey.error instanceof ChainError, String(noKey.error));
+  assert.match(noKey.error.message, /--key is needed/);
 });
 
 const quiet = () => createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
