@@ -9,6 +9,7 @@ import { keccak256 } from "../../commitment/hash.ts";
 import { CALIBRATION_SEED, MODELS, modelPath } from "../../dnn-lib/models/index.ts";
 import { compileModel } from "../../dnn-lib/src/model/compileModel.ts";
 import { ModelFormatError, ModelUnsupportedError } from "../../dnn-lib/src/model/errors.ts";
+import { OnnxFormatError } from "../../dnn-lib/src/onnx/errors.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { CalibrationError, ModelNotFoundError } from "../errors.ts";
@@ -129,7 +130,7 @@ test("model compile --max-steps tiles big nodes: more nodes, each bound under th
   assert.equal(tiled.commitment.nodeCount, tiled.nodes.length);
 });
 
-test("model compile refuses an unknown model name, a generated calibration for int64 inputs, and a calibration file that misses an input", async () => {
+test("model compile refuses an unknown model name, a generated calibration for int64 inputs, a calibration file that misses an input, a file that is not ONNX and a tiny step budget", async () => {
   const unknown = await runOpml(["model", "compile", "resnet50"]);
   assert.ok(unknown.error instanceof ModelNotFoundError, String(unknown.error));
   assert.match(unknown.error.message, /unknown model "resnet50"[\s\S]*tiny-mlp, mlp, cnn, gpt/);
@@ -143,6 +144,11 @@ test("model compile refuses an unknown model name, a generated calibration for i
   const missing = await runOpml(["model", "compile", "mlp", "--calibration", bad, "-o", join(dir, "m.opml")]);
   assert.ok(missing.error instanceof CalibrationError, String(missing.error));
   assert.match(missing.error.message, /no tensor for input "x"/);
+
+  const junk = join(dir, "junk.onnx");
+  writeFileSync(junk, "not a protobuf");
+  const notOnnx = await runOpml(["model", "compile", junk, "-o", join(dir, "j.opml")]);
+  assert.ok(notOnnx.error instanceof OnnxFormatError, String(notOnnx.error));
 
   const budget = await runOpml(["model", "compile", "mlp", "--max-steps", "12"]);
   assert.match(budget.err, /must be an integer in \[1000, 4294967296\]/);
