@@ -1,7 +1,12 @@
 import { divr, need, requant, rshr, sat8 } from "./arith";
+import { addFast, pool2x2 } from "./nativeOps";
 
 export function add(a: usize, b: usize, out: usize, n: i32, mA: i32, mB: i32, s: i32): void {
   need(mA >= 0 && mB >= 0);
+  if (ASC_FEATURE_SIMD) {
+    addFast(a, b, out, n, mA, mB, s);
+    return;
+  }
   for (let i: i32 = 0; i < n; i++) {
     const p = <i64>load<i8>(a + <usize>i) * <i64>mA + <i64>load<i8>(b + <usize>i) * <i64>mB;
     store<i8>(out + <usize>i, sat8(rshr(p, s)));
@@ -61,6 +66,10 @@ export function argmax(x: usize, out: usize, R: i32, L: i32): void {
 
 /** kind 0: max, kind 1: rounded average; K×K windows, no padding. */
 export function pool(kind: i32, x: usize, out: usize, C: i32, H: i32, W: i32, K: i32, stride: i32): void {
+  if (ASC_FEATURE_SIMD && K == 2 && stride == 2) {
+    pool2x2(kind, x, out, C, H, W);
+    return;
+  }
   const OH = (H - K) / stride + 1;
   const OW = (W - K) / stride + 1;
   for (let c: i32 = 0; c < C; c++) {

@@ -1,4 +1,5 @@
 import { dot8, requant } from "./arith";
+import { conv2dGemm, gemm } from "./gemm";
 
 /** 64 bytes below the descriptor where the native build spills conv accumulators (the VM build never uses it). */
 const CONV_LANES: usize = 0xff00;
@@ -17,6 +18,11 @@ export function matmul(
   N: i32,
   K: i32,
 ): void {
+  if (ASC_FEATURE_SIMD && M >= 4 && (K & 15) == 0) {
+    // Native build: weight rows × input rows as a tiled GEMM, requantized per weight row.
+    gemm(w, N, x, M, K, bias, mult, shift, out, 1, N);
+    return;
+  }
   for (let m: i32 = 0; m < M; m++) {
     const row = x + <usize>(m * K);
     let n: i32 = 0;
@@ -91,6 +97,8 @@ export function conv2d(
   stride: i32,
   pad: i32,
 ): void {
+  // Native build: im2col + GEMM, any stride, unless a patch row outgrows the scratch.
+  if (ASC_FEATURE_SIMD && conv2dGemm(x, w, bias, mult, shift, out, C, H, W, OC, KH, KW, stride, pad)) return;
   const OH = (H + 2 * pad - KH) / stride + 1;
   const OW = (W + 2 * pad - KW) / stride + 1;
   for (let o: i32 = 0; o < OC; o++) {

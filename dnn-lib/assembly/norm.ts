@@ -1,4 +1,5 @@
 import { divr, isqrt, need, requant } from "./arith";
+import { normFast } from "./nativeOps";
 
 /** layernorm (mode 0) / rmsnorm (mode 1) of each row of x[R][D]. */
 export function norm(
@@ -14,6 +15,10 @@ export function norm(
   s: i32,
 ): void {
   need((mode == 0 || mode == 1) && eps >= 0 && D <= 1 << 15);
+  if (ASC_FEATURE_SIMD) {
+    normFast(x, gamma, beta, out, R, D, mode, eps, m, s);
+    return;
+  }
   for (let r: i32 = 0; r < R; r++) {
     const row = x + <usize>(r * D);
     let S: i64 = 0;

@@ -1,4 +1,5 @@
 import { divr, sat8 } from "./arith";
+import { softmaxDivide } from "./nativeOps";
 
 /** Softmax of the n int8 values at `row` (stride `step` bytes) into `out` (contiguous), scale 1/127. */
 export function softmaxRow(row: usize, step: i32, n: i32, exp: usize, out: usize): void {
@@ -10,6 +11,10 @@ export function softmaxRow(row: usize, step: i32, n: i32, exp: usize, out: usize
   let S: i64 = 0;
   for (let i: i32 = 0; i < n; i++)
     S += <i64>load<i32>(exp + <usize>((mx - <i32>load<i8>(row + <usize>(i * step))) << 2));
+  if (ASC_FEATURE_SIMD) {
+    softmaxDivide(row, step, n, exp, out, mx, S);
+    return;
+  }
   for (let i: i32 = 0; i < n; i++) {
     let r: i32 = 0;
     if (S > 0) {

@@ -1,0 +1,210 @@
+// Native (SIMD) build only: the int8 GEMM behind matmul and conv2d, and the
+// im2col packing that turns a convolution into one. Same wrapping int32 sums
+// and the same requantization as the scalar loops, so the same bits.
+import { copyBytes } from "./layout";
+import { SCRATCH, SCRATCH_END, bytes4, hsum4, requant4 } from "./vquant";
+
+/**
+ * out[a·sa + b·sb] = requant(bias[a] + A_a·B_b, mult[a], shift[a]) for a < nA, b < nB,
+ * with int8 rows A_a = A + a·K, B_b = B + b·K and K a multiple of 16. Tiles of two
+ * A rows by four B rows; the last B tile starts at nB − 4 (it recomputes a few
+ * outputs, same bits), and a tile short of rows repeats its last row.
+ */
+export function gemm(
+  A: usize,
+  nA: i32,
+  B: usize,
+  nB: i32,
+  K: i32,
+  bias: usize,
+  mult: usize,
+  shift: usize,
+  out: usize,
+  sa: i32,
+  sb: i32,
+): void {
+  const k4 = <usize>K;
+  const lastB = nB - 1;
+  for (let a: i32 = 0; a < nA; a += 2) {
+    const a1 = min(a + 1, nA - 1);
+    const pa0 = A + <usize>a * k4;
+    const pa1 = A + <usize>a1 * k4;
+    for (let b0: i32 = 0; b0 < nB; b0 += 4) {
+      const b = nB >= 4 ? min(b0, nB - 4) : 0;
+      const pb0 = B + <usize>b * k4;
+      const pb1 = B + <usize>min(b + 1, lastB) * k4;
+      const pb2 = B + <usize>min(b + 2, lastB) * k4;
+      const pb3 = B + <usize>min(b + 3, lastB) * k4;
+      let c00 = i32x4.splat(0);
+      let c01 = c00;
+      let c02 = c00;
+      let c03 = c00;
+      let c10 = c00;
+      let c11 = c00;
+      let c12 = c00;
+      let c13 = c00;
+      for (let k: usize = 0; k < k4; k += 16) {
+        const x0 = v128.load(pa0 + k);
+        const x1 = v128.load(pa1 + k);
+        const a0l = i16x8.extend_low_i8x16_s(x0);
+        const a0h = i16x8.extend_high_i8x16_s(x0);
+        const a1l = i16x8.extend_low_i8x16_s(x1);
+        const a1h = i16x8.extend_high_i8x16_s(x1);
+        let y = v128.load(pb0 + k);
+        let yl = i16x8.extend_low_i8x16_s(y);
+        let yh = i16x8.extend_high_i8x16_s(y);
+        c00 = i32x4.add(c00, i32x4.add(i32x4.dot_i16x8_s(a0l, yl), i32x4.dot_i16x8_s(a0h, yh)));
+        c10 = i32x4.add(c10, i32x4.add(i32x4.dot_i16x8_s(a1l, yl), i32x4.dot_i16x8_s(a1h, yh)));
+        y = v128.load(pb1 + k);
+        yl = i16x8.extend_low_i8x16_s(y);
+        yh = i16x8.extend_high_i8x16_s(y);
+        c01 = i32x4.add(c01, i32x4.add(i32x4.dot_i16x8_s(a0l, yl), i32x4.dot_i16x8_s(a0h, yh)));
+        c11 = i32x4.add(c11, i32x4.add(i32x4.dot_i16x8_s(a1l, yl), i32x4.dot_i16x8_s(a1h, yh)));
+        y = v128.load(pb2 + k);
+        yl = i16x8.extend_low_i8x16_s(y);
+        yh = i16x8.extend_high_i8x16_s(y);
+        c02 = i32x4.add(c02, i32x4.add(i32x4.dot_i16x8_s(a0l, yl), i32x4.dot_i16x8_s(a0h, yh)));
+        c12 = i32x4.add(c12, i32x4.add(i32x4.dot_i16x8_s(a1l, yl), i32x4.dot_i16x8_s(a1h, yh)));
+        y = v128.load(pb3 + k);
+        yl = i16x8.extend_low_i8x16_s(y);
+        yh = i16x8.extend_high_i8x16_s(y);
+        c03 = i32x4.add(c03, i32x4.add(i32x4.dot_i16x8_s(a0l, yl), i32x4.dot_i16x8_s(a0h, yh)));
+        c13 = i32x4.add(c13, i32x4.add(i32x4.dot_i16x8_s(a1l, yl), i32x4.dot_i16x8_s(a1h, yh)));
+      }
+      emit(hsum4(c00, c01, c02, c03), a, b, nB, bias, mult, shift, out, sa, sb);
+      if (a1 != a) emit(hsum4(c10, c11, c12, c13), a1, b, nB, bias, mult, shift, out, sa, sb);
+    }
+  }
+}
+
+/** Requantizes the dot products of A row a with B rows b..b+3 and stores those with b + l < nB. */
+// @ts-ignore: decorator
+@inline
+function emit(
+  dots: v128,
+  a: i32,
+  b: i32,
+  nB: i32,
+  bias: usize,
+  mult: usize,
+  shift: usize,
+  out: usize,
+  sa: i32,
+  sb: i32,
+): void {
+  const o = <usize>(a << 2);
+  const v = bytes4(requant4(i32x4.add(dots, i32x4.splat(load<i32>(bias + o))), load<i32>(mult + o), load<i32>(shift + o)));
+  const dst = out + <usize>a * <usize>sa + <usize>b * <usize>sb;
+  const s = <usize>sb;
+  if (b + 4 <= nB) {
+    if (sb == 1) {
+      v128.store32_lane(dst, v, 0);
+    } else {
+      v128.store8_lane(dst, v, 0);
+      v128.store8_lane(dst + s, v, 1);
+      v128.store8_lane(dst + 2 * s, v, 2);
+      v128.store8_lane(dst + 3 * s, v, 3);
+    }
+  } else {
+    v128.store8_lane(dst, v, 0);
+    if (b + 1 < nB) v128.store8_lane(dst + s, v, 1);
+    if (b + 2 < nB) v128.store8_lane(dst + 2 * s, v, 2);
+  }
+}
+
+/**
+ * conv2d as a GEMM: weight rows and im2col patch rows (zero padding written as
+ * zeros, rows padded to a multiple of 16) packed into the native scratch, as many
+ * as fit at a time. Returns false, computing nothing, when a row is too long
+ * for the scratch (the caller then runs the direct loops).
+ */
+export function conv2dGemm(
+  x: usize,
+  w: usize,
+  bias: usize,
+  mult: usize,
+  shift: usize,
+  out: usize,
+  C: i32,
+  H: i32,
+  W: i32,
+  OC: i32,
+  KH: i32,
+  KW: i32,
+  stride: i32,
+  pad: i32,
+): bool {
+  const OH = (H + 2 * pad - KH) / stride + 1;
+  const OW = (W + 2 * pad - KW) / stride + 1;
+  const P = OH * OW;
+  const Kc = C * KH * KW;
+  const Kp = (Kc + 15) & ~15;
+  const room = <i32>(SCRATCH_END - SCRATCH);
+  if (<i64>Kp * 8 > <i64>room) return false;
+  const wRows = min(OC, room / 2 / Kp);
+  const pRows = min(P, (room - wRows * Kp) / Kp);
+  const wp = SCRATCH;
+  const pp = SCRATCH + <usize>(wRows * Kp);
+  for (let o0: i32 = 0; o0 < OC; o0 += wRows) {
+    const on = min(wRows, OC - o0);
+    for (let r: i32 = 0; r < on; r++) {
+      const dst = wp + <usize>(r * Kp);
+      copyBytes(dst, w + <usize>((o0 + r) * Kc), Kc);
+      for (let t: i32 = Kc; t < Kp; t++) store<i8>(dst + <usize>t, 0);
+    }
+    const q = <usize>(o0 << 2);
+    for (let p0: i32 = 0; p0 < P; p0 += pRows) {
+      const pn = min(pRows, P - p0);
+      im2col(x, pp, Kc, Kp, p0, pn, OW, C, H, W, KH, KW, stride, pad);
+      gemm(wp, on, pp, pn, Kp, bias + q, mult + q, shift + q, out + <usize>(o0 * P + p0), P, 1);
+    }
+  }
+  return true;
+}
+
+/** Patch rows of output pixels p0..p0+pn−1 (row-major over OH×OW): [c][u][v] order, zeros outside the image. */
+function im2col(
+  x: usize,
+  dst: usize,
+  Kc: i32,
+  Kp: i32,
+  p0: i32,
+  pn: i32,
+  OW: i32,
+  C: i32,
+  H: i32,
+  W: i32,
+  KH: i32,
+  KW: i32,
+  stride: i32,
+  pad: i32,
+): void {
+  for (let r: i32 = 0; r < pn; r++) {
+    const p = p0 + r;
+    const i = p / OW;
+    const j = p - i * OW;
+    const z0 = j * stride - pad;
+    let d = dst + <usize>(r * Kp);
+    const inside = z0 >= 0 && z0 + KW <= W;
+    for (let c: i32 = 0; c < C; c++) {
+      for (let u: i32 = 0; u < KH; u++) {
+        const y = i * stride + u - pad;
+        if (y < 0 || y >= H) {
+          for (let v: i32 = 0; v < KW; v++) store<i8>(d + <usize>v, 0);
+        } else {
+          const src = x + <usize>((c * H + y) * W);
+          if (inside) {
+            for (let v: i32 = 0; v < KW; v++) store<i8>(d + <usize>v, load<i8>(src + <usize>(z0 + v)));
+          } else {
+            for (let v: i32 = 0; v < KW; v++) {
+              const z = z0 + v;
+              store<i8>(d + <usize>v, z >= 0 && z < W ? load<i8>(src + <usize>z) : 0);
+            }
+          }
+        }
+        d += <usize>KW;
+      }
+    }
+    for (let t: i32 = Kc; t < Kp; t++) store<i8>(dst + <usize>(r * Kp + t), 0);
+  }
+}

@@ -1,0 +1,86 @@
+// Native (SIMD) build only: the integer primitives of arith.ts on vector lanes,
+// and exact divisions through a float estimate corrected in integers. Every
+// function here gives the same bits as its scalar counterpart; the VM build
+// never calls them (each call site sits under `if (ASC_FEATURE_SIMD)`).
+import { isqrt, need } from "./arith";
+
+/**
+ * Scratch of the native build: linear bytes [SCRATCH, SCRATCH_END), below the
+ * descriptor and the spill lanes. The VM build's memory layout is untouched (it
+ * never reads or writes below 0x10000), and so is every phase-2 node image.
+ */
+export const SCRATCH: usize = 0x1000;
+export const SCRATCH_END: usize = 0xff00;
+
+/** sat8(rshr(p, s)) on both i64 lanes (|p| < 2^63 − 2^61, s in [0, 62]); the results are i64 lanes. */
+export function rshrSat64(p: v128, s: i32): v128 {
+  const neg = i64x2.lt_s(p, i64x2.splat(0));
+  const round = s == 0 ? <i64>0 : (<i64>1) << (<i64>(s - 1));
+  const q = i64x2.shr_u(i64x2.add(i64x2.abs(p), i64x2.splat(round)), s);
+  const c128 = i64x2.splat(128);
+  const qc = v128.bitselect(c128, q, i64x2.gt_s(q, c128));
+  const r = i64x2.sub(v128.xor(qc, neg), neg);
+  const c127 = i64x2.splat(127);
+  return v128.bitselect(c127, r, i64x2.gt_s(r, c127));
+}
+
+/** The low 32 bits of the i64 lanes of lo and hi as one i32x4 [lo0, lo1, hi0, hi1]. */
+export function low32(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+}
+
+/** requant(acc[l], m, s) for the four i32 lanes of acc: i32 lanes in [-128, 127]. */
+export function requant4(acc: v128, m: i32, s: i32): v128 {
+  need(m >= 0 && <u32>s <= 62);
+  const mv = i32x4.splat(m);
+  return low32(rshrSat64(i64x2.extmul_low_i32x4_s(acc, mv), s), rshrSat64(i64x2.extmul_high_i32x4_s(acc, mv), s));
+}
+
+/** Lanes [Σc0, Σc1, Σc2, Σc3] (wrapping) of four i32x4 accumulators. */
+export function hsum4(c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  const t0 = i32x4.add(v128.shuffle<i32>(c0, c1, 0, 4, 1, 5), v128.shuffle<i32>(c0, c1, 2, 6, 3, 7));
+  const t1 = i32x4.add(v128.shuffle<i32>(c2, c3, 0, 4, 1, 5), v128.shuffle<i32>(c2, c3, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(t0, t1, 0, 1, 4, 5), v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+}
+
+/** i32 lanes already in [-128, 127] packed into bytes: lane l of the result's bytes 0..3 (and repeated). */
+export function bytes4(v: v128): v128 {
+  const h = i16x8.narrow_i32x4_s(v, v);
+  return i8x16.narrow_i16x8_s(h, h);
+}
+
+/** 1 / (2n) for divrBy: the per-divisor part of divr(·, n). */
+export function divrInv(n: i64): f64 {
+  return 1.0 / <f64>(n << 1);
+}
+
+/**
+ * divr(a, n) given inv = divrInv(n): the quotient of (2|a| + n) / (2n) from a
+ * float estimate, corrected until exact, so the bits equal arith.divr's.
+ * Falls back to divr's integer division outside |a|, n < 2^52.
+ */
+export function divrBy(a: i64, n: i64, inv: f64): i64 {
+  need(n > 0);
+  const mag: i64 = a < 0 ? -a : a;
+  const lim: i64 = (<i64>1) << 52;
+  const num: i64 = 2 * mag + n;
+  const den: i64 = n << 1;
+  let q: i64;
+  if (mag < lim && n < lim) {
+    q = <i64>(<f64>num * inv);
+    while (q > 0 && q * den > num) q--;
+    while ((q + 1) * den <= num) q++;
+  } else {
+    q = num / den;
+  }
+  return a < 0 ? -q : q;
+}
+
+/** arith.isqrt's bits: for v < 2^62 a float estimate corrected until exact, else isqrt itself. */
+export function isqrtFast(v: u64): u64 {
+  if (v >= (<u64>1) << 62) return isqrt(v);
+  let r = <u64>sqrt<f64>(<f64>v);
+  while (r > 0 && r * r > v) r--;
+  while ((r + 1) * (r + 1) <= v) r++;
+  return r;
+}
