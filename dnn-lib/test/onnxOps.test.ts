@@ -12,7 +12,6 @@ import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { cosine, runQuantFloat } from "../src/onnx/runQuant.ts";
 import { Rng } from "../src/onnx/rng.ts";
-import { OnnxUnsupportedError } from "../src/onnx/errors.ts";
 
 function model() {
   const r = new Rng(3);
@@ -96,18 +95,6 @@ function feedsOf(seed: number, n: number): Feeds[] {
   const r = new Rng(seed);
   return Array.from({ length: n }, () => ({ x: { dims: [1, 4, 6], data: Float32Array.from(r.normals(24)) } }));
 }
-
-test("a Transpose that is not a 2-D transpose (perm 1,0,2 of [2][3][4]) is refused naming Transpose and its perm", async () => {
-  const g = new GraphBuilder("perm");
-  const x = g.input("x", [2, 3, 4]);
-  g.node("Transpose", [x], { perm: [1, 0, 2] }, "y");
-  g.output("y", [3, 2, 4]);
-  const feeds = [{ x: { dims: [2, 3, 4], data: new Float32Array(24).fill(1) } }];
-  await assert.rejects(
-    quantizeModel(g.build(17), feeds),
-    (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Transpose" && /perm \[1,0,2\]/.test(e.message),
-  );
-});
 
 test("GELU written out with Erf, in both Mul orders, becomes one lut each and matches onnxruntime within 2 LSB", async () => {
   const r = new Rng(6);

@@ -12,8 +12,12 @@
  * positive scalar constant change no byte: they alias the tensor (the latter
  * with a new scale). A causal self-attention subgraph (MatMul(Q, Transpose(K))
  * → [Mul/Div by a scalar] → Add(causal mask) → Softmax → MatMul(·, V)) becomes
- * one `attention` node; GELU written out with Erf (x · (1 + erf(x/√2)) · 0.5, in
- * either Mul order) becomes one `lut` node.
+ * one `attention` node (Q, K, V of one shape [..][T][Dh]: the leading dims are the
+ * heads); GELU written out with Erf (x · (1 + erf(x/√2)) · 0.5, in either Mul order)
+ * becomes one `lut` node; rotary embedding in the rotate-half form becomes one `rotary`
+ * node (rotaryPattern.ts). Transposes that are not 2-D become one `strided` node, and
+ * Add/Mul broadcast by numpy rules (a `strided` view of an activation, constants
+ * expanded at import time; stridedView.ts).
  */
 import { Op, OP_INFO, type OpCode, type OpName } from "../ops.ts";
 import { DataType } from "./proto.ts";
@@ -33,6 +37,8 @@ import {
   roundHalfAway,
   scaleOf,
 } from "./quantMath.ts";
+import { findRotary } from "./rotaryPattern.ts";
+import { broadcastFloat, broadcastView, isIdentityView, transposeView } from "./stridedView.ts";
 
 export type QDType = "i8" | "i16" | "i32";
 
@@ -347,6 +353,10 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
   });
   for (const [at, p] of geluAt) p.nodes.forEach((i) => i !== at && inPattern.add(i));
 
+  // Pre-pass: rotary embedding in the rotate-half form, keyed by its final Add.
+  const rotaryAt = findRotary({ graph: g, inits, producer, soleConsumer, dimsOf });
+  for (const [at, p] of rotaryAt) p.nodes.forEach((i) => i !== at && inPattern.add(i));
+
   // Concat inputs share the output's scale (concat moves bytes): the producers requantize to it.
   for (const n of g.nodes)
     if (n.opType === "Concat") for (const i of n.inputs) scaleOverride.set(i, actScale(n.outputs[0]));
@@ -403,6 +413,20 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       emit(Op.lut, [x.id, t], [prod(dimsOf(gelu.x))], gelu.out, sOut, gelu.nodes.map((i) => g.nodes[i].name).join("+"));
       return;
     }
+    const rot = rotaryAt.get(idx);
+    if (rot) {
+      // x[H][T][Dh] (H = the leading dims) as T' = H·T rows of one head, the tables repeated per head.
+      const x = get(rot.x, n);
+      const H = prod(dimsOf(rot.x)) / (rot.T * rot.Dh);
+      const half = rot.Dh / 2;
+      const q14 = (f: Float64Array) =>
+        Int16Array.from({ length: H * rot.T * half }, (_, j) => roundHalfAway(16384 * f[j % (rot.T * half)]));
+      const cos = constant(`${rot.out}.cos`, q14(rot.cos), [H * rot.T, half]);
+      const sin = constant(`${rot.out}.sin`, q14(rot.sin), [H * rot.T, half]);
+      const source = rot.nodes.map((i) => g.nodes[i].name).join("+");
+      emit(Op.rotary, [x.id, cos, sin], [H * rot.T, 1, rot.Dh, 0, H * rot.T], rot.out, x.scale, source);
+      return;
+    }
     const pat = attention.get(idx);
     if (pat) {
       const q = get(pat.q, n);
@@ -411,8 +435,10 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       const qd = dimsOf(pat.q);
       const T = qd[qd.length - 2];
       const Dh = qd[qd.length - 1];
-      if (prod(qd) !== T * Dh || prod(dimsOf(pat.k)) !== T * Dh || prod(dimsOf(pat.v)) !== T * Dh)
-        unsupported(n, "attention with more than one head per subgraph (split heads into separate MatMuls)");
+      // Heads are the leading dims of Q, K and V, each [H][T][Dh].
+      const H = prod(qd) / (T * Dh);
+      if (dimsOf(pat.k).join() !== qd.join() || dimsOf(pat.v).join() !== qd.join())
+        unsupported(n, `attention: Q [${qd}], K [${dimsOf(pat.k)}] and V [${dimsOf(pat.v)}] must have one shape`);
       const sZ = actScale(pat.score);
       const { m: mS, s: sS } = quantizeMultiplier((q.scale * k.scale * pat.alpha) / sZ, "attention scores");
       const sOut = actScale(pat.out);
@@ -421,7 +447,7 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       emit(
         Op.attention,
         [q.id, k.id, v.id, exp],
-        [1, T, Dh, T, 0, mS, sS, mO, sO],
+        [H, T, Dh, T, 0, mS, sS, mO, sO],
         pat.out,
         sOut,
         pat.nodes.map((i) => g.nodes[i].name).join("+"),
@@ -600,24 +626,47 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       case "Div": {
         const [an, bn] = n.inputs;
         const c = scalarConst(bn) ?? (n.opType === "Mul" ? scalarConst(an) : undefined);
-        if (n.opType !== "Add" && c !== undefined) {
+        if (n.opType !== "Add" && c !== undefined && c > 0) {
           // Scaling by a positive constant only relabels the scale.
-          if (!(c > 0)) unsupported(n, "scaling by a non-positive constant");
           const x = get(c === scalarConst(bn) ? an : bn, n);
           env.set(out, { id: x.id, scale: n.opType === "Mul" ? x.scale * c : x.scale / c });
           return;
         }
-        if (n.opType === "Div") unsupported(n, "division by a tensor");
-        if (prod(dimsOf(an)) !== prod(dimsOf(bn))) unsupported(n, `broadcasting [${dimsOf(an)}] with [${dimsOf(bn)}]`);
-        const a = get(an, n);
-        const b = get(bn, n);
+        if (n.opType === "Div" && (c === undefined || c === 0))
+          unsupported(n, c === 0 ? "division by zero" : "division by a tensor");
+        // Numpy broadcasting: a constant is expanded at import time, an activation by a strided view.
+        const dOut = dimsOf(out);
+        const operand = (name: string, recip: boolean): Env => {
+          const t = inits.get(name);
+          const dName = dimsOf(name);
+          if (!recip && dName.join() === dOut.join()) return get(name, n);
+          if (t && (t.data instanceof Float32Array || t.data instanceof Float64Array)) {
+            const data = broadcastFloat(recip ? Float64Array.from(t.data, (v) => 1 / v) : t.data, t.dims, dOut);
+            const s = scaleOf(maxAbs(data));
+            return { id: constant(`${name}→[${dOut}]`, quantizeI8(data, s), dOut, s), scale: s };
+          }
+          const x = get(name, n);
+          if (prod(dName) === prod(dOut)) return x;
+          const view = broadcastView(dName, dOut);
+          if (view === undefined) unsupported(n, `[${dName}] does not broadcast to [${dOut}]`);
+          if (view === null) unsupported(n, `broadcasting [${dName}] to [${dOut}] leaves more than 4 axes`);
+          const bname = `${name}→[${dOut}]`;
+          if (!env.has(bname)) {
+            cal.dims.set(bname, dOut);
+            emit(Op.strided, [x.id], [...view!.d, ...view!.st, 1, view!.n], bname, x.scale, n.name);
+          }
+          return env.get(bname)!;
+        };
+        const a = operand(an, false);
+        const b = operand(bn, n.opType === "Div");
         const sOut = actScale(out);
+        const size = prod(dOut);
         if (n.opType === "Add") {
           const { mA, mB, s } = quantizeMultiplierPair(a.scale / sOut, b.scale / sOut);
-          emit(Op.add, [a.id, b.id], [prod(dimsOf(an)), mA, mB, s], out, sOut, n.name);
+          emit(Op.add, [a.id, b.id], [size, mA, mB, s], out, sOut, n.name);
         } else {
           const { m, s } = quantizeMultiplier((a.scale * b.scale) / sOut, n.name);
-          emit(Op.mul, [a.id, b.id], [prod(dimsOf(an)), m, s], out, sOut, n.name);
+          emit(Op.mul, [a.id, b.id], [size, m, s], out, sOut, n.name);
         }
         return;
       }
@@ -677,17 +726,23 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       case "Transpose": {
         const rank = dIn.length;
         const perm = intsAttr(n, "perm") ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-        // Drop size-1 axes; what is left must be a rotation [k..r-1, 0..k-1]: a 2-D transpose of [R][C].
+        const x = get(n.inputs[0], n);
+        // Drop size-1 axes; a rotation [k..r-1, 0..k-1] of what is left is a 2-D transpose of [R][C].
         const keep = perm.filter((a) => dIn[a] !== 1);
         const order = [...keep].sort((a, b) => a - b);
         const p = keep.map((a) => order.indexOf(a));
         const k = p[0];
-        if (!p.every((v, i) => v === (i + k) % p.length))
-          unsupported(n, `perm [${perm}] is not a rotation of the non-unit axes (only 2-D transposes are supported)`);
-        const d = order.map((a) => dIn[a]);
-        const x = get(n.inputs[0], n);
-        if (k === 0) env.set(out, x);
-        else emit(Op.transpose, [x.id], [prod(d.slice(0, k)), prod(d.slice(k)), 1], out, x.scale, n.name);
+        if (p.every((v, i) => v === (i + k) % p.length)) {
+          const d = order.map((a) => dIn[a]);
+          if (k === 0) env.set(out, x);
+          else emit(Op.transpose, [x.id], [prod(d.slice(0, k)), prod(d.slice(k)), 1], out, x.scale, n.name);
+          return;
+        }
+        // Any other permutation: one strided view (up to four axes after merging contiguous ones).
+        const view = transposeView(dIn, perm);
+        if (!view) unsupported(n, `perm [${perm}] of [${dIn}] leaves more than 4 axes to permute`);
+        if (isIdentityView(view!)) env.set(out, x);
+        else emit(Op.strided, [x.id], [...view!.d, ...view!.st, 1, view!.n], out, x.scale, n.name);
         return;
       }
       default:

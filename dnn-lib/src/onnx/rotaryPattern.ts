@@ -1,0 +1,133 @@
+/**
+ * Recognizes rotary position embedding written out in the "rotate half" form
+ * (what PyTorch exports for LLaMA/GPT-NeoX style models):
+ *
+ *   x1 = Slice(x, 0 : Dh/2), x2 = Slice(x, Dh/2 : Dh)      (last axis)
+ *   y  = Add(Mul(x, cos), Mul(Concat(Neg(x2), x1), sin))
+ *
+ * with constant cos/sin tables of shape [T][Dh] (leading unit axes allowed) whose two
+ * halves are equal (the frequencies duplicated, `cat(freqs, freqs)`). The match
+ * becomes one `rotary` node. A match whose tables do not repeat across the halves
+ * is refused (another pairing convention), not lowered piecewise.
+ */
+import type { OnnxGraph, OnnxNode, OnnxTensor } from "./model.ts";
+import { OnnxUnsupportedError } from "./errors.ts";
+
+export interface RotaryPattern {
+  x: string;
+  out: string;
+  /** cos / sin of each position and pair, [T][Dh/2], as float. */
+  cos: Float64Array;
+  sin: Float64Array;
+  T: number;
+  Dh: number;
+  /** Indices of the ONNX nodes the pattern covers. */
+  nodes: number[];
+}
+
+interface Ctx {
+  graph: OnnxGraph;
+  inits: Map<string, OnnxTensor>;
+  producer: Map<string, number>;
+  soleConsumer: (name: string) => number | undefined;
+  dimsOf: (name: string) => number[];
+}
+
+/** Constant int list of a Slice operand (starts, ends, axes, steps). */
+function ints(ctx: Ctx, name: string | undefined): number[] | undefined {
+  if (!name) return undefined;
+  const t = ctx.inits.get(name);
+  return t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined;
+}
+
+/** [start, end) of a Slice on the last axis of its input (step 1), or undefined. */
+function lastAxisSlice(ctx: Ctx, n: OnnxNode): { x: string; b: number; e: number } | undefined {
+  if (n.opType !== "Slice") return undefined;
+  const d = ctx.dimsOf(n.inputs[0]);
+  const [starts, ends] = [ints(ctx, n.inputs[1]), ints(ctx, n.inputs[2])];
+  const axes = ints(ctx, n.inputs[3]) ?? [0];
+  const steps = ints(ctx, n.inputs[4]) ?? [1];
+  if (!starts || !ends || starts.length !== 1 || steps[0] !== 1) return undefined;
+  const rank = d.length;
+  if ((axes[0] < 0 ? axes[0] + rank : axes[0]) !== rank - 1) return undefined;
+  const dim = d[rank - 1];
+  const clamp = (v: number) => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
+  return { x: n.inputs[0], b: clamp(starts[0]), e: clamp(ends[0]) };
+}
+
+/** The [T][Dh] table of a constant whose non-unit axes are the last two of x's. */
+function table(ctx: Ctx, name: string, T: number, Dh: number): Float64Array | undefined {
+  const t = ctx.inits.get(name);
+  if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) return undefined;
+  const d = t.dims;
+  if (d.length < 2 || d[d.length - 2] !== T || d[d.length - 1] !== Dh || d.slice(0, -2).some((v) => v !== 1))
+    return undefined;
+  return Float64Array.from(t.data);
+}
+
+export function findRotary(ctx: Ctx): Map<number, RotaryPattern> {
+  const found = new Map<number, RotaryPattern>();
+  const g = ctx.graph;
+  const node = (name: string) => {
+    const i = ctx.producer.get(name);
+    return i === undefined ? undefined : { i, n: g.nodes[i] };
+  };
+  g.nodes.forEach((cat, ci) => {
+    if (cat.opType !== "Concat" || cat.inputs.length !== 2) return;
+    const neg = node(cat.inputs[0]);
+    const s1 = node(cat.inputs[1]);
+    if (!neg || neg.n.opType !== "Neg" || !s1) return;
+    const s2 = node(neg.n.inputs[0]);
+    const a = lastAxisSlice(ctx, s1.n);
+    const b = s2 && lastAxisSlice(ctx, s2.n);
+    if (!a || !b || a.x !== b.x) return;
+    const x = a.x;
+    const dx = ctx.dimsOf(x);
+    const Dh = dx[dx.length - 1];
+    const T = dx[dx.length - 2];
+    const half = Dh / 2;
+    if (Dh % 2 !== 0 || a.b !== 0 || a.e !== half || b.b !== half || b.e !== Dh) return;
+    // Mul(rotated, sin) and Mul(x, cos), both feeding one Add.
+    const mi = ctx.soleConsumer(cat.outputs[0]);
+    const mulS = mi === undefined ? undefined : g.nodes[mi];
+    if (!mulS || mulS.opType !== "Mul") return;
+    const ai = ctx.soleConsumer(mulS.outputs[0]);
+    const add = ai === undefined ? undefined : g.nodes[ai];
+    if (!add || add.opType !== "Add") return;
+    const other = add.inputs.find((o) => o !== mulS.outputs[0]);
+    const mc = other === undefined ? undefined : node(other);
+    if (!mc || mc.n.opType !== "Mul" || !mc.n.inputs.includes(x) || ctx.soleConsumer(other!) !== ai) return;
+    const sinName = mulS.inputs.find((o) => o !== cat.outputs[0])!;
+    const cosName = mc.n.inputs.find((o) => o !== x)!;
+    const sinFull = table(ctx, sinName, T, Dh);
+    const cosFull = table(ctx, cosName, T, Dh);
+    if (!sinFull || !cosFull) return;
+    const cos = new Float64Array(T * half);
+    const sin = new Float64Array(T * half);
+    for (let t = 0; t < T; t++)
+      for (let i = 0; i < half; i++) {
+        const [c1, c2] = [cosFull[t * Dh + i], cosFull[t * Dh + i + half]];
+        const [s1v, s2v] = [sinFull[t * Dh + i], sinFull[t * Dh + i + half]];
+        if (Math.abs(c1 - c2) > 1e-6 || Math.abs(s1v - s2v) > 1e-6)
+          throw new OnnxUnsupportedError(
+            "RotaryEmbedding",
+            `rotary embedding at ONNX ${add.opType} (node ${add.name}): the cos/sin tables differ between the two halves`,
+            {
+              details: `position ${t}, pair ${i}: cos ${c1} vs ${c2}, sin ${s1v} vs ${s2v}; only the rotate-half form with duplicated frequencies (cat(freqs, freqs)) is supported`,
+            },
+          );
+        cos[t * half + i] = c1;
+        sin[t * half + i] = s1v;
+      }
+    found.set(ai!, {
+      x,
+      out: add.outputs[0],
+      cos,
+      sin,
+      T,
+      Dh,
+      nodes: [s1.i, s2!.i, neg.i, ci, mi!, mc.i, ai!],
+    });
+  });
+  return found;
+}

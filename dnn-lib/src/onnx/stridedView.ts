@@ -1,0 +1,88 @@
+/**
+ * The params of a `strided` node (docs/fixed-point.md §3.2) for an ONNX Transpose
+ * (any permutation) or a numpy broadcast: output dims and input strides, unit axes
+ * dropped and contiguous axes merged so that up to rank 4 remains. `null` when more
+ * than four axes are left.
+ */
+
+export interface View {
+  /** Output dims, outermost first, padded to 4 with leading 1s. */
+  d: number[];
+  /** Input element strides per output axis. */
+  st: number[];
+  /** Input element count. */
+  n: number;
+}
+
+/** Row-major element strides of `dims`. */
+export function rowMajorStrides(dims: readonly number[]): number[] {
+  const st = new Array<number>(dims.length).fill(1);
+  for (let k = dims.length - 2; k >= 0; k--) st[k] = st[k + 1] * dims[k + 1];
+  return st;
+}
+
+const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
+
+/** Drops unit output axes, merges an axis into the next when the pair reads contiguously, pads to rank 4. */
+function compact(axes: { d: number; st: number }[], n: number): View | null {
+  const kept = axes.filter((a) => a.d !== 1);
+  const merged: { d: number; st: number }[] = [];
+  for (const a of kept) {
+    const last = merged[merged.length - 1];
+    // [.., (d1, s1), (d2, s2)] reads like one axis (d1·d2, s2) when s1 = d2·s2 (contiguous) or both broadcast.
+    if (last && last.st === a.d * a.st) {
+      last.d *= a.d;
+      last.st = a.st;
+    } else merged.push({ ...a });
+  }
+  if (merged.length > 4) return null;
+  while (merged.length < 4) merged.unshift({ d: 1, st: 0 });
+  return { d: merged.map((a) => a.d), st: merged.map((a) => a.st), n };
+}
+
+/** out = transpose(x, perm): out dims dIn[perm[k]], strides of the input permuted. */
+export function transposeView(dIn: readonly number[], perm: readonly number[]): View | null {
+  const st = rowMajorStrides(dIn);
+  return compact(
+    perm.map((a) => ({ d: dIn[a], st: st[a] })),
+    prod(dIn),
+  );
+}
+
+/** True when `perm` keeps every non-unit axis in order (the bytes do not move). */
+export function isIdentityView(v: View): boolean {
+  return v.d.every((d, k) => d === 1 || v.st[k] === prod(v.d.slice(k + 1)));
+}
+
+/**
+ * x of dims `dIn` broadcast to `dOut` by numpy rules (right-aligned; an axis of 1 repeats):
+ * stride 0 on the repeated axes. `undefined` when the shapes do not broadcast.
+ */
+export function broadcastView(dIn: readonly number[], dOut: readonly number[]): View | null | undefined {
+  if (dIn.length > dOut.length) return undefined;
+  const pad = [...new Array<number>(dOut.length - dIn.length).fill(1), ...dIn];
+  const st = rowMajorStrides(pad);
+  const axes: { d: number; st: number }[] = [];
+  for (let k = 0; k < dOut.length; k++) {
+    if (pad[k] === dOut[k]) axes.push({ d: dOut[k], st: pad[k] === 1 ? 0 : st[k] });
+    else if (pad[k] === 1) axes.push({ d: dOut[k], st: 0 });
+    else return undefined;
+  }
+  return compact(axes, prod(dIn));
+}
+
+/** A float constant broadcast to `dOut` (numpy rules), for constants the importer expands at import time. */
+export function broadcastFloat(data: ArrayLike<number>, dIn: readonly number[], dOut: readonly number[]): Float64Array {
+  const pad = [...new Array<number>(Math.max(0, dOut.length - dIn.length)).fill(1), ...dIn];
+  const st = rowMajorStrides(pad).map((s, k) => (pad[k] === 1 ? 0 : s));
+  const out = new Float64Array(prod(dOut));
+  const idx = new Array<number>(dOut.length).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = data[idx.reduce((a, v, k) => a + v * st[k], 0)];
+    for (let k = dOut.length - 1; k >= 0; k--) {
+      if (++idx[k] < dOut[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
