@@ -162,10 +162,14 @@ test("a restarted submitter resumes its event scans from the saved cursor less t
   assert.ok(rec0.oracleScans().some((s) => s.fromBlock === 0n));
 });
 
-test("a restarted challenger answers level 2 from the saved VM trace (no VM run after the restart) and wins by the on-chain step", async () => {
+/**
+ * A liar at node 1 (wrong at one VM step) and a first defend-mode challenger with data directory
+ * `dataDir`, played until level 2 waits for the challenger's choice: the challenger has traced
+ * node 1 by then. Returns the game and the options a restarted challenger is made with.
+ */
+async function gameAtLevel2(seed: number, dataDir: string) {
   const fromBlock = await nextBlock();
-  const requestId = await request(2);
-  const dataDir = tmp();
+  await request(seed);
   const l = liar(fromBlock);
   const opts = {
     oracle: sys.oracle,
@@ -187,7 +191,14 @@ test("a restarted challenger answers level 2 from the saved VM trace (no VM run 
     await first.tick();
   }
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).level, 2);
+  return { gameId, liar: l, first, opts, fromBlock };
+}
+
+test("a restarted challenger answers level 2 from the saved VM trace (no VM run after the restart) and wins by the on-chain step", async () => {
+  const { gameId, liar: l, first, opts, fromBlock } = await gameAtLevel2(2, tmp());
   assert.deepEqual(first.work.traces.stats, { recorded: 1, loaded: 0 });
+  const resumeAt = first.cursor.nextBlock - MARGIN;
+  assert.ok(resumeAt > fromBlock);
 
   const rec = recordingWallet(3);
   const logs = captured();
@@ -205,9 +216,11 @@ test("a restarted challenger answers level 2 from the saved VM trace (no VM run 
   assert.ok(stepped, "decided by the on-chain step");
   assert.deepEqual(second.work.traces.stats, { recorded: 0, loaded: 1 }, "the node's run came from the data directory");
   assert.deepEqual(second.work.claims.stats, { computed: 0, loaded: 1 }, "so did S_0 … S_N");
+  const scans = rec.oracleScans();
+  assert.equal(scans[0]?.fromBlock, resumeAt, "the first scan starts a reorg margin before the saved cursor");
   assert.ok(
-    rec.oracleScans().every((s) => s.fromBlock > 0n),
-    "no oracle-wide scan from block 0",
+    scans.every((s) => s.fromBlock >= resumeAt),
+    "no oracle-wide scan from the first block again",
   );
   assert.ok(
     !rec.getLogs.some((l) => l.address?.toLowerCase() === sys.oracle.toLowerCase() && l.topics.length > 1),
@@ -217,28 +230,8 @@ test("a restarted challenger answers level 2 from the saved VM trace (no VM run 
 });
 
 test("corrupt cache files (event cursor, level-1 claim, level-2 trace) are logged and rebuilt; the restarted challenger still wins", async () => {
-  const fromBlock = await nextBlock();
-  await request(3);
   const dataDir = tmp();
-  const l = liar(fromBlock);
-  const opts = {
-    oracle: sys.oracle,
-    mode: "defend" as const,
-    models: models(),
-    journal: new Journal(dataDir),
-    fromBlock,
-    withdraw: false,
-  };
-  const first = new ChallengerDaemon({ ...opts, client: sys.clients[3]!.walletClient, logger: captured().logger });
-  await l.tick();
-  await first.tick();
-  const gameId = [...first.games.keys()].pop()!;
-  for (let i = 0; i < 10; i++) {
-    const g = await readGame(pc(), { game: sys.game, gameId });
-    if (g.level === 2 && g.phase === Phase.Choose) break;
-    await l.tick();
-    await first.tick();
-  }
+  const { gameId, liar: l, opts } = await gameAtLevel2(3, dataDir);
   // Damage every file the first daemon left: a flipped byte in the traces, a torn state file.
   const files = (sub: string) => readdirSync(join(dataDir, sub)).map((f) => join(dataDir, sub, f));
   for (const f of [...files("l1"), ...files("l2")]) {
