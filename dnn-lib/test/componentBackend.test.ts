@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { compileModel, type CompiledModel } from "../src/model/compileModel.ts";
 import { runModel } from "../src/runner/runModel.ts";
-import { ReferenceBackend } from "../src/runner/Backend.ts";
+import { ReferenceBackend, SimdBackend } from "../src/runner/Backend.ts";
 import { ComponentBackend } from "../src/runner/ComponentBackend.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
 import { SlotKind } from "../src/nodeInput.ts";
@@ -63,9 +63,10 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
   ];
 
   for (const { compiled: c, input: inputFor } of cases)
-    test(`${c.model.name}: output and S_0 … S_N equal the reference's and the core SIMD runner's, bit for bit`, async () => {
+    test(`${c.model.name}: output and S_0 … S_N equal the reference's and the core SIMD module's (NativeRunner, SimdBackend), bit for bit`, async () => {
       const component = await ComponentBackend.create(c.model.weights);
       const native = await NativeRunner.create(c);
+      const simd = await SimdBackend.create();
       for (const seed of [1, 2]) {
         const x = inputFor(seed);
         const got = runModel(c, x, component);
@@ -73,6 +74,7 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
         assert.deepEqual(got.activations, ref.activations, `${c.model.name} seed ${seed}: activations`);
         assert.deepEqual(got.states, ref.states, `${c.model.name} seed ${seed}: states`);
         assert.deepEqual(native.run(x).states, got.states, `${c.model.name} seed ${seed}: core runner`);
+        assert.deepEqual(runModel(c, x, simd).states, got.states, `${c.model.name} seed ${seed}: SimdBackend`);
       }
     });
 
