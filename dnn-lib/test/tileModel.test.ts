@@ -44,6 +44,26 @@ function gramModel(): Model {
   };
 }
 
+/** in[4][64] int16 → matmul16(64→32): int16 output columns of 2 bytes each. */
+function matmul16Model(): Model {
+  const r = new Rng(12);
+  const i8 = (n: number) => Uint8Array.from({ length: n }, () => r.int(0, 255));
+  const i32 = (n: number, f: () => number) => new Uint8Array(Int32Array.from({ length: n }, f).buffer);
+  return {
+    name: "matmul16",
+    inputLength: 512,
+    inputScale: 1,
+    outputScale: 1,
+    nodes: [{ op: Op.matmul16, inputs: [A(0), W(0), W(1), W(2), W(3)], params: [4, 32, 64] }],
+    weights: [
+      i8(32 * 64),
+      i32(32, () => r.int(-9000, 9000)),
+      i32(32, () => r.int(1 << 30, 0x7fffffff)),
+      i32(32, () => 44),
+    ],
+  };
+}
+
 function sameOutputs(a: Model, b: Model): void {
   const r = new Rng(3);
   for (let k = 0; k < 3; k++) {
@@ -76,6 +96,19 @@ describe("graph compiler tiling under a step budget", () => {
       sameOutputs(model, tiled);
     }
     assert.ok(tileModel(gramModel(), 300000).nodes.some((n) => n.op === Op.slice));
+  });
+  test("matmul16 splits along N with 2-byte output columns joined by concat; the output bits are unchanged", () => {
+    const model = matmul16Model();
+    const budget = 40000;
+    assert.ok(estimateSteps(model.nodes[0].op, model.nodes[0].params) > budget);
+    const tiled = tileModel(model, budget);
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${n.op} ${n.params}`);
+    assert.deepEqual(
+      tiled.nodes.map((n) => n.op),
+      [Op.matmul16, Op.matmul16, Op.concat, Op.matmul16, Op.concat, Op.matmul16, Op.concat],
+    );
+    assert.deepEqual(tiled.nodes.at(-1)!.params, [4, 48, 16]); // bytes: 24 columns done, 8 more, 2 bytes each
+    sameOutputs(model, tiled);
   });
   test("a generous budget leaves the model as it is", () => {
     assert.deepEqual(tileModel(tinyMlp(), 2 ** 32), tinyMlp());

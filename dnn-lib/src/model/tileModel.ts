@@ -1,5 +1,5 @@
 /**
- * Tiling: splits every matmul (along N) and conv2d (along OC) whose step bound
+ * Tiling: splits every matmul and matmul16 (along N) and conv2d (along OC) whose step bound
  * (estimateSteps) exceeds `maxSteps` into tiles that fit, then joins the tiles'
  * outputs with a chain of concat nodes. Each output column (channel) depends only
  * on its own weight rows, so the tiled model computes the same bits. Weight
@@ -56,7 +56,7 @@ export function tileModel(model: Model, maxSteps: number): Model {
   model.nodes.forEach((node, i) => {
     const steps = estimateSteps(node.op, node.params);
     const name = opInfo(node.op).name;
-    if (steps <= maxSteps || (name !== "matmul" && name !== "conv2d")) {
+    if (steps <= maxSteps || (name !== "matmul" && name !== "matmul16" && name !== "conv2d")) {
       if (steps > maxSteps)
         throw new ModelGraphError(`node ${i} (${name}) exceeds the step budget and cannot be tiled`, {
           details: `estimated ${steps} steps > ${maxSteps}`,
@@ -64,10 +64,10 @@ export function tileModel(model: Model, maxSteps: number): Model {
       slotMap.push(push({ ...node, inputs: node.inputs.map(whole) }, actLens[i + 1]).slot);
       return;
     }
-    // Output units: matmul columns n (weight row K bytes), conv2d channels (C·KH·KW bytes).
-    const isMatmul = name === "matmul";
+    // Output units: matmul columns n (weight row K bytes; 2 output bytes each for matmul16), conv2d channels (C·KH·KW bytes).
+    const isMatmul = name !== "conv2d";
     const [units, rowBytes, outPerUnit, outer] = isMatmul
-      ? [node.params[1], node.params[2], 1, node.params[0]]
+      ? [node.params[1], node.params[2], name === "matmul16" ? 2 : 1, node.params[0]]
       : [node.params[3], node.params[0] * node.params[4] * node.params[5], actLens[i + 1] / node.params[3], 1];
     const withUnits = (u: number) => node.params.map((v, k) => (k === (isMatmul ? 1 : 3) ? u : v));
     let per = units;
