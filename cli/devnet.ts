@@ -1,8 +1,18 @@
 import { bytesToHex } from "viem";
 import { startAnvil, ANVIL_TEST_MNEMONIC, type Anvil, type StartAnvilOptions } from "../common/anvil.ts";
 import { devClients } from "../common/chain.ts";
-import { DEVNET_CONTRACTS, deployManifest, type ManifestDeployment, type ProgressLog } from "../common/deploy.ts";
+import {
+  DEVNET_CONTRACTS,
+  DeployError,
+  deployManifest,
+  registerModel,
+  type ManifestDeployment,
+  type ProgressLog,
+} from "../common/deploy.ts";
 import type { DevnetState } from "../common/devnetState.ts";
+import { compileModel, type ModelCommitment } from "../dnn-lib/src/model/compileModel.ts";
+import { ModelNotFoundError } from "./errors.ts";
+import { DEMO_MODELS, loadModelSource } from "./modelSource.ts";
 
 export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" | "accounts" | "chainId" | "blockTime"> {
   /** Deploy the manifest (default true). */
@@ -11,12 +21,34 @@ export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" |
   verbose?: boolean;
   /** Receives progress lines (starting, compiling, deploying). */
   log?: ProgressLog;
+  /** More demo models to register after the manifest's tiny-mlp (mlp, cnn, gpt). */
+  models?: readonly string[];
+}
+
+/** A demo model registered with the devnet's oracle. */
+export interface RegisteredDemoModel {
+  name: string;
+  modelId: bigint;
+  commitment: ModelCommitment;
 }
 
 export interface Devnet {
   anvil: Anvil;
   deployment: ManifestDeployment;
   state: DevnetState;
+  /** Every demo model registered: the manifest's tiny-mlp first, then `options.models`. */
+  models: RegisteredDemoModel[];
+}
+
+/** Checks extra demo model names before anything starts. */
+export function checkDemoModelNames(names: readonly string[]): void {
+  for (const name of names)
+    if (!(name in DEMO_MODELS) || name === "tiny-mlp")
+      throw new ModelNotFoundError(`"${name}" is not a demo model the devnet can add`, {
+        details: `choose from ${Object.keys(DEMO_MODELS)
+          .filter((n) => n !== "tiny-mlp")
+          .join(", ")} (tiny-mlp is always registered)`,
+      });
 }
 
 /**
@@ -24,14 +56,27 @@ export interface Devnet {
  * exists (from account 0). On any failure after anvil started, anvil is stopped before rethrowing.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
-  const { deploy = true, verbose = false, log = () => {}, ...anvilOptions } = options;
+  const { deploy = true, verbose = false, log = () => {}, models: extra = [], ...anvilOptions } = options;
+  checkDemoModelNames(extra);
   log("Starting anvil...");
   const anvil = await startAnvil({ ...anvilOptions, mnemonic: ANVIL_TEST_MNEMONIC, silent: !verbose });
   try {
     let deployment: ManifestDeployment = { deployed: [], missing: [] };
+    const models: RegisteredDemoModel[] = [];
     if (deploy) {
       const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
       deployment = await deployManifest(clients, DEVNET_CONTRACTS, log);
+      const m = deployment.model;
+      if (m) models.push({ name: m.name, modelId: m.modelId, commitment: m.compiled.commitment });
+      const oracle = deployment.deployed.find((d) => d.name === "OpmlOracle");
+      if (extra.length > 0 && !oracle)
+        throw new DeployError("OpmlOracle", "not deployed: no oracle to register models with");
+      for (const name of extra) {
+        log(`Registering the demo model ${name}...`);
+        const compiled = await compileModel((await loadModelSource(name)).model);
+        const r = await registerModel(clients, oracle!.address, compiled);
+        models.push({ name, modelId: r.modelId, commitment: compiled.commitment });
+      }
     }
     const state: DevnetState = {
       version: 1,
@@ -43,7 +88,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       contracts: Object.fromEntries(deployment.deployed.map((d) => [d.name, d.address])),
       missing: deployment.missing.map((m) => m.name),
     };
-    return { anvil, deployment, state };
+    return { anvil, deployment, state, models };
   } catch (err) {
     await anvil.stop();
     throw err;
@@ -71,13 +116,14 @@ export function formatDevnet(devnet: Devnet, deployed: boolean): string {
       const spec = DEVNET_CONTRACTS.find((s) => s.name === d.name);
       lines.push(`  ${d.name.padEnd(22)} ${d.address}  ${spec ? spec.description : ""}`.trimEnd());
     }
-    const model = deployment.model;
-    if (model) {
-      const c = model.compiled.commitment;
-      lines.push(
-        "Models (registered with OpmlOracle from account 0):",
-        `  ${model.name.padEnd(22)} model id ${model.modelId}  (${c.nodeCount} nodes, ${c.inputLength}-byte input, ${c.outputLength}-byte output; graphRoot ${bytesToHex(c.graphRoot)})`,
-      );
+    if (devnet.models.length > 0) {
+      lines.push("Models (registered with OpmlOracle from account 0):");
+      for (const m of devnet.models) {
+        const c = m.commitment;
+        lines.push(
+          `  ${m.name.padEnd(22)} model id ${m.modelId}  (${c.nodeCount} nodes, ${c.inputLength}-byte input, ${c.outputLength}-byte output; graphRoot ${bytesToHex(c.graphRoot)})`,
+        );
+      }
     }
     if (deployment.missing.length > 0) {
       lines.push("Not deployed, their sources do not exist yet:");

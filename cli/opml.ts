@@ -45,6 +45,7 @@ interface DevnetCommandOptions {
   blockTime?: number;
   stateFile: string;
   verbose: boolean;
+  models: string[];
 }
 
 /** Resolves on SIGINT/SIGTERM (with the signal) or when anvil exits by itself (with null). */
@@ -70,6 +71,7 @@ async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
     blockTime: opts.blockTime,
     deploy: opts.deploy,
     verbose: opts.verbose,
+    models: opts.models,
     log: (line) => console.error(line),
   });
   const { anvil } = devnet;
@@ -101,8 +103,8 @@ export function createProgram(): Command {
   program
     .command("devnet")
     .description(
-      "Start a local anvil chain with deterministic dev accounts, deploy the opML contracts that exist, " +
-        "record them in the state file, and run until Ctrl-C.",
+      "Start a local anvil chain with deterministic dev accounts, deploy the opML contracts, register " +
+        "the demo model(s), record them in the state file, and run until Ctrl-C.",
     )
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", intOption("port", 0, 65535), 8545)
     .option("--host <host>", "interface to listen on", "127.0.0.1")
@@ -112,6 +114,12 @@ export function createProgram(): Command {
     .option("--block-time <seconds>", "mine a block every N seconds instead of one per transaction", positiveNumber)
     .option("--state-file <path>", "where to record the RPC URL, accounts and addresses", DEFAULT_DEVNET_STATE_FILE)
     .option("-v, --verbose", "forward anvil's own log to stderr", false)
+    .option(
+      "--models <names>",
+      "more demo models to register besides tiny-mlp, comma-separated (mlp, cnn, gpt)",
+      (v: string) => v.split(",").filter((s) => s.length > 0),
+      [] as string[],
+    )
     .addHelpText(
       "after",
       `
@@ -122,6 +130,7 @@ Examples:
   $ opml devnet                      # anvil on 127.0.0.1:8545, contracts deployed
   $ opml devnet --port 0             # any free port (printed)
   $ opml devnet --no-deploy          # just the chain
+  $ opml devnet --models mlp,cnn     # also register mlp and cnn (ids printed)
   $ opml devnet --block-time 2       # a block every 2 s instead of automine
   $ npm run opml -- devnet -p 9545   # from the repository, through npm`,
     )

@@ -10,6 +10,7 @@ import { AnvilPortInUseError, startAnvil } from "../../common/anvil.ts";
 import { readDevnetState } from "../../common/devnetState.ts";
 import { REPO_ROOT } from "../../common/foundry.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
+import { ModelNotFoundError } from "../errors.ts";
 import { createProgram } from "../opml.ts";
 
 const BIN = join(REPO_ROOT, "cli", "bin.mjs");
@@ -69,6 +70,12 @@ test("an unknown command is refused as unknown", async () => {
   assert.match(r.err, /unknown command 'train'/);
 });
 
+test("opml devnet --models refuses a name that is not a demo model before starting anything", async () => {
+  const r = await opmlInProcess(["devnet", "--models", "mlp,resnet", "--state-file", join(tmpdir(), "unused.json")]);
+  assert.ok(r.error instanceof ModelNotFoundError, String(r.error));
+  assert.match(r.error.message, /"resnet" is not a demo model[\s\S]*mlp, cnn, gpt/);
+});
+
 test("opml devnet rejects a port outside 0..65535 and says why", async () => {
   const r = await opmlInProcess(["devnet", "--port", "70000"]);
   assert.equal((r.error as CommanderError).code, "commander.invalidArgument");
@@ -89,10 +96,10 @@ test("opml devnet on a port already taken fails with AnvilPortInUseError, and ma
   }
 });
 
-test("opml devnet serves a chain, prints URL, public keys and contracts, records them, and on SIGINT stops anvil and removes the record", async () => {
+test("opml devnet --models mlp serves a chain, prints URL, public keys, contracts and both demo model ids, records them, and on SIGINT stops anvil and removes the record", async () => {
   const dir = mkdtempSync(join(tmpdir(), "opml-devnet-"));
   const stateFile = join(dir, "devnet.json");
-  const child = spawn(process.execPath, [BIN, "devnet", "--port", "0", "--state-file", stateFile], {
+  const child = spawn(process.execPath, [BIN, "devnet", "--port", "0", "--state-file", stateFile, "--models", "mlp"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -124,18 +131,23 @@ test("opml devnet serves a chain, prints URL, public keys and contracts, records
 
     const client = createPublicClient({ transport: http(state.rpcUrl) });
     assert.equal(await client.getChainId(), 31337);
-    const modelLine =
-      /Models \(registered with OpmlOracle from account 0\):\n\s+tiny-mlp\s+model id (\d+) .*graphRoot (0x[0-9a-f]{64})\)/.exec(
-        stdout,
-      );
-    assert.ok(modelLine, `the demo model's id is printed:\n${stdout}`);
-    const registered = await client.readContract({
-      address: state.contracts.OpmlOracle!,
-      abi: opmlOracleAbi,
-      functionName: "getModel",
-      args: [BigInt(modelLine[1]!)],
-    });
-    assert.equal(registered.graphRoot, modelLine[2], "the printed id is the registered tiny-mlp");
+    // tiny-mlp (the manifest's) and mlp (--models): each printed id holds the printed graph root on chain.
+    const modelLines = [...stdout.matchAll(/^\s+(tiny-mlp|mlp)\s+model id (\d+) .*graphRoot (0x[0-9a-f]{64})\)$/gm)];
+    assert.deepEqual(
+      modelLines.map((m) => m[1]),
+      ["tiny-mlp", "mlp"],
+      `the demo models' ids are printed:\n${stdout}`,
+    );
+    assert.match(stdout, /Models \(registered with OpmlOracle from account 0\):/);
+    for (const [, name, id, graphRoot] of modelLines) {
+      const registered = await client.readContract({
+        address: state.contracts.OpmlOracle!,
+        abi: opmlOracleAbi,
+        functionName: "getModel",
+        args: [BigInt(id!)],
+      });
+      assert.equal(registered.graphRoot, graphRoot, `model ${id} is the registered ${name}`);
+    }
     for (const address of Object.values(state.contracts)) {
       const code = await client.getCode({ address });
       assert.ok(code && code.length > 2, `no code at ${address}`);
