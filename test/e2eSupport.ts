@@ -61,3 +61,25 @@ export async function startSystem(): Promise<System> {
 export async function registerCompiled(c: DevClients, oracle: Address, compiled: CompiledModel): Promise<bigint> {
   return (await registerModel(c, oracle, compiled, MODEL_TERMS)).modelId;
 }
+
+/**
+ * One of dnn-lib's ONNX demo models (dnn-lib/models: mlp, cnn, gpt) quantized with its calibration
+ * inputs and compiled, as dnn-lib's own model tests do, with one quantized evaluation input.
+ */
+export async function compileOnnxModel(name: string): Promise<{ compiled: CompiledModel; input: Uint8Array }> {
+  const [{ readFileSync }, { readOnnx }, { quantizeModel }, { quantizeFeeds }, { toModel }, models, { compileModel }] =
+    await Promise.all([
+      import("node:fs"),
+      import("../dnn-lib/src/onnx/model.ts"),
+      import("../dnn-lib/src/onnx/quantize.ts"),
+      import("../dnn-lib/src/onnx/runQuant.ts"),
+      import("../dnn-lib/src/onnx/toModel.ts"),
+      import("../dnn-lib/models/index.ts"),
+      import("../dnn-lib/src/model/compileModel.ts"),
+    ]);
+  const spec = models.MODELS[name];
+  if (!spec) throw new RangeError(`no demo model ${name}`);
+  const g = await quantizeModel(readOnnx(readFileSync(models.modelPath(name))), spec.feeds(models.CALIBRATION_SEED, 8));
+  const input = quantizeFeeds(g, spec.feeds(models.EVAL_SEED, 1)[0]!).get(g.inputs[0]!.id)!;
+  return { compiled: await compileModel(toModel(g)), input };
+}
