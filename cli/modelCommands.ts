@@ -4,7 +4,16 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { bytesToHex, hexToBytes, isHex, type Address, type Chain, type PublicClient, type Transport } from "viem";
+import {
+  BaseError,
+  bytesToHex,
+  hexToBytes,
+  isHex,
+  type Address,
+  type Chain,
+  type PublicClient,
+  type Transport,
+} from "viem";
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULT_DEVNET_STATE_FILE } from "../common/devnetState.ts";
 import { MODEL_TERMS, registerModel } from "../common/deploy.ts";
@@ -13,7 +22,7 @@ import { DEFAULT_MAX_STEPS, type ModelCommitment } from "../dnn-lib/src/model/co
 import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
-import { BadInputError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
+import { BadInputError, ChainError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
 import { compileWithProgress, DEFAULT_CALIBRATION_SAMPLES, DEMO_MODELS, loadModelSource } from "./modelSource.ts";
 import { formatCommitment, formatNodes, formatSlots, summarizeModel } from "./modelSummary.ts";
 import { traceModel } from "./traceModel.ts";
@@ -162,7 +171,16 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
       `oracle ${target.oracle} on chain ${target.chainId} holds model ${existing} with the same programRoot, graphRoot, weightsRoot, node count and slots; request inferences from it as is`,
     );
   const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
-  const r = await registerModel(target.clients!, target.oracle, compiled);
+  let r: Awaited<ReturnType<typeof registerModel>>;
+  try {
+    r = await registerModel(target.clients!, target.oracle, compiled);
+  } catch (err) {
+    if (!(err instanceof BaseError)) throw err;
+    throw new ChainError("the registration was not accepted", {
+      details: `${err.shortMessage} (registrar ${target.clients!.walletClient.account.address})`,
+      cause: err,
+    });
+  }
   task.done(`tx ${r.txHash}`);
   const s = summarizeModel(compiled);
   const terms = Object.fromEntries(Object.entries(MODEL_TERMS).map(([k, v]) => [k, String(v)]));

@@ -101,7 +101,7 @@ test("model register by demo name with the devnet state file's defaults (RPC, or
   assert.equal(tiny.error.modelId, sys.modelId);
 });
 
-test("model register refuses a wrong RPC URL, an oracle address without code, a bad key and a missing devnet, before compiling", async () => {
+test("model register refuses a wrong RPC URL, an oracle address without code, a bad key, an unfunded registrar and a missing devnet", async () => {
   const wrongRpc = await runOpml([
     "model",
     "register",
@@ -133,6 +133,10 @@ test("model register refuses a wrong RPC URL, an oracle address without code, a 
   assert.ok(badKey.error instanceof ChainError);
   assert.match(badKey.error.message, /not a 32-byte 0x hex private key/);
   assert.doesNotMatch(badKey.error.message, /1234/);
+
+  const unfunded = await runOpml(["model", "register", "gpt", ...chain(), "--key", `0x${"42".repeat(32)}`, "--quiet"]);
+  assert.ok(unfunded.error instanceof ChainError, String(unfunded.error));
+  assert.match(unfunded.error.message, /the registration was not accepted[\s\S]*registrar 0x/);
 
   const noDevnet = await runOpml(["model", "register", "tiny-mlp", "--state-file", join(dir, "none.json")]);
   assert.ok(noDevnet.error instanceof DevnetStateError, String(noDevnet.error));
