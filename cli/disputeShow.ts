@@ -7,7 +7,7 @@ import { formatEther, parseAbi, type Address, type Chain, type Hex, type PublicC
 import { GameStatus, moverOf, Phase } from "../bisection/index.ts";
 import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
 import { CLAIM_STATUS, opmlOracleAbi } from "../sdk/abi.ts";
-import { GameNotFoundError } from "./errors.ts";
+import { ChainError, GameNotFoundError } from "./errors.ts";
 
 /** What the CLI reads beyond the daemons' ABIs: game creation, the game count, and the oracle's game record. */
 const extraAbi = parseAbi([
@@ -81,7 +81,15 @@ function label(who: Address, g: { defender: Address; challenger: Address; creato
 const short = (h: Hex) => `${h.slice(0, 10)}…`;
 
 export async function readDispute(client: Client, oracle: Address, gameId: bigint): Promise<DisputeReport> {
-  const game = await client.readContract({ address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" });
+  let game: Address;
+  try {
+    game = await client.readContract({ address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" });
+  } catch (err) {
+    throw new ChainError(`${oracle} is not an OpmlOracle`, {
+      details: "its disputeGame() call failed; --oracle must be the OpmlOracle address",
+      cause: err,
+    });
+  }
   const [g, k, stepDepth, count, block] = await Promise.all([
     client.readContract({ address: game, abi: disputeGameAbi, functionName: "getGame", args: [gameId] }),
     client.readContract({ address: game, abi: disputeGameAbi, functionName: "k" }),

@@ -241,7 +241,7 @@ test("dispute show: a liar's game in progress (moves, the running clock, deadlin
   assert.equal(final.phase, "Resolved");
 });
 
-test("dispute show refuses an unknown game id, a request without a game, an unknown request and a non-numeric id", async () => {
+test("dispute show refuses an unknown game id, a request without a game, an unknown request, a non-numeric id, a wrong RPC and an address that is not the oracle", async () => {
   const unknown = await runOpml(["dispute", "show", "999", ...chain()]);
   assert.ok(unknown.error instanceof GameNotFoundError, String(unknown.error));
   assert.match(unknown.error.message, /no dispute game 999[\s\S]*has \d+ game\(s\)/);
@@ -263,4 +263,8 @@ test("dispute show refuses an unknown game id, a request without a game, an unkn
 
   const wrongRpc = await runOpml(["dispute", "show", "1", "--rpc", "http://127.0.0.1:9", "--oracle", sys.oracle]);
   assert.ok(wrongRpc.error instanceof ChainError);
+
+  const notOracle = await runOpml(["dispute", "show", "1", "--rpc", sys.anvil.rpcUrl, "--oracle", sys.game]);
+  assert.ok(notOracle.error instanceof ChainError, String(notOracle.error));
+  assert.match(notOracle.error.message, /is not an OpmlOracle/);
 });
