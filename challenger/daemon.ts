@@ -242,6 +242,9 @@ export class ChallengerDaemon {
     }
     if (c.verdict.correct || this.opts.mode === "watch") {
       c.handled = true;
+      // A correct claim finalizes: its S_0 … S_N are not needed again.
+      if (c.verdict.correct && c.input)
+        this.work.claims.release(this.opts.models.get(c.modelId)!, hexToBytes(c.input), "honest");
       return;
     }
     const r = await challengeClaim(this.wallet, {

@@ -99,6 +99,7 @@ export function registerDaemonCommands(program: Command): void {
         logger: p.logger,
         journal: p.journal,
         fromBlock: BigInt(cfg.values.fromBlock as number),
+        reorgMargin: BigInt(cfg.values.reorgMargin as number),
         pollMs: cfg.values.pollMs as number,
         lieAtNode: cfg.values.lieAtNode as number | undefined,
       });
@@ -135,6 +136,7 @@ Examples:
         logger: p.logger,
         journal: p.journal,
         fromBlock: BigInt(cfg.values.fromBlock as number),
+        reorgMargin: BigInt(cfg.values.reorgMargin as number),
         pollMs: cfg.values.pollMs as number,
       });
       d.start();
@@ -186,6 +188,7 @@ Examples:
 
   addOptions(program.command("status").description("Show a request's status and its active claim."), CLIENT_OPTIONS)
     .argument("<requestId>", "the request")
+    .addHelpText("after", "\nExample:\n  $ opml status 1 --oracle 0x… --rpc-url http://127.0.0.1:8545")
     .action(async (id: string, flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
       const s = await getRequestStatus(clientsFrom(cfg).publicClient, {
@@ -200,6 +203,10 @@ Examples:
     CLIENT_OPTIONS,
   )
     .argument("<requestId>", "the request")
+    .addHelpText(
+      "after",
+      "\nExample:\n  $ opml finalize 1 --oracle 0x… --private-key 0x…   # after the challenge window",
+    )
     .action(async (id: string, flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
       const { walletClient } = clientsFrom(cfg);

@@ -175,11 +175,15 @@ export class SubmitterDaemon {
     this.cursor.commit(r, this.items());
   }
 
+  /** The level-1 cache's variant of our claims: honest, or the demo lie. */
+  private get variant(): string {
+    return this.opts.lieAtNode === undefined ? "honest" : `lie@${this.opts.lieAtNode}`;
+  }
+
   private computed(t: Tracked): ComputedClaim {
     const served = this.opts.models.get(t.modelId)!;
-    const lie = this.opts.lieAtNode;
-    t.claim ??= this.work.claims.get(served, t.input, lie === undefined ? "honest" : `lie@${lie}`, () =>
-      served.claim(t.input, { lieAtNode: lie }),
+    t.claim ??= this.work.claims.get(served, t.input, this.variant, () =>
+      served.claim(t.input, { lieAtNode: this.opts.lieAtNode }),
     );
     return t.claim;
   }
@@ -200,6 +204,7 @@ export class SubmitterDaemon {
       }
     } else if (s.status === "finalized" || s.status === "cancelled") {
       t.done = true;
+      this.work.claims.release(this.opts.models.get(t.modelId)!, t.input, this.variant);
       log.info(
         { status: s.status, ours: s.claim ? isAddressEqual(s.claim.submitter, this.address) : false },
         "request closed",

@@ -26,10 +26,14 @@ export class ClaimCache {
     return `${served.key}:${keccak256(input)}:${variant}`;
   }
 
+  private static rel(key: string): string {
+    return `l1/${keccak256(toHex(key)).slice(2)}.bin`;
+  }
+
   /** The claim for (`served`, `input`, `variant`), from the data directory if valid, else `compute()` (then saved). */
   get(served: ServedModel, input: Uint8Array, variant: string, compute: () => ComputedClaim): ComputedClaim {
     const key = ClaimCache.key(served, input, variant);
-    const rel = `l1/${keccak256(toHex(key)).slice(2)}.bin`;
+    const rel = ClaimCache.rel(key);
     const cached = this.dataDir?.load(rel, KIND, key, (p) => decodeClaim(p, served, input));
     if (cached) {
       this.stats.loaded++;
@@ -39,6 +43,11 @@ export class ClaimCache {
     this.stats.computed++;
     this.dataDir?.save(rel, KIND, key, encodeClaim(claim));
     return claim;
+  }
+
+  /** Drops the entry for (`served`, `input`, `variant`) from the data directory (its request is closed). */
+  release(served: ServedModel, input: Uint8Array, variant: string): void {
+    this.dataDir?.remove(ClaimCache.rel(ClaimCache.key(served, input, variant)));
   }
 }
 

@@ -139,11 +139,22 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "rpcUrl", kind: "string", description: "JSON-RPC endpoint", default: "http://127.0.0.1:8545" },
   { name: "oracle", kind: "string", description: "OpmlOracle address" },
   { name: "privateKey", kind: "string", description: "signing key (0x hex); never logged", secret: true },
-  { name: "dataDir", kind: "string", description: "data directory (journal, caches)", default: ".opml/daemon" },
+  {
+    name: "dataDir",
+    kind: "string",
+    description: "data directory: journal, event cursor, claim and VM trace caches (deleting it only costs time)",
+    default: ".opml/daemon",
+  },
   { name: "pollMs", kind: "int", description: "chain poll interval in ms", default: 1000 },
   { name: "rpcTimeoutMs", kind: "int", description: "per-RPC timeout in ms", default: 15000 },
   { name: "rpcRetries", kind: "int", description: "attempts per RPC call", default: 4 },
   { name: "fromBlock", kind: "int", description: "first block to scan for events", default: 0 },
+  {
+    name: "reorgMargin",
+    kind: "int",
+    description: "blocks rescanned before the data directory's saved event cursor after a restart",
+    default: 12,
+  },
   { name: "logLevel", kind: "string", description: "pino level (trace..fatal)", default: "info" },
   { name: "pretty", kind: "bool", description: "pretty logs instead of JSON lines", default: false },
 ];

@@ -24,10 +24,20 @@ export class NodeTraces {
   /** Node runs recorded here and traces restored from the data directory. */
   readonly stats = { recorded: 0, loaded: 0 };
   private readonly memory = new Map<string, Promise<Trace>>();
+  /** Content keys per claim and node: hashing a node's operands (weights included) once, not every tick. */
+  private readonly keys = new WeakMap<ComputedClaim, Map<number, ReturnType<NodeTraces["computeKey"]>>>();
 
   constructor(private readonly dataDir?: DataDir) {}
 
-  private async keyOf(served: ServedModel, claim: ComputedClaim, node: number) {
+  private keyOf(served: ServedModel, claim: ComputedClaim, node: number): ReturnType<NodeTraces["computeKey"]> {
+    let perNode = this.keys.get(claim);
+    if (!perNode) this.keys.set(claim, (perNode = new Map()));
+    let k = perNode.get(node);
+    if (!k) perNode.set(node, (k = this.computeKey(served, claim, node)));
+    return k;
+  }
+
+  private async computeKey(served: ServedModel, claim: ComputedClaim, node: number) {
     const m = await served.nodeMachine(claim, node);
     const key = `${served.key}:${node}:${keccak256(concat(m.operands.map((o) => keccak256(o))))}`;
     return { ...m, key, rel: `l2/${keccak256(toHex(key)).slice(2)}.bin` };
