@@ -230,19 +230,3 @@ test("model inspect refuses a missing, truncated, corrupt, foreign or newer-vers
   assert.ok(unsupported instanceof ModelUnsupportedError, String(unsupported));
   assert.match(unsupported.message, /unsupported model file version/);
 });
-
-test("every model and dispute command's --help has examples; compile's lists the demo models", async () => {
-  for (const args of [
-    ["model"],
-    ["model", "compile"],
-    ["model", "inspect"],
-    ["model", "register"],
-    ["dispute", "show"],
-  ]) {
-    const r = await runOpml([...args, "--help"]);
-    assert.match(r.out, /Examples:\n\s+\$ opml /, args.join(" "));
-  }
-  const compile = await runOpml(["model", "compile", "--help"]);
-  for (const name of ["tiny-mlp", "mlp", "cnn", "gpt"])
-    assert.match(compile.out, new RegExp(`^\\s+${name}\\s+\\S`, "m"));
-});

@@ -12,6 +12,7 @@ import { REPO_ROOT } from "../../common/foundry.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { ModelNotFoundError } from "../errors.ts";
 import { createProgram } from "../opml.ts";
+import { runOpml } from "./runOpml.ts";
 
 const BIN = join(REPO_ROOT, "cli", "bin.mjs");
 
@@ -62,6 +63,31 @@ test("opml devnet --help shows the options and examples, and warns that the dev 
   for (const flag of ["--port", "--host", "--no-deploy", "--state-file"]) assert.ok(r.out.includes(flag), flag);
   assert.match(r.out, /Examples:\n\s+\$ opml devnet/);
   assert.match(r.out, /public test mnemonic/);
+});
+
+test("every command's --help ends with examples; model compile's lists the demo models", async () => {
+  const commands = [
+    ["devnet"],
+    ["model"],
+    ["model", "compile"],
+    ["model", "inspect"],
+    ["model", "register"],
+    ["request"],
+    ["status"],
+    ["finalize"],
+    ["submitter"],
+    ["challenger"],
+    ["config"],
+    ["dispute", "show"],
+    ["bench"],
+  ];
+  for (const args of commands) {
+    const r = await runOpml([...args, "--help"]);
+    assert.match(r.out, /Examples?:\n\s+\$ (OPML_\S+ )?opml /, args.join(" "));
+  }
+  const compile = await runOpml(["model", "compile", "--help"]);
+  for (const name of ["tiny-mlp", "mlp", "cnn", "gpt"])
+    assert.match(compile.out, new RegExp(`^\\s+${name}\\s+\\S`, "m"));
 });
 
 test("an unknown command is refused as unknown", async () => {
