@@ -123,7 +123,21 @@ function prod(d: number[]): number {
 interface Env {
   id: number;
   scale: number;
+  /** An int16 tensor (the residual stream with `int16Residual`); `get` hands consumers an int8 copy. */
+  i16?: boolean;
 }
+
+export interface LowerOptions {
+  /**
+   * Keep the residual stream in int16 (docs/fixed-point.md §6): every Add of two same-shape
+   * activations becomes `add16` (its int8 operands widened by `cvt8to16`), and each other
+   * consumer of such a sum reads an int8 copy made by `cvt16to8` at its calibrated int8 scale.
+   */
+  int16Residual?: boolean;
+}
+
+/** Ops whose output is int16. */
+const INT16_OUT = new Set<number>([Op.requant16, Op.cvt8to16, Op.matmul16, Op.add16, Op.mul16, Op.relu16, Op.lut16]);
 
 interface AttentionPattern {
   q: string;
@@ -136,11 +150,11 @@ interface AttentionPattern {
 }
 
 /** Quantizes `model` for the calibration `feeds` (see the module comment). */
-export async function quantizeModel(model: OnnxModel, feeds: Feeds[]): Promise<QuantGraph> {
-  return lowerModel(model, await calibrate(model, feeds));
+export async function quantizeModel(model: OnnxModel, feeds: Feeds[], opts: LowerOptions = {}): Promise<QuantGraph> {
+  return lowerModel(model, await calibrate(model, feeds), opts);
 }
 
-export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGraph {
+export function lowerModel(model: OnnxModel, calibration: Calibration, opts: LowerOptions = {}): QuantGraph {
   // A copy: lowering records the shapes of the intermediate tensors it adds (Concat parts, rescales).
   const cal: Calibration = { dims: new Map(calibration.dims), maxAbs: calibration.maxAbs };
   for (const o of model.opsetImports)
@@ -199,6 +213,7 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
     });
   const get = (name: string, node: OnnxNode): Env => {
     const e = env.get(name);
+    if (e?.i16) return narrow(name, e, node);
     if (e) return e;
     const t = inits.get(name);
     if (t && (t.data instanceof Float32Array || t.data instanceof Float64Array)) {
@@ -211,15 +226,39 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
     throw new OnnxUnsupportedError(node.opType, `${node.opType} ${node.name}: operand ${name} is not available`);
   };
   const emit = (op: OpCode, inputs: number[], params: number[], outName: string, scale: number, source: string) => {
+    const i16 = INT16_OUT.has(op);
     const out = newTensor({
       name: outName,
       kind: "activation",
-      dtype: op === Op.argmax ? "i32" : "i8",
+      dtype: op === Op.argmax ? "i32" : i16 ? "i16" : "i8",
       shape: dimsOf(outName),
       scale,
     });
     nodes.push({ op, opName: OP_INFO[op].name, inputs, output: out, params, source });
-    env.set(outName, { id: out, scale });
+    env.set(outName, i16 ? { id: out, scale, i16 } : { id: out, scale });
+  };
+  /** The int8 copy of an int16 tensor, at the tensor's calibrated int8 scale (made once). */
+  const narrow = (name: string, e: Env, node: OnnxNode): Env => {
+    const n8 = `${name}.i8`;
+    if (!env.has(n8)) {
+      const s8 = actScale(name);
+      const { m, s } = quantizeMultiplier(e.scale / s8, `${name} to int8`);
+      cal.dims.set(n8, dimsOf(name));
+      emit(Op.cvt16to8, [e.id], [prod(dimsOf(name)), m, s], n8, s8, node.name);
+    }
+    return env.get(n8)!;
+  };
+  /** An operand of add16: an int16 tensor as it is, an int8 one widened ×1 (same scale). */
+  const wide = (name: string, node: OnnxNode): Env => {
+    const e = env.get(name);
+    if (e?.i16) return e;
+    const x = get(name, node);
+    const n16 = `${name}.i16`;
+    if (!env.has(n16)) {
+      cal.dims.set(n16, dimsOf(name));
+      emit(Op.cvt8to16, [x.id], [prod(dimsOf(name)), 1 << 30, 30], n16, x.scale, node.name);
+    }
+    return env.get(n16)!;
   };
   const intAttr = (n: OnnxNode, a: string, dflt: number): number => {
     const v = n.attributes[a];
@@ -383,6 +422,14 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
   }
 
   const fused = new Set<number>();
+  // With int16Residual: the Adds of two same-shape activations (residual connections).
+  const residual = new Set<number>();
+  if (opts.int16Residual)
+    g.nodes.forEach((n, i) => {
+      const same = (x: string) => cal.dims.has(x) && dimsOf(x).join() === dimsOf(n.outputs[0]).join();
+      if (n.opType === "Add" && n.inputs.length === 2 && n.inputs.every((x) => !inits.has(x) && same(x)))
+        residual.add(i);
+    });
   /** matmul / conv2d output requantization constants for per-channel weight scales. */
   const requantConsts = (base: string, sx: number, sw: Float64Array, b: Float64Array | undefined, sOut: number) => {
     const N = sw.length;
@@ -634,6 +681,13 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
         }
         if (n.opType === "Div" && (c === undefined || c === 0))
           unsupported(n, c === 0 ? "division by zero" : "division by a tensor");
+        if (residual.has(idx)) {
+          const [a, b] = [wide(an, n), wide(bn, n)];
+          const s16 = (cal.maxAbs.get(out) || 1) / 32767;
+          const { mA, mB, s } = quantizeMultiplierPair(a.scale / s16, b.scale / s16);
+          emit(Op.add16, [a.id, b.id], [prod(dimsOf(out)), mA, mB, s], out, s16, n.name);
+          return;
+        }
         // Numpy broadcasting: a constant is expanded at import time, an activation by a strided view.
         const dOut = dimsOf(out);
         const operand = (name: string, recip: boolean): Env => {
@@ -747,7 +801,8 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
       }
       default:
         if (ALIAS_OPS.has(n.opType)) {
-          env.set(out, get(n.inputs[0], n));
+          const e = env.get(n.inputs[0]);
+          env.set(out, e?.i16 ? e : get(n.inputs[0], n));
           return;
         }
         unsupported(n, "operator not supported by the importer");
@@ -755,8 +810,9 @@ export function lowerModel(model: OnnxModel, calibration: Calibration): QuantGra
   });
 
   const outputs: QGraphIO[] = g.outputs.map((o) => {
-    const e = env.get(o.name);
+    let e = env.get(o.name);
     if (!e) throw new OnnxRunError(`graph output ${o.name} was not produced`);
+    if (e.i16) e = narrow(o.name, e, g.nodes[producer.get(o.name)!]);
     return { id: e.id, name: o.name, scale: e.scale, dtype: tensors[e.id].dtype, dims: dimsOf(o.name) };
   });
   return { name: g.name, tensors, nodes, inputs, outputs };
