@@ -10,14 +10,7 @@ import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
-import {
-  encodeExitProof,
-  encodePhaseProof,
-  exitProof,
-  initialMachine,
-  phaseProof,
-  runPhase2,
-} from "../vm/phase2/phase2.ts";
+import { encodeExitProof, encodePhaseProof, exitProof, initialMachine, phaseProof } from "../vm/phase2/phase2.ts";
 import { proveNext, Trace, type MachineOptions, type Program } from "../vm/index.ts";
 import { vmRunFromSnapshots, vmTrace, type TraceProvider, type VmRun } from "../bisection/index.ts";
 
@@ -210,15 +203,9 @@ export class ServedModel {
       finalStep: BigInt(total),
       stateHashAt: async (k) => bytesToHex(machineAt(Number(k)).stateHash()),
     };
-    const graph = new SlotTree();
-    compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
-    const weights = new SlotTree();
-    compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
-    const state = new SlotTree();
-    for (let k = 0; k <= node; k++) state.setSlot(k === 0 ? 0 : outputSlotOf(k - 1), claim.activations[k]!);
+    const trees = this.phase2Trees(claim, node);
     const final = machineAt(total);
-    const exit = exitProof(final, { graph, state }, node, layout);
-    const c = compiled.commitment;
+    const exit = exitProof(final, trees, node, layout);
     return {
       provider: vmTrace(run, stepDepth),
       stepArgs(preStep: bigint) {
@@ -230,14 +217,9 @@ export class ServedModel {
         };
       },
       opening: {
-        model: {
-          programRoot: bytesToHex(c.programRoot),
-          graphRoot: bytesToHex(c.graphRoot),
-          weightsRoot: bytesToHex(c.weightsRoot),
-          nodeCount: c.nodeCount,
-        },
+        model: this.commitmentArgs,
         finalVmState: bytesToHex(final.stateHash()),
-        phaseProof: encodePhaseProof(phaseProof(program, { graph, weights, state }, node, layout, operands)),
+        phaseProof: encodePhaseProof(phaseProof(program, trees, node, layout, operands)),
         exitProof: encodeExitProof(exit.proof),
         nextState: bytesToHex(exit.nextState),
         steps: total,
@@ -245,45 +227,54 @@ export class ServedModel {
     };
   }
 
-  /**
-   * Runs node `node` in the VM from the claim's activations (S_node agreed) and builds the
-   * phase-2 opening. Throws {@link ClaimComputationError} when the run traps or its output does
-   * not give the claim's S_{node+1} (a wrong claim cannot be opened).
-   */
-  async phase2(claim: ComputedClaim, node: number): Promise<Phase2Opening> {
+  /** The graph, weights and state trees the phase boundary proves against, with S_node's slots from the claim. */
+  private phase2Trees(claim: ComputedClaim, node: number) {
     const { compiled } = this;
-    const n = compiled.model.nodes[node];
-    if (!n) throw new ClaimComputationError(`node ${node} is not in the model`);
     const graph = new SlotTree();
     compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
     const weights = new SlotTree();
     compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
     const state = new SlotTree();
     for (let k = 0; k <= node; k++) state.setSlot(k === 0 ? 0 : outputSlotOf(k - 1), claim.activations[k]!);
-    const operands = n.inputs.map((s) =>
-      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
-    );
-    const run = runPhase2(await kernelProgram(), { graph, weights, state }, node, compiled.layouts[node]!, operands);
-    if (run.status !== "halted" || !run.exit) throw new ClaimComputationError(`node ${node} traps in the VM`);
-    const nextState = bytesToHex(run.exit.nextState);
+    return { graph, weights, state };
+  }
+
+  private get commitmentArgs(): Phase2Opening["model"] {
+    const c = this.compiled.commitment;
+    return {
+      programRoot: bytesToHex(c.programRoot),
+      graphRoot: bytesToHex(c.graphRoot),
+      weightsRoot: bytesToHex(c.weightsRoot),
+      nodeCount: c.nodeCount,
+    };
+  }
+
+  /**
+   * The phase-2 opening of node `node` from its recorded VM trace (nodeTraces' or {@link nodeVm}'s):
+   * the final machine is the trace's, so the node is not run a second time. Throws
+   * {@link ClaimComputationError} when the run traps or its output does not give the claim's
+   * S_{node+1} (a wrong claim cannot be opened).
+   */
+  async phase2FromTrace(claim: ComputedClaim, node: number, trace: Trace): Promise<Phase2Opening> {
+    const { program, operands } = await this.nodeMachine(claim, node);
+    const layout = this.compiled.layouts[node]!;
+    const trees = this.phase2Trees(claim, node);
+    const final = trace.machineAt(trace.finalSteps);
+    if (!final.halted) throw new ClaimComputationError(`node ${node} traps in the VM`);
+    const exit = exitProof(final, trees, node, layout);
+    const nextState = bytesToHex(exit.nextState);
     if (nextState !== claim.states[node + 1]) {
       throw new ClaimComputationError(`the VM run of node ${node} does not give the claimed S_${node + 1}`, {
         details: `VM gives ${nextState}, the claim has ${claim.states[node + 1]}`,
       });
     }
-    const c = compiled.commitment;
     return {
-      model: {
-        programRoot: bytesToHex(c.programRoot),
-        graphRoot: bytesToHex(c.graphRoot),
-        weightsRoot: bytesToHex(c.weightsRoot),
-        nodeCount: c.nodeCount,
-      },
-      finalVmState: bytesToHex(run.finalStateHash),
-      phaseProof: encodePhaseProof(run.phaseProof),
-      exitProof: encodeExitProof(run.exit.proof),
+      model: this.commitmentArgs,
+      finalVmState: bytesToHex(final.stateHash()),
+      phaseProof: encodePhaseProof(phaseProof(program, trees, node, layout, operands)),
+      exitProof: encodeExitProof(exit.proof),
       nextState,
-      steps: run.steps,
+      steps: trace.finalSteps,
     };
   }
 }

@@ -255,7 +255,7 @@ export class SubmitterDaemon {
       openPhase2: async (node) => {
         const o = this.opts.lieInVm
           ? (await m.tamperedVm(claim, Number(node), 32n)).opening
-          : await m.phase2(claim, Number(node));
+          : await m.phase2FromTrace(claim, Number(node), await this.work.traces.trace(m, claim, Number(node)));
         log.info(
           { node: String(node), steps: o.steps, finalVmState: o.finalVmState },
           "phase 2 run of the disputed node",

@@ -345,6 +345,7 @@ test("a wrong challenger loses: the honest submitter opens phase 2 at node 1 thr
   }
   const end = await readGame(wrong.publicClient, { game: sys.game, gameId });
   assert.equal(end.status, GameStatus.DefenderWon, "the honest defender won by the step");
+  assert.equal(honest.work.traces.stats.recorded, 1, "one VM run of node 1 served the opening and every level-2 move");
   assert.ok(rounds >= 15, `level 2 took ${rounds} rounds`);
   const [stepped] = await wrong.publicClient.getContractEvents({
     address: sys.game,
