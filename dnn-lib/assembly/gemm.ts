@@ -115,8 +115,8 @@ function emit(
 /**
  * conv2d as a GEMM: weight rows and im2col patch rows (zero padding written as
  * zeros, rows padded to a multiple of 16) packed into the native scratch, as many
- * as fit at a time. Returns false, computing nothing, when a row is too long
- * for the scratch (the caller then runs the direct loops).
+ * as fit at a time. Returns false, computing nothing, when the rows do not fit
+ * the scratch (the caller then runs the direct loops).
  */
 export function conv2dGemm(
   x: usize,
@@ -139,12 +139,16 @@ export function conv2dGemm(
   const P = OH * OW;
   const Kc = C * KH * KW;
   const Kp = (Kc + 15) & ~15;
-  const room = <i32>(SCRATCH_END - SCRATCH);
-  if (<i64>Kp * 8 > <i64>room) return false;
-  const wRows = min(OC, room / 2 / Kp);
-  const pRows = min(P, (room - wRows * Kp) / Kp);
+  // One padded copy of every input row (c, u) that an output row reads, 8 bytes of slack each.
+  const Wr = (W + 2 * pad + 15) & ~7;
+  const rowBytes = <i64>C * <i64>KH * <i64>Wr;
+  const room = <i64>(SCRATCH_END - SCRATCH) - rowBytes - 8;
+  if (<i64>Kp * 8 > room) return false;
+  const wRows = min(OC, <i32>(room / 2) / Kp);
+  const pRows = min(P, (<i32>room - wRows * Kp) / Kp);
   const wp = SCRATCH;
   const pp = SCRATCH + <usize>(wRows * Kp);
+  const rows = pp + <usize>(pRows * Kp + 8);
   for (let o0: i32 = 0; o0 < OC; o0 += wRows) {
     const on = min(wRows, OC - o0);
     for (let r: i32 = 0; r < on; r++) {
@@ -155,17 +159,26 @@ export function conv2dGemm(
     const q = <usize>(o0 << 2);
     for (let p0: i32 = 0; p0 < P; p0 += pRows) {
       const pn = min(pRows, P - p0);
-      im2col(x, pp, Kc, Kp, p0, pn, OW, C, H, W, KH, KW, stride, pad);
+      im2col(x, pp, rows, Wr, Kc, Kp, p0, pn, OW, C, H, W, KH, KW, stride, pad);
       gemm(wp, on, pp, pn, Kp, bias + q, mult + q, shift + q, out + <usize>(o0 * P + p0), P, 1);
     }
   }
   return true;
 }
 
-/** Patch rows of output pixels p0..p0+pn−1 (row-major over OH×OW): [c][u][v] order, zeros outside the image. */
+/**
+ * Patch rows of output pixels p0..p0+pn−1 (row-major over OH×OW) in [c][u][v]
+ * order. Per output row, each input row (c, u) is first copied with its zero
+ * padding into `rows` (Wr bytes each, zeros for rows outside the image); a
+ * pixel's KW bytes then move 8 at a time. The spill past a segment lands in the
+ * next segment or the next pixel's row, both written later, or in the row's
+ * padding [Kc, Kp), zeroed last (dst has 8 bytes of slack after the last row).
+ */
 function im2col(
   x: usize,
   dst: usize,
+  rows: usize,
+  Wr: i32,
   Kc: i32,
   Kp: i32,
   p0: i32,
@@ -179,32 +192,34 @@ function im2col(
   stride: i32,
   pad: i32,
 ): void {
-  for (let r: i32 = 0; r < pn; r++) {
-    const p = p0 + r;
-    const i = p / OW;
-    const j = p - i * OW;
-    const z0 = j * stride - pad;
-    let d = dst + <usize>(r * Kp);
-    const inside = z0 >= 0 && z0 + KW <= W;
+  const pEnd = p0 + pn;
+  const CK = C * KH;
+  for (let i: i32 = p0 / OW; i * OW < pEnd; i++) {
     for (let c: i32 = 0; c < C; c++) {
       for (let u: i32 = 0; u < KH; u++) {
+        const row = rows + <usize>((c * KH + u) * Wr);
         const y = i * stride + u - pad;
         if (y < 0 || y >= H) {
-          for (let v: i32 = 0; v < KW; v++) store<i8>(d + <usize>v, 0);
+          for (let t: i32 = 0; t < Wr; t += 8) store<u64>(row + <usize>t, 0);
         } else {
-          const src = x + <usize>((c * H + y) * W);
-          if (inside) {
-            for (let v: i32 = 0; v < KW; v++) store<i8>(d + <usize>v, load<i8>(src + <usize>(z0 + v)));
-          } else {
-            for (let v: i32 = 0; v < KW; v++) {
-              const z = z0 + v;
-              store<i8>(d + <usize>v, z >= 0 && z < W ? load<i8>(src + <usize>z) : 0);
-            }
-          }
+          for (let t: i32 = 0; t < pad; t++) store<i8>(row + <usize>t, 0);
+          copyBytes(row + <usize>pad, x + <usize>((c * H + y) * W), W);
+          for (let t: i32 = pad + W; t < Wr; t++) store<i8>(row + <usize>t, 0);
         }
-        d += <usize>KW;
       }
     }
-    for (let t: i32 = Kc; t < Kp; t++) store<i8>(dst + <usize>(r * Kp + t), 0);
+    const j0 = max(p0 - i * OW, 0);
+    const j1 = min(pEnd - i * OW, OW);
+    for (let j: i32 = j0; j < j1; j++) {
+      let d = dst + <usize>((i * OW + j - p0) * Kp);
+      let src = rows + <usize>(j * stride);
+      for (let cu: i32 = 0; cu < CK; cu++) {
+        for (let t: i32 = 0; t < KW; t += 8) store<u64>(d + <usize>t, load<u64>(src + <usize>t));
+        d += <usize>KW;
+        src += <usize>Wr;
+      }
+    }
   }
+  for (let r: i32 = 0; r < pn; r++)
+    for (let t: i32 = Kc; t < Kp; t++) store<i8>(dst + <usize>(r * Kp + t), 0);
 }

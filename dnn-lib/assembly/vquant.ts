@@ -32,8 +32,35 @@ export function low32(lo: v128, hi: v128): v128 {
 /** requant(acc[l], m, s) for the four i32 lanes of acc: i32 lanes in [-128, 127]. */
 export function requant4(acc: v128, m: i32, s: i32): v128 {
   need(m >= 0 && <u32>s <= 62);
+  if (s >= 1 && s <= 44) return requant4f(acc, m, s);
   const mv = i32x4.splat(m);
   return low32(rshrSat64(i64x2.extmul_low_i32x4_s(acc, mv), s), rshrSat64(i64x2.extmul_high_i32x4_s(acc, mv), s));
+}
+
+/**
+ * requant4 for s in [1, 44] on f64 lanes, exactly: acc is first clamped to ±L,
+ * L = min(2^31 − 1, ⌊2^52 / m⌋), so |acc·m| ≤ 2^52 is exact in f64 (a clamped
+ * lane had, and keeps, |acc·m / 2^s| > 255: it saturates the same way). Then
+ * x = acc·(m·2^−s) is exact (power-of-two scaling), x ± 0.5 is exact (an integer
+ * below 2^53 times 2^−s, s ≥ 1), and its truncation is rshr's half-away rounding.
+ */
+function requant4f(acc: v128, m: i32, s: i32): v128 {
+  const L = m == 0 ? <i32>0x7fffffff : <i32>min(<i64>0x7fffffff, ((<i64>1) << 52) / <i64>m);
+  const c = i32x4.min_s(i32x4.max_s(acc, i32x4.splat(-L)), i32x4.splat(L));
+  const k = f64x2.splat(<f64>m * reinterpret<f64>(<i64>(1023 - s) << 52));
+  const x0 = f64x2.mul(f64x2.convert_low_i32x4_s(c), k);
+  const x1 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k);
+  const sign = i64x2.splat(<i64>0x8000000000000000);
+  const half = f64x2.splat(0.5);
+  const t0 = f64x2.trunc(f64x2.add(x0, v128.or(v128.and(x0, sign), half)));
+  const t1 = f64x2.trunc(f64x2.add(x1, v128.or(v128.and(x1, sign), half)));
+  // sat8 on the f64 lanes, then t + 1.5·2^52 holds the integer t in its low 32 bits.
+  const hi = f64x2.splat(127.0);
+  const lo = f64x2.splat(-128.0);
+  const magic = f64x2.splat(6755399441055744.0);
+  const u0 = f64x2.add(f64x2.pmax(f64x2.pmin(t0, hi), lo), magic);
+  const u1 = f64x2.add(f64x2.pmax(f64x2.pmin(t1, hi), lo), magic);
+  return v128.shuffle<i32>(u0, u1, 0, 2, 4, 6);
 }
 
 /** Lanes [Σc0, Σc1, Σc2, Σc3] (wrapping) of four i32x4 accumulators. */
