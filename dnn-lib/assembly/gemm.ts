@@ -2,13 +2,16 @@
 // im2col packing that turns a convolution into one. Same wrapping int32 sums
 // and the same requantization as the scalar loops, so the same bits.
 import { copyBytes } from "./layout";
-import { SCRATCH, SCRATCH_END, bytes4, hsum4, requant4 } from "./vquant";
+import { need, requant } from "./arith";
+import { SCRATCH, SCRATCH_END, bytes4, clampBound, hsum4, requant4, roundSat } from "./vquant";
 
 /**
  * out[a·sa + b·sb] = requant(bias[a] + A_a·B_b, mult[a], shift[a]) for a < nA, b < nB,
  * with int8 rows A_a = A + a·K, B_b = B + b·K and K a multiple of 16. Tiles of two
  * A rows by four B rows; the last B tile starts at nB − 4 (it recomputes a few
  * outputs, same bits), and a tile short of rows repeats its last row.
+ * With a column table `cols` (prepareColumns; nB ≥ 4, sb = 1) the requantization
+ * parameters belong to the B rows instead: requant(bias[b] + A_a·B_b, mult[b], shift[b]).
  */
 export function gemm(
   A: usize,
@@ -22,6 +25,7 @@ export function gemm(
   out: usize,
   sa: i32,
   sb: i32,
+  cols: usize = 0,
 ): void {
   const k4 = <usize>K;
   const lastB = nB - 1;
@@ -71,8 +75,13 @@ export function gemm(
         c03 = i32x4.add(c03, i32x4.add(i32x4.dot_i16x8_s(a0l, yl), i32x4.dot_i16x8_s(a0h, yh)));
         c13 = i32x4.add(c13, i32x4.add(i32x4.dot_i16x8_s(a1l, yl), i32x4.dot_i16x8_s(a1h, yh)));
       }
-      emit(hsum4(c00, c01, c02, c03), a, b, nB, bias, mult, shift, out, sa, sb);
-      if (a1 != a) emit(hsum4(c10, c11, c12, c13), a1, b, nB, bias, mult, shift, out, sa, sb);
+      if (cols != 0) {
+        emitCols(hsum4(c00, c01, c02, c03), out + <usize>a * <usize>sa, b, nB, bias, mult, shift, cols);
+        if (a1 != a) emitCols(hsum4(c10, c11, c12, c13), out + <usize>a1 * <usize>sa, b, nB, bias, mult, shift, cols);
+      } else {
+        emit(hsum4(c00, c01, c02, c03), a, b, nB, bias, mult, shift, out, sa, sb);
+        if (a1 != a) emit(hsum4(c10, c11, c12, c13), a1, b, nB, bias, mult, shift, out, sa, sb);
+      }
     }
   }
 }
@@ -109,6 +118,48 @@ function emit(
     v128.store8_lane(dst, v, 0);
     if (b + 1 < nB) v128.store8_lane(dst + s, v, 1);
     if (b + 2 < nB) v128.store8_lane(dst + 2 * s, v, 2);
+  }
+}
+
+/**
+ * The column table of gemm for N requantization parameter pairs, at `cols`
+ * (13·N bytes): k_n = mult[n]·2^−shift[n] (f64), L_n = clampBound(mult[n]) (i32)
+ * and a byte 1 where shift[n] is in [1, 44] (requant4f's exact range).
+ * Traps, like requant, on a negative multiplier or a shift above 62.
+ */
+export function prepareColumns(mult: usize, shift: usize, N: i32, cols: usize): void {
+  const nn = <usize>N;
+  for (let n: i32 = 0; n < N; n++) {
+    const o = <usize>n;
+    const m = load<i32>(mult + (o << 2));
+    const s = load<i32>(shift + (o << 2));
+    need(m >= 0 && <u32>s <= 62);
+    const fast = s >= 1 && s <= 44;
+    store<f64>(cols + (o << 3), fast ? <f64>m * reinterpret<f64>(<i64>(1023 - s) << 52) : 0.0);
+    store<i32>(cols + (nn << 3) + (o << 2), clampBound(m));
+    store<u8>(cols + nn * 12 + o, fast ? 1 : 0);
+  }
+}
+
+/** emit for a column table: dots of one A row with B rows b..b+3 (all < nB), stored at dst + b. */
+// @ts-ignore: decorator
+@inline
+function emitCols(dots: v128, dst: usize, b: i32, nB: i32, bias: usize, mult: usize, shift: usize, cols: usize): void {
+  const o = <usize>b;
+  const nn = <usize>nB;
+  const acc = i32x4.add(dots, v128.load(bias + (o << 2)));
+  if (load<u32>(cols + nn * 12 + o) == 0x01010101) {
+    const L = v128.load(cols + (nn << 3) + (o << 2));
+    const c = i32x4.min_s(i32x4.max_s(acc, i32x4.neg(L)), L);
+    const x0 = f64x2.mul(f64x2.convert_low_i32x4_s(c), v128.load(cols + (o << 3)));
+    const x1 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), v128.load(cols + (o << 3), 16));
+    v128.store32_lane(dst + o, bytes4(roundSat(x0, x1)), 0);
+  } else {
+    const p = o << 2;
+    store<i8>(dst + o, requant(i32x4.extract_lane(acc, 0), load<i32>(mult + p), load<i32>(shift + p)));
+    store<i8>(dst + o + 1, requant(i32x4.extract_lane(acc, 1), load<i32>(mult + p, 4), load<i32>(shift + p, 4)));
+    store<i8>(dst + o + 2, requant(i32x4.extract_lane(acc, 2), load<i32>(mult + p, 8), load<i32>(shift + p, 8)));
+    store<i8>(dst + o + 3, requant(i32x4.extract_lane(acc, 3), load<i32>(mult + p, 12), load<i32>(shift + p, 12)));
   }
 }
 

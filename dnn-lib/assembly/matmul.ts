@@ -1,5 +1,6 @@
 import { dot8, requant } from "./arith";
-import { conv2dGemm, gemm } from "./gemm";
+import { conv2dGemm, gemm, prepareColumns } from "./gemm";
+import { SCRATCH, SCRATCH_END } from "./vquant";
 
 /** 64 bytes below the descriptor where the native build spills conv accumulators (the VM build never uses it). */
 const CONV_LANES: usize = 0xff00;
@@ -18,8 +19,14 @@ export function matmul(
   N: i32,
   K: i32,
 ): void {
+  if (ASC_FEATURE_SIMD && M >= 2 && N >= 4 && (K & 15) == 0 && <usize>N * 13 <= SCRATCH_END - SCRATCH) {
+    // Native build: input rows × weight rows as a tiled GEMM, each output row stored 4 bytes at a time.
+    prepareColumns(mult, shift, N, SCRATCH);
+    gemm(x, M, w, N, K, bias, mult, shift, out, N, 1, SCRATCH);
+    return;
+  }
   if (ASC_FEATURE_SIMD && M >= 4 && (K & 15) == 0) {
-    // Native build: weight rows × input rows as a tiled GEMM, requantized per weight row.
+    // Native build, fewer than 4 weight rows: weight rows × input rows, requantized per weight row.
     gemm(w, N, x, M, K, bias, mult, shift, out, 1, N);
     return;
   }

@@ -45,11 +45,19 @@ export function requant4(acc: v128, m: i32, s: i32): v128 {
  * below 2^53 times 2^−s, s ≥ 1), and its truncation is rshr's half-away rounding.
  */
 function requant4f(acc: v128, m: i32, s: i32): v128 {
-  const L = m == 0 ? <i32>0x7fffffff : <i32>min(<i64>0x7fffffff, ((<i64>1) << 52) / <i64>m);
+  const L = clampBound(m);
   const c = i32x4.min_s(i32x4.max_s(acc, i32x4.splat(-L)), i32x4.splat(L));
   const k = f64x2.splat(<f64>m * reinterpret<f64>(<i64>(1023 - s) << 52));
-  const x0 = f64x2.mul(f64x2.convert_low_i32x4_s(c), k);
-  const x1 = f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k);
+  return roundSat(f64x2.mul(f64x2.convert_low_i32x4_s(c), k), f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k));
+}
+
+/** L = min(2^31 − 1, ⌊2^52 / m⌋): the clamp of requant4f's accumulators for multiplier m. */
+export function clampBound(m: i32): i32 {
+  return m == 0 ? <i32>0x7fffffff : <i32>min(<i64>0x7fffffff, ((<i64>1) << 52) / <i64>m);
+}
+
+/** The exact f64 lanes x = acc·m·2^−s of requant4f, rounded half away from zero and saturated: i32x4 [x0, x1]. */
+export function roundSat(x0: v128, x1: v128): v128 {
   const sign = i64x2.splat(<i64>0x8000000000000000);
   const half = f64x2.splat(0.5);
   const t0 = f64x2.trunc(f64x2.add(x0, v128.or(v128.and(x0, sign), half)));

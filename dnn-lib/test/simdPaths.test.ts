@@ -63,7 +63,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
     }
   });
 
-  test("matmul through the tiled GEMM: M ≥ 4, K a multiple of 16, odd N and M, edge multipliers and shifts", async () => {
+  test("matmul through the tiled GEMM (per-column requant table, or per weight row when N < 4): K a multiple of 16, odd N and M, edge multipliers and shifts", async () => {
     const r = new Rng(0x3a7);
     for (const [M, N, K] of [
       [16, 128, 32],
@@ -72,6 +72,8 @@ describe("native fast paths agree with the reference and the VM build", () => {
       [5, 7, 48],
       [9, 3, 128],
       [6, 33, 16],
+      [2, 8, 32],
+      [3, 5, 16],
     ]) {
       for (let rep = 0; rep < 3; rep++) {
         const [mult, shift] = requantParams(r, N, 36, 46);
