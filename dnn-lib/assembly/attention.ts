@@ -1,8 +1,7 @@
 import { dot8, requant } from "./arith";
 import { softmaxRow } from "./softmax";
-
-/** 64 bytes below the descriptor where the native build spills accumulators (the VM build never uses it). */
-const LANES: usize = 0xff40;
+import { scoresFast } from "./nativeOps";
+import { requant4 } from "./vquant";
 
 /**
  * Causal self-attention against KV caches k, v [H][Tmax][Dh]. `scratch` holds
@@ -31,8 +30,12 @@ export function attention(
     for (let t: i32 = 0; t < Tq; t++) {
       const pos = pos0 + t;
       const qrow = q + <usize>((h * Tq + t) * Dh);
-      for (let j: i32 = 0; j <= pos; j++)
-        store<i8>(z + <usize>j, requant(dot8(qrow, k + <usize>((h * Tmax + j) * Dh), Dh), mS, sS));
+      if (ASC_FEATURE_SIMD) {
+        scoresFast(qrow, k + <usize>(h * Tmax * Dh), Dh, pos, z, mS, sS);
+      } else {
+        for (let j: i32 = 0; j <= pos; j++)
+          store<i8>(z + <usize>j, requant(dot8(qrow, k + <usize>((h * Tmax + j) * Dh), Dh), mS, sS));
+      }
       softmaxRow(z, 1, pos + 1, exp, pi);
       let d: i32 = 0;
       if (ASC_FEATURE_SIMD) {
@@ -53,12 +56,9 @@ export function attention(
             a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(hi, p));
             a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(hi, p));
           }
-          v128.store(LANES, a0);
-          v128.store(LANES + 16, a1);
-          v128.store(LANES + 32, a2);
-          v128.store(LANES + 48, a3);
-          for (let e: i32 = 0; e < 16; e++)
-            store<i8>(orow + <usize>(d + e), requant(load<i32>(LANES + <usize>(e << 2)), mO, sO));
+          const r01 = i16x8.narrow_i32x4_s(requant4(a0, mO, sO), requant4(a1, mO, sO));
+          const r23 = i16x8.narrow_i32x4_s(requant4(a2, mO, sO), requant4(a3, mO, sO));
+          v128.store(orow + <usize>d, i8x16.narrow_i16x8_s(r01, r23));
         }
       }
       for (; d < Dh; d++) {

@@ -1,8 +1,8 @@
 // Native (SIMD) build only: faster forms of norm, softmax rows, add and 2×2
 // pools. Each gives its scalar counterpart's bits; the dispatchers call them
 // under `if (ASC_FEATURE_SIMD)`, so the VM build never contains them.
-import { divr, need, requant, rshr, sat8 } from "./arith";
-import { bytes4, divrBy, divrInv, isqrtFast, low32, requant4, rshrSat64 } from "./vquant";
+import { divr, dot8, need, requant, rshr, sat8 } from "./arith";
+import { bytes4, divrBy, divrInv, hsum4, isqrtFast, low32, requant4, rshrSat64 } from "./vquant";
 
 /**
  * norm.ts's layernorm / rmsnorm: Σx and Σx² in vector lanes, the sum of squared
@@ -81,6 +81,45 @@ function normQuad(x: usize, gamma: usize, beta: usize, dst: usize, D: i32, S: i3
   const g = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(gamma)));
   const acc = i32x4.add(i32x4.mul(n, g), v128.load(beta));
   v128.store32_lane(dst, bytes4(requant4(acc, m, s)), 0);
+}
+
+/**
+ * attention.ts's scores z[j] = requant(q·k_j, mS, sS) for j ≤ pos (k_j = k + j·Dh):
+ * four keys at a time in i32x4 lanes when Dh is a multiple of 16, the rest by dot8.
+ */
+export function scoresFast(q: usize, k: usize, Dh: i32, pos: i32, z: usize, mS: i32, sS: i32): void {
+  let j: i32 = 0;
+  if ((Dh & 15) == 0) {
+    const d = <usize>Dh;
+    for (; j + 3 <= pos; j += 4) {
+      const k0 = k + <usize>j * d;
+      let c0 = i32x4.splat(0);
+      let c1 = c0;
+      let c2 = c0;
+      let c3 = c0;
+      for (let t: usize = 0; t < d; t += 16) {
+        const x = v128.load(q + t);
+        const xl = i16x8.extend_low_i8x16_s(x);
+        const xh = i16x8.extend_high_i8x16_s(x);
+        c0 = i32x4.add(c0, dot16(xl, xh, v128.load(k0 + t)));
+        c1 = i32x4.add(c1, dot16(xl, xh, v128.load(k0 + d + t)));
+        c2 = i32x4.add(c2, dot16(xl, xh, v128.load(k0 + 2 * d + t)));
+        c3 = i32x4.add(c3, dot16(xl, xh, v128.load(k0 + 3 * d + t)));
+      }
+      v128.store32_lane(z + <usize>j, bytes4(requant4(hsum4(c0, c1, c2, c3), mS, sS)), 0);
+    }
+  }
+  for (; j <= pos; j++) store<i8>(z + <usize>j, requant(dot8(q, k + <usize>(j * Dh), Dh), mS, sS));
+}
+
+/** Lane sums of x·y for 16 int8 y against x given as its two i16x8 halves. */
+// @ts-ignore: decorator
+@inline
+function dot16(xl: v128, xh: v128, y: v128): v128 {
+  return i32x4.add(
+    i32x4.dot_i16x8_s(xl, i16x8.extend_low_i8x16_s(y)),
+    i32x4.dot_i16x8_s(xh, i16x8.extend_high_i8x16_s(y)),
+  );
 }
 
 /** The last loop of softmax.ts's softmaxRow (row max mx, exp sum S): the divisions by S through divrBy. */
