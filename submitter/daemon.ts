@@ -321,6 +321,7 @@ export class SubmitterDaemon {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      await this.work.stepsPerSecond(); // measured once, at start-up, for the deadline checks
       while (this.running) {
         await this.tick();
         await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 1000));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createPublicClient, createTestClient, createWalletClient, custom, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
+import { startSystem, manualChallenger, MODEL_TERMS, type System } from "./e2eSupport.ts";
 import { createLogger } from "../common/daemon/logger.ts";
 import { Journal } from "../common/daemon/journal.ts";
 import { readGame } from "../common/daemon/game.ts";
@@ -22,7 +22,7 @@ import { GameStatus, Phase } from "../bisection/index.ts";
 // RPC through a recording transport — and answers level-2 moves from the saved VM trace; corrupt
 // cache files are logged and rebuilt and the daemon still wins; with its clock tight, a
 // challenger warns with the estimate and the clock left and traces the disputed node while the
-// defender is on move.
+// defender is on move, and a defender traces the nodes the challenger may pick while it chooses.
 
 let sys: System;
 let served: ServedModel;
@@ -103,6 +103,17 @@ const liar = (fromBlock: bigint) =>
     fromBlock,
     withdraw: false,
   });
+
+/** Advances chain time until the side on move in `gameId` has `seconds` left on its clock. */
+async function runClockDownTo(gameId: bigint, seconds: number): Promise<void> {
+  const deadline = await pc().readContract({
+    address: sys.game,
+    abi: disputeGameAbi,
+    functionName: "deadlineOf",
+    args: [gameId],
+  });
+  await sys.advance(Number(deadline - (await pc().getBlock()).timestamp) - seconds);
+}
 
 async function playOut(gameId: bigint, ...daemons: { tick(): Promise<void> }[]): Promise<void> {
   for (let i = 0; i < 60; i++) {
@@ -278,13 +289,7 @@ test("with its clock tight, a challenger warns with the estimate and the clock l
   await l.tick(); // bisects: the challenger is on move
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.Choose);
   // Let the challenger's clock run down to 28 s, less than the 30 s kept for getting a move mined.
-  const deadline = await pc().readContract({
-    address: sys.game,
-    abi: disputeGameAbi,
-    functionName: "deadlineOf",
-    args: [gameId],
-  });
-  await sys.advance(Number(deadline - (await pc().getBlock()).timestamp) - 28);
+  await runClockDownTo(gameId, 28);
   await c.tick(); // chooses node 1: the defender must open phase 2 there
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.OpenPhase2);
   assert.equal(c.work.traces.stats.recorded, 0);
@@ -304,4 +309,42 @@ test("with its clock tight, a challenger warns with the estimate and the clock l
   await playOut(gameId, l, c);
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).status, GameStatus.ChallengerWon);
   assert.equal(c.work.traces.stats.recorded, 1, "level 2 was played from the trace made ahead");
+});
+
+test("with its clock tight, an honest defender traces every node the challenger may pick while it chooses, and opens phase 2 from that trace", async () => {
+  const fromBlock = await nextBlock();
+  const requestId = await request(5);
+  const logs = captured();
+  const honest = new SubmitterDaemon({
+    client: sys.clients[4]!.walletClient,
+    oracle: sys.oracle,
+    models: models(),
+    logger: logs.logger,
+    journal: new Journal(tmp()),
+    fromBlock,
+    withdraw: false,
+  });
+  await honest.tick(); // claims
+  const griefer = manualChallenger(sys, 5);
+  const gameId = await griefer.challenge(requestId);
+  // The defender is on move: let its clock run down to 25 s before it bisects.
+  await runClockDownTo(gameId, 25);
+  await honest.tick(); // bisects [0, 3]: the challenger now picks one of nodes 0, 1, 2
+  const g = await readGame(pc(), { game: sys.game, gameId });
+  assert.equal(g.phase, Phase.Choose);
+  assert.equal(honest.work.traces.stats.recorded, 0);
+  await honest.tick(); // the challenger is on move: trace the candidates
+  assert.equal(honest.work.traces.stats.recorded, 3, "nodes 0, 1 and 2 traced during the challenger's turn");
+  const warned = logs.lines.find((x) => x.msg?.toString().startsWith("clock tight for opening the next node"))!;
+  assert.ok(warned, "a warning was logged");
+  assert.deepEqual(warned.nodes, [0, 1, 2]);
+  assert.ok((warned.clockLeftS as number) <= 25 && typeof warned.computeS === "number");
+  await griefer.choose(gameId, 1n);
+  await honest.tick(); // opens phase 2 at node 1 from the trace made ahead
+  const opened = await readGame(pc(), { game: sys.game, gameId });
+  assert.equal(opened.level, 2);
+  assert.equal(opened.node, 1);
+  await honest.tick(); // bisects level 2
+  assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.Choose);
+  assert.equal(honest.work.traces.stats.recorded, 3, "no further VM run");
 });

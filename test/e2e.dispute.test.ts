@@ -1,8 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { parseEventLogs, type Hex } from "viem";
-import { startSystem, GAME, MODEL_TERMS, type System } from "./e2eSupport.ts";
+import type { Hex } from "viem";
+import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "./e2eSupport.ts";
 import { createLogger } from "../common/daemon/logger.ts";
 import { readGame } from "../common/daemon/game.ts";
 import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
@@ -39,6 +39,7 @@ const quiet = () =>
         }),
       });
 const models = () => new Map([[sys.modelId, served]]);
+const pc = () => sys.clients[0]!.publicClient;
 
 async function request(seed: number): Promise<{ requestId: bigint; input: Uint8Array }> {
   const input = Uint8Array.from({ length: 16 }, (_, i) => (i * 29 + seed * 7) & 0xff);
@@ -263,49 +264,20 @@ test("a wrong challenger loses: the honest submitter opens phase 2 at node 1 thr
     withdraw: false,
   });
   await honest.tick(); // claims
-  const wrong = sys.clients[5]!;
-  const send = async (hash: Promise<Hex>) => {
-    const r = await wrong.publicClient.waitForTransactionReceipt({ hash: await hash });
-    assert.equal(r.status, "success");
-    return r;
-  };
-  const r = await send(
-    wrong.walletClient.writeContract({
-      address: sys.oracle,
-      abi: opmlOracleAbi,
-      functionName: "challenge",
-      args: [requestId],
-      value: MODEL_TERMS.challengerBond,
-    }),
-  );
-  const gameId = parseEventLogs({ abi: opmlOracleAbi, logs: r.logs, eventName: "ClaimChallenged" })[0]!.args.gameId;
+  const wrong = manualChallenger(sys, 5);
+  const gameId = await wrong.challenge(requestId);
   await honest.tick(); // bisects [0, 3]
-  const [bisected] = await wrong.publicClient.getContractEvents({
-    address: sys.game,
-    abi: disputeGameAbi,
-    eventName: "Bisected",
-    args: { gameId },
-    fromBlock: 0n,
-  });
   // The wrong challenger disputes node 1 although S_1 and S_2 are true.
-  await send(
-    wrong.walletClient.writeContract({
-      address: sys.game,
-      abi: disputeGameAbi,
-      functionName: "choose",
-      args: [gameId, bisected!.args.intermediates!, 1n],
-      gas: 3_000_000n,
-    }),
-  );
-  assert.equal((await readGame(wrong.publicClient, { game: sys.game, gameId })).phase, Phase.OpenPhase2);
+  await wrong.choose(gameId, 1n);
+  assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.OpenPhase2);
   await honest.tick(); // opens phase 2
-  const g = await readGame(wrong.publicClient, { game: sys.game, gameId });
+  const g = await readGame(pc(), { game: sys.game, gameId });
   assert.equal(g.level, 2);
   assert.equal(g.node, 1);
   assert.equal(g.phase, Phase.Bisect);
   assert.equal(g.lo, 0n);
   assert.equal(g.hi, 1n << GAME.stepDepth);
-  const [opened] = await wrong.publicClient.getContractEvents({
+  const [opened] = await pc().getContractEvents({
     address: sys.game,
     abi: disputeGameAbi,
     eventName: "Phase2Opened",
@@ -319,35 +291,18 @@ test("a wrong challenger loses: the honest submitter opens phase 2 at node 1 thr
   // bisects its VM run each time, then executes the final step on chain.
   let rounds = 0;
   for (let i = 0; i < 40; i++) {
-    const v = await readGame(wrong.publicClient, { game: sys.game, gameId });
+    const v = await readGame(pc(), { game: sys.game, gameId });
     if (v.status !== GameStatus.InProgress) break;
     if (v.phase === Phase.Choose) {
-      const [b] = (
-        await wrong.publicClient.getContractEvents({
-          address: sys.game,
-          abi: disputeGameAbi,
-          eventName: "Bisected",
-          args: { gameId },
-          fromBlock: 0n,
-        })
-      ).slice(-1);
-      await send(
-        wrong.walletClient.writeContract({
-          address: sys.game,
-          abi: disputeGameAbi,
-          functionName: "choose",
-          args: [gameId, b!.args.intermediates!, 0n],
-          gas: 3_000_000n,
-        }),
-      );
+      await wrong.choose(gameId, 0n);
       rounds++;
     } else await honest.tick();
   }
-  const end = await readGame(wrong.publicClient, { game: sys.game, gameId });
+  const end = await readGame(pc(), { game: sys.game, gameId });
   assert.equal(end.status, GameStatus.DefenderWon, "the honest defender won by the step");
   assert.equal(honest.work.traces.stats.recorded, 1, "one VM run of node 1 served the opening and every level-2 move");
   assert.ok(rounds >= 15, `level 2 took ${rounds} rounds`);
-  const [stepped] = await wrong.publicClient.getContractEvents({
+  const [stepped] = await pc().getContractEvents({
     address: sys.game,
     abi: disputeGameAbi,
     eventName: "StepExecuted",

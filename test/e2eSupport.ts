@@ -4,7 +4,9 @@
  * from the forge artifacts, and tiny-mlp (dnn-lib's 3-node test model) compiled and registered
  * with the commitment dnn-lib computes. Nothing here is a mock.
  */
-import { createTestClient, http, type Address } from "viem";
+import { createTestClient, http, parseEventLogs, type Address, type Hex } from "viem";
+import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
+import { opmlOracleAbi } from "../sdk/abi.ts";
 import { startAnvil, type Anvil } from "../common/anvil.ts";
 import { devClients, type DevClients } from "../common/chain.ts";
 import { deployManifest, registerModel, SYSTEM_CONTRACTS, MODEL_TERMS } from "../common/deploy.ts";
@@ -82,4 +84,53 @@ export async function compileOnnxModel(name: string): Promise<{ compiled: Compil
   const g = await quantizeModel(readOnnx(readFileSync(models.modelPath(name))), spec.feeds(models.CALIBRATION_SEED, 8));
   const input = quantizeFeeds(g, spec.feeds(models.EVAL_SEED, 1)[0]!).get(g.inputs[0]!.id)!;
   return { compiled: await compileModel(toModel(g)), input };
+}
+
+/**
+ * A challenger played by hand (no daemon), from dev account `account`: a griefer or a wrong
+ * challenger. Each call sends one transaction and fails the test unless it is mined successfully.
+ */
+export function manualChallenger(sys: System, account: number) {
+  const c = sys.clients[account]!;
+  const mined = async (hash: Promise<Hex>) => {
+    const r = await c.publicClient.waitForTransactionReceipt({ hash: await hash });
+    if (r.status !== "success") throw new Error(`transaction ${r.transactionHash} reverted`);
+    return r;
+  };
+  return {
+    /** Challenges the active claim of `requestId` with the model's bond; returns the game id. */
+    async challenge(requestId: bigint): Promise<bigint> {
+      const r = await mined(
+        c.walletClient.writeContract({
+          address: sys.oracle,
+          abi: opmlOracleAbi,
+          functionName: "challenge",
+          args: [requestId],
+          value: MODEL_TERMS.challengerBond,
+        }),
+      );
+      return parseEventLogs({ abi: opmlOracleAbi, logs: r.logs, eventName: "ClaimChallenged" })[0]!.args.gameId;
+    },
+    /** Disputes sub-segment `index` of the game's latest bisection. */
+    async choose(gameId: bigint, index: bigint): Promise<void> {
+      const [b] = (
+        await c.publicClient.getContractEvents({
+          address: sys.game,
+          abi: disputeGameAbi,
+          eventName: "Bisected",
+          args: { gameId },
+          fromBlock: 0n,
+        })
+      ).slice(-1);
+      await mined(
+        c.walletClient.writeContract({
+          address: sys.game,
+          abi: disputeGameAbi,
+          functionName: "choose",
+          args: [gameId, b!.args.intermediates!, index],
+          gas: 3_000_000n,
+        }),
+      );
+    },
+  };
 }

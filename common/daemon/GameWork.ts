@@ -14,6 +14,7 @@ import { DataDir } from "./dataDir.ts";
 import { EventCursor } from "./eventCursor.ts";
 import {
   assessDeadline,
+  candidateNodes,
   clockLeftS,
   DEFAULT_DEADLINE_POLICY,
   nodeToTrace,
@@ -36,6 +37,9 @@ export interface GameWorkOptions {
   /** This machine's VM speed; measured once at start-up when not given. */
   stepsPerSecond?: number;
 }
+
+/** Steps per second assumed when the measurement fails: slower than any machine measured so far. */
+export const FALLBACK_STEPS_PER_SECOND = 50_000;
 
 /** What a daemon's options add for its data directory and deadline checks. */
 export interface DaemonCacheOptions {
@@ -89,6 +93,8 @@ export interface GamePlan extends GameUrgency {
   view: GameView;
   /** The node whose VM run the next moves need, if any. */
   node?: number;
+  /** Defender only, with a tight clock: the nodes the challenger's pending choice may dispute, to trace now. */
+  ahead?: number[];
   assessment?: DeadlineAssessment;
 }
 
@@ -108,9 +114,18 @@ export class GameWork {
   stepsPerSecond(): Promise<number> {
     this.sps ??= (async () => {
       if (this.opts.stepsPerSecond !== undefined) return this.opts.stepsPerSecond;
-      const sps = await vmStepsPerSecond();
-      this.opts.logger.info({ stepsPerSecond: Math.round(sps) }, "measured this machine's VM speed");
-      return sps;
+      try {
+        const sps = await vmStepsPerSecond();
+        this.opts.logger.info({ stepsPerSecond: Math.round(sps) }, "measured this machine's VM speed");
+        return sps;
+      } catch (err) {
+        // The deadline checks then err on the slow side; the games are still played.
+        this.opts.logger.error(
+          { err, stepsPerSecond: FALLBACK_STEPS_PER_SECOND },
+          "could not measure the VM speed; assuming a slow machine",
+        );
+        return FALLBACK_STEPS_PER_SECOND;
+      }
     })();
     return this.sps;
   }
@@ -128,20 +143,28 @@ export class GameWork {
     const mover = moverOf(view.phase);
     const ourMove = mover === args.role || mover === "anyone";
     const node = nodeToTrace(view);
-    let computeS = 0;
-    let assessment: DeadlineAssessment | undefined;
-    if (node !== undefined && !(await this.traces.has(served, claim, node))) {
-      assessment = assessDeadline(
+    const assess = async (nodes: number[]) =>
+      assessDeadline(
         {
-          estimatedSteps: served.compiled.nodeSteps[node] ?? 0,
+          estimatedSteps: Math.max(0, ...nodes.map((n) => served.compiled.nodeSteps[n] ?? 0)),
           stepsPerSecond: await this.stepsPerSecond(),
           clockLeftS: left,
         },
         this.opts.deadline ?? DEFAULT_DEADLINE_POLICY,
       );
+    let computeS = 0;
+    let assessment: DeadlineAssessment | undefined;
+    let ahead: number[] | undefined;
+    if (node !== undefined && !(await this.traces.has(served, claim, node))) {
+      assessment = await assess([node]);
       computeS = assessment.computeS;
+    } else if (args.role === "defender" && !ourMove) {
+      const todo: number[] = [];
+      for (const n of candidateNodes(view, view.k)) if (!(await this.traces.has(served, claim, n))) todo.push(n);
+      const a = todo.length ? await assess(todo) : undefined;
+      if (a?.tight) [assessment, ahead] = [a, todo];
     }
-    return { gameId: args.gameId, view, ourMove, clockLeftS: left, computeS, node, assessment };
+    return { gameId: args.gameId, view, ourMove, clockLeftS: left, computeS, node, assessment, ahead };
   }
 
   /**
@@ -149,8 +172,15 @@ export class GameWork {
    * ahead, and runs it now when the opponent is on move (the run is then off our clock).
    */
   async prepare(p: GamePlan, served: ServedModel, claim: ComputedClaim, log: Logger): Promise<void> {
-    if (p.node === undefined || !p.assessment) return;
     const a = p.assessment;
+    if (!a) return;
+    if (p.ahead) {
+      const numbers = { nodes: p.ahead, computeS: Number(a.computeS.toFixed(3)), clockLeftS: a.clockLeftS };
+      log.warn(numbers, "clock tight for opening the next node: tracing every candidate while the challenger chooses");
+      for (const n of p.ahead) await this.traces.trace(served, claim, n);
+      return;
+    }
+    if (p.node === undefined) return;
     const numbers = {
       node: p.node,
       estimatedSteps: served.compiled.nodeSteps[p.node],

@@ -69,6 +69,16 @@ export function nodeToTrace(g: GameView): number | undefined {
   return undefined;
 }
 
+/**
+ * The nodes the defender may have to open next: while the challenger chooses within a level-1
+ * segment of at most `k` nodes, the disputed node is one of `lo … hi-1`. Tracing them during the
+ * challenger's turn is worth it only when one run after the choice would leave our clock tight.
+ */
+export function candidateNodes(g: GameView, k: bigint): number[] {
+  if (g.status !== GameStatus.InProgress || g.level !== 1 || g.phase !== Phase.Choose || g.hi - g.lo > k) return [];
+  return Array.from({ length: Number(g.hi - g.lo) }, (_, i) => Number(g.lo) + i);
+}
+
 export interface GameUrgency {
   /** Whether we are on move. */
   ourMove: boolean;

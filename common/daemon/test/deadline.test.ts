@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { zeroHash } from "viem";
 import { GameStatus, Phase, type GameView } from "../../../bisection/index.ts";
-import { assessDeadline, clockLeftS, nodeToTrace, orderGames } from "../deadline.ts";
+import { assessDeadline, candidateNodes, clockLeftS, nodeToTrace, orderGames } from "../deadline.ts";
 import { resumeBlock } from "../eventCursor.ts";
 
 // The deadline decisions as pure functions: compute estimate against the clock left, whose clock
@@ -83,4 +83,12 @@ test("resumeBlock: the block after the cursor less the reorg margin, never befor
   assert.equal(resumeBlock(10n, 0n, 12n), 0n);
   assert.equal(resumeBlock(10n, 7n, 12n), 7n);
   assert.equal(resumeBlock(100n, 0n, 0n), 101n);
+});
+
+test("candidateNodes: while the challenger chooses within at most k nodes at level 1, each of them; otherwise none", () => {
+  assert.deepEqual(candidateNodes(view({ phase: Phase.Choose, lo: 4n, hi: 7n }), 4n), [4, 5, 6]);
+  assert.deepEqual(candidateNodes(view({ phase: Phase.Choose, lo: 0n, hi: 4n }), 4n), [0, 1, 2, 3]);
+  assert.deepEqual(candidateNodes(view({ phase: Phase.Choose, lo: 0n, hi: 5n }), 4n), [], "wider than k: not yet");
+  assert.deepEqual(candidateNodes(view({ phase: Phase.Bisect, lo: 0n, hi: 3n }), 4n), [], "the defender is on move");
+  assert.deepEqual(candidateNodes(view({ phase: Phase.Choose, level: 2, lo: 0n, hi: 3n }), 4n), []);
 });
