@@ -24,7 +24,8 @@ export function quantizeFeeds(g: QuantGraph, feeds: Feeds): Map<number, Uint8Arr
       });
     if (inp.dtype === "i32") {
       if (!(f.data instanceof BigInt64Array)) throw new OnnxRunError(`input ${inp.name} must be int64 ids`);
-      const ids = Int32Array.from(f.data, (v) => Number(v));
+      const ids = new Int32Array(f.data.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = Number(f.data[i]);
       m.set(inp.id, new Uint8Array(ids.buffer));
     } else {
       if (!(f.data instanceof Float32Array)) throw new OnnxRunError(`input ${inp.name} must be float32`);
