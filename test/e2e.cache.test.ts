@@ -16,6 +16,7 @@ import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { requestInference, getRequestStatus } from "../sdk/actions.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
+import { captureLogs } from "../common/daemon/test/captureLogs.ts";
 
 // The data directory as a cache, on anvil with the real contracts: a restarted daemon resumes its
 // event scans from the saved cursor (less the reorg margin) instead of block 0 — counted on the
@@ -38,20 +39,6 @@ const MARGIN = 5n;
 const models = () => new Map([[sys.modelId, served]]);
 const pc = () => sys.clients[0]!.publicClient;
 const tmp = () => mkdtempSync(join(tmpdir(), "opml-cache-"));
-
-function captured() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
-        cb();
-      },
-    }),
-  });
-  return { lines, logger };
-}
 
 /** A wallet client for dev account `i` whose transport records every eth_getLogs filter. */
 function recordingWallet(i: number) {
@@ -129,7 +116,7 @@ test("a restarted submitter resumes its event scans from the saved cursor less t
     client: sys.clients[4]!.walletClient,
     oracle: sys.oracle,
     models: models(),
-    logger: captured().logger,
+    logger: captureLogs({ level: "debug" }).logger,
     journal: new Journal(dataDir),
     reorgMargin: MARGIN,
   });
@@ -146,7 +133,7 @@ test("a restarted submitter resumes its event scans from the saved cursor less t
     client: rec.client,
     oracle: sys.oracle,
     models: models(),
-    logger: captured().logger,
+    logger: captureLogs({ level: "debug" }).logger,
     journal: new Journal(dataDir),
     reorgMargin: MARGIN,
   });
@@ -166,7 +153,7 @@ test("a restarted submitter resumes its event scans from the saved cursor less t
     client: rec0.client,
     oracle: sys.oracle,
     models: models(),
-    logger: captured().logger,
+    logger: captureLogs({ level: "debug" }).logger,
     journal: new Journal(tmp()),
     withdraw: false,
   }).tick();
@@ -191,7 +178,11 @@ async function gameAtLevel2(seed: number, dataDir: string) {
     fromBlock,
     withdraw: false,
   };
-  const first = new ChallengerDaemon({ ...opts, client: sys.clients[3]!.walletClient, logger: captured().logger });
+  const first = new ChallengerDaemon({
+    ...opts,
+    client: sys.clients[3]!.walletClient,
+    logger: captureLogs({ level: "debug" }).logger,
+  });
   await l.tick();
   await first.tick(); // challenges
   const gameId = [...first.games.keys()].pop()!;
@@ -212,7 +203,7 @@ test("a restarted challenger answers level 2 from the saved VM trace (no VM run 
   assert.ok(resumeAt > fromBlock);
 
   const rec = recordingWallet(3);
-  const logs = captured();
+  const logs = captureLogs({ level: "debug" });
   const second = new ChallengerDaemon({ ...opts, client: rec.client, logger: logs.logger });
   await playOut(gameId, second, l);
   const g = await readGame(pc(), { game: sys.game, gameId });
@@ -252,7 +243,7 @@ test("corrupt cache files (event cursor, level-1 claim, level-2 trace) are logge
   }
   for (const f of files("state")) writeFileSync(f, readFileSync(f).subarray(0, 30));
 
-  const logs = captured();
+  const logs = captureLogs({ level: "debug" });
   const second = new ChallengerDaemon({ ...opts, client: sys.clients[3]!.walletClient, logger: logs.logger });
   await playOut(gameId, second, l);
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).status, GameStatus.ChallengerWon);
@@ -272,7 +263,7 @@ test("with its clock tight, a challenger warns with the estimate and the clock l
   const fromBlock = await nextBlock();
   await request(4);
   const l = liar(fromBlock);
-  const logs = captured();
+  const logs = captureLogs({ level: "debug" });
   const c = new ChallengerDaemon({
     client: sys.clients[3]!.walletClient,
     oracle: sys.oracle,
@@ -314,7 +305,7 @@ test("with its clock tight, a challenger warns with the estimate and the clock l
 test("with its clock tight, an honest defender traces every node the challenger may pick while it chooses, and opens phase 2 from that trace", async () => {
   const fromBlock = await nextBlock();
   const requestId = await request(5);
-  const logs = captured();
+  const logs = captureLogs({ level: "debug" });
   const honest = new SubmitterDaemon({
     client: sys.clients[4]!.walletClient,
     oracle: sys.oracle,

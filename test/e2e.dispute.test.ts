@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import type { Hex } from "viem";
 import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "./e2eSupport.ts";
 import { createLogger } from "../common/daemon/logger.ts";
+import { captureLogs } from "../common/daemon/test/captureLogs.ts";
 import { readGame } from "../common/daemon/game.ts";
 import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
 import { ServedModel } from "../submitter/claim.ts";
@@ -227,15 +228,7 @@ test("watch mode reports a wrong claim and sends nothing (no key)", async () => 
     requestId,
     ...served.claim(x, { lieAtNode: 2 }),
   });
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
-        cb();
-      },
-    }),
-  });
+  const { lines, logger } = captureLogs();
   const watcher = new ChallengerDaemon({
     client: sys.clients[0]!.publicClient,
     oracle: sys.oracle,

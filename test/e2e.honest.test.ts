@@ -3,16 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { bytesToHex, hexToBytes, parseEventLogs, type Abi } from "viem";
 import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
 import { loadArtifact } from "../common/deploy.ts";
 import { Journal } from "../common/daemon/journal.ts";
-import { createLogger } from "../common/daemon/logger.ts";
 import { ServedModel } from "../submitter/claim.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { getRequestStatus, waitForResult } from "../sdk/actions.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
+import { captureLogs } from "../common/daemon/test/captureLogs.ts";
 
 // The honest path end to end on anvil: the example dapp (ClassifierGate) asks for a
 // classification, the submitter daemon runs tiny-mlp natively and claims, nobody challenges,
@@ -28,21 +27,6 @@ before(async () => {
 after(async () => {
   await sys?.stop();
 });
-
-function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split("\n").filter(Boolean)) {
-        raw.push(l);
-        lines.push(JSON.parse(l));
-      }
-      cb();
-    },
-  });
-  return { lines, raw, logger: createLogger({ destination, base: { role: "submitter" }, level: "debug" }) };
-}
 
 test("an honest claim finalizes and the example dapp's callback receives the output (submitter restarted mid-window)", async () => {
   const input = Uint8Array.from({ length: 16 }, (_, i) => (i * 13 + 5) & 0xff);
@@ -67,7 +51,7 @@ test("an honest claim finalizes and the example dapp's callback receives the out
   const served = await ServedModel.create(sys.compiled);
   const dataDir = mkdtempSync(join(tmpdir(), "opml-submitter-"));
   const signer = sys.clients[2]!.walletClient;
-  const logsA = captureLogs();
+  const logsA = captureLogs({ base: { role: "submitter" }, level: "debug" });
   const a = new SubmitterDaemon({
     client: signer,
     oracle: sys.oracle,
@@ -87,7 +71,7 @@ test("an honest claim finalizes and the example dapp's callback receives the out
 
   // "Kill" A; B starts with empty memory and the same data directory, after the window.
   await sys.advance(Number(MODEL_TERMS.challengeWindow) + 1);
-  const logsB = captureLogs();
+  const logsB = captureLogs({ base: { role: "submitter" }, level: "debug" });
   const journal = new Journal(dataDir);
   const b = new SubmitterDaemon({
     client: signer,
@@ -144,7 +128,7 @@ test("an honest claim finalizes and the example dapp's callback receives the out
 
 test("a failing chain answer (an oracle address with no code) is logged as an error; the tick does not throw", async () => {
   const served = await ServedModel.create(sys.compiled);
-  const logs = captureLogs();
+  const logs = captureLogs({ base: { role: "submitter" }, level: "debug" });
   const d = new SubmitterDaemon({
     client: sys.clients[2]!.walletClient,
     oracle: "0x000000000000000000000000000000000000dEaD",

@@ -9,6 +9,7 @@
 import { getBlock } from "viem/actions";
 import type { Address, Chain, Client, Hex, Transport, Account } from "viem";
 import { CacheContentError, type DataDir } from "./dataDir.ts";
+import { isTransientRpcError } from "./retry.ts";
 import type { Logger } from "./logger.ts";
 
 type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
@@ -88,7 +89,11 @@ export class EventCursor<T> {
     if (!saved) return undefined;
     const onChain = await this.opts
       .rpc("cursor block", () => getBlock(client, { blockNumber: saved.block }))
-      .catch(() => undefined);
+      .catch((err: unknown) => {
+        if (!isTransientRpcError(err)) return undefined; // no such block: the chain is shorter
+        this.restored = false; // the RPC is down: try again next tick, the file is kept
+        throw err;
+      });
     if (onChain?.hash !== saved.blockHash) {
       logger.warn(
         { block: String(saved.block), saved: saved.blockHash, chain: onChain?.hash ?? null },

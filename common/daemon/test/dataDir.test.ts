@@ -3,33 +3,19 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { bytesToHex } from "viem";
 import { CacheFileError, readCacheFile, writeCacheFile } from "../cacheFile.ts";
 import { CacheContentError, DataDir } from "../dataDir.ts";
-import { createLogger } from "../logger.ts";
 import { compileModel } from "../../../dnn-lib/src/model/compileModel.ts";
 import { tinyMlp } from "../../../dnn-lib/test/tinyModels.ts";
 import { ServedModel } from "../../../submitter/claim.ts";
 import { ClaimCache } from "../claimCache.ts";
 import { NodeTraces } from "../nodeTraces.ts";
 import { decodeTrace, encodeTrace } from "../traceCodec.ts";
+import { captureLogs } from "./captureLogs.ts";
 
 // The data directory is a cache: files are whole or rejected (magic, version, kind/key, checksum,
 // then the content's own checks), a rejected file is logged and rebuilt, never trusted or fatal.
-
-function logged() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
-        cb();
-      },
-    }),
-  });
-  return { lines, logger };
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), "opml-datadir-"));
 
@@ -88,7 +74,7 @@ test("a flipped payload byte, a truncated file, another key and another format v
 });
 
 test("DataDir.load logs a rejected file, deletes it and answers undefined; content the decoder refuses is rejected too", () => {
-  const { lines, logger } = logged();
+  const { lines, logger } = captureLogs();
   const d = new DataDir(tmp(), logger);
   d.save("x.bin", "k", "key", Uint8Array.of(9));
   assert.equal(
@@ -131,7 +117,7 @@ test("traces and claims persisted in a data directory are reused by a fresh proc
   const served = await ServedModel.create(await compileModel(tinyMlp()));
   const input = new Uint8Array(served.compiled.commitment.inputLength).map((_, i) => i * 3 + 1);
   const root = tmp();
-  const { lines, logger } = logged();
+  const { lines, logger } = captureLogs();
   const claims1 = new ClaimCache(new DataDir(root, logger));
   const claim = claims1.get(served, input, "honest", () => served.claim(input));
   const traces1 = new NodeTraces(new DataDir(root, logger));
