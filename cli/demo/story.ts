@@ -66,8 +66,9 @@ export class PhaseTable {
     };
   }
   format(): string[] {
+    const width = Math.max("phase".length, ...this.rows.map((r) => r.phase.length));
     const line = (p: string, t: string, g: string, w: string) =>
-      `  ${p.padEnd(26)} ${t.padStart(4)} ${g.padStart(12)} ${w.padStart(9)}`;
+      `  ${p.padEnd(width)} ${t.padStart(4)} ${g.padStart(12)} ${w.padStart(9)}`;
     const out = [line("phase", "txs", "gas", "wall s")];
     for (const r of [...this.rows, this.total()]) {
       out.push(line(r.phase, String(r.txs), r.gas.toLocaleString("en-US"), r.wallS.toFixed(2)));
