@@ -3,7 +3,7 @@
  * `opml finalize`: the daemons and the dapp-side commands. Every option has an OPML_* twin and
  * may come from a JSON file (--config); `opml config <role>` shows what resolved, from where.
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ChallengerDaemon, type ChallengerMode } from "../challenger/daemon.ts";
 import {
   COMMON_OPTIONS,
@@ -34,6 +34,22 @@ export const CHALLENGER_OPTIONS: readonly OptionSpec[] = [
     default: "watch",
   },
 ];
+/** A commander parser for a uint256 id (model, request): digits only, not zero. */
+function idArgument(what: string) {
+  return (value: string): bigint => {
+    if (!/^\d{1,78}$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 1n << 256n)
+      throw new InvalidArgumentError(`${what} must be a positive integer (a number, not a name).`);
+    return BigInt(value);
+  };
+}
+
+/** A commander parser for a gas amount: a non-negative integer below 2^32. */
+function gasArgument(value: string): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) >= 2 ** 32)
+    throw new InvalidArgumentError("the callback gas must be an integer in [0, 2^32).");
+  return Number(value);
+}
+
 const CLIENT_OPTIONS: readonly OptionSpec[] = COMMON_OPTIONS.filter((s) =>
   [
     "rpcUrl",
@@ -167,10 +183,10 @@ Examples:
     program.command("request").description("Request an inference (pays the exact fee); prints the request id."),
     CLIENT_OPTIONS,
   )
-    .requiredOption("--model <id>", "model id")
+    .requiredOption("--model <id>", "model id (`opml devnet` prints the demo models' ids)", idArgument("the model id"))
     .requiredOption("--input <hex>", "input tensor bytes, 0x hex")
     .option("--callback <address>", "consumer contract to call at finalization")
-    .option("--callback-gas <n>", "gas for the callback", "0")
+    .option("--callback-gas <n>", "gas for the callback", gasArgument, 0)
     .addHelpText("after", "\nExample:\n  $ opml request --oracle 0x… --private-key 0x… --model 1 --input 0x00010203…")
     .action(async (flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
@@ -178,22 +194,22 @@ Examples:
       if (!walletClient) throw new ConfigError("request needs a signing key (--private-key / OPML_PRIVATE_KEY)");
       const r = await requestInference(walletClient, {
         oracle: oracleFrom(cfg),
-        modelId: BigInt(flags.model as string),
+        modelId: flags.model as bigint,
         input: flags.input as `0x${string}`,
         callback: flags.callback as `0x${string}` | undefined,
-        callbackGasLimit: Number(flags.callbackGas),
+        callbackGasLimit: flags.callbackGas as number,
       });
       console.log(JSON.stringify({ requestId: r.requestId.toString(), tx: r.hash, fee: r.fee.toString() }));
     });
 
   addOptions(program.command("status").description("Show a request's status and its active claim."), CLIENT_OPTIONS)
-    .argument("<requestId>", "the request")
+    .argument("<requestId>", "the request", idArgument("the request id"))
     .addHelpText("after", "\nExample:\n  $ opml status 1 --oracle 0x… --rpc-url http://127.0.0.1:8545")
-    .action(async (id: string, flags: Record<string, unknown>) => {
+    .action(async (id: bigint, flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
       const s = await getRequestStatus(clientsFrom(cfg).publicClient, {
         oracle: oracleFrom(cfg),
-        requestId: BigInt(id),
+        requestId: id,
       });
       console.log(JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
     });
@@ -202,16 +218,16 @@ Examples:
     program.command("finalize").description("Finalize a request whose claim's window has passed with no open game."),
     CLIENT_OPTIONS,
   )
-    .argument("<requestId>", "the request")
+    .argument("<requestId>", "the request", idArgument("the request id"))
     .addHelpText(
       "after",
       "\nExample:\n  $ opml finalize 1 --oracle 0x… --private-key 0x…   # after the challenge window",
     )
-    .action(async (id: string, flags: Record<string, unknown>) => {
+    .action(async (id: bigint, flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
       const { walletClient } = clientsFrom(cfg);
       if (!walletClient) throw new ConfigError("finalize needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const r = await finalizeRequest(walletClient, { oracle: oracleFrom(cfg), requestId: BigInt(id) });
+      const r = await finalizeRequest(walletClient, { oracle: oracleFrom(cfg), requestId: id });
       console.log(JSON.stringify({ tx: r.hash, callbackDelivered: r.callbackDelivered ?? null }));
     });
 }

@@ -87,6 +87,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       accounts: anvil.accounts,
       contracts: Object.fromEntries(deployment.deployed.map((d) => [d.name, d.address])),
       missing: deployment.missing.map((m) => m.name),
+      models: models.map((m) => ({
+        name: m.name,
+        modelId: m.modelId.toString(),
+        graphRoot: bytesToHex(m.commitment.graphRoot),
+      })),
     };
     return { anvil, deployment, state, models };
   } catch (err) {

@@ -20,6 +20,8 @@ export interface DevnetState {
   contracts: Record<string, Address>;
   /** Manifest entries not deployed because their source does not exist yet. */
   missing: string[];
+  /** Demo models registered with the oracle: name, id (decimal string) and graph root. */
+  models?: { name: string; modelId: string; graphRoot: Hex }[];
 }
 
 export class DevnetStateError extends OpmlError {

@@ -77,6 +77,7 @@ test("the contract's post-state hash equals the VM's on every sampled real state
       "opcodes never stepped",
     );
     assert.ok(perOp.has("fixed") && perOp.has("cap"), "fixed points and the step cap are covered");
+    assert.ok(nSpec > 0 && nDnn > 0, `every source contributes states (spec ${nSpec}, dnn ${nDnn})`);
   } finally {
     await chain.stop();
   }

@@ -96,6 +96,44 @@ test("an unknown command is refused as unknown", async () => {
   assert.match(r.err, /unknown command 'train'/);
 });
 
+test("request, status and finalize refuse an id that is not a positive integer, and request a callback gas over uint32, before touching a chain", async () => {
+  const key = `0x${"ab".repeat(32)}`;
+  const chain = ["--oracle", "0x0000000000000000000000000000000000000001", "--rpc-url", "http://127.0.0.1:1"];
+  const cases: [string[], RegExp][] = [
+    [
+      ["request", ...chain, "--private-key", key, "--model", "mlp", "--input", "0x00"],
+      /--model <id>.*'mlp' is invalid\. the model id must be a positive integer/,
+    ],
+    [["request", ...chain, "--private-key", key, "--model", "0", "--input", "0x00"], /'0' is invalid\. the model id/],
+    [
+      ["request", ...chain, "--private-key", key, "--model", "1", "--input", "0x00", "--callback-gas", "1e9"],
+      /--callback-gas <n>.*'1e9' is invalid\. the callback gas must be an integer in \[0, 2\^32\)/,
+    ],
+    [
+      ["request", ...chain, "--private-key", key, "--model", "1", "--input", "0x00", "--callback-gas", "4294967296"],
+      /'4294967296' is invalid/,
+    ],
+    [
+      ["status", "abc", ...chain],
+      /'abc' is invalid for argument 'requestId'\. the request id must be a positive integer/,
+    ],
+    [
+      ["finalize", "1.5", ...chain, "--private-key", key],
+      /'1\.5' is invalid for argument 'requestId'\. the request id must be a positive integer/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await opmlInProcess(args);
+    assert.equal(
+      (r.error as CommanderError).code,
+      "commander.invalidArgument",
+      `${args.join(" ")}: ${String(r.error)}`,
+    );
+    assert.match(r.err, message, args.join(" "));
+    assert.doesNotMatch(r.err, /at Command\./, "no stack trace");
+  }
+});
+
 test("opml devnet --models refuses a name that is not a demo model before starting anything", async () => {
   const r = await opmlInProcess(["devnet", "--models", "mlp,resnet", "--state-file", join(tmpdir(), "unused.json")]);
   assert.ok(r.error instanceof ModelNotFoundError, String(r.error));
@@ -174,6 +212,11 @@ test("opml devnet --models mlp serves a chain, prints URL, public keys, contract
       });
       assert.equal(registered.graphRoot, graphRoot, `model ${id} is the registered ${name}`);
     }
+    assert.deepEqual(
+      state.models,
+      modelLines.map(([, name, id, graphRoot]) => ({ name, modelId: id, graphRoot })),
+      "the state file records the registered models as printed",
+    );
     for (const address of Object.values(state.contracts)) {
       const code = await client.getCode({ address });
       assert.ok(code && code.length > 2, `no code at ${address}`);

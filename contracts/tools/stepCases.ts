@@ -14,6 +14,7 @@ import { Machine } from "../../vm/Machine.ts";
 import { proveNext } from "../../vm/Trace.ts";
 import { opcodeCorpus } from "../../vm/corpus/opcodeCorpus.ts";
 import { parseWast, type SExpr } from "../../vm/conformance/parseWast.ts";
+import { SPEC_DIR } from "../../vm/conformance/runSpecSuite.ts";
 import { wat } from "../../vm/test/wat.ts";
 import { STATUS_RUNNING } from "../../vm/layout.ts";
 
@@ -29,7 +30,6 @@ export interface StepCase {
   accesses: number;
 }
 
-const SPEC_DIR = fileURLToPath(new URL("../../../shared/testdata/wasm-spec/", import.meta.url));
 const DNN_VM = fileURLToPath(new URL("../../dnn-lib/build/kernels-vm.wasm", import.meta.url));
 
 /** The class of an opcode, for coverage and gas rows. */
@@ -165,7 +165,6 @@ function constArg(e: SExpr): bigint | null {
  * arguments (in assert_return/assert_trap/invoke commands), proved at a sampled rate.
  */
 export function specCases(budget: number, seed = 1): StepCase[] {
-  if (!existsSync(SPEC_DIR)) return [];
   const rand = prng(seed);
   const files = readdirSync(SPEC_DIR)
     .filter((f) => f.endsWith(".wast"))

@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runWast, type WastResult } from "./runWast.ts";
 
-/** Where the shared copy of the WebAssembly spec tests lives (see its README). */
-export const SPEC_DIR = fileURLToPath(new URL("../../../shared/testdata/wasm-spec/", import.meta.url));
+/** The WebAssembly spec test scripts, vendored (Apache-2.0; see the README there). */
+export const SPEC_DIR = fileURLToPath(new URL("./wasm-spec/", import.meta.url));
 
 export interface SuiteResult extends WastResult {
   perFile: Map<string, WastResult>;
