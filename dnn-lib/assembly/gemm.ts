@@ -33,6 +33,11 @@ export function gemm(
     const a1 = min(a + 1, nA - 1);
     const pa0 = A + <usize>a * k4;
     const pa1 = A + <usize>a1 * k4;
+    // Row parameters (no column table): each A row's requantization, prepared once for its B tiles.
+    if (cols == 0) {
+      rowParams(ROW0, bias, mult, shift, a);
+      rowParams(ROW1, bias, mult, shift, a1);
+    }
     for (let b0: i32 = 0; b0 < nB; b0 += 4) {
       const b = nB >= 4 ? min(b0, nB - 4) : 0;
       const pb0 = B + <usize>b * k4;
@@ -79,30 +84,60 @@ export function gemm(
         emitCols(hsum4(c00, c01, c02, c03), out + <usize>a * <usize>sa, b, nB, bias, mult, shift, cols);
         if (a1 != a) emitCols(hsum4(c10, c11, c12, c13), out + <usize>a1 * <usize>sa, b, nB, bias, mult, shift, cols);
       } else {
-        emit(hsum4(c00, c01, c02, c03), a, b, nB, bias, mult, shift, out, sa, sb);
-        if (a1 != a) emit(hsum4(c10, c11, c12, c13), a1, b, nB, bias, mult, shift, out, sa, sb);
+        emit(hsum4(c00, c01, c02, c03), ROW0, a, b, nB, out, sa, sb);
+        if (a1 != a) emit(hsum4(c10, c11, c12, c13), ROW1, a1, b, nB, out, sa, sb);
       }
     }
   }
 }
 
-/** Requantizes the dot products of A row a with B rows b..b+3 and stores those with b + l < nB. */
+/**
+ * gemm's per-row requantization records, 48 bytes each, at the start of the native scratch
+ * (used only without a column table, whose users keep the scratch to themselves; conv2dGemm
+ * packs its rows after them, from PACK).
+ */
+const ROW0: usize = SCRATCH;
+const ROW1: usize = SCRATCH + 48;
+const PACK: usize = SCRATCH + 96;
+
+/**
+ * Prepares the record at `r` for A row a: [0] k = m·2^−s (f64, twice), [16] ±L as i32
+ * lanes (L = clampBound(m), then −L), [32] bias, [36] m, [40] s, [44] 1 when s is in
+ * [1, 44] (requant4f's exact range). Traps, like requant4, on m < 0 or s > 62.
+ */
 // @ts-ignore: decorator
 @inline
-function emit(
-  dots: v128,
-  a: i32,
-  b: i32,
-  nB: i32,
-  bias: usize,
-  mult: usize,
-  shift: usize,
-  out: usize,
-  sa: i32,
-  sb: i32,
-): void {
+function rowParams(r: usize, bias: usize, mult: usize, shift: usize, a: i32): void {
   const o = <usize>(a << 2);
-  const v = bytes4(requant4(i32x4.add(dots, i32x4.splat(load<i32>(bias + o))), load<i32>(mult + o), load<i32>(shift + o)));
+  const m = load<i32>(mult + o);
+  const s = load<i32>(shift + o);
+  need(m >= 0 && <u32>s <= 62);
+  const fast = s >= 1 && s <= 44;
+  const k = fast ? <f64>m * reinterpret<f64>(<i64>(1023 - s) << 52) : 0.0;
+  store<f64>(r, k);
+  store<f64>(r, k, 8);
+  const L = fast ? clampBound(m) : 0;
+  store<i32>(r, L, 16);
+  store<i32>(r, -L, 20);
+  store<i32>(r, load<i32>(bias + o), 32);
+  store<i32>(r, m, 36);
+  store<i32>(r, s, 40);
+  store<i32>(r, fast ? 1 : 0, 44);
+}
+
+/** Requantizes the dot products of A row a (record `r`) with B rows b..b+3 and stores those with b + l < nB. */
+// @ts-ignore: decorator
+@inline
+function emit(dots: v128, r: usize, a: i32, b: i32, nB: i32, out: usize, sa: i32, sb: i32): void {
+  const acc = i32x4.add(dots, v128.load32_splat(r, 32));
+  let v: v128;
+  if (load<i32>(r, 44) != 0) {
+    const c = i32x4.min_s(i32x4.max_s(acc, v128.load32_splat(r, 20)), v128.load32_splat(r, 16));
+    const k = v128.load(r);
+    v = bytes4(roundSat(f64x2.mul(f64x2.convert_low_i32x4_s(c), k), f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k)));
+  } else {
+    v = bytes4(requant4(acc, load<i32>(r, 36), load<i32>(r, 40)));
+  }
   const dst = out + <usize>a * <usize>sa + <usize>b * <usize>sb;
   const s = <usize>sb;
   if (b + 4 <= nB) {
@@ -193,12 +228,12 @@ export function conv2dGemm(
   // One padded copy of every input row (c, u) that an output row reads, 8 bytes of slack each.
   const Wr = (W + 2 * pad + 15) & ~7;
   const rowBytes = <i64>C * <i64>KH * <i64>Wr;
-  const room = <i64>(SCRATCH_END - SCRATCH) - rowBytes - 8;
+  const room = <i64>(SCRATCH_END - PACK) - rowBytes - 8;
   if (<i64>Kp * 8 > room) return false;
   const wRows = min(OC, <i32>(room / 2) / Kp);
   const pRows = min(P, (<i32>room - wRows * Kp) / Kp);
-  const wp = SCRATCH;
-  const pp = SCRATCH + <usize>(wRows * Kp);
+  const wp = PACK;
+  const pp = PACK + <usize>(wRows * Kp);
   const rows = pp + <usize>(pRows * Kp + 8);
   for (let o0: i32 = 0; o0 < OC; o0 += wRows) {
     const on = min(wRows, OC - o0);
@@ -223,7 +258,8 @@ export function conv2dGemm(
  * padding into `rows` (Wr bytes each, zeros for rows outside the image); a
  * pixel's KW bytes then move 8 at a time. The spill past a segment lands in the
  * next segment or the next pixel's row, both written later, or in the row's
- * padding [Kc, Kp), zeroed last (dst has 8 bytes of slack after the last row).
+ * padding [Kc, Kp), left as it is: the packed weight rows are zero there, so
+ * whatever it holds adds nothing (dst has 8 bytes of slack after the last row).
  */
 function im2col(
   x: usize,
@@ -255,7 +291,9 @@ function im2col(
         } else {
           for (let t: i32 = 0; t < pad; t++) store<i8>(row + <usize>t, 0);
           copyBytes(row + <usize>pad, x + <usize>((c * H + y) * W), W);
-          for (let t: i32 = pad + W; t < Wr; t++) store<i8>(row + <usize>t, 0);
+          // The right padding, 8 zero bytes at a time: the last word may run into the next
+          // row (written after this one) or the 8 bytes of slack after the last.
+          for (let t: i32 = pad + W; t < Wr; t += 8) store<u64>(row + <usize>t, 0);
         }
       }
     }
@@ -271,6 +309,4 @@ function im2col(
       }
     }
   }
-  for (let r: i32 = 0; r < pn; r++)
-    for (let t: i32 = Kc; t < Kp; t++) store<i8>(dst + <usize>(r * Kp + t), 0);
 }

@@ -45,11 +45,20 @@ export function requant4(acc: v128, m: i32, s: i32): v128 {
  * below 2^53 times 2^−s, s ≥ 1), and its truncation is rshr's half-away rounding.
  */
 function requant4f(acc: v128, m: i32, s: i32): v128 {
-  const L = clampBound(m);
+  // clampBound divides in i64: the bound of the last multiplier is kept (callers repeat one m per row).
+  if (m != lastClampM) {
+    lastClampL = clampBound(m);
+    lastClampM = m;
+  }
+  const L = lastClampL;
   const c = i32x4.min_s(i32x4.max_s(acc, i32x4.splat(-L)), i32x4.splat(L));
   const k = f64x2.splat(<f64>m * reinterpret<f64>(<i64>(1023 - s) << 52));
   return roundSat(f64x2.mul(f64x2.convert_low_i32x4_s(c), k), f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k));
 }
+
+/** requant4f's memo of clampBound: the last multiplier (−1: none yet) and its bound. */
+let lastClampM: i32 = -1;
+let lastClampL: i32 = 0;
 
 /** L = min(2^31 − 1, ⌊2^52 / m⌋): the clamp of requant4f's accumulators for multiplier m. */
 export function clampBound(m: i32): i32 {

@@ -11,6 +11,8 @@ import { Op } from "../src/ops.ts";
 import type { NodeSpec } from "../src/nodeInput.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { runKernel } from "../src/runKernel.ts";
+import { KernelInstance } from "../src/KernelInstance.ts";
+import { DESC_ADDR, buildNodeInput } from "../src/nodeInput.ts";
 import { Rng, expTable } from "./randomNodes.ts";
 
 const bytes = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -27,14 +29,29 @@ function requantParams(r: Rng, n: number, lo: number, hi: number): [Uint8Array, 
   ];
 }
 
+/**
+ * The SIMD build on a dirty scratch: the native runner keeps one instance for every node, so the
+ * native build's scratch and spill lanes [0x1000, DESC_ADDR) hold the last node's leftovers.
+ */
+async function runSimdDirty(node: NodeSpec): Promise<Uint8Array> {
+  const k = await KernelInstance.create("simd");
+  const image = buildNodeInput(node);
+  k.ensurePages(image.pages);
+  k.bytes.fill(0xa5, 0x1000, DESC_ADDR);
+  k.load(image);
+  k.run();
+  return k.output(image);
+}
+
 async function agree(node: NodeSpec, what: string): Promise<void> {
   const ref = runReference(node.op, node.inputs, node.params);
   assert.deepEqual(await runKernel("simd", node), ref, `SIMD build differs from the reference: ${what}`);
+  assert.deepEqual(await runSimdDirty(node), ref, `SIMD build on a dirty scratch differs from the reference: ${what}`);
   assert.deepEqual(await runKernel("vm", node), ref, `VM build differs from the reference: ${what}`);
 }
 
 describe("native fast paths agree with the reference and the VM build", () => {
-  test("conv2d through im2col + GEMM: narrow and wide images, strides 1–3, pads 0–2, odd channel counts", async () => {
+  test("conv2d through im2col + GEMM: narrow and wide images, strides 1–3, pads 0–2, odd channel counts, patch rows of 16·k ± 1 bytes, several scratch chunks", async () => {
     const r = new Rng(0xc0a7);
     const shapes = [
       [1, 16, 16, 8, 3, 3, 1, 1],
@@ -45,8 +62,15 @@ describe("native fast paths agree with the reference and the VM build", () => {
       [5, 5, 17, 2, 2, 4, 2, 0],
       [1, 1, 1, 1, 1, 1, 1, 0],
       [40, 4, 4, 9, 3, 3, 1, 1],
+      // patch rows of exactly 16, of 17 and of 31 bytes (row padding none, 15 and 1 bytes)
+      [16, 5, 5, 4, 1, 1, 1, 0],
+      [17, 4, 6, 3, 1, 1, 1, 0],
+      [1, 33, 9, 2, 3, 3, 1, 2],
+      // more pixels than the scratch holds (several patch chunks), more weight rows than fit
+      [3, 64, 64, 4, 3, 3, 1, 1],
+      [64, 6, 6, 60, 3, 3, 1, 1],
     ];
-    for (const [C, H, W, OC, KH, KW, st, pad] of shapes) {
+    for (const [C, H, W, OC, KH, KW, st, pad] of [...shapes, ...shapes]) {
       const [mult, shift] = requantParams(r, OC, 34, 42);
       const node = {
         op: Op.conv2d,
