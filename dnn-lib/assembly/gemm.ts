@@ -3,7 +3,7 @@
 // and the same requantization as the scalar loops, so the same bits.
 import { copyBytes } from "./layout";
 import { need, requant } from "./arith";
-import { SCRATCH, SCRATCH_END, bytes4, clampBound, hsum4, requant4, roundSat } from "./vquant";
+import { SCRATCH, SCRATCH_END, bytes4, clampBound, hsum4, requant4, requant4k, roundSat } from "./vquant";
 
 /**
  * out[a·sa + b·sb] = requant(bias[a] + A_a·B_b, mult[a], shift[a]) for a < nA, b < nB,
@@ -132,9 +132,7 @@ function emit(dots: v128, r: usize, a: i32, b: i32, nB: i32, out: usize, sa: i32
   const acc = i32x4.add(dots, v128.load32_splat(r, 32));
   let v: v128;
   if (load<i32>(r, 44) != 0) {
-    const c = i32x4.min_s(i32x4.max_s(acc, v128.load32_splat(r, 20)), v128.load32_splat(r, 16));
-    const k = v128.load(r);
-    v = bytes4(roundSat(f64x2.mul(f64x2.convert_low_i32x4_s(c), k), f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k)));
+    v = bytes4(requant4k(acc, v128.load32_splat(r, 20), v128.load32_splat(r, 16), v128.load(r)));
   } else {
     v = bytes4(requant4(acc, load<i32>(r, 36), load<i32>(r, 40)));
   }

@@ -2,7 +2,7 @@
 // pools. Each gives its scalar counterpart's bits; the dispatchers call them
 // under `if (ASC_FEATURE_SIMD)`, so the VM build never contains them.
 import { divr, dot8, need, requant, rshr, sat8 } from "./arith";
-import { bytes4, divrBy, divrInv, hsum4, isqrtFast, low32, requant4, rshrSat64 } from "./vquant";
+import { bytes4, clampBound, divrBy, divrInv, hsum4, isqrtFast, low32, requant4, requant4k, requantScale, rshrSat64 } from "./vquant";
 
 /**
  * norm.ts's layernorm / rmsnorm: Σx and Σx² in vector lanes, the sum of squared
@@ -21,6 +21,13 @@ export function normFast(
   m: i32,
   s: i32,
 ): void {
+  // The output requantization's constants, once per call (requant4k), when s is in its range.
+  need(m >= 0 && <u32>s <= 62);
+  const fast = s >= 1 && s <= 44;
+  const L = fast ? clampBound(m) : 0;
+  const negL = i32x4.splat(-L);
+  const posL = i32x4.splat(L);
+  const k = requantScale(m, s);
   for (let r: i32 = 0; r < R; r++) {
     const row = x + <usize>(r * D);
     let vs = i32x4.splat(0);
@@ -48,7 +55,7 @@ export function normFast(
     const inv = root > 0 ? divrInv(root) : 0.0;
     const dst = out + <usize>(r * D);
     i = 0;
-    if (root > 0) for (; i + 4 <= D; i += 4) normQuad(row + <usize>i, gamma + <usize>i, beta + <usize>(i << 2), dst + <usize>i, D, <i32>S, root, m, s);
+    if (root > 0) for (; i + 4 <= D; i += 4) normQuad(row + <usize>i, gamma + <usize>i, beta + <usize>(i << 2), dst + <usize>i, D, <i32>S, root, m, s, fast, negL, posL, k);
     for (; i < D; i++) {
       let n: i32 = 0;
       if (root > 0) n = <i32>divrBy((<i64>D * <i64>load<i8>(row + <usize>i) - S) << 12, root, inv);
@@ -66,7 +73,21 @@ export function normFast(
  */
 // @ts-ignore: decorator
 @inline
-function normQuad(x: usize, gamma: usize, beta: usize, dst: usize, D: i32, S: i32, root: i64, m: i32, s: i32): void {
+function normQuad(
+  x: usize,
+  gamma: usize,
+  beta: usize,
+  dst: usize,
+  D: i32,
+  S: i32,
+  root: i64,
+  m: i32,
+  s: i32,
+  fast: bool,
+  negL: v128,
+  posL: v128,
+  kq: v128,
+): void {
   const c = i32x4.sub(i32x4.mul(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(x))), i32x4.splat(D)), i32x4.splat(S));
   const neg = i32x4.shr_s(c, 31);
   const a = i32x4.abs(c);
@@ -80,7 +101,7 @@ function normQuad(x: usize, gamma: usize, beta: usize, dst: usize, D: i32, S: i3
   const n = i32x4.sub(v128.xor(q, neg), neg);
   const g = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(gamma)));
   const acc = i32x4.add(i32x4.mul(n, g), v128.load(beta));
-  v128.store32_lane(dst, bytes4(requant4(acc, m, s)), 0);
+  v128.store32_lane(dst, bytes4(fast ? requant4k(acc, negL, posL, kq) : requant4(acc, m, s)), 0);
 }
 
 /**

@@ -51,8 +51,24 @@ function requant4f(acc: v128, m: i32, s: i32): v128 {
     lastClampM = m;
   }
   const L = lastClampL;
-  const c = i32x4.min_s(i32x4.max_s(acc, i32x4.splat(-L)), i32x4.splat(L));
-  const k = f64x2.splat(<f64>m * reinterpret<f64>(<i64>(1023 - s) << 52));
+  return requant4k(acc, i32x4.splat(-L), i32x4.splat(L), requantScale(m, s));
+}
+
+/** k = m·2^−s on both f64 lanes: requant4f's scale (exact: a power-of-two scaling of m). */
+// @ts-ignore: decorator
+@inline
+export function requantScale(m: i32, s: i32): v128 {
+  return f64x2.splat(<f64>m * reinterpret<f64>(<i64>(1023 - s) << 52));
+}
+
+/**
+ * requant4f with its per-multiplier constants prepared by the caller: negL / L the lanes
+ * −clampBound(m) / clampBound(m), k = requantScale(m, s); only for s in [1, 44].
+ */
+// @ts-ignore: decorator
+@inline
+export function requant4k(acc: v128, negL: v128, L: v128, k: v128): v128 {
+  const c = i32x4.min_s(i32x4.max_s(acc, negL), L);
   return roundSat(f64x2.mul(f64x2.convert_low_i32x4_s(c), k), f64x2.mul(f64x2.convert_low_i32x4_s(v128.shuffle<i32>(c, c, 2, 3, 2, 3)), k));
 }
 

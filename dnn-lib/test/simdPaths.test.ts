@@ -140,7 +140,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
       }
   });
 
-  test("layernorm and rmsnorm with the corrected float root and divisions: rows of 16·k and with tails, eps extremes", async () => {
+  test("layernorm and rmsnorm with the corrected float root and divisions: rows of 16·k and with tails, eps extremes, requantization edges", async () => {
     const r = new Rng(0x4e4);
     for (const [R, D] of [
       [16, 32],
@@ -159,6 +159,17 @@ describe("native fast paths agree with the reference and the VM build", () => {
           };
           await agree(node, `norm [${node.params.join(", ")}]`);
         }
+    // The output requantization at its edges: multipliers 0, 1 and 2^31 − 1; shifts inside the
+    // vector path's range [1, 44] at both ends and outside it (0, 45, 62).
+    for (const m of [0, 1, 0x7fffffff])
+      for (const s of [0, 1, 44, 45, 62]) {
+        const node = {
+          op: Op.norm,
+          inputs: [i8s(r, 4 * 24, true), i8s(r, 24), i32s(24, () => r.int(-20000, 20000))],
+          params: [4, 24, m & 1, 10, m, s],
+        };
+        await agree(node, `norm [${node.params.join(", ")}]`);
+      }
   });
 
   test("softmax and attention rows with the corrected float division by the row sum", async () => {
