@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layerConfig } from "./eslint/layers.js";
 
 export default tseslint.config(
   {
@@ -11,6 +12,7 @@ export default tseslint.config(
       "dnn-lib/assembly/",
       "**/*.as.ts",
       "bench/*.json",
+      "vm/conformance/wasm-spec/",
     ],
   },
   js.configs.recommended,
@@ -38,4 +40,5 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  ...layerConfig,
 );

@@ -12,7 +12,7 @@ import { hexToBytes, type Hex } from "viem";
 import { opClass, randomCases, type StepCase } from "../contracts/tools/stepCases.ts";
 import { calldataGas, startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
 import { VECTORS } from "../contracts/tools/writeVmVectors.ts";
-import { phaseBoundaryGas } from "../vm/phase2/gas.ts";
+import { phaseBoundaryGas } from "./phaseGas.ts";
 import type { BenchReport } from "./harness.ts";
 
 function median(xs: number[]): number {
@@ -125,7 +125,7 @@ export async function bench(): Promise<BenchReport> {
         `The proof's calldata (16 gas per non-zero byte) is paid once by the final move's transaction: at most ` +
           `${worstCd.calldata} gas (${worstCd.c.accesses} accesses, ${worstCd.c.source}); a transaction's total for the ` +
           `final step is therefore about 21k + calldata + step gas + the game's own bookkeeping.`,
-        `Phase boundary (contracts/src/phase/PhaseBoundary.sol, vm/phase2/gas.ts): each call through PhaseGasProbe as ` +
+        `Phase boundary (contracts/src/phase/PhaseBoundary.sol, bench/phaseGas.ts): each call through PhaseGasProbe as ` +
           `the game's openPhase2 makes it, over every tiny-mlp node and random conv2d/attention/softmax/add/norm nodes; ` +
           `initialStateHash grows by about 10k gas per operand (one 20-level slot proof, one composed subtree).`,
       ],

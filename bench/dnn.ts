@@ -7,9 +7,9 @@
 import { KernelInstance } from "../dnn-lib/src/KernelInstance.ts";
 import { buildNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
 import { Op } from "../dnn-lib/src/ops.ts";
-import { runInVm } from "../dnn-lib/src/runInVm.ts";
-import { Rng } from "../dnn-lib/test/randomNodes.ts";
-import { compileModel } from "../dnn-lib/src/model/compileModel.ts";
+import { runInVm } from "../phase/runInVm.ts";
+import { Rng } from "../common/rng.ts";
+import { compileModel } from "../phase/compileModel.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { runModel } from "../dnn-lib/src/runner/runModel.ts";
 import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";

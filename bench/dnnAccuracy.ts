@@ -14,7 +14,7 @@ import { OrtModel } from "../dnn-lib/src/onnx/ort.ts";
 import { generateFloat, generateQuant } from "../dnn-lib/src/onnx/generate.ts";
 import { quantizeFeeds, runQuantGraphKernels } from "../dnn-lib/src/onnx/runQuant.ts";
 import { KernelInstance } from "../dnn-lib/src/KernelInstance.ts";
-import { Rng } from "../dnn-lib/src/onnx/rng.ts";
+import { Rng } from "../common/rng.ts";
 import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../dnn-lib/models/index.ts";
 import { GPT } from "../dnn-lib/models/gpt.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
@@ -24,12 +24,12 @@ import { GraphBuilder } from "../dnn-lib/src/onnx/builder.ts";
 import { writeOnnx } from "../dnn-lib/src/onnx/model.ts";
 import type { Feeds } from "../dnn-lib/src/onnx/ort.ts";
 import { opInfo } from "../dnn-lib/src/ops.ts";
-import { compileModel } from "../dnn-lib/src/model/compileModel.ts";
+import { compileModel } from "../phase/compileModel.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
-import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
+import type { CompiledModel } from "../phase/compileModel.ts";
 import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
-import { runInVm } from "../dnn-lib/src/runInVm.ts";
+import { runInVm } from "../phase/runInVm.ts";
 import { OpmlError } from "../common/errors.ts";
 
 const SIZES: Record<string, { calib: number; evaluate: number }> = {
@@ -184,7 +184,7 @@ export async function bench(): Promise<BenchReport> {
       let total = 0;
       let sampledSame = 0;
       for (let p = 0; p < 16; p++) {
-        const prompt = [rng.int(GPT.V), rng.int(GPT.V), rng.int(GPT.V), rng.int(GPT.V)];
+        const prompt = [rng.below(GPT.V), rng.below(GPT.V), rng.below(GPT.V), rng.below(GPT.V)];
         const q = generateQuant(g, prompt, 12, { kind: "greedy" });
         const f = await generateFloat(ort, GPT.T, prompt, 12, { kind: "greedy" });
         q.forEach((t, i) => {

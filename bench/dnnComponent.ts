@@ -6,7 +6,7 @@
  * runs through the component (overhead < 5% of model time on every model).
  */
 import { readFileSync } from "node:fs";
-import { compileModel, type CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
+import { compileModel, type CompiledModel } from "../phase/compileModel.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { ComponentBackend } from "../dnn-lib/src/runner/ComponentBackend.ts";
 import { runModel } from "../dnn-lib/src/runner/runModel.ts";

@@ -1,12 +1,12 @@
 /**
  * End to end on anvil with the demo model (dnn-lib's tiny-mlp), the same story as `npm run demo`
- * (cli/demo/story.ts): the undisputed path (dapp request, honest claim, finalize with the
+ * (devnet/story.ts): the undisputed path (dapp request, honest claim, finalize with the
  * callback) and a dispute against a submitter lying inside node 1's VM run, played by the real
  * daemons to the on-chain step. Gas is summed from the receipts of each phase's transactions;
  * wall time is measured around the daemons' ticks (native runs, VM traces, RPC and mining).
  */
-import { startDevnet } from "../cli/devnet.ts";
-import { DISPUTE_PHASES, runStory, UNDISPUTED_PHASES } from "../cli/demo/story.ts";
+import { startDevnet } from "../devnet/startDevnet.ts";
+import { DISPUTE_PHASES, runStory, UNDISPUTED_PHASES } from "../devnet/story.ts";
 import { fmt, type BenchReport } from "./harness.ts";
 
 export async function bench(): Promise<BenchReport> {

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { BENCH_MODULES } from "../bench/modules.ts";
-import { REPO_ROOT } from "../common/foundry.ts";
+import { REPO_ROOT } from "../chain/foundry.ts";
 import { UnknownBenchModuleError } from "./errors.ts";
 
 /** Checks the names; none means every module. */

@@ -15,8 +15,8 @@ import {
   type PublicClient,
   type Transport,
 } from "viem";
-import { DEV_POLLING_INTERVAL_MS, devChain, devClients, type DevClients } from "../common/chain.ts";
-import { DevnetStateError, readDevnetState, type DevnetState } from "../common/devnetState.ts";
+import { DEV_POLLING_INTERVAL_MS, devChain, devClients, type DevClients } from "../chain/devClients.ts";
+import { DevnetStateError, readDevnetState, type DevnetState } from "../devnet/devnetState.ts";
 import { ChainError } from "./errors.ts";
 
 export interface ChainFlags {

@@ -13,10 +13,10 @@ import {
   resolveConfig,
   showConfig,
   type OptionSpec,
-} from "../common/daemon/config.ts";
-import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../common/daemon/setup.ts";
+} from "../daemon/config.ts";
+import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemon/setup.ts";
 import { getRequestStatus, requestInference } from "../sdk/actions.ts";
-import { finalizeRequest } from "../submitter/actions.ts";
+import { finalizeRequest } from "../sdk/operator/claimActions.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [

@@ -11,8 +11,8 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { OpmlError } from "../common/errors.ts";
-import { startDevnet } from "./devnet.ts";
-import { runStory } from "./demo/story.ts";
+import { startDevnet } from "../devnet/startDevnet.ts";
+import { runStory } from "../devnet/story.ts";
 
 export async function runDemo(
   options: { lieAtNode?: number; verbose?: boolean } = {},

@@ -1,6 +1,6 @@
 /** `opml dispute show <gameId|requestId>`: a dispute game read from the chain. */
 import { Command } from "commander";
-import { DEFAULT_DEVNET_STATE_FILE } from "../common/devnetState.ts";
+import { DEFAULT_DEVNET_STATE_FILE } from "../devnet/devnetState.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
 import { formatDispute, gamesOfRequest, readDispute } from "./disputeShow.ts";

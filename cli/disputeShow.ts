@@ -5,7 +5,7 @@
  */
 import { formatEther, parseAbi, type Address, type Chain, type Hex, type PublicClient, type Transport } from "viem";
 import { GameStatus, moverOf, Phase } from "../bisection/index.ts";
-import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
+import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { CLAIM_STATUS, opmlOracleAbi } from "../sdk/abi.ts";
 import { ChainError, GameNotFoundError } from "./errors.ts";
 

@@ -1,15 +1,7 @@
 /** The typed errors of the `opml` commands themselves (bad names, files, ids, chains). */
 import { OpmlError } from "../common/errors.ts";
 
-/** The model argument is neither an existing file nor a demo model name. */
-export class ModelNotFoundError extends OpmlError {
-  override name = "ModelNotFoundError";
-}
-
-/** Calibration inputs are missing, unreadable or do not fit the model's inputs. */
-export class CalibrationError extends OpmlError {
-  override name = "CalibrationError";
-}
+export { CalibrationError, ModelNotFoundError } from "../dnn-lib/models/errors.ts";
 
 /** The RPC endpoint cannot be reached, or an address there is not the contract it should be. */
 export class ChainError extends OpmlError {

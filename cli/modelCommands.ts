@@ -15,15 +15,17 @@ import {
   type Transport,
 } from "viem";
 import { Command, InvalidArgumentError } from "commander";
-import { DEFAULT_DEVNET_STATE_FILE } from "../common/devnetState.ts";
-import { MODEL_TERMS, registerModel } from "../common/deploy.ts";
+import { DEFAULT_DEVNET_STATE_FILE } from "../devnet/devnetState.ts";
+import { MODEL_TERMS } from "../chain/deploy.ts";
+import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
-import { DEFAULT_MAX_STEPS, type ModelCommitment } from "../dnn-lib/src/model/compileModel.ts";
+import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
+import { compileWithProgress, type ModelCommitment } from "../phase/compileModel.ts";
 import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
 import { BadInputError, ChainError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
-import { compileWithProgress, DEFAULT_CALIBRATION_SAMPLES, DEMO_MODELS, loadModelSource } from "./modelSource.ts";
+import { DEFAULT_CALIBRATION_SAMPLES, DEMO_MODELS, loadModelSource } from "../dnn-lib/models/modelSource.ts";
 import { formatCommitment, formatNodes, formatSlots, summarizeModel } from "./modelSummary.ts";
 import { traceModel } from "./traceModel.ts";
 

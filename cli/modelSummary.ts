@@ -4,7 +4,7 @@
  * steps) and the tensor slots, as plain data (for --json) and as text.
  */
 import { bytesToHex, type Hex } from "viem";
-import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
+import type { CompiledModel } from "../phase/compileModel.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { namedParams, opInfo } from "../dnn-lib/src/ops.ts";
 

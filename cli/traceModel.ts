@@ -3,10 +3,10 @@
  * every node in the project's VM from the same operands (the phase-2 machine), with a progress
  * bar per node, and reports each node's exact step count next to the compiler's estimate.
  */
-import type { CompiledModel } from "../dnn-lib/src/model/compileModel.ts";
+import type { CompiledModel } from "../phase/compileModel.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { opInfo } from "../dnn-lib/src/ops.ts";
-import { runInVm } from "../dnn-lib/src/runInVm.ts";
+import { runInVm } from "../phase/runInVm.ts";
 import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";
 import { runModel } from "../dnn-lib/src/runner/runModel.ts";
 import type { Progress } from "../common/progress.ts";

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { getAddress } from "viem";
-import { startAnvil, type Anvil } from "../common/anvil.ts";
-import { COMMON_OPTIONS, resolveConfig } from "../common/daemon/config.ts";
-import { daemonParts } from "../common/daemon/setup.ts";
+import { startAnvil, type Anvil } from "../chain/anvil.ts";
+import { COMMON_OPTIONS, resolveConfig } from "../daemon/config.ts";
+import { daemonParts } from "../daemon/setup.ts";
 
 // The daemons' logs in both modes, through the same set-up the `opml` daemons use: JSON lines by
 // default, pino-pretty with --pretty; the start-up line names role, mode, chain, oracle and signer;

@@ -13,8 +13,8 @@ import {
   ANVIL_TEST_MNEMONIC,
   deriveDevAccounts,
   startAnvil,
-} from "../common/anvil.ts";
-import { devClients } from "../common/chain.ts";
+} from "../chain/anvil.ts";
+import { devClients } from "../chain/devClients.ts";
 import {
   ArtifactNotFoundError,
   DEVNET_CONTRACTS,
@@ -22,11 +22,11 @@ import {
   MODEL_TERMS,
   SYSTEM_CONTRACTS,
   deployArtifact,
-  deployManifest,
   loadArtifact,
   type ForgeArtifact,
-} from "../common/deploy.ts";
-import { REPO_ROOT } from "../common/foundry.ts";
+} from "../chain/deploy.ts";
+import { deployManifest } from "../devnet/deployManifest.ts";
+import { REPO_ROOT } from "../chain/foundry.ts";
 import { getModel } from "../sdk/actions.ts";
 
 /** Whether `pid` is a running process (a zombie waiting to be reaped counts as ended). */
@@ -156,7 +156,7 @@ test("stop() ends the anvil process, closes its port, and can be called twice", 
 });
 
 test("an anvil still running when its Node process exits is killed with it", async () => {
-  const script = `import { startAnvil } from ${JSON.stringify(join(REPO_ROOT, "common/anvil.ts"))};
+  const script = `import { startAnvil } from ${JSON.stringify(join(REPO_ROOT, "chain/anvil.ts"))};
 const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: REPO_ROOT,
@@ -170,7 +170,7 @@ const a = await startAnvil(); console.log(a.pid); process.exit(0);`;
 });
 
 test("an anvil is killed with its Node process when that process dies of SIGTERM it does not handle", async () => {
-  const script = `import { startAnvil } from ${JSON.stringify(join(REPO_ROOT, "common/anvil.ts"))};
+  const script = `import { startAnvil } from ${JSON.stringify(join(REPO_ROOT, "chain/anvil.ts"))};
 const a = await startAnvil(); console.log(a.pid); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: REPO_ROOT,

@@ -9,7 +9,7 @@ import {
   loadArtifact,
   ArtifactInvalidError,
   DEVNET_CONTRACTS,
-} from "../common/deploy.ts";
+} from "../chain/deploy.ts";
 import { FileLockTimeoutError, withFileLock } from "../common/fileLock.ts";
 import { writeFileSync, mkdirSync } from "node:fs";
 

@@ -6,17 +6,17 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createPublicClient, createTestClient, createWalletClient, custom, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { startSystem, manualChallenger, MODEL_TERMS, type System } from "./e2eSupport.ts";
-import { createLogger } from "../common/daemon/logger.ts";
-import { Journal } from "../common/daemon/journal.ts";
-import { readGame } from "../common/daemon/game.ts";
-import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
-import { ServedModel } from "../submitter/claim.ts";
+import { startSystem, manualChallenger, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import { createLogger } from "../daemon/logger.ts";
+import { Journal } from "../daemon/journal.ts";
+import { readGame } from "../sdk/operator/game.ts";
+import { disputeGameAbi } from "../sdk/gameAbi.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { requestInference, getRequestStatus } from "../sdk/actions.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
-import { captureLogs } from "../common/daemon/test/captureLogs.ts";
+import { captureLogs } from "../daemon/test/captureLogs.ts";
 
 // The data directory as a cache, on anvil with the real contracts: a restarted daemon resumes its
 // event scans from the saved cursor (less the reorg margin) instead of block 0 — counted on the

@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { bytesToHex } from "viem";
-import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
-import { ConfigError, resolveConfig, showConfig } from "../common/daemon/config.ts";
+import { startSystem, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import { ConfigError, resolveConfig, showConfig } from "../daemon/config.ts";
 import { SUBMITTER_OPTIONS } from "../cli/daemons.ts";
 import { encodeModel } from "../dnn-lib/src/model/modelFile.ts";
-import { tinyMlp } from "../dnn-lib/test/tinyModels.ts";
+import { tinyMlp } from "../dnn-lib/models/tiny.ts";
 import { getRequestStatus } from "../sdk/actions.ts";
-import { ServedModel } from "../submitter/claim.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
 
 // The opml subcommands as a user runs them: config resolution and display, then `opml request`,
 // a real `opml submitter` process claiming it, `opml status` and `opml finalize`.

@@ -2,15 +2,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import type { Hex } from "viem";
-import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "./e2eSupport.ts";
-import { createLogger } from "../common/daemon/logger.ts";
-import { captureLogs } from "../common/daemon/test/captureLogs.ts";
-import { readGame } from "../common/daemon/game.ts";
-import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
-import { ServedModel } from "../submitter/claim.ts";
+import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import { createLogger } from "../daemon/logger.ts";
+import { captureLogs } from "../daemon/test/captureLogs.ts";
+import { readGame } from "../sdk/operator/game.ts";
+import { disputeGameAbi } from "../sdk/gameAbi.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { submitClaim } from "../submitter/actions.ts";
+import { submitClaim } from "../sdk/operator/claimActions.ts";
 import { requestInference, getRequestStatus, waitForResult } from "../sdk/actions.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
@@ -135,7 +135,7 @@ async function pastDeadline(gameId: bigint): Promise<void> {
 }
 
 async function input(requestId: bigint): Promise<Uint8Array> {
-  const { requestInput } = await import("../challenger/actions.ts");
+  const { requestInput } = await import("../sdk/operator/challengeActions.ts");
   const { hexToBytes } = await import("viem");
   return hexToBytes(await requestInput(sys.clients[0]!.publicClient, { oracle: sys.oracle, requestId }));
 }

@@ -4,14 +4,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes, parseEventLogs, type Abi } from "viem";
-import { startSystem, MODEL_TERMS, type System } from "./e2eSupport.ts";
-import { loadArtifact } from "../common/deploy.ts";
-import { Journal } from "../common/daemon/journal.ts";
-import { ServedModel } from "../submitter/claim.ts";
+import { startSystem, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import { loadArtifact } from "../chain/deploy.ts";
+import { Journal } from "../daemon/journal.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { getRequestStatus, waitForResult } from "../sdk/actions.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { captureLogs } from "../common/daemon/test/captureLogs.ts";
+import { captureLogs } from "../daemon/test/captureLogs.ts";
 
 // The honest path end to end on anvil: the example dapp (ClassifierGate) asks for a
 // classification, the submitter daemon runs tiny-mlp natively and claims, nobody challenges,

@@ -1,11 +1,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { startSystem, compileOnnxModel, registerCompiled, MODEL_TERMS, type System } from "./e2eSupport.ts";
-import { createLogger } from "../common/daemon/logger.ts";
-import { readGame } from "../common/daemon/game.ts";
-import { disputeGameAbi } from "../common/daemon/gameAbi.ts";
-import { ServedModel } from "../submitter/claim.ts";
+import {
+  startSystem,
+  compileOnnxModel,
+  registerCompiled,
+  MODEL_TERMS,
+  type System,
+} from "../devnet/test/startSystem.ts";
+import { createLogger } from "../daemon/logger.ts";
+import { readGame } from "../sdk/operator/game.ts";
+import { disputeGameAbi } from "../sdk/gameAbi.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { requestInference, getRequestStatus, waitForResult } from "../sdk/actions.ts";

@@ -1,20 +1,20 @@
 /**
  * Cross test of the phase boundary: the contract (contracts/src/phase/PhaseBoundary.sol) on anvil
- * builds the same initial VM state hash as the TypeScript VM (vm/phase2) for nodes of several ops,
+ * builds the same initial VM state hash as the TypeScript VM (phase) for nodes of several ops,
  * accepts the honest exit, and rejects a wrong operand, a wrong descriptor, a non-halted final
  * state and a wrong output, each with its custom error. Prints the gas of both calls.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BaseError, ContractFunctionRevertedError, toHex, type Abi, type Address, type Hex } from "viem";
-import { startAnvil, type Anvil } from "../common/anvil.ts";
-import { devClients, type DevClients } from "../common/chain.ts";
-import { deployContracts } from "../common/deploy.ts";
-import { kernelProgram } from "../dnn-lib/src/runInVm.ts";
-import { programRoot } from "../dnn-lib/src/programRoot.ts";
+import { startAnvil, type Anvil } from "../chain/anvil.ts";
+import { devClients, type DevClients } from "../chain/devClients.ts";
+import { deployContracts } from "../chain/deploy.ts";
+import { kernelProgram } from "../phase/runInVm.ts";
+import { programRoot } from "../phase/programRoot.ts";
 import { Op, type OpName } from "../dnn-lib/src/ops.ts";
-import { mlpCases, randomCase, type Case } from "../vm/phase2/cases.ts";
-import { encodeExitProof, encodePhaseProof, initialMachine } from "../vm/phase2/phase2.ts";
+import { mlpCases, randomCase, type Case } from "../phase/cases.ts";
+import { encodeExitProof, encodePhaseProof, initialMachine } from "../phase/phase2.ts";
 import type { Program } from "../vm/loader/loadProgram.ts";
 
 const SPEC = {

@@ -1,7 +1,7 @@
 import type { Program } from "./loader/loadProgram.ts";
 import { WasmInstantiationError, VmUsageError } from "./errors.ts";
 import { execute } from "./execute.ts";
-import { newMemoryTree, syncTree } from "./syncTree.ts";
+import { CHUNK_SHIFT, newMemoryTree, syncTree } from "./syncTree.ts";
 import { encodeWitness, hashWitness, type Registers } from "./witness.ts";
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { MAX_PAGES } from "./loader/decodeModule.ts";
@@ -9,8 +9,6 @@ import { I32, type ValType } from "./loader/WasmModule.ts";
 import { STATUS_HALTED, STATUS_RUNNING, STATUS_TRAPPED, STACK_SLOTS, MAX_CALL_DEPTH } from "./layout.ts";
 
 export const PAGE_BYTES = 65536;
-/** Linear memory dirty-tracking granularity: 2^10 bytes (32 leaves). */
-export const CHUNK_SHIFT = 10;
 /** Default step cap of a run (the dispute's level-2 range is 2^32 steps). */
 export const DEFAULT_STEP_LIMIT = 2 ** 32;
 

@@ -1,7 +1,8 @@
 import { bytesEqual } from "../commitment/verify.ts";
 import { OpmlError } from "../common/errors.ts";
 import type { Program } from "./loader/loadProgram.ts";
-import { CHUNK_SHIFT, Machine, type MachineOptions } from "./Machine.ts";
+import { Machine, type MachineOptions } from "./Machine.ts";
+import { CHUNK_SHIFT } from "./syncTree.ts";
 import { step } from "./step.ts";
 import { encodeStepProof, type StepProof } from "./stepProof.ts";
 import { encodeWitness, hashWitness, type Registers } from "./witness.ts";

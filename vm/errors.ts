@@ -1,19 +1,8 @@
 import { OpmlError } from "../common/errors.ts";
 
-/** Base of every error the WASM loader throws. `offset` is the byte offset in the module. */
-export class WasmLoadError extends OpmlError {
-  override name = "WasmLoadError";
-  readonly offset: number;
-  constructor(shortMessage: string, offset: number, details?: string) {
-    super(`${shortMessage} (at byte offset ${offset})`, { details });
-    this.offset = offset;
-  }
-}
+import { WasmLoadError, WasmMalformedError } from "../common/ByteReader.ts";
 
-/** The bytes are not a well-formed WASM binary: truncated, bad LEB128, unknown opcode/section... */
-export class WasmMalformedError extends WasmLoadError {
-  override name = "WasmMalformedError";
-}
+export { WasmLoadError, WasmMalformedError };
 
 /** The module is well-formed but fails validation (type mismatch, unknown index, ...). */
 export class WasmInvalidError extends WasmLoadError {

@@ -1,6 +1,5 @@
 import { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import type { Machine } from "./Machine.ts";
-import { CHUNK_SHIFT } from "./Machine.ts";
 import {
   HEADER_ADDR,
   CALL_BASE,
@@ -12,6 +11,9 @@ import {
   STACK_BASE,
   TABLE_BASE,
 } from "./layout.ts";
+
+/** Linear memory dirty-tracking granularity: 2^10 bytes (32 leaves). */
+export const CHUNK_SHIFT = 10;
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1)
   throw new Error("the VM's memory image assumes a little-endian host");

@@ -14,7 +14,7 @@ import {
   type BisectionView,
   type TraceProvider,
 } from "../index.ts";
-import { deployContracts } from "../../common/deploy.ts";
+import { deployContracts } from "../../chain/deploy.ts";
 import {
   ANYONE,
   CHALLENGER,

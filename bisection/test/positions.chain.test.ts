@@ -13,7 +13,7 @@ import {
   subSegment,
   type RefereeState,
 } from "../index.ts";
-import { rng, type Rng } from "./support/rng.ts";
+import { Rng } from "../../common/rng.ts";
 import {
   ANYONE,
   CHALLENGER,
@@ -79,8 +79,8 @@ function assertSame(onChain: RefereeState, ts: RefereeState, where: string): voi
 
 /** A choice policy: mostly uniform, with the first and the last index favoured (the edge cases). */
 function pickIndex(r: Rng, m: bigint): bigint {
-  const x = r.int(4);
-  return x === 0 ? 0n : x === 1 ? m - 1n : BigInt(r.int(Number(m)));
+  const x = r.below(4);
+  return x === 0 ? 0n : x === 1 ? m - 1n : BigInt(r.below(Number(m)));
 }
 
 /** Plays one game with random moves; after every move compares the contract with the TS mirror. Returns segments checked. */
@@ -128,7 +128,7 @@ async function playRandom(game: GameHandle, k: bigint, stepDepth: bigint, n: big
       assert.deepEqual({ lo: g.lo, hi: g.hi }, level2Range(stepDepth));
       assertSame(g, ref.state, "openPhase2");
     } else if (v.phase === Phase.Step) {
-      const post = r.int(2) === 0 ? v.endHash : r.word();
+      const post = r.below(2) === 0 ? v.endHash : r.word();
       const witness = concat([v.startHash, post]);
       await game.send(ANYONE, "step", [id, witness, "0x"]);
       ref.step(witness, null);
@@ -142,7 +142,7 @@ async function playRandom(game: GameHandle, k: bigint, stepDepth: bigint, n: big
 }
 
 test("maxRounds and segmentsFor of the deployed DisputeGame equal the TS mirror for random N and segment lengths, k in {2..64}", async () => {
-  const r = rng(11);
+  const r = new Rng(11);
   for (const { k, stepDepth } of CONFIGS) {
     const game = await deployGame(chain, { k, stepDepth, verifier: harness, boundary: harness });
     assert.equal(await game.read<bigint>("k"), k);
@@ -163,7 +163,7 @@ test("maxRounds and segmentsFor of the deployed DisputeGame equal the TS mirror 
 });
 
 test("every sub-segment the deployed DisputeGame chooses, at both levels, equals the TS position arithmetic (random games through to the step, k in {2..64}, odd and even N, N=1, N < k, N = 2^32-1)", async (t) => {
-  const r = rng(12);
+  const r = new Rng(12);
   let segments = 0;
   for (const { k, stepDepth } of CONFIGS) {
     const game = await deployGame(chain, { k, stepDepth, verifier: harness, boundary: harness });

@@ -11,12 +11,12 @@ import {
   segmentsFor,
   subSegment,
 } from "../index.ts";
-import { rng } from "./support/rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 const ARITIES = [2n, 3n, 4n, 5n, 7n, 8n, 16n, 64n];
 
 test("the m sub-segments of a segment tile it exactly: consecutive, each of length floor or ceil of len/m, m = min(k, len)", () => {
-  const r = rng(1);
+  const r = new Rng(1);
   for (const k of ARITIES) {
     for (let t = 0; t < 300; t++) {
       const lo = r.big(1n << 40n);
@@ -54,7 +54,7 @@ test("positions floor like the contract: [0,7] with k=3 has points 2 and 4, [5,1
 });
 
 test("roundsFor(len) = ceil(log_k len), and keeping the largest part for that many rounds reaches length 1", () => {
-  const r = rng(2);
+  const r = new Rng(2);
   for (const k of ARITIES) {
     for (let t = 0; t < 200; t++) {
       const len = 1n + r.big(1n << BigInt(1 + (t % 62)));

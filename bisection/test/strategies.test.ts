@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { keccak256, stringToHex } from "viem";
 import { maxRounds } from "../index.ts";
 import { Party, playGame, type PartySpec, type World } from "./support/simulate.ts";
-import { rng } from "./support/rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 const KS = [2n, 3n, 4n, 8n, 16n];
 const NS = [1, 5, 7, 13, 31];
@@ -21,11 +21,11 @@ function consistentLies(w: World): PartySpec[] {
   return nodes.flatMap((node) => steps.map((step) => ({ name: `lie@${node}.${step}`, lie: { node, step } })));
 }
 
-function randomSubset(r: ReturnType<typeof rng>, max: bigint, count: number): bigint[] {
+function randomSubset(r: Rng, max: bigint, count: number): bigint[] {
   return Array.from({ length: count }, () => 1n + r.big(max));
 }
 
-function defenderLiars(w: World, r: ReturnType<typeof rng>): PartySpec[] {
+function defenderLiars(w: World, r: Rng): PartySpec[] {
   const n = BigInt(w.n);
   const mid = w.n >> 1;
   return [
@@ -38,7 +38,7 @@ function defenderLiars(w: World, r: ReturnType<typeof rng>): PartySpec[] {
   ];
 }
 
-function challengerLiars(w: World, r: ReturnType<typeof rng>): PartySpec[] {
+function challengerLiars(w: World, r: Rng): PartySpec[] {
   return [
     ...consistentLies(w),
     { name: "random choices", randomChoice: true },
@@ -49,7 +49,7 @@ function challengerLiars(w: World, r: ReturnType<typeof rng>): PartySpec[] {
 }
 
 test("the honest challenger wins every game against lying defenders (first/middle/last node and step, garbage, mixed) for k in {2,3,4,8,16}, N in {1,5,7,13,31}, within maxRounds", async () => {
-  const r = rng(21);
+  const r = new Rng(21);
   let games = 0;
   const ends = new Map<string, number>();
   for (const k of KS) {
@@ -73,7 +73,7 @@ test("the honest challenger wins every game against lying defenders (first/middl
 });
 
 test("the honest defender wins every game against lying challengers (consistent lies, random choices, garbage) for k in {2,3,4,8,16}, N in {1,5,7,13,31}", async () => {
-  const r = rng(22);
+  const r = new Rng(22);
   let steps = 0;
   for (const k of KS) {
     for (const [i, n] of NS.entries()) {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { BENCH_MODULES } from "../../bench/modules.ts";
-import { REPO_ROOT } from "../../common/foundry.ts";
+import { REPO_ROOT } from "../../chain/foundry.ts";
 import { UnknownBenchModuleError } from "../errors.ts";
 import { runOpml } from "./runOpml.ts";
 

@@ -5,15 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { bytesToHex } from "viem";
-import { startSystem, type System } from "../../test/e2eSupport.ts";
-import { writeDevnetState, DevnetStateError } from "../../common/devnetState.ts";
-import { createLogger } from "../../common/daemon/logger.ts";
-import { disputeGameAbi } from "../../common/daemon/gameAbi.ts";
-import { compileModel } from "../../dnn-lib/src/model/compileModel.ts";
+import { startSystem, type System } from "../../devnet/test/startSystem.ts";
+import { writeDevnetState, DevnetStateError } from "../../devnet/devnetState.ts";
+import { createLogger } from "../../daemon/logger.ts";
+import { disputeGameAbi } from "../../sdk/gameAbi.ts";
+import { compileModel } from "../../phase/compileModel.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { requestInference } from "../../sdk/actions.ts";
-import { ServedModel } from "../../submitter/claim.ts";
+import { ServedModel } from "../../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../../submitter/daemon.ts";
 import { ChallengerDaemon } from "../../challenger/daemon.ts";
 import { BadInputError, ChainError, GameNotFoundError, ModelAlreadyRegisteredError } from "../errors.ts";
@@ -21,7 +21,7 @@ import type { DisputeReport } from "../disputeShow.ts";
 import { runOpml } from "./runOpml.ts";
 
 // `opml model register` and `opml dispute show` against a real anvil with the real contracts
-// (test/e2eSupport.ts: the system deployed, tiny-mlp registered as model 1).
+// (devnet/test/startSystem.ts: the system deployed, tiny-mlp registered as model 1).
 
 let sys: System;
 let dir: string;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { REPO_ROOT } from "../../common/foundry.ts";
+import { REPO_ROOT } from "../../chain/foundry.ts";
 
 function demo(args: string[] = []) {
   const started = Date.now();

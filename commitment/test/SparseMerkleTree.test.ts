@@ -16,13 +16,14 @@ import {
   RootMismatchError,
   WordSizeError,
 } from "../index.ts";
-import { referenceProof, referenceRoot, rng, randomBytes } from "./reference.ts";
+import { referenceProof, referenceRoot } from "./reference.ts";
+import { Rng } from "../../common/rng.ts";
 
 describe("hash", () => {
   test("keccak256 agrees with viem on random inputs of every length up to 300 bytes", () => {
-    const next = rng(1);
+    const r = new Rng(1);
     for (let n = 0; n <= 300; n++) {
-      const data = randomBytes(next, n);
+      const data = r.bytes(n);
       assert.deepEqual(keccak256(data), viemKeccak(data, "bytes"));
     }
   });
@@ -39,26 +40,26 @@ describe("SparseMerkleTree", () => {
 
   test("roots and proofs match the dense reference after random writes (fuzz, depth 1..9)", () => {
     for (let seed = 0; seed < 60; seed++) {
-      const next = rng(seed);
+      const r = new Rng(seed);
       const depth = 1 + (seed % 9);
       const n = 2 ** depth;
       const tree = new SparseMerkleTree(depth);
       const leaves: Uint8Array[] = Array.from({ length: n }, () => new Uint8Array(32));
-      const writes = Math.floor(next() * n * 2);
+      const writes = Math.floor(r.next() * n * 2);
       for (let w = 0; w < writes; w++) {
-        const i = Math.floor(next() * n);
-        leaves[i] = randomBytes(next, 32);
+        const i = Math.floor(r.next() * n);
+        leaves[i] = r.bytes(32);
         tree.setLeaf(i, leaves[i]);
         if (w % 97 === 0) assert.deepEqual(tree.root(), referenceRoot(leaves), `seed ${seed} write ${w}`);
       }
       const root = tree.root();
       assert.deepEqual(root, referenceRoot(leaves), `seed ${seed}`);
-      const i = Math.floor(next() * n);
+      const i = Math.floor(r.next() * n);
       const proof = tree.proveLeaf(i);
       assert.deepEqual(proof, referenceProof(leaves, i));
       verifyLeaf(root, leaves[i], i, proof, depth);
       // the same proof yields the root after a write of leaf i
-      const fresh = randomBytes(next, 32);
+      const fresh = r.bytes(32);
       const expected = updateLeaf(root, leaves[i], fresh, i, proof, depth);
       tree.setLeaf(i, fresh);
       assert.deepEqual(tree.root(), expected);
@@ -67,14 +68,14 @@ describe("SparseMerkleTree", () => {
 
   test("subtree roots and subtree proofs match the reference (fuzz)", () => {
     for (let seed = 100; seed < 140; seed++) {
-      const next = rng(seed);
+      const r = new Rng(seed);
       const depth = 2 + (seed % 7);
       const tree = new SparseMerkleTree(depth);
-      const leaves = Array.from({ length: 2 ** depth }, () => randomBytes(next, 32));
+      const leaves = Array.from({ length: 2 ** depth }, () => r.bytes(32));
       leaves.forEach((l, i) => tree.setLeaf(i, l));
       const root = tree.root();
-      const height = Math.floor(next() * (depth + 1));
-      const index = Math.floor(next() * 2 ** (depth - height));
+      const height = Math.floor(r.next() * (depth + 1));
+      const index = Math.floor(r.next() * 2 ** (depth - height));
       const sub = tree.subtreeRoot(index, height);
       assert.deepEqual(sub, referenceRoot(leaves.slice(index * 2 ** height, (index + 1) * 2 ** height)));
       const proof = tree.proveSubtree(index, height);
@@ -85,12 +86,12 @@ describe("SparseMerkleTree", () => {
   });
 
   test("writeBytes across leaf and page boundaries equals setting the leaves", () => {
-    const next = rng(7);
+    const r = new Rng(7);
     for (let c = 0; c < 30; c++) {
       const a = new SparseMerkleTree(16);
       const b = new SparseMerkleTree(16);
-      const offset = Math.floor(next() * 60000);
-      const data = randomBytes(next, 1 + Math.floor(next() * 70000));
+      const offset = Math.floor(r.next() * 60000);
+      const data = r.bytes(1 + Math.floor(r.next() * 70000));
       a.writeBytes(offset, data);
       const first = Math.floor(offset / 32);
       const last = Math.floor((offset + data.length - 1) / 32);
@@ -115,11 +116,11 @@ describe("SparseMerkleTree", () => {
   });
 
   test("an incremental root after a few writes equals a root rebuilt from scratch", () => {
-    const next = rng(9);
+    const r = new Rng(9);
     const tree = new SparseMerkleTree(20);
-    tree.writeBytes(0, randomBytes(next, 1 << 16));
+    tree.writeBytes(0, r.bytes(1 << 16));
     tree.root();
-    for (let w = 0; w < 50; w++) tree.writeBytes(Math.floor(next() * 2 ** 20), randomBytes(next, 7));
+    for (let w = 0; w < 50; w++) tree.writeBytes(Math.floor(r.next() * 2 ** 20), r.bytes(7));
     const scratch = new SparseMerkleTree(20);
     scratch.writeBytes(0, tree.readBytes(0, 2 ** 21));
     assert.deepEqual(tree.root(), scratch.root());

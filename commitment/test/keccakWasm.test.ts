@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { keccak256 as viemKeccak } from "viem";
 import { buildKeccakWasm, renderModule } from "../keccak/build.ts";
 import { hashPairsInto, hashNode } from "../hash.ts";
-import { rng, randomBytes } from "./reference.ts";
+import { Rng } from "../../common/rng.ts";
 
 test("the committed keccakWasm.ts is what keccak.as.ts builds to", async () => {
   const fresh = renderModule(await buildKeccakWasm());
@@ -13,9 +13,9 @@ test("the committed keccakWasm.ts is what keccak.as.ts builds to", async () => {
 });
 
 test("batched pair hashing equals viem's keccak256 of each 64-byte pair, across batch boundaries", () => {
-  const next = rng(11);
+  const rng = new Rng(11);
   for (const n of [1, 2, 3, 100, 32768, 32769, 40000]) {
-    const src = randomBytes(next, n * 64);
+    const src = rng.bytes(n * 64);
     const dst = new Uint8Array(n * 32 + 7);
     hashPairsInto(src, 0, n, dst, 7);
     for (const i of [0, 1, n >> 1, n - 1].filter((i) => i < n)) {
@@ -26,7 +26,7 @@ test("batched pair hashing equals viem's keccak256 of each 64-byte pair, across 
       );
     }
   }
-  const l = randomBytes(next, 32);
-  const r = randomBytes(next, 32);
+  const l = rng.bytes(32);
+  const r = rng.bytes(32);
   assert.deepEqual(hashNode(l, r), viemKeccak(new Uint8Array([...l, ...r]), "bytes"));
 });

@@ -13,7 +13,8 @@ import {
   updateLeaf,
   word,
 } from "../index.ts";
-import { referenceRoot, rng, randomBytes } from "./reference.ts";
+import { referenceRoot } from "./reference.ts";
+import { Rng } from "../../common/rng.ts";
 
 test("tensorDepth pads the leaf count to a power of two", () => {
   const cases: [number, number][] = [
@@ -31,9 +32,9 @@ test("tensorDepth pads the leaf count to a power of two", () => {
 });
 
 test("tensor roots match the dense reference over zero-padded leaves", () => {
-  const next = rng(3);
+  const r = new Rng(3);
   for (const n of [0, 1, 31, 32, 33, 63, 64, 65, 100, 1000, 4096, 5000]) {
-    const bytes = randomBytes(next, n);
+    const bytes = r.bytes(n);
     const d = tensorDepth(n);
     const padded = new Uint8Array(32 * 2 ** d);
     padded.set(bytes);
@@ -43,13 +44,13 @@ test("tensor roots match the dense reference over zero-padded leaves", () => {
 });
 
 test("a tensor stored 32·2^d-aligned in a zeroed memory has its tensor root as subtree root", () => {
-  const next = rng(4);
+  const r = new Rng(4);
   for (let c = 0; c < 20; c++) {
-    const n = 1 + Math.floor(next() * 3000);
-    const bytes = randomBytes(next, n);
+    const n = 1 + Math.floor(r.next() * 3000);
+    const bytes = r.bytes(n);
     const d = tensorDepth(n);
     const mem = new SparseMerkleTree(24);
-    const slotIndex = Math.floor(next() * 2 ** (24 - d));
+    const slotIndex = Math.floor(r.next() * 2 ** (24 - d));
     mem.writeBytes(slotIndex * 32 * 2 ** d, bytes);
     assert.deepEqual(mem.subtreeRoot(slotIndex, d), tensorRoot(bytes));
   }

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { BaseError, ContractFunctionRevertedError, decodeErrorResult, type Abi } from "viem";
-import { startAnvil } from "../../common/anvil.ts";
-import { devClients } from "../../common/chain.ts";
-import { DEVNET_CONTRACTS, deployContracts } from "../../common/deploy.ts";
+import { startAnvil } from "../../chain/anvil.ts";
+import { devClients } from "../../chain/devClients.ts";
+import { DEVNET_CONTRACTS, deployContracts } from "../../chain/deploy.ts";
 import { buildVectors, VECTORS_PATH, type CommitmentVectors } from "../tools/writeVectors.ts";
 
 test("the committed cross-language vectors are exactly what the TypeScript library writes today", () => {

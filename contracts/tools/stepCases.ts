@@ -15,8 +15,12 @@ import { proveNext } from "../../vm/Trace.ts";
 import { opcodeCorpus } from "../../vm/corpus/opcodeCorpus.ts";
 import { parseWast, type SExpr } from "../../vm/conformance/parseWast.ts";
 import { SPEC_DIR } from "../../vm/conformance/runSpecSuite.ts";
-import { wat } from "../../vm/test/wat.ts";
+import { wat } from "../../vm/corpus/wat.ts";
 import { STATUS_RUNNING } from "../../vm/layout.ts";
+import { Rng } from "../../common/rng.ts";
+
+/** A PRNG as the plain `() => [0, 1)` function the generators below take. */
+const nextOf = (r: Rng) => () => r.next();
 
 export interface StepCase {
   /** Where the state comes from (program and call). */
@@ -102,18 +106,6 @@ function runProving(
   if (m.status !== STATUS_RUNNING) out.push(proveCase(m, source));
 }
 
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every case of the VM's opcode corpus, every step (edge operands, traps included). */
 export function corpusCases(): StepCase[] {
   const { wat: text, cases } = opcodeCorpus();
@@ -165,7 +157,7 @@ function constArg(e: SExpr): bigint | null {
  * arguments (in assert_return/assert_trap/invoke commands), proved at a sampled rate.
  */
 export function specCases(budget: number, seed = 1): StepCase[] {
-  const rand = prng(seed);
+  const rand = nextOf(new Rng(seed));
   const files = readdirSync(SPEC_DIR)
     .filter((f) => f.endsWith(".wast"))
     .sort();
@@ -245,7 +237,7 @@ const STORES64 = "store store8 store16 store32".split(" ");
 
 /** The text of a random program (seeded): a mix of every instruction class over two locals. */
 export function randomProgram(seed: number): string {
-  const r = prng(seed);
+  const r = nextOf(new Rng(seed));
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const i32 = () =>
     String(
@@ -351,7 +343,7 @@ export function randomProgram(seed: number): string {
 /** Every step of `count` random programs from `seed` on random arguments. */
 export function randomCases(count: number, seed = 7): StepCase[] {
   const out: StepCase[] = [];
-  const r = prng(seed ^ 0x9e3779b9);
+  const r = nextOf(new Rng(seed ^ 0x9e3779b9));
   for (let i = 0; i < count; i++) {
     const p = loadProgram(wat(randomProgram(seed + i)));
     const m = Machine.instantiate(p);
@@ -366,7 +358,7 @@ export function randomCases(count: number, seed = 7): StepCase[] {
 /** Sampled states of dnn-lib kernel runs in the VM build (when `npm run build:dnn` has built it). */
 export async function dnnCases(budget: number, seed = 3): Promise<StepCase[]> {
   if (!existsSync(DNN_VM) || budget <= 0) return [];
-  const { kernelProgram } = await import("../../dnn-lib/src/runInVm.ts");
+  const { kernelProgram } = await import("../../phase/runInVm.ts");
   const { buildNodeInput, nodeSegments } = await import("../../dnn-lib/src/nodeInput.ts");
   const program = await kernelProgram();
   const i8 = (n: number, s: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + s) & 0xff);
@@ -376,7 +368,7 @@ export async function dnnCases(budget: number, seed = 3): Promise<StepCase[]> {
     { op: 7, inputs: [i8(40, 5)], params: [40] },
     { op: 19, inputs: [i8(33, 9)], params: [33] },
   ];
-  const rand = prng(seed);
+  const rand = nextOf(new Rng(seed));
   const out: StepCase[] = [];
   for (const [j, node] of nodes.entries()) {
     const image = buildNodeInput(node);

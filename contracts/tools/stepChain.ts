@@ -3,8 +3,8 @@
  * the differential test (test/stepDiff.test.ts) and the gas bench (bench/contracts.ts).
  */
 import { decodeFunctionResult, encodeFunctionData, toHex, type Abi, type Address, type Hex } from "viem";
-import { startAnvil, type Anvil } from "../../common/anvil.ts";
-import { devClients } from "../../common/chain.ts";
+import { startAnvil, type Anvil } from "../../chain/anvil.ts";
+import { devClients } from "../../chain/devClients.ts";
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,8 +16,8 @@ import {
   deployContracts,
   loadArtifact,
   type DeployedContract,
-} from "../../common/deploy.ts";
-import { foundryBinary, REPO_ROOT } from "../../common/foundry.ts";
+} from "../../chain/deploy.ts";
+import { foundryBinary, REPO_ROOT } from "../../chain/foundry.ts";
 import type { StepCase } from "./stepCases.ts";
 
 export const VERIFIER_SPEC = {

@@ -4,7 +4,7 @@
  * and '#', which an AssemblyScript export cannot; the glue exports plain names
  * and this renames them. Every other section is copied byte for byte.
  */
-import { ByteReader } from "../../vm/loader/ByteReader.ts";
+import { ByteReader } from "../../common/ByteReader.ts";
 import { DnnBuildError } from "../src/errors.ts";
 
 const EXPORT_SECTION = 7;

@@ -9,7 +9,8 @@
 import { GraphBuilder } from "../src/onnx/builder.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
-import { Rng, softmaxGrad } from "./rng.ts";
+import { Rng } from "../../common/rng.ts";
+import { softmaxGrad } from "./softmaxGrad.ts";
 
 const S = 16;
 const C1 = 8;
@@ -38,9 +39,9 @@ export function cnnData(seed: number, n: number): { x: Float64Array[]; y: number
   const x: Float64Array[] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
-    const c = r.int(CNN_CLASSES);
-    const dx = r.int(3) - 1;
-    const dy = r.int(3) - 1;
+    const c = r.below(CNN_CLASSES);
+    const dx = r.below(3) - 1;
+    const dy = r.below(3) - 1;
     const img = new Float64Array(S * S);
     for (let yy = 0; yy < S; yy++)
       for (let xx = 0; xx < S; xx++) {

@@ -12,14 +12,14 @@ import { GraphBuilder } from "../src/onnx/builder.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
 import { DataType } from "../src/onnx/proto.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 export const GPT = { V: 64, D: 32, H: 2, Dh: 16, L: 2, FF: 128, T: 16 } as const;
 
 export function gptFeeds(seed: number, n: number): Feeds[] {
   const r = new Rng(seed);
   return Array.from({ length: n }, () => ({
-    ids: { dims: [GPT.T], data: BigInt64Array.from({ length: GPT.T }, () => BigInt(r.int(GPT.V))) },
+    ids: { dims: [GPT.T], data: BigInt64Array.from({ length: GPT.T }, () => BigInt(r.below(GPT.V))) },
   }));
 }
 

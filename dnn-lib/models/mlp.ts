@@ -7,7 +7,8 @@
 import { GraphBuilder } from "../src/onnx/builder.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
-import { Rng, softmaxGrad } from "./rng.ts";
+import { Rng } from "../../common/rng.ts";
+import { softmaxGrad } from "./softmaxGrad.ts";
 
 export const MLP_IN = 64;
 export const MLP_HIDDEN = 128;
@@ -25,7 +26,7 @@ export function mlpData(seed: number, n: number): { x: Float64Array[]; y: number
   const x: Float64Array[] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
-    const c = r.int(MLP_CLASSES);
+    const c = r.below(MLP_CLASSES);
     x.push(Float64Array.from({ length: MLP_IN }, (_, k) => P[c * MLP_IN + k] + NOISE * r.normal()));
     y.push(c);
   }

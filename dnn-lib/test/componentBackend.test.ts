@@ -7,7 +7,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { compileModel, type CompiledModel } from "../src/model/compileModel.ts";
+import { compileGraph, type CompiledGraph } from "../src/model/compileGraph.ts";
 import { runModel } from "../src/runner/runModel.ts";
 import { ReferenceBackend, SimdBackend } from "../src/runner/Backend.ts";
 import { ComponentBackend } from "../src/runner/ComponentBackend.ts";
@@ -23,11 +23,11 @@ import { toModel } from "../src/onnx/toModel.ts";
 import { quantizeFeeds } from "../src/onnx/runQuant.ts";
 import { CALIBRATION_SEED, MODELS, modelPath } from "../models/index.ts";
 import type { Model } from "../src/model/Model.ts";
-import { tinyMixed, tinyMlp } from "./tinyModels.ts";
-import { Rng } from "./randomNodes.ts";
+import { tinyMixed, tinyMlp } from "../models/tiny.ts";
+import { Rng } from "../../common/rng.ts";
 
 interface Case {
-  compiled: CompiledModel;
+  compiled: CompiledGraph;
   input: (seed: number) => Uint8Array;
 }
 
@@ -36,7 +36,7 @@ async function tinyCase(model: Model): Promise<Case> {
     const r = new Rng(seed);
     return Uint8Array.from({ length: model.inputLength }, () => r.int(0, 255));
   };
-  return { compiled: await compileModel(model), input };
+  return { compiled: compileGraph(model), input };
 }
 
 /** A project model imported from its ONNX file; inputs are the model's own feeds, quantized. */
@@ -44,11 +44,11 @@ async function projectCase(name: string): Promise<Case> {
   const spec = MODELS[name];
   const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
   const input = (seed: number) => quantizeFeeds(g, spec.feeds(seed, 1)[0]).get(g.inputs[0].id)!;
-  return { compiled: await compileModel(toModel(g)), input };
+  return { compiled: compileGraph(toModel(g)), input };
 }
 
 /** Bytes of activation operands a forward pass sends: every node's non-weight operands. */
-function activationBytesPerRun(c: CompiledModel): number {
+function activationBytesPerRun(c: CompiledGraph): number {
   return c.model.nodes
     .flatMap((n) => n.inputs)
     .filter((s) => s.kind === SlotKind.activation)

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Op, inputByteLengths, type OpName } from "../src/ops.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { runKernel } from "../src/runKernel.ts";
-import { Rng, randomNode } from "./randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
+import { randomNode } from "../src/randomNode.ts";
 
 const CASES = 24;
 

@@ -6,7 +6,8 @@ import { runReference } from "../src/reference/runReference.ts";
 import { runImage, runKernel } from "../src/runKernel.ts";
 import { buildNodeInput, type NodeSpec } from "../src/nodeInput.ts";
 import { DnnKernelTrapError, DnnShapeError } from "../src/errors.ts";
-import { Rng, expTable } from "./randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
+import { expTable } from "../src/randomNode.ts";
 
 const i8 = (...v: number[]) => new Uint8Array(Int8Array.from(v).buffer);
 const i32 = (...v: number[]) => new Uint8Array(Int32Array.from(v).buffer);

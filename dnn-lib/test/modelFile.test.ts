@@ -5,7 +5,7 @@ import { ModelFormatError, ModelGraphError, ModelUnsupportedError } from "../src
 import { keccak256 } from "../../commitment/hash.ts";
 import { SlotKind } from "../src/nodeInput.ts";
 import { Op } from "../src/ops.ts";
-import { tinyMlp } from "./tinyModels.ts";
+import { tinyMlp } from "../models/tiny.ts";
 
 /** Rewrites the trailing checksum so that only the deliberate change is seen. */
 function resum(file: Uint8Array): Uint8Array {

@@ -17,7 +17,8 @@ import {
   writeNodeInput,
 } from "../src/nodeInput.ts";
 import { DnnShapeError, DnnUnsupportedOpError } from "../src/errors.ts";
-import { Rng, randomNode } from "./randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
+import { randomNode } from "../src/randomNode.ts";
 
 /** Byte-addressed Merkle memory of 4 GiB: 2^27 leaves of 32 bytes. */
 const MEMORY_DEPTH = 27;

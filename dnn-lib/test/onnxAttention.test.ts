@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GraphBuilder } from "../src/onnx/builder.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
-import { Rng } from "../src/onnx/rng.ts";
+import { Rng } from "../../common/rng.ts";
 import { OnnxUnsupportedError } from "../src/onnx/errors.ts";
 import { compareWithOrt, normalFeeds } from "./onnxCompare.ts";
 

@@ -5,7 +5,7 @@ import { writeOnnx } from "../src/onnx/model.ts";
 import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
 import { quantizeModel, type QuantGraph } from "../src/onnx/quantize.ts";
 import { cosine, quantizeFeeds, runQuantFloat, runQuantGraph, runQuantGraphKernels } from "../src/onnx/runQuant.ts";
-import { Rng } from "../src/onnx/rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 /** n feeds of a single float input `name` of dims `dims`, standard normal. */
 export function normalFeeds(seed: number, n: number, name: string, dims: number[]): Feeds[] {

@@ -14,7 +14,7 @@ import { quantizeModel } from "../src/onnx/quantize.ts";
 import { quantizeFeeds, runQuantGraph, runQuantGraphKernels } from "../src/onnx/runQuant.ts";
 import { toModel } from "../src/onnx/toModel.ts";
 import { validateModel } from "../src/model/validateModel.ts";
-import { compileModel } from "../src/model/compileModel.ts";
+import { compileGraph } from "../src/model/compileGraph.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
 
 test("gpt with an int16 residual stream: 4 add16 (int16 tensors of 2 bytes per element), top-1 ≥ 0.9 and cosine ≥ 0.995 against onnxruntime, SIMD = reference, and the native runner gives the same bytes", async () => {
@@ -40,6 +40,6 @@ test("gpt with an int16 residual stream: 4 add16 (int16 tensors of 2 bytes per e
   const lengths = validateModel(model);
   const add16 = model.nodes.findIndex((n) => n.op === g.nodes.find((q) => q.opName === "add16")!.op);
   assert.equal(lengths[add16 + 1], 2 * 16 * 32, "an add16 slot holds T·d_model int16 values");
-  const native = await NativeRunner.create(await compileModel(model), "simd");
+  const native = await NativeRunner.create(compileGraph(model), "simd");
   assert.deepEqual(native.infer(feed.get(g.inputs[0].id)!), ref.get(g.outputs[0].id));
 });

@@ -9,7 +9,7 @@ import { quantizeModel } from "../src/onnx/quantize.ts";
 import { quantizeFeeds } from "../src/onnx/runQuant.ts";
 import { DataType, ModelProto } from "../src/onnx/proto.ts";
 import { modelPath } from "../models/index.ts";
-import { Rng } from "../models/rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 const mlpBytes = () => new Uint8Array(readFileSync(modelPath("mlp")));
 

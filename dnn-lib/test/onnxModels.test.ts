@@ -21,9 +21,9 @@ import { decodeModel, encodeModel } from "../src/model/modelFile.ts";
 import { validateModel } from "../src/model/validateModel.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { SlotKind } from "../src/nodeInput.ts";
-import { compileModel } from "../src/model/compileModel.ts";
+import { compileGraph } from "../src/model/compileGraph.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
-import { Rng } from "../src/onnx/rng.ts";
+import { Rng } from "../../common/rng.ts";
 import { GPT } from "../models/gpt.ts";
 
 /** docs/fixed-point.md, "ONNX import": the bounds each model must meet. */
@@ -87,7 +87,7 @@ describe("project models through ONNX → quantized reference", () => {
       const want = runQuantGraph(g, feed).get(g.outputs[0].id);
       assert.deepEqual(act[act.length - 1], want);
       // And dnn-lib's native runner (compiled model, weights resident in one SIMD instance) gives the same bytes.
-      const native = await NativeRunner.create(await compileModel(model), "simd");
+      const native = await NativeRunner.create(compileGraph(model), "simd");
       assert.deepEqual(native.infer(feed.get(g.inputs[0].id)!), want);
     });
   }
@@ -120,7 +120,7 @@ describe("decoder generation (gpt.onnx)", () => {
     let same = 0;
     let total = 0;
     for (let p = 0; p < 6; p++) {
-      const prompt = [r.int(GPT.V), r.int(GPT.V), r.int(GPT.V), r.int(GPT.V)];
+      const prompt = [r.below(GPT.V), r.below(GPT.V), r.below(GPT.V), r.below(GPT.V)];
       const q = generateQuant(g, prompt, 12, { kind: "greedy" });
       const f = await generateFloat(ort, GPT.T, prompt, 12, { kind: "greedy" });
       q.forEach((t, i) => {

@@ -11,7 +11,7 @@ import { writeOnnx } from "../src/onnx/model.ts";
 import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { cosine, runQuantFloat } from "../src/onnx/runQuant.ts";
-import { Rng } from "../src/onnx/rng.ts";
+import { Rng } from "../../common/rng.ts";
 
 function model() {
   const r = new Rng(3);

@@ -13,7 +13,8 @@ import { runReference } from "../src/reference/runReference.ts";
 import { runKernel } from "../src/runKernel.ts";
 import { KernelInstance } from "../src/KernelInstance.ts";
 import { DESC_ADDR, buildNodeInput } from "../src/nodeInput.ts";
-import { Rng, expTable } from "./randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
+import { expTable } from "../src/randomNode.ts";
 
 const bytes = (a: Int8Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const i8s = (r: Rng, n: number, sat = false) =>

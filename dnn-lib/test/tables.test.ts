@@ -10,7 +10,7 @@ import {
   type Activation,
 } from "../src/tables.ts";
 import { DnnShapeError } from "../src/errors.ts";
-import { Rng } from "./randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
 
 describe("compile-time tables (docs/fixed-point.md §4)", () => {
   test("erf matches known values to 1e-13 on both branches", () => {

@@ -1,7 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { tileModel } from "../src/model/tileModel.ts";
-import { compileModel } from "../src/model/compileModel.ts";
+import { compileGraph } from "../src/model/compileGraph.ts";
 import { estimateSteps } from "../src/model/estimateSteps.ts";
 import { ModelGraphError } from "../src/model/errors.ts";
 import { runModel } from "../src/runner/runModel.ts";
@@ -10,8 +10,8 @@ import { NativeRunner } from "../src/runner/NativeRunner.ts";
 import { SlotKind } from "../src/nodeInput.ts";
 import { Op } from "../src/ops.ts";
 import type { Model } from "../src/model/Model.ts";
-import { tinyMlp } from "./tinyModels.ts";
-import { Rng } from "./randomNodes.ts";
+import { tinyMlp } from "../models/tiny.ts";
+import { Rng } from "../../common/rng.ts";
 
 const A = (slot: number) => ({ kind: SlotKind.activation, slot });
 const W = (slot: number) => ({ kind: SlotKind.weight, slot });
@@ -119,10 +119,10 @@ describe("graph compiler tiling under a step budget", () => {
       (e: unknown) => e instanceof ModelGraphError && /node 0 \(matmul\) cannot be tiled/.test(e.message),
     );
   });
-  test("compileModel commits the tiled graph, and the resident runner runs it to the same output", async () => {
+  test("compileGraph commits the tiled graph, and the resident runner runs it to the same output", async () => {
     const model = convModel();
-    const plain = await compileModel(model);
-    const tiled = await compileModel(model, { maxStepsPerNode: 60000 });
+    const plain = compileGraph(model);
+    const tiled = compileGraph(model, { maxStepsPerNode: 60000 });
     assert.equal(tiled.commitment.nodeCount, tiled.model.nodes.length);
     assert.ok(tiled.nodeSteps.every((s) => s <= 60000));
     assert.notDeepEqual(tiled.commitment.graphRoot, plain.commitment.graphRoot);

@@ -8,7 +8,7 @@
 import { softmax } from "../src/reference/softmax.ts";
 import { norm } from "../src/reference/norm.ts";
 import { expTable, quantizeMultiplier, roundAway } from "../src/tables.ts";
-import { Rng } from "../test/randomNodes.ts";
+import { Rng } from "../../common/rng.ts";
 
 export interface ErrorRow {
   op: string;

@@ -2,7 +2,7 @@ import { parseWast, type SExpr } from "./parseWast.ts";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
 import { WasmLoadError, WasmUnsupportedError, WasmInstantiationError } from "../errors.ts";
-import { wat } from "../test/wat.ts";
+import { wat } from "../corpus/wat.ts";
 
 /** Outcome of one .wast script. passed + failed + refused = the commands the VM is asked to handle. */
 export interface WastResult {

@@ -4,28 +4,7 @@
  * call_indirect, loads/stores of every width (mostly in bounds, sometimes not), globals,
  * memory.grow, and every integer operator (division can trap).
  */
-
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(0, xs.length - 1)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
+import { Rng } from "../../common/rng.ts";
 
 type T = "i32" | "i64";
 const BIN = [
@@ -178,7 +157,7 @@ class Gen {
 
 /** A random module exporting `f(i64, i64) -> i64`, its memory and its globals ("g0", "g1", ...). */
 export function randomProgram(seed: number): string {
-  const r = new Rng(seed);
+  const r = new Rng(seed >>> 0 || 1);
   const nglobals = 2;
   const g = new Gen(r, nglobals);
   const locals = `(local ${"i32 ".repeat(NL)}${"i64 ".repeat(NL)})`;

@@ -1,4 +1,4 @@
-import { ByteReader } from "./ByteReader.ts";
+import { ByteReader } from "../../common/ByteReader.ts";
 import { CodeBuffer } from "./CodeBuffer.ts";
 import { readValType } from "./decodeModule.ts";
 import { refusedFcOpcode, refusedOpcode } from "./unsupported.ts";

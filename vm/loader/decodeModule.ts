@@ -1,4 +1,4 @@
-import { ByteReader } from "./ByteReader.ts";
+import { ByteReader } from "../../common/ByteReader.ts";
 import { WasmInvalidError, WasmMalformedError, WasmUnsupportedError } from "../errors.ts";
 import { refusedValType } from "./unsupported.ts";
 import {

@@ -2,9 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
-import { randomProgram, Rng } from "../corpus/randomProgram.ts";
+import { randomProgram } from "../corpus/randomProgram.ts";
+import { Rng } from "../../common/rng.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
-import { wat } from "./wat.ts";
+import { wat } from "../corpus/wat.ts";
 
 type Outcome = { trapped: boolean; result?: bigint; memory: Uint8Array; globals: bigint[] };
 

@@ -5,7 +5,7 @@ import { DOC, OUT, generateLayout } from "../tools/genLayout.ts";
 import * as L from "../layout.ts";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
-import { wat } from "./wat.ts";
+import { wat } from "../corpus/wat.ts";
 
 test("vm/layout.ts is exactly what docs/protocol.md §5 generates", () => {
   assert.equal(readFileSync(OUT, "utf8"), generateLayout(readFileSync(DOC, "utf8")));

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { WasmInvalidError, WasmLoadError, WasmMalformedError, WasmUnsupportedError } from "../errors.ts";
-import { wat } from "./wat.ts";
+import { wat } from "../corpus/wat.ts";
 
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const bin = (...bytes: number[]) => new Uint8Array([...header, ...bytes]);

@@ -3,17 +3,13 @@ import assert from "node:assert/strict";
 import { loadProgram } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
 import { OpmlError } from "../../common/errors.ts";
-import { wat } from "./wat.ts";
+import { wat } from "../corpus/wat.ts";
+import { Rng } from "../../common/rng.ts";
 
-/** xorshift32: deterministic fuzz inputs. */
-function rng(seed: number) {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+/** Deterministic fuzz inputs: uniform u32s from the project PRNG. */
+function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.u32();
 }
 
 const seeds = [

@@ -6,7 +6,7 @@ import { step } from "../step.ts";
 import { encodeWitness, hashWitness } from "../witness.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
 import { randomProgram } from "../corpus/randomProgram.ts";
-import { wat } from "./wat.ts";
+import { wat } from "../corpus/wat.ts";
 import type { Program } from "../loader/loadProgram.ts";
 import { STACK_BASE } from "../layout.ts";
 

@@ -7,8 +7,8 @@ import { verifyStep, ACCESS_BYTES } from "../stepProof.ts";
 import { StepProofError } from "../stepMemory.ts";
 import { WitnessError } from "../witness.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
-import { wat } from "./wat.ts";
-import { Rng } from "../corpus/randomProgram.ts";
+import { wat } from "../corpus/wat.ts";
+import { Rng } from "../../common/rng.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 

@@ -5,8 +5,9 @@ import { Machine } from "../Machine.ts";
 import { proveNext } from "../Trace.ts";
 import { verifyStep } from "../stepProof.ts";
 import { OpmlError } from "../../common/errors.ts";
-import { Rng, randomProgram } from "../corpus/randomProgram.ts";
-import { wat } from "./wat.ts";
+import { randomProgram } from "../corpus/randomProgram.ts";
+import { Rng } from "../../common/rng.ts";
+import { wat } from "../corpus/wat.ts";
 
 test("verifyStep rejects every mutated proof with a typed error; a mutated witness gives a typed error or some state, never a crash", () => {
   const r = new Rng(7);

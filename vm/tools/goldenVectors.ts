@@ -12,7 +12,7 @@ import { Machine } from "../Machine.ts";
 import { proveNext } from "../Trace.ts";
 import { verifyStep } from "../stepProof.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
-import { wat } from "../test/wat.ts";
+import { wat } from "../corpus/wat.ts";
 import { INSTR_BYTES } from "../layout.ts";
 
 export const VECTOR_DIR = fileURLToPath(new URL("../../contracts/test/vectors/vm/", import.meta.url));

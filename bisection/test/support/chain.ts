@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createWalletClient, http, nonceManager, type Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { startAnvil, type Anvil } from "../../../common/anvil.ts";
-import { DEV_POLLING_INTERVAL_MS, devClients, type DevClients } from "../../../common/chain.ts";
-import { deployArtifact, deployContracts, type ForgeArtifact } from "../../../common/deploy.ts";
+import { startAnvil, type Anvil } from "../../../chain/anvil.ts";
+import { DEV_POLLING_INTERVAL_MS, devClients, type DevClients } from "../../../chain/devClients.ts";
+import { deployArtifact, deployContracts, type ForgeArtifact } from "../../../chain/deploy.ts";
 import type { GameView } from "../../GameView.ts";
 
 export const DISPUTE_GAME = { name: "DisputeGame", source: "contracts/src/game/DisputeGame.sol", description: "" };

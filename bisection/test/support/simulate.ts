@@ -23,7 +23,7 @@ import {
   type BisectionView,
   type TraceProvider,
 } from "../../index.ts";
-import { rng, type Rng } from "./rng.ts";
+import { Rng } from "../../../common/rng.ts";
 import {
   execute,
   hashState,
@@ -88,7 +88,7 @@ export class Party {
     this.exec = execute(world.s0, world.n, world.maxSteps, spec.lie);
     this.honest =
       !spec.lie && !spec.garbage1?.length && !spec.garbage2?.length && !spec.randomChoice && !spec.lastDifference;
-    this.#rng = rng(seed);
+    this.#rng = new Rng(seed);
   }
 
   /** S_N as this party claims it. */
@@ -131,7 +131,7 @@ export class Party {
 
   async choose(v: BisectionView, posted: Hex[], o: Opened | undefined): Promise<bigint> {
     const m = segmentsFor(v.hi - v.lo, v.k);
-    if (this.spec.randomChoice) return BigInt(this.#rng.int(Number(m)));
+    if (this.spec.randomChoice) return BigInt(this.#rng.below(Number(m)));
     const p = this.provider(v, o);
     if (this.spec.lastDifference) {
       for (let i = m - 1n; i >= 0n; i--) {
@@ -152,7 +152,7 @@ export class Party {
     } catch {
       /* its lie is inconsistent with the game: choose anything */
     }
-    return BigInt(this.#rng.int(Number(m)));
+    return BigInt(this.#rng.below(Number(m)));
   }
 
   /** The pre-state witness this party holds for the final step, if its state there hashes to the agreed one. */

@@ -2,7 +2,7 @@
  * An upper bound on the VM steps one node's `run()` takes (docs/protocol.md §5
  * steps of the VM build), from its op and parameters: fitted to vm/Machine runs
  * of the current kernels and checked against every node of the VM test
- * (dnn-lib/test/vmRun.test.ts asserts estimate ≥ actual). The graph compiler
+ * (phase/test/vmRun.test.ts asserts estimate ≥ actual). The graph compiler
  * tiles a node whose bound exceeds the configured step budget.
  */
 import { inputByteLengths, namedParams, opInfo, outputByteLength } from "../ops.ts";

@@ -12,7 +12,7 @@ import type { OrtModel } from "./ort.ts";
 import type { QuantGraph } from "./quantize.ts";
 import { runQuantGraph } from "./runQuant.ts";
 import { expTable } from "./quantMath.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../../common/rng.ts";
 
 export type Decoding = { kind: "greedy" } | { kind: "sample"; seed: number; temperature: number };
 

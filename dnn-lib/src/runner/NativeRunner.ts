@@ -18,7 +18,7 @@ import {
   type Region,
 } from "../nodeInput.ts";
 import { outputSlotOf } from "../model/Model.ts";
-import type { CompiledModel } from "../model/compileModel.ts";
+import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
 import { DnnShapeError } from "../errors.ts";
@@ -27,13 +27,13 @@ const ALIGN = 64;
 
 export class NativeRunner {
   private constructor(
-    private readonly compiled: CompiledModel,
+    private readonly compiled: CompiledGraph,
     private readonly kernel: KernelInstance,
     private readonly activations: Region[],
     private readonly descriptors: Uint8Array[],
   ) {}
 
-  static async create(compiled: CompiledModel, flavor: KernelFlavor = "simd"): Promise<NativeRunner> {
+  static async create(compiled: CompiledGraph, flavor: KernelFlavor = "simd"): Promise<NativeRunner> {
     const { model, activationLengths } = compiled;
     let cursor = OPERANDS_BASE;
     const place = (n: number): Region => {

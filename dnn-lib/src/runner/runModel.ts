@@ -8,7 +8,7 @@ import { SlotTree } from "../../../commitment/slotTree.ts";
 import { SlotKind } from "../nodeInput.ts";
 import { ModelInputError } from "./errors.ts";
 import { outputSlotOf } from "../model/Model.ts";
-import type { CompiledModel } from "../model/compileModel.ts";
+import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { Backend } from "./Backend.ts";
 
 export interface ModelRun {
@@ -19,7 +19,7 @@ export interface ModelRun {
   activations: Uint8Array[];
 }
 
-export function runModel(compiled: CompiledModel, input: Uint8Array, backend: Backend): ModelRun {
+export function runModel(compiled: CompiledGraph, input: Uint8Array, backend: Backend): ModelRun {
   const { model } = compiled;
   if (input.length !== model.inputLength)
     throw new ModelInputError(`input for ${model.name} has the wrong size`, {

@@ -1,0 +1,112 @@
+/**
+ * Turning a resolved daemon configuration into running parts: viem clients (RPC timeout and
+ * bounded transport retries from the config), the served models (model files compiled and checked
+ * against the commitment registered on chain), the logger and the journal.
+ */
+import { readFileSync } from "node:fs";
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  http,
+  isAddress,
+  isHex,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { getChainId } from "viem/actions";
+import { compileModel } from "../phase/compileModel.ts";
+import { decodeModel } from "../dnn-lib/src/model/modelFile.ts";
+import { getModel } from "../sdk/actions.ts";
+import { ServedModel } from "../claim/ServedModel.ts";
+import { ConfigError, type ResolvedConfig } from "./config.ts";
+import { Journal } from "./journal.ts";
+import { createLogger, type Logger } from "./logger.ts";
+
+export class ModelMismatchError extends ConfigError {
+  override name = "ModelMismatchError";
+}
+
+export function clientsFrom(cfg: ResolvedConfig) {
+  const v = cfg.values;
+  const transport = http(v.rpcUrl as string, {
+    timeout: v.rpcTimeoutMs as number,
+    retryCount: Math.max(0, (v.rpcRetries as number) - 1),
+  });
+  const pollingInterval = v.pollMs as number;
+  const publicClient = createPublicClient({ transport, pollingInterval });
+  const key = v.privateKey as string | undefined;
+  if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66)) {
+    throw new ConfigError("privateKey is not a 32-byte 0x hex key", { details: "(value not shown)" });
+  }
+  const walletClient = key
+    ? createWalletClient({ transport, pollingInterval, account: privateKeyToAccount(key as Hex) })
+    : undefined;
+  return { publicClient, walletClient };
+}
+
+export function oracleFrom(cfg: ResolvedConfig): Address {
+  const o = cfg.values.oracle as string | undefined;
+  if (!o || !isAddress(o, { strict: false }))
+    throw new ConfigError("oracle must be set to the OpmlOracle address", { details: `got ${o ?? "(unset)"}` });
+  return getAddress(o);
+}
+
+/**
+ * Loads `id=path` model entries: decodes each model file, compiles it, and refuses one whose
+ * commitment differs from model `id`'s registered commitment (serving it would only lose bonds).
+ */
+export async function loadServedModels(
+  client: Parameters<typeof getModel>[0],
+  oracle: Address,
+  entries: readonly string[],
+  logger: Logger,
+): Promise<Map<bigint, ServedModel>> {
+  const out = new Map<bigint, ServedModel>();
+  for (const entry of entries) {
+    const m = /^(\d+)=(.+)$/.exec(entry);
+    if (!m) throw new ConfigError(`model entry ${JSON.stringify(entry)} is not id=path`);
+    const id = BigInt(m[1]!);
+    const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(m[2]!))));
+    const onChain = await getModel(client, { oracle, modelId: id });
+    const c = compiled.commitment;
+    const same =
+      onChain.programRoot === bytesToHex(c.programRoot) &&
+      onChain.graphRoot === bytesToHex(c.graphRoot) &&
+      onChain.weightsRoot === bytesToHex(c.weightsRoot) &&
+      onChain.nodeCount === c.nodeCount &&
+      onChain.outputSlot === c.outputSlot &&
+      onChain.inputLength === c.inputLength;
+    if (!same) throw new ModelMismatchError(`${m[2]} does not compile to model ${id}'s registered commitment`);
+    out.set(id, await ServedModel.create(compiled));
+    logger.info({ modelId: String(id), file: m[2], nodes: c.nodeCount }, "serving model");
+  }
+  return out;
+}
+
+/** The logger, clients, oracle and journal of a daemon; logs its start-up line. `destination`: where logs go (default stdout). */
+export async function daemonParts(
+  cfg: ResolvedConfig,
+  role: string,
+  mode: string,
+  destination?: NodeJS.WritableStream,
+) {
+  const v = cfg.values;
+  const logger = createLogger({
+    level: v.logLevel as string,
+    pretty: v.pretty as boolean,
+    base: { role, mode },
+    destination,
+  });
+  const { publicClient, walletClient } = clientsFrom(cfg);
+  const oracle = oracleFrom(cfg);
+  const chainId = await getChainId(publicClient);
+  logger.info(
+    { chainId, oracle, signer: walletClient?.account.address ?? null, rpcUrl: v.rpcUrl, dataDir: v.dataDir },
+    `opml ${role} starting`,
+  );
+  const journal = new Journal(v.dataDir as string);
+  return { logger, publicClient, walletClient, oracle, journal, chainId };
+}

@@ -1,0 +1,89 @@
+/**
+ * The graph compiler's commitment step: lays out every node's descriptor (its
+ * operand slots, addresses and parameters) and computes the graph's part of the
+ * model commitment of docs/protocol.md §4.1 — graphRoot, weightsRoot, nodeCount and
+ * the input/output slots, after tiling every node over the step budget (tileModel).
+ * The commitment's programRoot is the VM's image of the kernel library: phase/compileModel.ts
+ * adds it.
+ */
+import { SlotTree } from "../../../commitment/slotTree.ts";
+import { layoutNode, type NodeLayout } from "../nodeInput.ts";
+import { outputSlotOf, type Model } from "./Model.ts";
+import { validateModel } from "./validateModel.ts";
+import { tileModel } from "./tileModel.ts";
+import { estimateSteps } from "./estimateSteps.ts";
+
+/** The design goal: every node's VM trace at most 2^32 steps (the level-2 dispute range). */
+export const DEFAULT_MAX_STEPS = 2 ** 32;
+
+/** The model commitment less programRoot: what the graph alone fixes. */
+export interface GraphCommitment {
+  graphRoot: Uint8Array;
+  weightsRoot: Uint8Array;
+  nodeCount: number;
+  inputSlot: number;
+  inputLength: number;
+  outputSlot: number;
+  outputLength: number;
+}
+
+export interface CompiledGraph {
+  /** The model after tiling: what is committed and run. */
+  model: Model;
+  /** Upper bound on each node's VM steps (estimateSteps), all ≤ the budget. */
+  nodeSteps: number[];
+  /** Byte length of each activation slot. */
+  activationLengths: number[];
+  /** Node i's layout; `layouts[i].descriptor` is desc_i, committed in graphRoot at leaf i. */
+  layouts: NodeLayout[];
+  commitment: GraphCommitment;
+}
+
+/**
+ * Optional progress: `stage` is "layout" (one node's descriptor laid out and hashed into the
+ * graph tree) or "weights" (one weight tensor Merkleized into the weights tree), `done` of `total`.
+ */
+export type CompileProgress = (stage: "layout" | "weights", done: number, total: number) => void;
+
+export interface CompileOptions {
+  /** The step budget a node is tiled to fit (default {@link DEFAULT_MAX_STEPS}). */
+  maxStepsPerNode?: number;
+  onProgress?: CompileProgress;
+}
+
+export function compileGraph(source: Model, opts: CompileOptions = {}): CompiledGraph {
+  const model = tileModel(source, opts.maxStepsPerNode ?? DEFAULT_MAX_STEPS);
+  const activationLengths = validateModel(model);
+  const graph = new SlotTree();
+  const progress = opts.onProgress ?? (() => {});
+  const layouts = model.nodes.map((node, i) => {
+    const inputLengths = node.inputs.map((s) =>
+      s.kind === 1 ? model.weights[s.slot].length : activationLengths[s.slot],
+    );
+    const layout = layoutNode({ ...node, inputLengths, inputSlots: node.inputs, outputSlot: outputSlotOf(i) });
+    graph.setSlot(i, layout.descriptor);
+    progress("layout", i + 1, model.nodes.length);
+    return layout;
+  });
+  const weights = new SlotTree();
+  model.weights.forEach((w, k) => {
+    weights.setSlot(k, w);
+    progress("weights", k + 1, model.weights.length);
+  });
+  const N = model.nodes.length;
+  return {
+    model,
+    nodeSteps: model.nodes.map((n) => estimateSteps(n.op, n.params)),
+    activationLengths,
+    layouts,
+    commitment: {
+      graphRoot: graph.root(),
+      weightsRoot: weights.root(),
+      nodeCount: N,
+      inputSlot: 0,
+      inputLength: model.inputLength,
+      outputSlot: outputSlotOf(N - 1),
+      outputLength: activationLengths[N],
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Where the operator actions record each transaction they send (before sending, and again with
+ * the outcome): the daemons pass their data directory's journal (daemon/journal.ts); a one-shot
+ * caller may pass nothing.
+ */
+
+/** One record of a transaction's life. */
+export interface TxLogEntry {
+  /** What was done: "submitClaim", "finalize", "challenge", "move:bisect", ... */
+  action: string;
+  phase: "sending" | "sent" | "mined" | "reverted" | "failed";
+  requestId?: string;
+  gameId?: string;
+  hash?: string;
+  note?: string;
+}
+
+export interface TxLog {
+  append(entry: TxLogEntry): void;
+}
