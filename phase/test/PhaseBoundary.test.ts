@@ -12,7 +12,7 @@ import {
   PhaseProofError,
   refereeBoundary,
   type CommitmentRoots,
-} from "../verify.ts";
+} from "../PhaseBoundary.ts";
 
 const roots = (c: Case): CommitmentRoots => ({
   programRoot: hexToBytes(c.m.programRoot),
@@ -24,7 +24,7 @@ const roots = (c: Case): CommitmentRoots => ({
 const rejects = (f: () => unknown, error: string) =>
   assert.throws(f, (e: unknown) => e instanceof PhaseProofError && e.error === error, error);
 
-describe("the TS twin of PhaseBoundary (phase/verify.ts)", async () => {
+describe("the TS twin of PhaseBoundary (phase/PhaseBoundary.ts)", async () => {
   const program = await kernelProgram();
   const prog = await programRoot();
   const cases = await mlpCases(program);
