@@ -9,7 +9,7 @@
  */
 import { OnnxRunError } from "./errors.ts";
 import type { OrtModel } from "./ort.ts";
-import type { QuantGraph } from "./quantize.ts";
+import type { QuantGraph } from "./QuantGraph.ts";
 import { runQuantGraph } from "./runQuant.ts";
 import { expTable } from "./quantMath.ts";
 import { Rng } from "../../../common/rng.ts";

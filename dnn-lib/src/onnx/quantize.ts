@@ -19,10 +19,12 @@
  * Add/Mul broadcast by numpy rules (a `strided` view of an activation, constants
  * expanded at import time; stridedView.ts).
  */
-import { Op, OP_INFO, type OpCode, type OpName } from "../ops.ts";
+import { Op, OP_INFO, type OpCode } from "../ops.ts";
 import { DataType } from "./proto.ts";
 import { dataTypeName, type OnnxModel, type OnnxNode, type OnnxTensor } from "./model.ts";
-import { runAllTensors, type Feeds } from "./ort.ts";
+import type { Feeds } from "./ort.ts";
+import { calibrate, type Calibration } from "./calibrate.ts";
+import type { QGraphIO, QNode, QTensor, QuantGraph } from "./QuantGraph.ts";
 import { OnnxRunError, OnnxUnsupportedError } from "./errors.ts";
 import {
   clampI32,
@@ -40,75 +42,8 @@ import {
 import { findRotary } from "./rotaryPattern.ts";
 import { broadcastFloat, broadcastView, isIdentityView, transposeView } from "./stridedView.ts";
 
-export type QDType = "i8" | "i16" | "i32";
-
-export interface QTensor {
-  id: number;
-  /** The ONNX tensor (or a derived constant's) name, for reading only. */
-  name: string;
-  kind: "input" | "const" | "activation";
-  dtype: QDType;
-  shape: number[];
-  /** Real value ≈ scale · q (1 for ids and tables). */
-  scale: number;
-  /** Little-endian bytes of a constant. */
-  data?: Uint8Array;
-}
-
-export interface QNode {
-  op: OpCode;
-  opName: OpName;
-  /** Operand tensor ids, in the order of OP_INFO[op].inputs. */
-  inputs: number[];
-  output: number;
-  /** Positional int32 params, in the order of OP_INFO[op].params. */
-  params: number[];
-  /** The ONNX node(s) this node implements. */
-  source: string;
-}
-
-export interface QGraphIO {
-  id: number;
-  /** The ONNX graph input / output name. */
-  name: string;
-  /** Scale of the int8 tensor (1 for int32 ids). */
-  scale: number;
-  dtype: QDType;
-  /** ONNX shape (with the batch dimension, as calibrated). */
-  dims: number[];
-}
-
-export interface QuantGraph {
-  name: string;
-  tensors: QTensor[];
-  /** In execution order: every operand is an input, a constant or an earlier node's output. */
-  nodes: QNode[];
-  inputs: QGraphIO[];
-  outputs: QGraphIO[];
-}
-
-export interface Calibration {
-  dims: Map<string, number[]>;
-  maxAbs: Map<string, number>;
-}
-
-/** Runs onnxruntime on every calibration feed and records each tensor's dims and largest magnitude. */
-export async function calibrate(model: OnnxModel, feeds: Feeds[]): Promise<Calibration> {
-  if (feeds.length === 0) throw new OnnxRunError("calibration needs at least one input");
-  const dims = new Map<string, number[]>();
-  const mx = new Map<string, number>();
-  for (const rec of await runAllTensors(model, feeds))
-    for (const [name, t] of Object.entries(rec)) {
-      const prev = dims.get(name);
-      if (prev && prev.join() !== t.dims.join())
-        throw new OnnxRunError(`tensor ${name} changes shape across calibration inputs`, {
-          details: `[${prev}] vs [${t.dims}]`,
-        });
-      dims.set(name, t.dims);
-      if (t.data instanceof Float32Array) mx.set(name, Math.max(mx.get(name) ?? 0, maxAbs(t.data)));
-    }
-  return { dims, maxAbs: mx };
-}
+export type { QDType, QTensor, QNode, QGraphIO, QuantGraph } from "./QuantGraph.ts";
+export { calibrate, type Calibration } from "./calibrate.ts";
 
 const ALIAS_OPS = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"]);
 

@@ -8,7 +8,7 @@ import { KernelInstance } from "../KernelInstance.ts";
 import { buildNodeInput } from "../nodeInput.ts";
 import type { KernelFlavor } from "../kernels.ts";
 import type { Feeds, FloatTensor } from "./ort.ts";
-import type { QuantGraph } from "./quantize.ts";
+import type { QuantGraph } from "./QuantGraph.ts";
 import { OnnxRunError } from "./errors.ts";
 import { quantizeI8 } from "./quantMath.ts";
 

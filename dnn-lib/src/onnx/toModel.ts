@@ -9,7 +9,7 @@ import { Op } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { outputSlotOf, type GraphNode, type Model } from "../model/Model.ts";
 import { OnnxUnsupportedError } from "./errors.ts";
-import type { QuantGraph } from "./quantize.ts";
+import type { QuantGraph } from "./QuantGraph.ts";
 
 export function toModel(g: QuantGraph): Model {
   if (g.inputs.length !== 1 || g.outputs.length !== 1)
