@@ -1,19 +1,25 @@
 /**
- * Recognizes rotary position embedding written out in the "rotate half" form
- * (what PyTorch exports for LLaMA/GPT-NeoX style models):
+ * Rotary position embedding written out in the "rotate half" form (what PyTorch exports for
+ * LLaMA/GPT-NeoX style models):
  *
  *   x1 = Slice(x, 0 : Dh/2), x2 = Slice(x, Dh/2 : Dh)      (last axis)
  *   y  = Add(Mul(x, cos), Mul(Concat(Neg(x2), x1), sin))
  *
- * with constant cos/sin tables of shape [T][Dh] (leading unit axes allowed) whose two
- * halves are equal (the frequencies duplicated, `cat(freqs, freqs)`). The match
- * becomes one `rotary` node. A match whose tables do not repeat across the halves
- * is refused (another pairing convention), not lowered piecewise.
+ * with constant cos/sin tables of shape [T][Dh] (leading unit axes allowed) whose two halves are
+ * equal (the frequencies duplicated, `cat(freqs, freqs)`), becomes one `rotary` node: x[..][T][Dh]
+ * runs as H·T rows of one head (H = the product of the leading dims), the Q14 tables repeated per
+ * head, pos0 = 0, output scale = input scale. Keyed by the final Add. A match whose tables do not
+ * repeat across the halves is refused (another pairing convention), not lowered piecewise.
  */
-import type { OnnxGraph, OnnxNode, OnnxTensor } from "./model.ts";
-import { OnnxUnsupportedError } from "./errors.ts";
+import { Op } from "../../../ops.ts";
+import type { OnnxNode } from "../../model.ts";
+import { OnnxUnsupportedError } from "../../errors.ts";
+import { roundHalfAway } from "../../quantMath.ts";
+import type { FindFusions, FusionMatch } from "../FusionMatch.ts";
+import type { LowerContext } from "../LowerContext.ts";
+import { prod } from "../prod.ts";
 
-export interface RotaryPattern {
+interface Rotary {
   x: string;
   out: string;
   /** cos / sin of each position and pair, [T][Dh/2], as float. */
@@ -25,23 +31,15 @@ export interface RotaryPattern {
   nodes: number[];
 }
 
-interface Ctx {
-  graph: OnnxGraph;
-  inits: Map<string, OnnxTensor>;
-  producer: Map<string, number>;
-  soleConsumer: (name: string) => number | undefined;
-  dimsOf: (name: string) => number[];
-}
-
 /** Constant int list of a Slice operand (starts, ends, axes, steps). */
-function ints(ctx: Ctx, name: string | undefined): number[] | undefined {
+function ints(ctx: LowerContext, name: string | undefined): number[] | undefined {
   if (!name) return undefined;
   const t = ctx.inits.get(name);
   return t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined;
 }
 
 /** [start, end) of a Slice on the last axis of its input (step 1), or undefined. */
-function lastAxisSlice(ctx: Ctx, n: OnnxNode): { x: string; b: number; e: number } | undefined {
+function lastAxisSlice(ctx: LowerContext, n: OnnxNode): { x: string; b: number; e: number } | undefined {
   if (n.opType !== "Slice") return undefined;
   const d = ctx.dimsOf(n.inputs[0]);
   const [starts, ends] = [ints(ctx, n.inputs[1]), ints(ctx, n.inputs[2])];
@@ -56,7 +54,7 @@ function lastAxisSlice(ctx: Ctx, n: OnnxNode): { x: string; b: number; e: number
 }
 
 /** The [T][Dh] table of a constant whose non-unit axes are the last two of x's. */
-function table(ctx: Ctx, name: string, T: number, Dh: number): Float64Array | undefined {
+function table(ctx: LowerContext, name: string, T: number, Dh: number): Float64Array | undefined {
   const t = ctx.inits.get(name);
   if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) return undefined;
   const d = t.dims;
@@ -65,8 +63,8 @@ function table(ctx: Ctx, name: string, T: number, Dh: number): Float64Array | un
   return Float64Array.from(t.data);
 }
 
-export function findRotary(ctx: Ctx): Map<number, RotaryPattern> {
-  const found = new Map<number, RotaryPattern>();
+export const rotary: FindFusions = (ctx) => {
+  const found = new Map<number, FusionMatch>();
   const g = ctx.graph;
   const node = (name: string) => {
     const i = ctx.producer.get(name);
@@ -119,15 +117,21 @@ export function findRotary(ctx: Ctx): Map<number, RotaryPattern> {
         cos[t * half + i] = c1;
         sin[t * half + i] = s1v;
       }
-    found.set(ai!, {
-      x,
-      out: add.outputs[0],
-      cos,
-      sin,
-      T,
-      Dh,
-      nodes: [s1.i, s2!.i, neg.i, ci, mi!, mc.i, ai!],
-    });
+    const pat: Rotary = { x, out: add.outputs[0], cos, sin, T, Dh, nodes: [s1.i, s2!.i, neg.i, ci, mi!, mc.i, ai!] };
+    found.set(ai!, { nodes: pat.nodes, lower: (c, at) => lowerRotary(c, at, pat) });
   });
   return found;
+};
+
+function lowerRotary(ctx: LowerContext, n: OnnxNode, rot: Rotary): void {
+  // x[H][T][Dh] (H = the leading dims) as T' = H·T rows of one head, the tables repeated per head.
+  const x = ctx.get(rot.x, n);
+  const H = prod(ctx.dimsOf(rot.x)) / (rot.T * rot.Dh);
+  const half = rot.Dh / 2;
+  const q14 = (f: Float64Array) =>
+    Int16Array.from({ length: H * rot.T * half }, (_, j) => roundHalfAway(16384 * f[j % (rot.T * half)]));
+  const cos = ctx.constant(`${rot.out}.cos`, q14(rot.cos), [H * rot.T, half]);
+  const sin = ctx.constant(`${rot.out}.sin`, q14(rot.sin), [H * rot.T, half]);
+  const source = ctx.sourceOf(rot.nodes);
+  ctx.emit(Op.rotary, [x.id, cos, sin], [H * rot.T, 1, rot.Dh, 0, H * rot.T], rot.out, x.scale, source);
 }
