@@ -118,14 +118,25 @@ def write_sidecar(path: str, sidecar: dict) -> None:
         f.write("\n")
 
 
-def environment(seed: int, threads: int, train_seconds: float) -> dict:
-    return {"seed": seed, "threads": threads, "train_seconds": round(train_seconds, 1),
+def environment(seed: int, threads: int, timer: "Timer") -> dict:
+    """train_seconds is wall time (it grows when other work shares the cores); train_cpu_seconds is
+    this process's CPU time over the same span."""
+    return {"seed": seed, "threads": threads, "train_seconds": round(timer.seconds(), 1),
+            "train_cpu_seconds": round(timer.cpu_seconds(), 1),
             "torch": torch.__version__, "onnx": onnx.__version__, "blas": blas_library()}
 
 
 class Timer:
     def __init__(self):
         self.start = time.time()
+        self.cpu_start = time.process_time()
+        self.stopped = None
+
+    def stop(self) -> None:
+        self.stopped = (time.time(), time.process_time())
 
     def seconds(self) -> float:
-        return time.time() - self.start
+        return (self.stopped[0] if self.stopped else time.time()) - self.start
+
+    def cpu_seconds(self) -> float:
+        return (self.stopped[1] if self.stopped else time.process_time()) - self.cpu_start

@@ -147,9 +147,10 @@ def main() -> None:
 
     timer = common.Timer()
     train(net, images, labels, test_images, test_labels, epochs, lr, args.seed)
+    timer.stop()
     train_seconds = timer.seconds()
     acc = accuracy(net, test_images, test_labels)
-    print(f"trained in {train_seconds:.0f}s; float test accuracy {acc:.4f}", flush=True)
+    print(f"trained in {train_seconds:.0f}s ({timer.cpu_seconds():.0f}s CPU); float test accuracy {acc:.4f}", flush=True)
 
     exported = (WithSoftmax(net) if softmax else net).eval()
     stem = "fmnist_" + args.model.replace("-", "_")
@@ -185,7 +186,7 @@ def main() -> None:
                       out_name: [[round(float(v), 5) for v in row] for row in first]},
         "training": {"epochs": epochs, "batch": 128, "optimizer": "AdamW", "lr": lr, "weight_decay": 1e-4,
                      "schedule": "cosine to 0 per step", "augmentation": "none"},
-        **common.environment(args.seed, args.threads, train_seconds),
+        **common.environment(args.seed, args.threads, timer),
     }
     common.write_sidecar(os.path.join(main_dir, stem + ".json"), sidecar)
     for e in exports.values():
