@@ -24,17 +24,21 @@ import { GraphStateTrace } from "../bisection/index.ts";
 import { CacheContentError } from "../daemon/dataDir.ts";
 import { orderGames } from "../daemon/deadline.ts";
 import { isDecimal, type EventCursor } from "../daemon/eventCursor.ts";
-import { stepGame } from "../sdk/operator/game.ts";
 import { daemonCache, type DaemonCacheOptions, type GamePlan, type GameWork } from "../daemon/GameWork.ts";
 import type { Journal } from "../daemon/journal.ts";
 import type { Logger } from "../daemon/logger.ts";
 import { retry, type RetryOptions } from "../daemon/retry.ts";
 import { OpmlError } from "../common/errors.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { getRequestStatus } from "../sdk/actions.ts";
-import { withdrawPayouts, WrongRequestStateError } from "../sdk/operator/claimActions.ts";
+import { getRequestStatus } from "../sdk/index.ts";
+import {
+  challengeClaim,
+  requestInput,
+  stepGame,
+  withdrawPayouts,
+  WrongRequestStateError,
+} from "../sdk/operator/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
-import { challengeClaim, requestInput } from "../sdk/operator/challengeActions.ts";
 
 export type ChallengerMode = "watch" | "defend";
 

@@ -22,7 +22,7 @@ import {
   type DeadlinePolicy,
   type GameUrgency,
 } from "./deadline.ts";
-import { readGame, type GameRole } from "../sdk/operator/game.ts";
+import { readGame, type GameRole } from "../sdk/operator/index.ts";
 import type { Logger } from "./logger.ts";
 import { NodeTraces } from "./nodeTraces.ts";
 import { vmStepsPerSecond } from "./vmSpeed.ts";

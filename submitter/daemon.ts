@@ -27,14 +27,13 @@ import { GraphStateTrace } from "../bisection/index.ts";
 import { CacheContentError } from "../daemon/dataDir.ts";
 import { orderGames } from "../daemon/deadline.ts";
 import { isDecimal, type EventCursor, type ScanRange } from "../daemon/eventCursor.ts";
-import { stepGame } from "../sdk/operator/game.ts";
 import { daemonCache, type DaemonCacheOptions, type GamePlan, type GameWork } from "../daemon/GameWork.ts";
 import type { Journal } from "../daemon/journal.ts";
 import type { Logger } from "../daemon/logger.ts";
 import { retry, type RetryOptions } from "../daemon/retry.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { getRequestStatus } from "../sdk/actions.ts";
-import { finalizeRequest, submitClaim, withdrawPayouts } from "../sdk/operator/claimActions.ts";
+import { getRequestStatus } from "../sdk/index.ts";
+import { finalizeRequest, stepGame, submitClaim, withdrawPayouts } from "../sdk/operator/index.ts";
 import type { ComputedClaim, NodeVmTruth, ServedModel } from "../claim/ServedModel.ts";
 
 type WalletClient = Client<Transport, Chain | undefined, Account>;

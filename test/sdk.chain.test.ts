@@ -16,7 +16,7 @@ import {
 } from "../sdk/index.ts";
 import { MODEL_TERMS, startSystem, type System } from "../devnet/test/startSystem.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
-import { finalizeRequest, submitClaim } from "../sdk/operator/claimActions.ts";
+import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 import { loadArtifact } from "../chain/deploy.ts";
 
 let sys: System;
