@@ -1,4 +1,5 @@
 /** The typed errors of the `opml` commands themselves (bad names, files, ids, chains). */
+import { BaseError } from "viem";
 import { OpmlError } from "../common/errors.ts";
 
 export { CalibrationError, ModelNotFoundError } from "../dnn-lib/models/errors.ts";
@@ -40,4 +41,17 @@ export class VmNativeMismatchError extends OpmlError {
 /** A command-line value that is not what the option takes (hex, a number, a file). */
 export class BadInputError extends OpmlError {
   override name = "BadInputError";
+}
+
+/**
+ * What `opml` prints for a failure: opML's typed errors as they are, a failure of the chain client
+ * (an RPC that does not answer, an answer that does not decode) as a {@link ChainError}; anything
+ * else unchanged.
+ */
+export function toCliError(err: unknown): unknown {
+  if (!(err instanceof BaseError)) return err;
+  return new ChainError(`the chain call failed: ${err.shortMessage}`, {
+    details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
+    cause: err,
+  });
 }
