@@ -15,8 +15,8 @@ import {
   type OptionSpec,
 } from "../daemon/config.ts";
 import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemon/setup.ts";
-import { getRequestStatus, requestInference } from "../sdk/actions.ts";
-import { finalizeRequest } from "../sdk/operator/claimActions.ts";
+import { getRequestStatus, requestInference } from "../sdk/index.ts";
+import { finalizeRequest } from "../sdk/operator/index.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [

@@ -1,4 +1,5 @@
 /** The typed errors of the `opml` commands themselves (bad names, files, ids, chains). */
+import { BaseError } from "viem";
 import { OpmlError } from "../common/errors.ts";
 
 export { CalibrationError, ModelNotFoundError } from "../dnn-lib/models/errors.ts";
@@ -28,12 +29,29 @@ export class UnknownBenchModuleError extends OpmlError {
   override name = "UnknownBenchModuleError";
 }
 
-/** A node's VM run did not halt with the bytes the native run produced. */
-export class TraceMismatchError extends OpmlError {
-  override name = "TraceMismatchError";
+/**
+ * A node's VM run did not halt with the bytes the native run produced (the VM and native builds
+ * of the kernels disagree). Not bisection's `TraceMismatchError`, which is a local trace that
+ * disagrees with a dispute game's commitment.
+ */
+export class VmNativeMismatchError extends OpmlError {
+  override name = "VmNativeMismatchError";
 }
 
 /** A command-line value that is not what the option takes (hex, a number, a file). */
 export class BadInputError extends OpmlError {
   override name = "BadInputError";
+}
+
+/**
+ * What `opml` prints for a failure: opML's typed errors as they are, a failure of the chain client
+ * (an RPC that does not answer, an answer that does not decode) as a {@link ChainError}; anything
+ * else unchanged.
+ */
+export function toCliError(err: unknown): unknown {
+  if (!(err instanceof BaseError)) return err;
+  return new ChainError(`the chain call failed: ${err.shortMessage}`, {
+    details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
+    cause: err,
+  });
 }

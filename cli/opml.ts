@@ -8,6 +8,7 @@ import { registerDaemonCommands } from "./daemons.ts";
 import { registerModelCommands } from "./modelCommands.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
+import { toCliError } from "./errors.ts";
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -143,11 +144,15 @@ Examples:
   return program;
 }
 
-/** Runs `opml` with `argv` (process.argv shape); typed errors are printed plainly, exit code 1. */
+/**
+ * Runs `opml` with `argv` (process.argv shape); typed errors, and the chain client's failures as
+ * `ChainError`, are printed plainly, exit code 1.
+ */
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await createProgram().parseAsync(argv);
-  } catch (err) {
+  } catch (thrown) {
+    const err = toCliError(thrown);
     if (err instanceof OpmlError) {
       console.error(`error: ${err.message}`);
       process.exitCode = 1;

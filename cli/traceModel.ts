@@ -10,7 +10,7 @@ import { runInVm } from "../phase/runInVm.ts";
 import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";
 import { runModel } from "../dnn-lib/src/runner/runModel.ts";
 import type { Progress } from "../common/progress.ts";
-import { TraceMismatchError } from "./errors.ts";
+import { VmNativeMismatchError } from "./errors.ts";
 
 export interface NodeTrace {
   index: number;
@@ -21,7 +21,7 @@ export interface NodeTrace {
   estimate: number;
 }
 
-/** Traces every node; throws {@link TraceMismatchError} when a VM run does not reproduce the native output. */
+/** Traces every node; throws {@link VmNativeMismatchError} when a VM run does not reproduce the native output. */
 export async function traceModel(compiled: CompiledModel, input: Uint8Array, progress: Progress): Promise<NodeTrace[]> {
   const { model } = compiled;
   const native = runModel(compiled, input, await SimdBackend.create());
@@ -45,7 +45,7 @@ export async function traceModel(compiled: CompiledModel, input: Uint8Array, pro
     task.done(run.status);
     const want = native.activations[i + 1]!;
     if (run.status !== "halted" || !run.output || Buffer.compare(run.output, want) !== 0)
-      throw new TraceMismatchError(`node ${i} (${op}): the VM run does not reproduce the native output`, {
+      throw new VmNativeMismatchError(`node ${i} (${op}): the VM run does not reproduce the native output`, {
         details:
           run.status !== "halted"
             ? `the VM trapped after ${run.steps} steps: ${run.trapReason}`

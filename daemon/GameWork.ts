@@ -11,7 +11,6 @@ import { moverOf, type GameView } from "../bisection/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 import { ClaimCache } from "./claimCache.ts";
 import { DataDir } from "./dataDir.ts";
-import { EventCursor } from "./eventCursor.ts";
 import {
   assessDeadline,
   candidateNodes,
@@ -22,7 +21,7 @@ import {
   type DeadlinePolicy,
   type GameUrgency,
 } from "./deadline.ts";
-import { readGame, type GameRole } from "../sdk/operator/game.ts";
+import { readGame, type GameRole } from "../sdk/operator/index.ts";
 import type { Logger } from "./logger.ts";
 import { NodeTraces } from "./nodeTraces.ts";
 import { vmStepsPerSecond } from "./vmSpeed.ts";
@@ -40,53 +39,6 @@ export interface GameWorkOptions {
 
 /** Steps per second assumed when the measurement fails: slower than any machine measured so far. */
 export const FALLBACK_STEPS_PER_SECOND = 50_000;
-
-/** What a daemon's options add for its data directory and deadline checks. */
-export interface DaemonCacheOptions {
-  /** The data directory (caches, event cursor); default: the journal's. */
-  dataDir?: string;
-  /** Blocks rescanned before the saved cursor after a restart (default 12). */
-  reorgMargin?: bigint;
-  deadline?: DeadlinePolicy;
-  /** This machine's VM speed; measured at start-up when not given. */
-  stepsPerSecond?: number;
-}
-
-/**
- * A daemon's data-directory parts: the caches and deadline checks, and the event cursor over the
- * oracle (one state file per `role`), from the daemon's options.
- */
-export function daemonCache<T>(
-  opts: DaemonCacheOptions & {
-    client: AnyClient;
-    oracle: Address;
-    logger: Logger;
-    journal?: { dir: string };
-    fromBlock?: bigint;
-  },
-  role: string,
-  decodeItems: (raw: unknown) => T,
-  rpc: <R>(what: string, fn: () => Promise<R>) => Promise<R>,
-): { work: GameWork; cursor: EventCursor<T> } {
-  const work = new GameWork({
-    dir: opts.dataDir ?? opts.journal?.dir,
-    logger: opts.logger,
-    deadline: opts.deadline,
-    stepsPerSecond: opts.stepsPerSecond,
-  });
-  const cursor = new EventCursor({
-    client: opts.client,
-    contract: opts.oracle,
-    role,
-    dataDir: work.dataDir,
-    fromBlock: opts.fromBlock ?? 0n,
-    reorgMargin: opts.reorgMargin,
-    logger: opts.logger,
-    decodeItems,
-    rpc,
-  });
-  return { work, cursor };
-}
 
 export interface GamePlan extends GameUrgency {
   gameId: bigint;

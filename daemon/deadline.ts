@@ -5,7 +5,7 @@
  * held up behind long runs. No I/O here; the daemons feed it what they read.
  */
 import { GameStatus, moverOf, Phase, type GameView } from "../bisection/index.ts";
-import type { GameRole } from "../sdk/operator/game.ts";
+import type { GameRole } from "../sdk/operator/index.ts";
 
 export interface DeadlinePolicy {
   /** The estimate is multiplied by this before comparing (estimates are bounds, machines are shared). */

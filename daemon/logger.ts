@@ -1,7 +1,7 @@
 /**
  * pino loggers for the daemons: JSON lines by default, pretty on request; children carry
  * `requestId` / `gameId` so every line about one request or game can be filtered. Keys are
- * redacted by path should one ever reach a log call.
+ * redacted by path should one ever reach a log call, and a logged viem error loses its ABI.
  */
 import { pino, type Logger } from "pino";
 import { PinoPretty } from "pino-pretty";
@@ -19,12 +19,22 @@ export interface LoggerOptions {
 
 export const REDACT_PATHS = ["privateKey", "*.privateKey", "key", "*.key", "account.privateKey"];
 
+/**
+ * pino's error serializer, less the `abi` a viem contract error carries (the contract's whole ABI,
+ * on every failed call): no log line holds one, whoever logs the error.
+ */
+function serializeError(err: Error): unknown {
+  const out = pino.stdSerializers.err(err) as unknown;
+  if (out !== null && typeof out === "object" && "abi" in out) delete (out as { abi?: unknown }).abi;
+  return out;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const options = {
     level: opts.level ?? "info",
     base: opts.base ?? {},
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeError },
   };
   if (opts.pretty) {
     // In-process and synchronous (no worker thread), so the redaction above runs before the

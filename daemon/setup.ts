@@ -19,7 +19,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { getChainId } from "viem/actions";
 import { compileModel } from "../phase/compileModel.ts";
 import { decodeModel } from "../dnn-lib/src/model/modelFile.ts";
-import { getModel } from "../sdk/actions.ts";
+import { getModel } from "../sdk/index.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { ConfigError, type ResolvedConfig } from "./config.ts";
 import { Journal } from "./journal.ts";

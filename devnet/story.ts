@@ -23,7 +23,7 @@ import { devClients, type DevClients } from "../chain/devClients.ts";
 import { loadArtifact, MODEL_TERMS } from "../chain/deploy.ts";
 import { type DemoModel } from "./deployManifest.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { readGame } from "../sdk/operator/game.ts";
+import { readGame } from "../sdk/operator/index.ts";
 import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";

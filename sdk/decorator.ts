@@ -2,19 +2,17 @@
  * A viem client decorator: `client.extend(opmlActions({ oracle }))` adds the SDK's actions bound
  * to one oracle, e.g. `await client.requestInference({ modelId: 1n, input })`.
  */
-import type { Account, Address, Chain, Client, Transport } from "viem";
-import {
-  estimateFee,
-  getModel,
-  getRequestStatus,
-  requestInference,
-  waitForResult,
-  type RequestInferenceArgs,
-  type WaitForResultArgs,
-} from "./actions.ts";
+import type { Address } from "viem";
 import { OpmlError } from "../common/errors.ts";
+import { estimateFee, type EstimateFeeParameters } from "./actions/estimateFee.ts";
+import { getModel, type GetModelParameters } from "./actions/getModel.ts";
+import { getRequestStatus, type GetRequestStatusParameters } from "./actions/getRequestStatus.ts";
+import { requestInference, type RequestInferenceParameters } from "./actions/requestInference.ts";
+import { waitForResult, type WaitForResultParameters } from "./actions/waitForResult.ts";
+import type { AnyClient, WalletClientWithAccount } from "./types.ts";
 
-type Omit1<T> = Omit<T, "oracle">;
+/** An action's parameters less the oracle, which the decorator binds. */
+type Bound<T> = Omit<T, "oracle">;
 
 export class NoAccountError extends OpmlError {
   override name = "NoAccountError";
@@ -27,14 +25,15 @@ export class NoAccountError extends OpmlError {
 
 export function opmlActions(config: { oracle: Address }) {
   const { oracle } = config;
-  return <C extends Client<Transport, Chain | undefined, Account | undefined>>(client: C) => ({
-    getModel: (args: { modelId: bigint }) => getModel(client, { oracle, ...args }),
-    estimateFee: (args: { modelId: bigint; callbackGasLimit?: number }) => estimateFee(client, { oracle, ...args }),
-    requestInference: (args: Omit1<RequestInferenceArgs>) => {
+  return <C extends AnyClient>(client: C) => ({
+    getModel: (parameters: Bound<GetModelParameters>) => getModel(client, { oracle, ...parameters }),
+    estimateFee: (parameters: Bound<EstimateFeeParameters>) => estimateFee(client, { oracle, ...parameters }),
+    requestInference: (parameters: Bound<RequestInferenceParameters>) => {
       if (!client.account) throw new NoAccountError();
-      return requestInference(client as Client<Transport, Chain | undefined, Account>, { oracle, ...args });
+      return requestInference(client as WalletClientWithAccount, { oracle, ...parameters });
     },
-    getRequestStatus: (args: { requestId: bigint }) => getRequestStatus(client, { oracle, ...args }),
-    waitForResult: (args: Omit1<WaitForResultArgs>) => waitForResult(client, { oracle, ...args }),
+    getRequestStatus: (parameters: Bound<GetRequestStatusParameters>) =>
+      getRequestStatus(client, { oracle, ...parameters }),
+    waitForResult: (parameters: Bound<WaitForResultParameters>) => waitForResult(client, { oracle, ...parameters }),
   });
 }

@@ -2,7 +2,7 @@
  * Typed errors of the SDK. Each extends {@link OpmlError}; contract reverts are decoded into the
  * matching class by {@link toOpmlError}, so a dapp can `instanceof`-switch on what went wrong.
  */
-import { BaseError, ContractFunctionRevertedError } from "viem";
+import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
 import { OpmlError } from "../common/errors.ts";
 
 export class UnknownModelError extends OpmlError {
@@ -98,6 +98,44 @@ export class OracleRevertError extends OpmlError {
     });
     this.errorName = errorName;
     this.args = args;
+  }
+}
+
+/** A transaction was mined but reverted (its simulation had passed: the chain moved in between). */
+export class TransactionRevertedError extends OpmlError {
+  override name = "TransactionRevertedError";
+  readonly hash: Hex;
+  constructor(action: string, hash: Hex) {
+    super(`${action} reverted on chain`, { details: `tx ${hash}` });
+    this.hash = hash;
+  }
+}
+
+/** A mined transaction's receipt lacks the event it must emit (the address is not the contract it should be). */
+export class MissingEventError extends OpmlError {
+  override name = "MissingEventError";
+  readonly hash: Hex;
+  constructor(eventName: string, hash: Hex) {
+    super(`no ${eventName} event in the receipt`, { details: `tx ${hash}` });
+    this.hash = hash;
+  }
+}
+
+/** What {@link toOpmlError} makes of a revert. */
+export type OracleCallErrorType =
+  | UnknownModelError
+  | UnknownRequestError
+  | MalformedInputError
+  | FeeMismatchError
+  | CallbackGasTooHighError
+  | OracleRevertError;
+
+/** Runs a call to the oracle, a revert rethrown as its typed error ({@link toOpmlError}). */
+export async function oracleCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toOpmlError(err);
   }
 }
 

@@ -1,4 +1,8 @@
-/** The DisputeGame ABI the daemons use (contracts/src/game/DisputeGame.sol), typed for viem. */
+/**
+ * The DisputeGame ABI the daemons and `opml dispute show` use (contracts/src/game/DisputeGame.sol),
+ * in viem's human-readable form so that every call, event and revert is typed. Kept in step with
+ * the contract by sdk/test/abi.test.ts (compared with the forge artifact).
+ */
 import { parseAbi } from "viem";
 
 export const disputeGameAbi = parseAbi([
@@ -13,6 +17,7 @@ export const disputeGameAbi = parseAbi([
   "function openPhase2(uint256 gameId, ModelCommitment model, bytes32 finalVmState, bytes phaseProof, bytes exitProof)",
   "function step(uint256 gameId, bytes stateWitness, bytes proof)",
   "function timeout(uint256 gameId)",
+  "event GameCreated(uint256 indexed gameId, address indexed creator, address defender, address challenger, ModelCommitment model, bytes32 startState, bytes32 claimedState)",
   "event Bisected(uint256 indexed gameId, uint8 level, uint64 lo, uint64 hi, bytes32[] intermediates)",
   "event SegmentChosen(uint256 indexed gameId, uint8 level, uint64 lo, uint64 hi, bytes32 agreed, bytes32 disputed)",
   "event Phase2Opened(uint256 indexed gameId, uint32 node, bytes32 initialVmState, bytes32 finalVmState)",

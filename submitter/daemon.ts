@@ -1,14 +1,12 @@
 /**
  * The submitter daemon: watches InferenceRequested for the models it serves, runs each request
  * with the native runner, posts the claim with its bond, defends every game opened against its
- * claims (level 1 with `bisection/`), claims timeouts, finalizes after the window and withdraws.
+ * claims, claims timeouts, finalizes after the window and withdraws.
  *
- * It is a loop of `tick()`s. Everything it acts on is re-read from the chain in the same tick. Its
- * data directory (the journal's) is a rebuildable cache: the event cursor with the open requests
- * and games (a restart resumes a reorg margin before the cursor, not from `fromBlock`), the
- * claims' S_0 … S_N and the disputed nodes' VM traces. Games are handled most urgent first, and a
- * VM run with a tight clock is logged with its estimate and the clock left (GameWork.ts).
- * A malformed event, a bad cache file or a failing RPC is logged and skipped, never fatal.
+ * The loop, the data directory, the game play and the error containment are daemon/Daemon.ts;
+ * this is the submitter's policy: which events it follows, what it does per request, how it
+ * defends. Everything it acts on is re-read from the chain in the same pass. A restart resumes a
+ * reorg margin before the saved event cursor with the open requests (and their inputs) and games.
  */
 import {
   bytesToHex,
@@ -22,35 +20,18 @@ import {
   type Hex,
   type Transport,
 } from "viem";
-import { getBlock, getContractEvents, readContract } from "viem/actions";
-import { GraphStateTrace } from "../bisection/index.ts";
+import { getBlock } from "viem/actions";
 import { CacheContentError } from "../daemon/dataDir.ts";
-import { orderGames } from "../daemon/deadline.ts";
-import { isDecimal, type EventCursor, type ScanRange } from "../daemon/eventCursor.ts";
-import { stepGame } from "../sdk/operator/game.ts";
-import { daemonCache, type DaemonCacheOptions, type GamePlan, type GameWork } from "../daemon/GameWork.ts";
-import type { Journal } from "../daemon/journal.ts";
-import type { Logger } from "../daemon/logger.ts";
-import { retry, type RetryOptions } from "../daemon/retry.ts";
-import { opmlOracleAbi } from "../sdk/abi.ts";
-import { getRequestStatus } from "../sdk/actions.ts";
-import { finalizeRequest, submitClaim, withdrawPayouts } from "../sdk/operator/claimActions.ts";
+import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
+import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
+import { getRequestStatus } from "../sdk/index.ts";
+import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 import type { ComputedClaim, NodeVmTruth, ServedModel } from "../claim/ServedModel.ts";
 
-type WalletClient = Client<Transport, Chain | undefined, Account>;
-
-export interface SubmitterOptions extends DaemonCacheOptions {
-  client: WalletClient;
-  oracle: Address;
+export interface SubmitterOptions extends DaemonOptions {
+  client: Client<Transport, Chain | undefined, Account>;
   /** Served models by model id. */
   models: Map<bigint, ServedModel>;
-  logger: Logger;
-  journal?: Journal;
-  fromBlock?: bigint;
-  pollMs?: number;
-  retry?: RetryOptions;
-  /** Withdraw credited payouts each tick (default true). */
-  withdraw?: boolean;
   /** Tests and the demo only: claim a wrong output, lying at this node. */
   lieAtNode?: number;
   /**
@@ -84,27 +65,20 @@ interface Tracked {
   done?: boolean;
 }
 
-export class SubmitterDaemon {
+export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
   readonly requests = new Map<bigint, Tracked>();
-  /** Games against our claims: gameId → requestId. */
-  readonly games = new Map<bigint, bigint>();
   /** Demo liar only: its tampered level-2 runs per game and node. */
   private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
-  /** The data directory's caches and the deadline checks. */
-  readonly work: GameWork;
-  readonly cursor: EventCursor<SubmitterItems>;
-  private game?: Address;
-  private running = false;
-  private loop?: Promise<void>;
 
-  constructor(readonly opts: SubmitterOptions) {
-    ({ work: this.work, cursor: this.cursor } = daemonCache(opts, "submitter", decodeSubmitterItems, (what, fn) =>
-      this.rpc(what, fn),
-    ));
+  constructor(opts: SubmitterOptions) {
+    super(opts, { role: "defender", stateName: "submitter", decodeItems: decodeSubmitterItems, gameKey: "requestId" });
   }
 
-  /** The open requests and games, as the data directory keeps them. */
-  private items(): SubmitterItems {
+  get address(): Address {
+    return this.opts.client.account.address;
+  }
+
+  protected items(): SubmitterItems {
     return {
       requests: [...this.requests]
         .filter(([, t]) => !t.done)
@@ -113,7 +87,7 @@ export class SubmitterDaemon {
     };
   }
 
-  private restoreItems(items: SubmitterItems): void {
+  protected restoreItems(items: SubmitterItems): void {
     for (const r of items.requests) {
       const modelId = BigInt(r.modelId);
       if (this.opts.models.has(modelId))
@@ -122,57 +96,41 @@ export class SubmitterDaemon {
     for (const g of items.games) this.games.set(BigInt(g.gameId), BigInt(g.requestId));
   }
 
-  get address(): Address {
-    return this.opts.client.account.address;
-  }
-
-  private rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return retry(what, fn, {
-      ...this.opts.retry,
-      onRetry: (err, attempt) => this.opts.logger.warn({ err, attempt }, `retrying ${what}`),
-    });
-  }
-
-  /** Reads new events: requests for served models, games against our claims. */
-  private async scan(): Promise<void> {
-    const { client, oracle, logger } = this.opts;
-    this.game ??= await this.rpc("disputeGame", () =>
-      readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
-    );
-    const saved = await this.cursor.restore();
-    if (saved) this.restoreItems(saved);
-    const r: ScanRange | undefined = await this.cursor.range();
-    if (!r) return;
-    const range = { address: oracle, abi: opmlOracleAbi, fromBlock: r.fromBlock, toBlock: r.toBlock } as const;
-    const requested = await this.rpc("InferenceRequested logs", () =>
-      getContractEvents(client, { ...range, eventName: "InferenceRequested" }),
-    );
-    for (const log of requested) {
+  /** Requests for served models; games against our claims. */
+  protected async scanEvents(range: ScanRange): Promise<void> {
+    const { logger } = this.opts;
+    for (const log of await this.oracleEvents(range, "InferenceRequested")) {
       const { requestId, modelId, input } = log.args;
       if (requestId === undefined || modelId === undefined || typeof input !== "string") {
         logger.warn({ tx: log.transactionHash }, "malformed InferenceRequested event, skipped");
         continue;
       }
       if (!this.opts.models.has(modelId) || this.requests.has(requestId)) continue;
-      this.requests.set(requestId, { modelId, input: hexToBytes(input as Hex) });
+      this.requests.set(requestId, { modelId, input: hexToBytes(input) });
       logger.info({ requestId: String(requestId), modelId: String(modelId) }, "request seen");
     }
-    const challenged = await this.rpc("ClaimChallenged logs", () =>
-      getContractEvents(client, { ...range, eventName: "ClaimChallenged" }),
-    );
-    for (const log of challenged) {
+    for (const log of await this.oracleEvents(range, "ClaimChallenged")) {
       const { requestId, claimId, gameId, challenger } = log.args;
       if (requestId === undefined || claimId === undefined || gameId === undefined) continue;
-      const claim = await this.rpc("getClaim", () =>
-        readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "getClaim", args: [claimId] }),
-      );
+      const claim = await this.readClaim(claimId);
       if (!isAddressEqual(claim.submitter, this.address) || this.games.has(gameId)) continue;
       this.games.set(gameId, requestId);
       const t = this.requests.get(requestId);
       if (t) t.done = false;
       logger.warn({ requestId: String(requestId), gameId: String(gameId), challenger }, "our claim is challenged");
     }
-    this.cursor.commit(r, this.items());
+  }
+
+  /** Games first (their clocks run), then every open request, then payouts. */
+  protected async act(): Promise<void> {
+    await this.playGames();
+    for (const [requestId, t] of this.requests) {
+      if (t.done) continue;
+      await this.contain("request handling failed", { requestId: String(requestId) }, () =>
+        this.handleRequest(requestId, t),
+      );
+    }
+    await this.withdraw();
   }
 
   /** The level-1 cache's variant of our claims: honest, or the demo lie. */
@@ -212,48 +170,39 @@ export class SubmitterDaemon {
     }
   }
 
-  /** Reads a game against our claim: how urgent it is, what VM run it needs. */
-  private async planGame(gameId: bigint, requestId: bigint): Promise<GamePlan | undefined> {
+  /** A game against our claim: defended with the claim's own states and, in phase 2, the node's VM trace. */
+  protected async gameSide(gameId: bigint, requestId: bigint): Promise<GameSide | undefined> {
     const t = this.requests.get(requestId);
     if (!t) {
       this.opts.logger.error(
         { requestId: String(requestId), gameId: String(gameId) },
         "a game against a request this daemon does not serve; cannot defend it",
       );
-      this.games.delete(gameId);
       return undefined;
     }
-    const served = this.opts.models.get(t.modelId)!;
-    const args = { game: this.game!, gameId, role: "defender" as const };
-    return this.rpc("getGame", () => this.work.plan(this.opts.client, args, served, this.computed(t)));
-  }
-
-  private async handleGame(p: GamePlan, requestId: bigint): Promise<void> {
-    const { gameId } = p;
-    const log = this.opts.logger.child({ requestId: String(requestId), gameId: String(gameId) });
-    const t = this.requests.get(requestId)!;
-    const claim = this.computed(t);
     const m = this.opts.models.get(t.modelId)!;
-    if (!this.opts.lieInVm) await this.work.prepare(p, m, claim, log);
-    const out = await stepGame(this.opts.client, {
-      game: this.game!,
-      gameId,
-      role: "defender",
-      level1: new GraphStateTrace(claim.states),
-      journal: this.opts.journal,
-      level2: (node, depth) => {
-        if (!this.opts.lieInVm) return this.work.traces.truth(m, claim, Number(node), depth);
-        const key = `${gameId}:${node}`;
-        let v = this.vmTruths.get(key);
-        if (!v) {
-          v = m.tamperedVm(claim, Number(node), depth);
-          this.vmTruths.set(key, v);
-        }
-        return v;
-      },
+    const claim = this.computed(t);
+    const log = this.opts.logger.child({ requestId: String(requestId), gameId: String(gameId) });
+    const lieInVm = this.opts.lieInVm === true;
+    return {
+      served: m,
+      claim,
       requestId,
+      log,
+      prepare: !lieInVm,
+      level2: lieInVm
+        ? (node, depth) => {
+            const key = `${gameId}:${node}`;
+            let v = this.vmTruths.get(key);
+            if (!v) {
+              v = m.tamperedVm(claim, Number(node), depth);
+              this.vmTruths.set(key, v);
+            }
+            return v;
+          }
+        : undefined,
       openPhase2: async (node) => {
-        const o = this.opts.lieInVm
+        const o = lieInVm
           ? (await m.tamperedVm(claim, Number(node), 32n)).opening
           : await m.phase2FromTrace(claim, Number(node), await this.work.traces.trace(m, claim, Number(node)));
         log.info(
@@ -262,75 +211,9 @@ export class SubmitterDaemon {
         );
         return o;
       },
-    });
-    if (out.kind === "resolved") {
-      this.games.delete(gameId);
-      for (const key of this.vmTruths.keys()) if (key.startsWith(`${gameId}:`)) this.vmTruths.delete(key);
-      if (p.view.level === 2) await this.work.traces.release(m, claim, p.view.node);
-      log.info({ defenderWon: out.status === 2 }, "game resolved");
-    } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
-    else if (out.kind === "unsupported")
-      log.warn({ phase: out.phase, level: out.level }, "game phase not playable by this daemon yet");
-  }
-
-  /** One pass: scan, then act on every open request and game. Errors are logged per item. */
-  async tick(): Promise<void> {
-    const { logger } = this.opts;
-    try {
-      await this.scan();
-    } catch (err) {
-      logger.error({ err }, "scan failed; will retry");
-    }
-    const plans: GamePlan[] = [];
-    for (const [gameId, requestId] of this.games) {
-      try {
-        const p = await this.planGame(gameId, requestId);
-        if (p) plans.push(p);
-      } catch (err) {
-        logger.error({ err, gameId: String(gameId), requestId: String(requestId) }, "reading the game failed");
-      }
-    }
-    for (const p of orderGames(plans)) {
-      const requestId = this.games.get(p.gameId)!;
-      try {
-        await this.handleGame(p, requestId);
-      } catch (err) {
-        logger.error({ err, gameId: String(p.gameId), requestId: String(requestId) }, "game move failed");
-      }
-    }
-    for (const [requestId, t] of this.requests) {
-      if (t.done) continue;
-      try {
-        await this.handleRequest(requestId, t);
-      } catch (err) {
-        logger.error({ err, requestId: String(requestId) }, "request handling failed");
-      }
-    }
-    if (this.opts.withdraw !== false) {
-      try {
-        const got = await withdrawPayouts(this.opts.client, { oracle: this.opts.oracle, journal: this.opts.journal });
-        if (got > 0n) logger.info({ amount: got.toString() }, "payouts withdrawn");
-      } catch (err) {
-        logger.error({ err }, "withdraw failed");
-      }
-    }
-    this.cursor.save(this.items());
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      await this.work.stepsPerSecond(); // measured once, at start-up, for the deadline checks
-      while (this.running) {
-        await this.tick();
-        await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 1000));
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+      onResolved: () => {
+        for (const key of this.vmTruths.keys()) if (key.startsWith(`${gameId}:`)) this.vmTruths.delete(key);
+      },
+    };
   }
 }

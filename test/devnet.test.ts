@@ -27,7 +27,7 @@ import {
 } from "../chain/deploy.ts";
 import { deployManifest } from "../devnet/deployManifest.ts";
 import { REPO_ROOT } from "../chain/foundry.ts";
-import { getModel } from "../sdk/actions.ts";
+import { getModel } from "../sdk/index.ts";
 
 /** Whether `pid` is a running process (a zombie waiting to be reaped counts as ended). */
 function isAlive(pid: number): boolean {

@@ -11,7 +11,7 @@ import { ConfigError, resolveConfig, showConfig } from "../daemon/config.ts";
 import { SUBMITTER_OPTIONS } from "../cli/daemons.ts";
 import { encodeModel } from "../dnn-lib/src/model/modelFile.ts";
 import { tinyMlp } from "../dnn-lib/models/tiny.ts";
-import { getRequestStatus } from "../sdk/actions.ts";
+import { getRequestStatus } from "../sdk/index.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 
 // The opml subcommands as a user runs them: config resolution and display, then `opml request`,

@@ -5,13 +5,12 @@ import type { Hex } from "viem";
 import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { captureLogs } from "../daemon/test/captureLogs.ts";
-import { readGame } from "../sdk/operator/game.ts";
+import { readGame, submitClaim } from "../sdk/operator/index.ts";
 import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { submitClaim } from "../sdk/operator/claimActions.ts";
-import { requestInference, getRequestStatus, waitForResult } from "../sdk/actions.ts";
+import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
 
@@ -135,7 +134,7 @@ async function pastDeadline(gameId: bigint): Promise<void> {
 }
 
 async function input(requestId: bigint): Promise<Uint8Array> {
-  const { requestInput } = await import("../sdk/operator/challengeActions.ts");
+  const { requestInput } = await import("../sdk/operator/index.ts");
   const { hexToBytes } = await import("viem");
   return hexToBytes(await requestInput(sys.clients[0]!.publicClient, { oracle: sys.oracle, requestId }));
 }

@@ -9,7 +9,7 @@ import { loadArtifact } from "../chain/deploy.ts";
 import { Journal } from "../daemon/journal.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
-import { getRequestStatus, waitForResult } from "../sdk/actions.ts";
+import { getRequestStatus, waitForResult } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { captureLogs } from "../daemon/test/captureLogs.ts";
 

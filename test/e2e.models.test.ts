@@ -9,12 +9,12 @@ import {
   type System,
 } from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { readGame } from "../sdk/operator/game.ts";
+import { readGame } from "../sdk/operator/index.ts";
 import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { requestInference, getRequestStatus, waitForResult } from "../sdk/actions.ts";
+import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus } from "../bisection/index.ts";
 

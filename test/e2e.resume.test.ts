@@ -7,12 +7,12 @@ import { Writable } from "node:stream";
 import { startSystem, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { Journal } from "../daemon/journal.ts";
-import { readGame } from "../sdk/operator/game.ts";
+import { readGame } from "../sdk/operator/index.ts";
 import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { requestInference, getRequestStatus } from "../sdk/actions.ts";
+import { requestInference, getRequestStatus } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
 

@@ -11,7 +11,7 @@ import { Journal } from "../daemon/journal.ts";
 import { captureLogs } from "../daemon/test/captureLogs.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
-import { getRequestStatus, requestInference } from "../sdk/actions.ts";
+import { getRequestStatus, requestInference } from "../sdk/index.ts";
 
 // A running submitter daemon whose RPC endpoint misbehaves: answers of the wrong shape for
 // every method, then JSON-RPC errors, then healthy answers again. The daemon must log each

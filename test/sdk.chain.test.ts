@@ -16,8 +16,7 @@ import {
 } from "../sdk/index.ts";
 import { MODEL_TERMS, startSystem, type System } from "../devnet/test/startSystem.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
-import { finalizeRequest, submitClaim } from "../sdk/operator/claimActions.ts";
-import { loadArtifact } from "../chain/deploy.ts";
+import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 
 let sys: System;
 before(async () => {
@@ -40,26 +39,6 @@ function dappClient() {
     .extend(publicActions)
     .extend(opmlActions({ oracle: sys.oracle }));
 }
-
-test("the SDK's ABI matches the forge artifact of OpmlOracle (every function, event and error)", () => {
-  const art = loadArtifact("OpmlOracle", { source: "contracts/src/oracle/OpmlOracle.sol" });
-  const sig = (x: { type: string; name?: string; inputs?: readonly { type: string }[] }) =>
-    `${x.type} ${x.name}(${(x.inputs ?? []).map((i) => i.type).join(",")})`;
-  const ours = new Set(opmlOracleAbi.map(sig));
-  for (const item of art.abi) {
-    if (item.type === "constructor") continue;
-    const s = sig(item as never);
-    // public constants and mappings the SDK does not use are allowed to be missing
-    if (item.type === "function" && !ours.has(s)) continue;
-    assert.ok(ours.has(s), `artifact has ${s}, the SDK ABI does not`);
-  }
-  for (const s of ours) {
-    assert.ok(
-      art.abi.some((i) => sig(i as never) === s),
-      `SDK ABI has ${s}, the contract does not`,
-    );
-  }
-});
 
 test("estimateFee = fee + callbackGas * feePerCallbackGas, read from the chain", async () => {
   const c = sys.clients[1]!.publicClient;

@@ -12,7 +12,7 @@ import { disputeGameAbi } from "../../sdk/gameAbi.ts";
 import { compileModel } from "../../phase/compileModel.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
-import { requestInference } from "../../sdk/actions.ts";
+import { requestInference } from "../../sdk/index.ts";
 import { ServedModel } from "../../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../../submitter/daemon.ts";
 import { ChallengerDaemon } from "../../challenger/daemon.ts";

@@ -11,7 +11,7 @@ import { readDevnetState } from "../../devnet/devnetState.ts";
 import { REPO_ROOT } from "../../chain/foundry.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { ModelNotFoundError } from "../errors.ts";
-import { createProgram } from "../opml.ts";
+import { createProgram, main } from "../opml.ts";
 import { runOpml } from "./runOpml.ts";
 
 const BIN = join(REPO_ROOT, "cli", "bin.mjs");
@@ -132,6 +132,25 @@ test("request, status and finalize refuse an id that is not a positive integer, 
     assert.match(r.err, message, args.join(" "));
     assert.doesNotMatch(r.err, /at Command\./, "no stack trace");
   }
+});
+
+test("a chain that does not answer is a ChainError that main() prints plainly, exit code 1, no stack trace", async () => {
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (...a: unknown[]) => void printed.push(a.join(" "));
+  const chain = ["--oracle", "0x0000000000000000000000000000000000000001", "--rpc-url", "http://127.0.0.1:1"];
+  try {
+    await main(["node", "opml", "status", "1", ...chain, "--rpc-retries", "1"]);
+  } finally {
+    console.error = error;
+  }
+  const code = process.exitCode;
+  process.exitCode = undefined;
+  assert.equal(code, 1);
+  const text = printed.join("\n");
+  assert.match(text, /^error: the chain call failed: /);
+  assert.match(text, /is the RPC URL right and the node running\?/);
+  assert.doesNotMatch(text, /^\s+at /m, "no stack trace");
 });
 
 test("opml devnet --models refuses a name that is not a demo model before starting anything", async () => {

@@ -18,3 +18,9 @@ export interface TxLogEntry {
 export interface TxLog {
   append(entry: TxLogEntry): void;
 }
+
+/** What an operator action that sends a transaction may be given besides its own parameters. */
+export interface Journaled {
+  /** Records the transaction's life (the daemons' journal). */
+  journal?: TxLog;
+}

@@ -1,0 +1,321 @@
+/**
+ * The loop both daemons run; a role (submitter/, challenger/) configures it with what to scan and
+ * what to do per item. Each pass (`tick`) scans the oracle's new events from the event cursor,
+ * lets the role act on its open items, plays its games most urgent first and withdraws what it
+ * won, then saves the cursor with the open items. The loop owns what every role needs around
+ * that: start and stop, the poll interval, RPC timeouts and retries, the data directory's caches,
+ * and error containment: a part of a pass that fails is logged (error level, with a typed error)
+ * and retried next pass, never fatal. A raw client error is never logged as is: a viem contract
+ * error carries the contract's whole ABI.
+ */
+import type { Account, Address, Chain, Client, ContractEventName, Transport } from "viem";
+import { getContractEvents, readContract } from "viem/actions";
+import { GameStatus, GraphStateTrace } from "../bisection/index.ts";
+import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
+import { OpmlError } from "../common/errors.ts";
+import { opmlOracleAbi } from "../sdk/abi.ts";
+import { stepGame, withdrawPayouts, type GameRole, type StepGameParameters } from "../sdk/operator/index.ts";
+import { orderGames, type DeadlinePolicy } from "./deadline.ts";
+import { EventCursor, type ScanRange } from "./eventCursor.ts";
+import { GameWork, type GamePlan } from "./GameWork.ts";
+import type { Journal } from "./journal.ts";
+import type { Logger } from "./logger.ts";
+import { retry, type RetryOptions } from "./retry.ts";
+
+type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
+type WalletClient = Client<Transport, Chain | undefined, Account>;
+
+/** What every daemon is configured with; a role adds its own. */
+export interface DaemonOptions {
+  /** Signs in the roles that send; a read-only client for a challenger that only watches. */
+  client: AnyClient;
+  oracle: Address;
+  logger: Logger;
+  journal?: Journal;
+  /** First block to scan for events (default 0). */
+  fromBlock?: bigint;
+  /** Pause between passes in ms (default 1000). */
+  pollMs?: number;
+  retry?: RetryOptions;
+  /** Withdraw credited payouts each pass (default true). */
+  withdraw?: boolean;
+  /** The data directory (caches, event cursor); default: the journal's. */
+  dataDir?: string;
+  /** Blocks rescanned before the saved cursor after a restart (default 12). */
+  reorgMargin?: bigint;
+  deadline?: DeadlinePolicy;
+  /** This machine's VM speed; measured at start-up when not given. */
+  stepsPerSecond?: number;
+}
+
+/** How a role sets up the loop. */
+export interface DaemonRole<Items> {
+  /** The side it plays in its games. */
+  role: GameRole;
+  /** Names the event cursor's state file (one per role and signer). */
+  stateName: string;
+  /** Checks the items a previous run saved (throws CacheContentError when they are not that). */
+  decodeItems: (raw: unknown) => Items;
+  /** What the `games` map holds for each game, in log lines: the request or the claim it is over. */
+  gameKey: "requestId" | "claimId";
+}
+
+/** What a role plays one game with. */
+export interface GameSide {
+  served: ServedModel;
+  /** This party's truth: the defender's own claim, the challenger's re-execution. */
+  claim: ComputedClaim;
+  requestId: bigint;
+  /** Carries the game's ids on every line. */
+  log: Logger;
+  /** Check the clock and trace ahead before the move (default true). */
+  prepare?: boolean;
+  /** Level-2 truth; default: the node's VM trace from the data directory. */
+  level2?: StepGameParameters["level2"];
+  openPhase2?: StepGameParameters["openPhase2"];
+  /** After the game resolved: the role's own clean-up. */
+  onResolved?: () => void;
+}
+
+/**
+ * A failure of a part of a pass that is not one of opML's typed errors (a viem error, a runtime
+ * error), as it is logged: its class name and short message, the error itself as the cause.
+ */
+export class DaemonPassError extends OpmlError {
+  override name = "DaemonPassError";
+  /** The underlying error's class name. */
+  readonly causeName: string;
+  constructor(cause: unknown) {
+    const e = cause instanceof Error ? (cause as Error & { shortMessage?: string }) : undefined;
+    const causeName = e?.name ?? typeof cause;
+    super(`${causeName}: ${e?.shortMessage ?? e?.message ?? String(cause)}`, { cause });
+    this.causeName = causeName;
+  }
+}
+
+/** An error as a daemon logs it: opML's typed errors as they are, any other wrapped in a {@link DaemonPassError}. */
+export function loggedError(err: unknown): OpmlError {
+  return err instanceof OpmlError ? err : new DaemonPassError(err);
+}
+
+export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOptions> {
+  /** The data directory's caches and the deadline checks. */
+  readonly work: GameWork;
+  readonly cursor: EventCursor<Items>;
+  /** Our games: gameId → the request (submitter) or claim (challenger) it is over. */
+  readonly games = new Map<bigint, bigint>();
+  /** The oracle's DisputeGame, read at the first scan. */
+  protected game?: Address;
+  private running = false;
+  private loop?: Promise<void>;
+  private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
+
+  constructor(
+    readonly opts: Options,
+    private readonly setup: DaemonRole<Items>,
+  ) {
+    this.work = new GameWork({
+      dir: opts.dataDir ?? opts.journal?.dir,
+      logger: opts.logger,
+      deadline: opts.deadline,
+      stepsPerSecond: opts.stepsPerSecond,
+    });
+    this.cursor = new EventCursor({
+      client: opts.client,
+      contract: opts.oracle,
+      role: setup.stateName,
+      dataDir: this.work.dataDir,
+      fromBlock: opts.fromBlock ?? 0n,
+      reorgMargin: opts.reorgMargin,
+      logger: opts.logger,
+      decodeItems: setup.decodeItems,
+      rpc: (what, fn) => this.rpc(what, fn),
+    });
+  }
+
+  // ---- the role's policy
+
+  /** The open items, as the data directory keeps them. */
+  protected abstract items(): Items;
+  /** Takes back the items a previous run saved. */
+  protected abstract restoreItems(items: Items): void;
+  /** Reads the oracle's events in one scanned range (with {@link oracleEvents}). */
+  protected abstract scanEvents(range: ScanRange): Promise<void>;
+  /**
+   * Everything the role does in a pass after the scan, in its order: its items (each in
+   * {@link contain}), {@link playGames}, {@link withdraw}.
+   */
+  protected abstract act(): Promise<void>;
+  /** What to play game `gameId` with; undefined (logged by the role) drops a game it cannot play. */
+  protected abstract gameSide(gameId: bigint, key: bigint): Promise<GameSide | undefined>;
+
+  // ---- the loop
+
+  /** One pass: scan, act, save. Never throws: each part's failure is logged and retried next pass. */
+  async tick(): Promise<void> {
+    await this.contain("scan failed; will retry", {}, () => this.scan());
+    await this.contain("pass failed; will retry", {}, () => this.act());
+    this.cursor.save(this.items());
+  }
+
+  /** Runs passes every `pollMs` until {@link stop}; measures the VM speed once first, for the deadline checks. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      await this.work.stepsPerSecond();
+      while (this.running) {
+        await this.contain("pass failed; will retry", {}, () => this.tick());
+        if (this.running)
+          await new Promise<void>((wake) => {
+            this.sleeping = { timer: setTimeout(wake, this.opts.pollMs ?? 1000), wake };
+          });
+      }
+    })();
+  }
+
+  /** Ends the loop after the pass under way (a pause between passes is cut short). */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.sleeping) {
+      clearTimeout(this.sleeping.timer);
+      this.sleeping.wake();
+    }
+    await this.loop;
+  }
+
+  // ---- what a role's policy builds on
+
+  /** Runs `fn`; a failure is logged at error level with `fields` and a typed error, never thrown. */
+  protected async contain(
+    msg: string,
+    fields: Record<string, unknown>,
+    fn: () => Promise<void>,
+    onError?: (err: unknown) => void,
+  ): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      onError?.(err);
+      this.opts.logger.error({ err: loggedError(err), ...fields }, msg);
+    }
+  }
+
+  /** An RPC with the configured timeout and bounded retries; each retry is logged (warn). */
+  protected rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return retry(what, fn, {
+      ...this.opts.retry,
+      onRetry: (err, attempt) => this.opts.logger.warn({ err: loggedError(err), attempt }, `retrying ${what}`),
+    });
+  }
+
+  /** The oracle's `eventName` logs in `range`. */
+  protected oracleEvents<const N extends ContractEventName<typeof opmlOracleAbi>>(range: ScanRange, eventName: N) {
+    const { client, oracle } = this.opts;
+    return this.rpc(`${eventName} logs`, () =>
+      getContractEvents(client, {
+        address: oracle,
+        abi: opmlOracleAbi,
+        eventName,
+        fromBlock: range.fromBlock,
+        toBlock: range.toBlock,
+      }),
+    );
+  }
+
+  /** The oracle's claim `claimId`. */
+  protected readClaim(claimId: bigint) {
+    const { client, oracle } = this.opts;
+    return this.rpc("getClaim", () =>
+      readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "getClaim", args: [claimId] }),
+    );
+  }
+
+  /** The client, as the signing client the sending actions take (a role sends only when it has one). */
+  protected get wallet(): WalletClient {
+    return this.opts.client as WalletClient;
+  }
+
+  /** Reads each of our games, then plays them most urgent first (deadline.ts). */
+  protected async playGames(): Promise<void> {
+    const planned = new Map<GamePlan, GameSide>();
+    for (const [gameId, key] of this.games) {
+      await this.contain("reading the game failed", this.gameFields(gameId, key), async () => {
+        const side = await this.gameSide(gameId, key);
+        if (!side) {
+          this.games.delete(gameId);
+          return;
+        }
+        const args = { game: this.game!, gameId, role: this.setup.role };
+        planned.set(
+          await this.rpc("getGame", () => this.work.plan(this.opts.client, args, side.served, side.claim)),
+          side,
+        );
+      });
+    }
+    for (const p of orderGames([...planned.keys()])) {
+      const fields = this.gameFields(p.gameId, this.games.get(p.gameId)!);
+      await this.contain("game move failed", fields, () => this.playGame(p, planned.get(p)!));
+    }
+  }
+
+  /** Withdraws the payouts credited to us, unless configured not to. */
+  protected async withdraw(): Promise<void> {
+    if (this.opts.withdraw === false) return;
+    await this.contain("withdraw failed", {}, async () => {
+      const got = await withdrawPayouts(this.wallet, { oracle: this.opts.oracle, journal: this.opts.journal });
+      if (got > 0n) this.opts.logger.info({ amount: got.toString() }, "payouts withdrawn");
+    });
+  }
+
+  // ---- internals
+
+  private gameFields(gameId: bigint, key: bigint): Record<string, string> {
+    return { gameId: String(gameId), [this.setup.gameKey]: String(key) };
+  }
+
+  /** Reads the DisputeGame's address once, restores saved items, then scans new blocks and moves the cursor. */
+  private async scan(): Promise<void> {
+    const { client, oracle } = this.opts;
+    this.game ??= await this.rpc("disputeGame", () =>
+      readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
+    );
+    const saved = await this.cursor.restore();
+    if (saved) this.restoreItems(saved);
+    const r = await this.cursor.range();
+    if (!r) return;
+    await this.scanEvents(r);
+    this.cursor.commit(r, this.items());
+  }
+
+  /** One move in one game (stepGame), after the deadline check; logs what happened. */
+  private async playGame(p: GamePlan, side: GameSide): Promise<void> {
+    const { served, claim, log } = side;
+    const role = this.setup.role;
+    if (side.prepare !== false) await this.work.prepare(p, served, claim, log);
+    const out = await stepGame(this.wallet, {
+      game: this.game!,
+      gameId: p.gameId,
+      role,
+      level1: new GraphStateTrace(claim.states),
+      journal: this.opts.journal,
+      level2: side.level2 ?? ((node, depth) => this.work.traces.truth(served, claim, Number(node), depth)),
+      requestId: side.requestId,
+      openPhase2: side.openPhase2,
+    });
+    if (out.kind === "resolved") {
+      this.games.delete(p.gameId);
+      side.onResolved?.();
+      if (p.view.level === 2) await this.work.traces.release(served, claim, p.view.node);
+      const won =
+        role === "defender"
+          ? { defenderWon: out.status === GameStatus.DefenderWon }
+          : { challengerWon: out.status === GameStatus.ChallengerWon };
+      log.info(won, "game resolved");
+    } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
+    else if (out.kind === "agree")
+      log.error("every posted state agrees with our run: nothing to dispute (wrong trace?)");
+    else if (out.kind === "unsupported")
+      log.warn({ phase: out.phase, level: out.level }, "game phase not playable by this daemon yet");
+  }
+}

@@ -1,0 +1,51 @@
+/** `submitClaim`: posts a claim with the model's submitter bond, after re-reading that the request is open. */
+import type { Hex } from "viem";
+import { getModel, type GetModelErrorType } from "../actions/getModel.ts";
+import { getRequestStatus, type GetRequestStatusErrorType } from "../actions/getRequestStatus.ts";
+import { MissingEventError } from "../errors.ts";
+import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
+import { WrongRequestStateError } from "./errors.ts";
+import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
+import type { Journaled } from "./txLog.ts";
+
+export interface SubmitClaimParameters extends OracleTarget, Journaled {
+  requestId: bigint;
+  /** S_N: the graph state after the last node. */
+  finalState: Hex;
+  output: Hex;
+  /** The output slot's Merkle proof against `finalState`. */
+  outputSlotProof: Hex[];
+}
+
+export interface SubmitClaimReturnType {
+  claimId: bigint;
+  hash: Hex;
+}
+
+export type SubmitClaimErrorType =
+  WrongRequestStateError | MissingEventError | GetRequestStatusErrorType | GetModelErrorType | SendOracleTxErrorType;
+
+/** Posts a claim; {@link WrongRequestStateError} when the request is no longer open. */
+export async function submitClaim(
+  client: WalletClientWithAccount,
+  parameters: SubmitClaimParameters,
+): Promise<SubmitClaimReturnType> {
+  const { oracle, journal, requestId } = parameters;
+  const status = await getRequestStatus(client, { oracle, requestId });
+  if (status.status !== "open") {
+    throw new WrongRequestStateError(`request ${requestId} is ${status.status}, not open`);
+  }
+  const model = await getModel(client, { oracle, modelId: status.modelId });
+  const { hash, logs } = await sendOracleTx(client, {
+    oracle,
+    journal,
+    action: "submitClaim",
+    requestId,
+    functionName: "submitClaim",
+    args: [requestId, parameters.finalState, parameters.output, parameters.outputSlotProof],
+    value: model.submitterBond,
+  });
+  const ev = logs.find((l) => l.eventName === "ClaimSubmitted");
+  if (!ev || ev.eventName !== "ClaimSubmitted") throw new MissingEventError("ClaimSubmitted", hash);
+  return { claimId: ev.args.claimId, hash };
+}
