@@ -29,19 +29,13 @@ import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import type { CompiledModel } from "../phase/compileModel.ts";
 import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
-import { runInVm } from "../phase/runInVm.ts";
-import { OpmlError } from "../common/errors.ts";
+import { runInVm, VmNativeMismatchError } from "../phase/runInVm.ts";
 
 const SIZES: Record<string, { calib: number; evaluate: number }> = {
   mlp: { calib: 64, evaluate: 1000 },
   cnn: { calib: 64, evaluate: 1000 },
   gpt: { calib: 32, evaluate: 200 },
 };
-
-/** A node's VM run does not reproduce the native runner's output (the builds disagree). */
-class VmNativeMismatchError extends OpmlError {
-  override name = "VmNativeMismatchError";
-}
 
 /**
  * Every node of the compiled model run in the project's VM (vm/Machine, the VM

@@ -29,15 +29,6 @@ export class UnknownBenchModuleError extends OpmlError {
   override name = "UnknownBenchModuleError";
 }
 
-/**
- * A node's VM run did not halt with the bytes the native run produced (the VM and native builds
- * of the kernels disagree). Not bisection's `TraceMismatchError`, which is a local trace that
- * disagrees with a dispute game's commitment.
- */
-export class VmNativeMismatchError extends OpmlError {
-  override name = "VmNativeMismatchError";
-}
-
 /** A command-line value that is not what the option takes (hex, a number, a file). */
 export class BadInputError extends OpmlError {
   override name = "BadInputError";

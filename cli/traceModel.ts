@@ -6,11 +6,10 @@
 import type { CompiledModel } from "../phase/compileModel.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { opInfo } from "../dnn-lib/src/ops.ts";
-import { runInVm } from "../phase/runInVm.ts";
+import { runInVm, VmNativeMismatchError } from "../phase/runInVm.ts";
 import { SimdBackend } from "../dnn-lib/src/runner/Backend.ts";
 import { runModel } from "../dnn-lib/src/runner/runModel.ts";
 import type { Progress } from "../common/progress.ts";
-import { VmNativeMismatchError } from "./errors.ts";
 
 export interface NodeTrace {
   index: number;

@@ -2,7 +2,7 @@
  * The layout's rules, enforced by lint: every part of the tree has a level, and code imports only
  * from lower levels (never from a part at its own level, so the two roles never import each other,
  * nor do the VM and the kernel library); no code outside a `test/` folder imports from one; and the
- * import graph has no loop. docs/layout.md explains the levels.
+ * import graph has no loop. The README's map lists the levels with what each part holds.
  */
 import importX, { createNodeResolver } from "eslint-plugin-import-x";
 

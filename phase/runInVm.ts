@@ -5,8 +5,18 @@
  */
 import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
 import { Machine } from "../vm/Machine.ts";
+import { OpmlError } from "../common/errors.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
 import { buildNodeInput, nodeSegments, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
+
+/**
+ * A node's VM run did not halt with the bytes the native run produced (the VM and native builds
+ * of the kernels disagree). Not bisection's `TraceMismatchError`, which is a local trace that
+ * disagrees with a dispute game's commitment.
+ */
+export class VmNativeMismatchError extends OpmlError {
+  override name = "VmNativeMismatchError";
+}
 
 let program: Promise<Program> | null = null;
 
