@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import asc from "../../common/asc.js";
 import { DnnBuildError } from "./errors.ts";
 import { wasm, type WasmModule } from "./wasmApi.ts";
 
