@@ -5,7 +5,6 @@ import { tensorDepth, tensorRoot } from "../../commitment/tensorRoot.ts";
 import { Op } from "../src/ops.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { kernelModule } from "../src/kernels.ts";
-import { wasm, type WasmMemory } from "../src/wasmApi.ts";
 import {
   DESC_ADDR,
   DESC_SIZE,
@@ -85,8 +84,8 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
     for (const name of ["matmul", "conv2d", "softmax", "attention"] as const) {
       const node = randomNode(name, rng, false);
       const image = buildNodeInput(node);
-      const instance = await wasm.instantiate(await kernelModule("vm"));
-      const memory = instance.exports.memory as WasmMemory;
+      const instance = await WebAssembly.instantiate(await kernelModule("vm"));
+      const memory = instance.exports.memory as WebAssembly.Memory;
       memory.grow(image.pages - memory.buffer.byteLength / 0x10000);
       writeNodeInput(image, new Uint8Array(memory.buffer));
       (instance.exports.run as () => void)();
