@@ -86,6 +86,8 @@ export async function buildComponent(): Promise<void> {
     // `run-node` throws its `kernel-error` value as is (bindings.ts).
     noComponentErrorWrapping: true,
   });
+  const entry = files["dnn.js"];
+  if (entry === undefined) throw new DnnBuildError("jco transpile produced no dnn.js");
   mkdirSync(JS_DIR, { recursive: true });
   writeAtomic(CORE_PATH, core);
   writeAtomic(COMPONENT_PATH, component);
@@ -95,7 +97,7 @@ export async function buildComponent(): Promise<void> {
     writeAtomic(join(JS_DIR, name), bytes);
   }
   // Last: its presence and mtime say the build is complete.
-  writeAtomic(JS_PATH, files["dnn.js"]);
+  writeAtomic(JS_PATH, entry);
 }
 
 function newestSourceMtime(): number {
