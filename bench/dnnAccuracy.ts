@@ -15,7 +15,7 @@ import { generateFloat, generateQuant } from "../dnn-lib/src/onnx/generate.ts";
 import { quantizeFeeds, runQuantGraphKernels } from "../dnn-lib/src/onnx/runQuant.ts";
 import { KernelInstance } from "../dnn-lib/src/KernelInstance.ts";
 import { Rng } from "../common/rng.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../dnn-lib/models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../dnn-lib/models/index.ts";
 import { GPT } from "../dnn-lib/models/gpt.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
 import { toModel } from "../dnn-lib/src/onnx/toModel.ts";
@@ -94,7 +94,7 @@ export async function bench(): Promise<BenchReport> {
   const notes: string[] = [];
   const ratios: number[] = [];
   for (const [name, size] of Object.entries(SIZES)) {
-    const spec = MODELS[name];
+    const spec = modelSpec(name);
     const onnx = new Uint8Array(readFileSync(modelPath(name)));
     const r = await measureAccuracy(
       onnx,

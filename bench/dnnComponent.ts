@@ -18,7 +18,7 @@ import { readOnnx } from "../dnn-lib/src/onnx/model.ts";
 import { quantizeModel } from "../dnn-lib/src/onnx/quantize.ts";
 import { quantizeFeeds } from "../dnn-lib/src/onnx/runQuant.ts";
 import { toModel } from "../dnn-lib/src/onnx/toModel.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../dnn-lib/models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../dnn-lib/models/index.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
 
 /** Overhead below this share of the core module's time per inference counts as negligible. */
@@ -64,7 +64,7 @@ function preparedInfer(c: CompiledModel, k: Kernels) {
 }
 
 async function projectModel(name: string): Promise<{ compiled: CompiledModel; input: Uint8Array }> {
-  const spec = MODELS[name];
+  const spec = modelSpec(name);
   const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 32));
   const input = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]).get(g.inputs[0].id)!;
   return { compiled: await compileModel(toModel(g)), input };

@@ -21,7 +21,7 @@ import { readOnnx } from "../src/onnx/model.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { toModel } from "../src/onnx/toModel.ts";
 import { quantizeFeeds } from "../src/onnx/runQuant.ts";
-import { CALIBRATION_SEED, MODELS, modelPath } from "../models/index.ts";
+import { CALIBRATION_SEED, modelPath, modelSpec } from "../models/index.ts";
 import type { Model } from "../src/model/Model.ts";
 import { tinyMixed, tinyMlp } from "../models/tiny.ts";
 import { Rng } from "../../common/rng.ts";
@@ -41,7 +41,7 @@ async function tinyCase(model: Model): Promise<Case> {
 
 /** A project model imported from its ONNX file; inputs are the model's own feeds, quantized. */
 async function projectCase(name: string): Promise<Case> {
-  const spec = MODELS[name];
+  const spec = modelSpec(name);
   const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
   const input = (seed: number) => quantizeFeeds(g, spec.feeds(seed, 1)[0]).get(g.inputs[0].id)!;
   return { compiled: compileGraph(toModel(g)), input };

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { readOnnx } from "../src/onnx/model.ts";
 import { measureAccuracy } from "../src/onnx/accuracy.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../models/index.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { quantizeFeeds, runQuantGraph, runQuantGraphKernels } from "../src/onnx/runQuant.ts";
 import { toModel } from "../src/onnx/toModel.ts";
@@ -18,7 +18,7 @@ import { compileGraph } from "../src/model/compileGraph.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
 
 test("gpt with an int16 residual stream: 4 add16 (int16 tensors of 2 bytes per element), top-1 ≥ 0.9 and cosine ≥ 0.995 against onnxruntime, SIMD = reference, and the native runner gives the same bytes", async () => {
-  const spec = MODELS.gpt;
+  const spec = modelSpec("gpt");
   const onnx = new Uint8Array(readFileSync(modelPath("gpt")));
   const g = await quantizeModel(readOnnx(onnx), spec.feeds(CALIBRATION_SEED, 32), { int16Residual: true });
   const count = (op: string) => g.nodes.filter((n) => n.opName === op).length;

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { readOnnx, writeOnnx } from "../src/onnx/model.ts";
 import { measureAccuracy } from "../src/onnx/accuracy.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../models/index.ts";
 import { OP_INFO } from "../src/ops.ts";
 import { quantizeModel, type QuantGraph } from "../src/onnx/quantize.ts";
 import { OrtModel } from "../src/onnx/ort.ts";
@@ -37,7 +37,7 @@ const GPT_GREEDY_MATCH = 0.85;
 
 describe("project models through ONNX → quantized reference", () => {
   for (const [name, b] of Object.entries(BOUNDS)) {
-    const spec = MODELS[name];
+    const spec = modelSpec(name);
     test(`${name}: the generator reproduces the committed ${name}.onnx byte for byte`, () => {
       assert.deepEqual(writeOnnx(spec.make()), new Uint8Array(readFileSync(modelPath(name))));
     });
@@ -67,7 +67,7 @@ describe("project models through ONNX → quantized reference", () => {
     });
 
     test(`${name}: the quantized graph converts to a valid dnn-lib Model that the slot interpreter and the native runner run to the same output`, async () => {
-      const spec = MODELS[name];
+      const spec = modelSpec(name);
       const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
       const model = toModel(g);
       assert.deepEqual(decodeModel(encodeModel(model)), model, "the model file round-trips");
@@ -97,7 +97,7 @@ describe("decoder generation (gpt.onnx)", () => {
   const onnx = () => new Uint8Array(readFileSync(modelPath("gpt")));
   let graph: QuantGraph | undefined;
   const quantized = async () =>
-    (graph ??= await quantizeModel(readOnnx(onnx()), MODELS.gpt.feeds(CALIBRATION_SEED, BOUNDS.gpt.calib)));
+    (graph ??= await quantizeModel(readOnnx(onnx()), modelSpec("gpt").feeds(CALIBRATION_SEED, BOUNDS.gpt.calib)));
 
   test("seeded sampling is deterministic: the same seed gives the same tokens, another seed others", async () => {
     const g = await quantized();
