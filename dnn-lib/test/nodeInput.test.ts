@@ -42,7 +42,7 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
         tensorRoot(new Uint8Array(image.output.byteLength)),
       );
       assert.ok(
-        image.inputs[0].addr >= OPERANDS_BASE && image.pages * 0x10000 >= image.output.addr + image.output.byteLength,
+        image.inputs[0]!.addr >= OPERANDS_BASE && image.pages * 0x10000 >= image.output.addr + image.output.byteLength,
       );
     }
   });
@@ -64,14 +64,14 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
     const u32 = (at: number) => dv.getUint32(at, true);
     assert.deepEqual([u32(0), u32(4), u32(8), u32(12)], [1, Op.attention, 4, 9]);
     image.inputs.forEach((r, j) => {
-      const slot = node.inputSlots[j];
+      const slot = node.inputSlots[j]!;
       assert.deepEqual(
         [u32(16 + 16 * j), u32(20 + 16 * j), u32(24 + 16 * j), u32(28 + 16 * j)],
         [r.addr, r.byteLength, slot.kind, slot.slot],
       );
     });
     assert.deepEqual([u32(112), u32(116), u32(120), u32(124)], [image.output.addr, image.output.byteLength, 0, 10]);
-    assert.deepEqual([u32(128), u32(132)], [image.scratch.addr, 2 * node.params[3]]);
+    assert.deepEqual([u32(128), u32(132)], [image.scratch.addr, 2 * node.params[3]!]);
     node.params.forEach((v, i) => assert.equal(dv.getInt32(144 + 4 * i, true), v));
     assert.ok(
       image.descriptor.subarray(80, 112).every((b) => b === 0) &&

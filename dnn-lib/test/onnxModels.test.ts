@@ -59,7 +59,7 @@ describe("project models through ONNX → quantized reference", () => {
       assert.ok(r.meanCosine >= b.cosine, `mean logit cosine ${r.meanCosine} < ${b.cosine}`);
 
       // The same graph on the SIMD kernel build gives the reference's bytes at every node.
-      const inputs = quantizeFeeds(r.graph, spec.feeds(EVAL_SEED, 1)[0]);
+      const inputs = quantizeFeeds(r.graph, spec.feeds(EVAL_SEED, 1)[0]!);
       const ref = runQuantGraph(r.graph, inputs);
       const simd = await runQuantGraphKernels(r.graph, inputs, "simd");
       for (const n of r.graph.nodes)
@@ -72,23 +72,23 @@ describe("project models through ONNX → quantized reference", () => {
       const model = toModel(g);
       assert.deepEqual(decodeModel(encodeModel(model)), model, "the model file round-trips");
       const lengths = validateModel(model);
-      const feed = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]);
+      const feed = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]!);
       // Run the model's slots with the reference: slot 0 the input, node i writes slot i + 1.
-      const act: Uint8Array[] = [feed.get(g.inputs[0].id)!];
+      const act: Uint8Array[] = [feed.get(g.inputs[0]!.id)!];
       for (const n of model.nodes)
         act.push(
           runReference(
             n.op,
-            n.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot] : act[s.slot])),
+            n.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot]! : act[s.slot]!)),
             n.params,
           ),
         );
-      assert.equal(act[act.length - 1].length, lengths[lengths.length - 1]);
-      const want = runQuantGraph(g, feed).get(g.outputs[0].id);
+      assert.equal(act[act.length - 1]!.length, lengths[lengths.length - 1]);
+      const want = runQuantGraph(g, feed).get(g.outputs[0]!.id);
       assert.deepEqual(act[act.length - 1], want);
       // And dnn-lib's native runner (compiled model, weights resident in one SIMD instance) gives the same bytes.
       const native = await NativeRunner.create(compileGraph(model), "simd");
-      assert.deepEqual(native.infer(feed.get(g.inputs[0].id)!), want);
+      assert.deepEqual(native.infer(feed.get(g.inputs[0]!.id)!), want);
     });
   }
 });
