@@ -35,9 +35,10 @@ test("the vectors cover the cases the forge replay relies on", () => {
     // Sorted, aligned, non-overlapping: what Merkle.composeRoot accepts.
     let end = 0;
     c.indices.forEach((index, i) => {
-      const start = index * 2 ** c.heights[i];
+      const height = c.heights[i]!;
+      const start = index * 2 ** height;
       assert.ok(start >= end, `${c.name}: subtree ${i} overlaps or is out of order`);
-      end = start + 2 ** c.heights[i];
+      end = start + 2 ** height;
     });
     assert.ok(end <= 2 ** c.depth, c.name);
   }
