@@ -19,7 +19,7 @@ const outDir = process.env.BENCH_OUT_DIR ?? here;
 const only = process.argv.slice(2);
 const selected = MODULES.filter((m) => only.length === 0 || only.includes(m));
 const jsonPath = join(outDir, "results.json");
-const results: Record<string, number> = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, "utf8")) : {};
+const results = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, "utf8")) as Record<string, number>) : {};
 const reports: [string, BenchReport][] = [];
 const skipped: string[] = [];
 

@@ -35,8 +35,8 @@ function matmulNode(m: number, n: number, k: number): NodeSpec {
       i8(m * k),
       i8(k * n),
       i32(Array.from({ length: n }, (_, i) => i * 3 - 50)),
-      i32(Array(n).fill(1 << 30)),
-      i32(Array(n).fill(12)),
+      i32(new Array<number>(n).fill(1 << 30)),
+      i32(new Array<number>(n).fill(12)),
     ],
     params: [m, n, k],
   };

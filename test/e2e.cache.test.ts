@@ -45,7 +45,7 @@ function recordingWallet(i: number) {
   const getLogs: { address?: string; fromBlock: bigint; topics: unknown[] }[] = [];
   const inner = createPublicClient({ transport: http(sys.anvil.rpcUrl) });
   const transport = custom({
-    async request({ method, params }) {
+    async request({ method, params }: { method: string; params?: unknown }) {
       if (method === "eth_getLogs") {
         const f = (params as { address?: string; fromBlock: Hex; topics?: unknown[] }[])[0]!;
         getLogs.push({ address: f.address, fromBlock: BigInt(f.fromBlock), topics: f.topics ?? [] });

@@ -130,7 +130,7 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
         /weight 8, the component holds 8/.test(e.message),
     );
     assert.throws(
-      () => component.runOperands(Op.relu, Array(7).fill(x), [16]),
+      () => component.runOperands(Op.relu, new Array<typeof x>(7).fill(x), [16]),
       (e: unknown) => e instanceof DnnComponentError && e.error.tag === "too-many-operands" && e.error.val === 7,
     );
     assert.equal(component.instances, 1, "a refused call does not poison the instance");

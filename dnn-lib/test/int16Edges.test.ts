@@ -80,7 +80,13 @@ describe("int16 activations: ties, saturation at ±32767/−32768, exact and wra
     const run = (K: number) =>
       threeWay({
         op: Op.matmul16,
-        inputs: [i16(...Array(K).fill(-32768)), i8(...Array(K).fill(-128)), i32(0), i32(1 << 30), i32(52)],
+        inputs: [
+          i16(...new Array<number>(K).fill(-32768)),
+          i8(...new Array<number>(K).fill(-128)),
+          i32(0),
+          i32(1 << 30),
+          i32(52),
+        ],
         params: [1, 1, K],
       });
     // ×2^-22: 511·2^22 → 511 exactly

@@ -33,7 +33,7 @@ describe("model file (docs/model-format.md)", () => {
       assert.throws(
         () => decodeModel(file.subarray(0, cut)),
         (e: unknown) => {
-          assert.ok(e instanceof ModelFormatError, `cut ${cut}: ${e}`);
+          assert.ok(e instanceof ModelFormatError, `cut ${cut}: ${String(e)}`);
           assert.match(e.message, /truncated|trailing/);
           return true;
         },

@@ -72,9 +72,11 @@ describe("ONNX ModelProto I/O", () => {
   });
 
   test("reading an initializer of an unsupported data type (FLOAT16) is refused naming the type", () => {
-    const obj = ModelProto.toObject(ModelProto.decode(mlpBytes()), { longs: Number });
-    obj.graph.initializer[0].data_type = 10;
-    obj.graph.initializer[0].raw_data = new Uint8Array(2 * 128 * 64);
+    const obj = ModelProto.toObject(ModelProto.decode(mlpBytes()), { longs: Number }) as {
+      graph: { initializer: { data_type: number; raw_data: Uint8Array }[] };
+    };
+    obj.graph.initializer[0]!.data_type = 10;
+    obj.graph.initializer[0]!.raw_data = new Uint8Array(2 * 128 * 64);
     const bytes = ModelProto.encode(ModelProto.fromObject(obj)).finish();
     assert.throws(
       () => readOnnx(bytes),
