@@ -293,8 +293,8 @@ export async function deployArtifact(
     txHash = await clients.walletClient.deployContract({
       abi: artifact.abi,
       bytecode: artifact.bytecode,
-      args: args as unknown[],
-    } as Parameters<typeof clients.walletClient.deployContract>[0]);
+      args,
+    });
   } catch (err) {
     throw new DeployError(name, "the deployment transaction was not accepted", err);
   }

@@ -113,7 +113,7 @@ export class GameHandle {
       gas: 3_000_000n,
       maxFeePerGas: 10_000_000_000n,
       maxPriorityFeePerGas: 1n,
-    } as Parameters<typeof c.walletClient.writeContract>[0]);
+    });
     // anvil automines on submission: the receipt is normally there at once.
     const r = await c.publicClient
       .getTransactionReceipt({ hash })
@@ -128,7 +128,7 @@ export class GameHandle {
           args,
           account: c.walletClient.account,
           blockNumber: r.blockNumber - 1n,
-        } as Parameters<typeof c.publicClient.simulateContract>[0])
+        })
         .then(
           () => `no revert when replayed (gas used ${r.gasUsed})`,
           (e: Error) => e.message,
