@@ -53,7 +53,9 @@ export async function bench(): Promise<BenchReport> {
   if (!chosen || rows.length !== 5) throw new Error(`expected 5 dispute rows incl. k=${CHOSEN_K}, got ${rows.length}`);
 
   const resultsPath = join(root, "bench", "results.json");
-  const prior: Record<string, number> = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, "utf8")) : {};
+  const prior = existsSync(resultsPath)
+    ? (JSON.parse(readFileSync(resultsPath, "utf8")) as Record<string, number>)
+    : {};
   const realStep =
     prior["gas.step.max"] !== undefined && prior["gas.step.calldataMax"] !== undefined
       ? 21_000 + prior["gas.step.max"] + prior["gas.step.calldataMax"]

@@ -98,7 +98,7 @@ export async function bench(): Promise<BenchReport> {
       acts.push(
         backend.runNode(
           node.op,
-          node.inputs.map((s) => (s.kind === SlotKind.weight ? model.model.weights[s.slot] : acts[s.slot])),
+          node.inputs.map((s) => (s.kind === SlotKind.weight ? model.model.weights[s.slot]! : acts[s.slot]!)),
           node.params,
         ),
       );

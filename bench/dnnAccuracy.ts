@@ -15,7 +15,7 @@ import { generateFloat, generateQuant } from "../dnn-lib/src/onnx/generate.ts";
 import { quantizeFeeds, runQuantGraphKernels } from "../dnn-lib/src/onnx/runQuant.ts";
 import { KernelInstance } from "../dnn-lib/src/KernelInstance.ts";
 import { Rng } from "../common/rng.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../dnn-lib/models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../dnn-lib/models/index.ts";
 import { GPT } from "../dnn-lib/models/gpt.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
 import { toModel } from "../dnn-lib/src/onnx/toModel.ts";
@@ -46,10 +46,10 @@ async function vmStepsPerNode(compiled: CompiledModel, activations: readonly Uin
   const { model } = compiled;
   const steps: number[] = [];
   for (const [i, node] of model.nodes.entries()) {
-    const inputs = node.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot] : activations[s.slot]));
+    const inputs = node.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot]! : activations[s.slot]!));
     const vm = await runInVm({ ...node, inputs, inputSlots: node.inputs, outputSlot: outputSlotOf(i) });
     const native = activations[outputSlotOf(i)];
-    if (vm.status !== "halted" || !vm.output || Buffer.compare(vm.output, native) !== 0)
+    if (vm.status !== "halted" || !vm.output || !native || Buffer.compare(vm.output, native) !== 0)
       throw new VmNativeMismatchError(`${model.name}: node ${i} in the VM does not give the native runner's output`, {
         details: `status ${vm.status} ${vm.trapReason}`,
       });
@@ -88,7 +88,7 @@ export async function bench(): Promise<BenchReport> {
   const notes: string[] = [];
   const ratios: number[] = [];
   for (const [name, size] of Object.entries(SIZES)) {
-    const spec = MODELS[name];
+    const spec = modelSpec(name);
     const onnx = new Uint8Array(readFileSync(modelPath(name)));
     const r = await measureAccuracy(
       onnx,
@@ -106,7 +106,7 @@ export async function bench(): Promise<BenchReport> {
     rows.push([`${name}: quantized nodes`, String(r.graph.nodes.length), r.graph.nodes.map((n) => n.opName).join(" ")]);
     // Per-inference time: onnxruntime float (1 thread) vs the SIMD kernels node by node (node image rebuilt per node).
     const ort = await OrtModel.load(onnx);
-    const feed = spec.feeds(EVAL_SEED, 1)[0];
+    const feed = spec.feeds(EVAL_SEED, 1)[0]!;
     const ortS = await ortSeconds(ort, feed);
     const k = await KernelInstance.create("simd");
     const inputs = quantizeFeeds(r.graph, feed);
@@ -121,9 +121,9 @@ export async function bench(): Promise<BenchReport> {
     // dnn-lib's native runner: the quantized graph as a compiled Model, weights resident in one SIMD instance.
     const compiled = await compileModel(toModel(r.graph));
     const native = await NativeRunner.create(compiled, "simd");
-    const nativeInput = inputs.get(r.graph.inputs[0].id)!;
+    const inputId = r.graph.inputs[0]!.id;
+    const nativeInput = inputs.get(inputId)!;
     // Same work as onnxruntime: the float feed quantized, the model run, the int8 logits dequantized to floats.
-    const inputId = r.graph.inputs[0].id;
     const outScale = compiled.model.outputScale;
     const nativeS = timeIt(
       () => {
@@ -138,7 +138,7 @@ export async function bench(): Promise<BenchReport> {
     const stepsMax = Math.max(...steps);
     const stepsMean = steps.reduce((a, b) => a + b, 0) / steps.length;
     const boundMax = Math.max(...compiled.nodeSteps);
-    const worst = compiled.model.nodes[steps.indexOf(stepsMax)];
+    const worst = compiled.model.nodes[steps.indexOf(stepsMax)]!;
     metrics[`dnn.${name}.nodes`] = steps.length;
     metrics[`dnn.${name}.steps_per_node_max`] = stepsMax;
     metrics[`dnn.${name}.steps_per_node_mean`] = stepsMean;

@@ -18,7 +18,7 @@ import { readOnnx } from "../dnn-lib/src/onnx/model.ts";
 import { quantizeModel } from "../dnn-lib/src/onnx/quantize.ts";
 import { quantizeFeeds } from "../dnn-lib/src/onnx/runQuant.ts";
 import { toModel } from "../dnn-lib/src/onnx/toModel.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../dnn-lib/models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../dnn-lib/models/index.ts";
 import { fmt, timeIt, type BenchReport } from "./harness.ts";
 
 /** Overhead below this share of the core module's time per inference counts as negligible. */
@@ -31,11 +31,11 @@ function inferThrough(c: CompiledModel, input: Uint8Array, backend: ComponentBac
     act.push(
       backend.runNode(
         n.op,
-        n.inputs.map((s) => (s.kind === SlotKind.weight ? c.model.weights[s.slot] : act[s.slot])),
+        n.inputs.map((s) => (s.kind === SlotKind.weight ? c.model.weights[s.slot]! : act[s.slot]!)),
         n.params,
       ),
     );
-  return act[act.length - 1];
+  return act[act.length - 1]!;
 }
 
 /** The least the component can cost: run-node on node records prepared once, nothing computed per call. */
@@ -53,20 +53,20 @@ function preparedInfer(c: CompiledModel, k: Kernels) {
   return (input: Uint8Array): Uint8Array => {
     const act: Uint8Array[] = [input];
     c.model.nodes.forEach((n, i) => {
-      const node = nodes[i];
+      const node = nodes[i]!;
       n.inputs.forEach((s, j) => {
-        if (s.kind === SlotKind.activation) (node.operands[j] as { val: Uint8Array }).val = act[s.slot];
+        if (s.kind === SlotKind.activation) (node.operands[j] as { val: Uint8Array }).val = act[s.slot]!;
       });
       act.push(k.runNode(w, node));
     });
-    return act[act.length - 1];
+    return act[act.length - 1]!;
   };
 }
 
 async function projectModel(name: string): Promise<{ compiled: CompiledModel; input: Uint8Array }> {
-  const spec = MODELS[name];
+  const spec = modelSpec(name);
   const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 32));
-  const input = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]).get(g.inputs[0].id)!;
+  const input = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]!).get(g.inputs[0]!.id)!;
   return { compiled: await compileModel(toModel(g)), input };
 }
 

@@ -40,7 +40,7 @@ export async function bench(): Promise<BenchReport> {
     ["viem keccak256 (@noble/hashes)", viem],
   ];
   candidates.sort((a, b) => b[1] - a[1]);
-  const [best, second] = candidates;
+  const [best, second] = [candidates[0]!, candidates[1]!];
   return {
     title: "Hashing (keccak256 of one 64-byte Merkle node)",
     metrics: {

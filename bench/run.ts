@@ -19,7 +19,7 @@ const outDir = process.env.BENCH_OUT_DIR ?? here;
 const only = process.argv.slice(2);
 const selected = MODULES.filter((m) => only.length === 0 || only.includes(m));
 const jsonPath = join(outDir, "results.json");
-const results: Record<string, number> = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, "utf8")) : {};
+const results = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, "utf8")) as Record<string, number>) : {};
 const reports: [string, BenchReport][] = [];
 const skipped: string[] = [];
 
@@ -51,7 +51,7 @@ const mdPath = join(outDir, "RESULTS.md");
 const previous = new Map<string, string>();
 if (existsSync(mdPath)) {
   const md = readFileSync(mdPath, "utf8");
-  for (const m of md.matchAll(/<!-- bench:(\w+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) previous.set(m[1], m[2]);
+  for (const m of md.matchAll(/<!-- bench:(\w+) -->\n([\s\S]*?)<!-- \/bench:\1 -->/g)) previous.set(m[1]!, m[2]!);
 }
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()}-${arch()}, Node ${process.version}`;

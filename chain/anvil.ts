@@ -190,7 +190,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
   let stderrTail = "";
   let listening: { host: string; port: number } | undefined;
   let onListening: (() => void) | undefined;
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     stdoutTail = appendTail(stdoutTail, chunk);
     if (!silent) process.stderr.write(chunk);
     if (!listening) {
@@ -201,7 +201,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
       }
     }
   });
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderrTail = appendTail(stderrTail, chunk);
     if (!silent) process.stderr.write(chunk);
   });

@@ -177,7 +177,7 @@ export function loadArtifact(name: string, options: { outDir?: string; source?: 
   if (!path) throw new ArtifactNotFoundError(name, outDir);
   let json: { abi?: unknown; bytecode?: { object?: unknown; linkReferences?: Record<string, unknown> } };
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(readFileSync(path, "utf8")) as typeof json;
   } catch (err) {
     throw new ArtifactInvalidError(path, "not valid JSON", err);
   }
@@ -293,8 +293,8 @@ export async function deployArtifact(
     txHash = await clients.walletClient.deployContract({
       abi: artifact.abi,
       bytecode: artifact.bytecode,
-      args: args as unknown[],
-    } as Parameters<typeof clients.walletClient.deployContract>[0]);
+      args,
+    });
   } catch (err) {
     throw new DeployError(name, "the deployment transaction was not accepted", err);
   }

@@ -18,7 +18,7 @@ export const MAX_TREE_DEPTH = 52;
 
 export class SparseMerkleTree {
   readonly depth: number;
-  /** levels[h]: page number → page of `min(PAGE_NODES, 2^(depth-h))` nodes, 32 bytes each. */
+  /** levels[h], h = 0 … depth: page number → page of `min(PAGE_NODES, 2^(depth-h))` nodes, 32 bytes each. */
   private readonly levels: Map<number, Uint8Array>[] = [];
   /** Leaf page number → one flag byte per leaf of the page that changed since the last root. */
   private readonly dirty = new Map<number, Uint8Array>();
@@ -89,7 +89,7 @@ export class SparseMerkleTree {
       const pageStart = p * PAGE_NODES * 32;
       const pageLen = Math.min(PAGE_NODES, this.leafCount) * 32;
       const n = Math.min(length - done, pageLen - (addr - pageStart));
-      const page = this.levels[0].get(p);
+      const page = this.levels[0]!.get(p);
       if (page !== undefined) out.set(page.subarray(addr - pageStart, addr - pageStart + n), done);
       done += n;
     }
@@ -149,11 +149,11 @@ export class SparseMerkleTree {
       let k = 0;
       while (k < current.length) {
         // A run of consecutive parents whose children share one page: one batched hash call.
-        const first = Math.floor(current[k] / 2);
+        const first = Math.floor(current[k]! / 2);
         const cp = Math.floor((first * 2) / childSpan);
         let count = 0;
         while (k < current.length) {
-          const parent = Math.floor(current[k] / 2);
+          const parent = Math.floor(current[k]! / 2);
           if (parent !== first + count) {
             if (parent === first + count - 1) {
               k++; // the sibling of a node already in the run
@@ -178,14 +178,15 @@ export class SparseMerkleTree {
   private node(h: number, i: number): Uint8Array {
     const span = Math.min(PAGE_NODES, 2 ** (this.depth - h));
     const p = Math.floor(i / span);
-    const page = this.levels[h].get(p);
+    const page = this.levels[h]!.get(p);
     if (page === undefined) return zeroHash(h);
     const off = (i - p * span) * 32;
     return page.subarray(off, off + 32);
   }
 
   private page(h: number, p: number): Uint8Array {
-    let page = this.levels[h].get(p);
+    const level = this.levels[h]!;
+    let page = level.get(p);
     if (page === undefined) {
       const nodes = Math.min(PAGE_NODES, 2 ** (this.depth - h));
       page = new Uint8Array(nodes * 32);
@@ -193,7 +194,7 @@ export class SparseMerkleTree {
         const z = zeroHash(h);
         for (let o = 0; o < page.length; o += 32) page.set(z, o);
       }
-      this.levels[h].set(p, page);
+      level.set(p, page);
     }
     return page;
   }

@@ -31,8 +31,10 @@ export class ByteReader {
   }
 
   byte(what = "byte"): number {
-    if (this.pos >= this.end) throw new WasmMalformedError(`unexpected end: truncated ${what}`, this.pos);
-    return this.bytes[this.pos++];
+    const b = this.pos < this.end ? this.bytes[this.pos] : undefined;
+    if (b === undefined) throw new WasmMalformedError(`unexpected end: truncated ${what}`, this.pos);
+    this.pos++;
+    return b;
   }
 
   take(n: number, what = "bytes"): Uint8Array {

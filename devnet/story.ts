@@ -287,16 +287,16 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
     args: { gameId },
     fromBlock: 0n,
   });
-  const payout = (await pc.publicClient.readContract({
+  const payout = await pc.publicClient.readContract({
     address: oracle,
     abi: opmlOracleAbi,
     functionName: "payouts",
     args: [clients[3]!.walletClient.account.address],
-  })) as bigint;
+  });
   const liarSlashed = end.status === GameStatus.ChallengerWon && settled?.args.defenderWon === false;
   log(
     liarSlashed
-      ? `\n4. Liar slashed: the lying submitter lost its ${formatEther(MODEL_TERMS.submitterBond)} ETH bond: ${formatEther(settled!.args.burned!)} ETH burned, the challenger is owed ${formatEther(payout)} ETH (its ${formatEther(MODEL_TERMS.challengerBond)} ETH bond back + ${formatEther(payout - MODEL_TERMS.challengerBond)} ETH of the liar's).`
+      ? `\n4. Liar slashed: the lying submitter lost its ${formatEther(MODEL_TERMS.submitterBond)} ETH bond: ${formatEther(settled.args.burned!)} ETH burned, the challenger is owed ${formatEther(payout)} ETH (its ${formatEther(MODEL_TERMS.challengerBond)} ETH bond back + ${formatEther(payout - MODEL_TERMS.challengerBond)} ETH of the liar's).`
       : `\n4. The liar was NOT slashed (game status ${end.status}): this is a bug.`,
   );
 

@@ -112,12 +112,13 @@ export function initialStateFromProof(m: CommitmentRoots, node: number, sI: Uint
     const off = 16 + 16 * j;
     const [addr, len, kind, slot] = [u32(off), u32(off + 4), u32(off + 8), u32(off + 12)];
     if (kind > 1) fail("OperandKind", `operand ${j}: kind ${kind}`);
-    checkLength(3, SLOT_DEPTH, p.operandProofs[j].length);
-    const computed = rootFromLeaf(slotLeaf(p.operandRoots[j], len), slot, p.operandProofs[j]);
+    const [operandRoot, operandProof] = [p.operandRoots[j]!, p.operandProofs[j]!]; // n of each, checked above
+    checkLength(3, SLOT_DEPTH, operandProof.length);
+    const computed = rootFromLeaf(slotLeaf(operandRoot, len), slot, operandProof);
     if (!bytesEqual(computed, kind === 0 ? sI : m.weightsRoot))
       fail("OperandNotInSlot", `operand ${j}, kind ${kind}, slot ${slot}: ${hex(computed)}`);
     const { d, next } = place(j, addr, len, cursor);
-    subs.push({ index: addr / (LEAF_BYTES * 2 ** d), height: d, root: p.operandRoots[j] });
+    subs.push({ index: addr / (LEAF_BYTES * 2 ** d), height: d, root: operandRoot });
     cursor = next;
   }
   if (u32(120) !== 0) fail("OutputKind", `kind ${u32(120)}`);
@@ -136,7 +137,8 @@ export function initialStateFromProof(m: CommitmentRoots, node: number, sI: Uint
   const header = rootFromLeaf(p.header, HEADER_ADDR / LEAF_BYTES, p.headerProof);
   if (!bytesEqual(header, m.programRoot)) fail("HeaderNotInProgram", hex(header));
   const hv = new DataView(p.header.buffer, p.header.byteOffset, 32);
-  const [bootPc, maxPages, tableSize, minPages] = [0, 4, 8, 12].map((o) => hv.getUint32(o, true));
+  const headerWord = (o: number) => hv.getUint32(o, true);
+  const [bootPc, maxPages, tableSize, minPages] = [headerWord(0), headerWord(4), headerWord(8), headerWord(12)];
   if (pages < minPages || pages > maxPages) fail("PagesOutOfRange", `${pages} pages, [${minPages}, ${maxPages}]`);
   const regs = { pc: bootPc, sp: 0, fp: 0, depth: 0, pages, maxPages, tableSize, steps: 0 };
   return hashWitness(encodeWitness({ ...regs, stepLimit: DEFAULT_STEP_LIMIT, status: STATUS_RUNNING }, memRoot));
@@ -159,7 +161,7 @@ export function checkExitProof(
   checkDescriptor(m.graphRoot, node, p.descriptor, p.descriptorProof);
   const dv = new DataView(p.descriptor.buffer, p.descriptor.byteOffset, p.descriptor.byteLength);
   if (dv.getUint32(120, true) !== 0) fail("OutputKind", `kind ${dv.getUint32(120, true)}`);
-  const [addr, len, slot] = [112, 116, 124].map((o) => dv.getUint32(o, true));
+  const [addr, len, slot] = [dv.getUint32(112, true), dv.getUint32(116, true), dv.getUint32(124, true)];
   const d = tensorDepth(len);
   checkLength(4, MEM_DEPTH - d, p.outputProof.length);
   const mem = rootFromSubtree(p.outputRoot, addr / (LEAF_BYTES * 2 ** d), d, p.outputProof);

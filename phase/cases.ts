@@ -55,23 +55,25 @@ export async function mlpCases(program: Program): Promise<Case[]> {
   const weights = new SlotTree();
   compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
   const out: Case[] = [];
+  // The compiled model has a layout per node; the run an activation per slot and a state per boundary.
   for (const [i, node] of compiled.model.nodes.entries()) {
     const state = new SlotTree();
-    for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]);
+    for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]!);
     const trees = { graph, weights, state };
     const operands = node.inputs.map((s) =>
-      s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : native.activations[s.slot],
+      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : native.activations[s.slot]!,
     );
+    const layout = compiled.layouts[i]!;
     out.push({
       label: `tiny-mlp node ${i}`,
       m: commitmentOf(compiled.commitment.programRoot, trees, compiled.model.nodes.length),
       node: i,
       trees,
-      layout: compiled.layouts[i],
+      layout,
       operands,
-      sI: toHex(native.states[i]),
-      sNext: toHex(native.states[i + 1]),
-      run: runPhase2(program, trees, i, compiled.layouts[i], operands),
+      sI: toHex(native.states[i]!),
+      sNext: toHex(native.states[i + 1]!),
+      run: runPhase2(program, trees, i, layout, operands),
     });
   }
   return out;
@@ -91,7 +93,7 @@ export function randomCase(program: Program, prog: Uint8Array, name: OpName, see
   const weights = new SlotTree();
   const state = new SlotTree();
   state.setSlot(0, Uint8Array.of(9, 9));
-  spec.inputs.forEach((b, j) => (inputSlots[j].kind === SlotKind.weight ? weights : state).setSlot(j + 1, b));
+  inputSlots.forEach((s, j) => (s.kind === SlotKind.weight ? weights : state).setSlot(j + 1, spec.inputs[j]!));
   const trees = { graph, weights, state };
   const run = runPhase2(program, trees, 2, layout, spec.inputs);
   return {

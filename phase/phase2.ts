@@ -136,16 +136,15 @@ export function initialMachine(
     throw new Phase2Error("one operand per descriptor input", {
       details: `${operands.length} operands for ${layout.inputs.length} inputs`,
     });
-  operands.forEach((b, j) => {
-    if (b.length !== layout.inputs[j].byteLength)
+  const writes = [{ address: DESC_ADDR, bytes: layout.descriptor }];
+  layout.inputs.forEach((r, j) => {
+    const b = operands[j]!; // one per input, checked above
+    if (b.length !== r.byteLength)
       throw new Phase2Error(`operand ${j} has the wrong length`, {
-        details: `${b.length} bytes, the descriptor says ${layout.inputs[j].byteLength}`,
+        details: `${b.length} bytes, the descriptor says ${r.byteLength}`,
       });
+    writes.push({ address: r.addr, bytes: b });
   });
-  const writes = [
-    { address: DESC_ADDR, bytes: layout.descriptor },
-    ...layout.inputs.map((r, j) => ({ address: r.addr, bytes: operands[j] })),
-  ];
   return Machine.create(program, { entry: "run", memoryPages: layout.pages, writes, stepLimit });
 }
 

@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { bytesToHex, concat, getAddress, keccak256, parseEther, toHex, type Abi, type Hex } from "viem";
+import { bytesToHex, concat, getAddress, keccak256, parseEther, toHex, type Hex } from "viem";
 import { SLOT_DEPTH, SlotTree, tensorRoot, tensorSlotLeaf } from "../commitment/index.ts";
 import {
   AnvilOptionsError,
@@ -28,6 +27,7 @@ import {
 import { deployManifest } from "../devnet/deployManifest.ts";
 import { REPO_ROOT } from "../chain/foundry.ts";
 import { getModel } from "../sdk/index.ts";
+import { solcCompile } from "../bisection/test/support/chain.ts";
 
 /** Whether `pid` is a running process (a zombie waiting to be reaped counts as ended). */
 function isAlive(pid: number): boolean {
@@ -55,17 +55,16 @@ async function ends(pid: number, ms = 3000): Promise<boolean> {
 
 /** Compiles one Solidity source with the npm solc (the compiler forge uses here) into an artifact. */
 function compile(name: string, source: string): ForgeArtifact {
-  const solc = createRequire(import.meta.url)("solc");
-  const input = {
+  const output = solcCompile({
     language: "Solidity",
     sources: { [`${name}.sol`]: { content: source } },
     settings: { outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === "error");
+  });
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   assert.deepEqual(errors, []);
-  const c = output.contracts[`${name}.sol`][name];
-  return { contractName: name, abi: c.abi as Abi, bytecode: `0x${c.evm.bytecode.object}`, path: "(inline)" };
+  const c = output.contracts[`${name}.sol`]?.[name];
+  assert.ok(c, `solc produced no contract ${name}`);
+  return { contractName: name, abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, path: "(inline)" };
 }
 
 const PAIR_HASHER = `// SPDX-License-Identifier: MIT

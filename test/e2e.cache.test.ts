@@ -45,7 +45,7 @@ function recordingWallet(i: number) {
   const getLogs: { address?: string; fromBlock: bigint; topics: unknown[] }[] = [];
   const inner = createPublicClient({ transport: http(sys.anvil.rpcUrl) });
   const transport = custom({
-    async request({ method, params }) {
+    async request({ method, params }: { method: string; params?: unknown }) {
       if (method === "eth_getLogs") {
         const f = (params as { address?: string; fromBlock: Hex; topics?: unknown[] }[])[0]!;
         getLogs.push({ address: f.address, fromBlock: BigInt(f.fromBlock), topics: f.topics ?? [] });
@@ -293,7 +293,7 @@ test("with its clock tight, a challenger warns with the estimate and the clock l
   assert.equal(tight.node, 1);
   assert.equal(tight.gameId, String(gameId));
   assert.ok(typeof tight.computeS === "number" && typeof tight.clockLeftS === "number");
-  assert.ok((tight.clockLeftS as number) <= 28 && (tight.clockLeftS as number) > 0);
+  assert.ok(tight.clockLeftS <= 28 && tight.clockLeftS > 0);
   assert.ok(logs.lines.some((x) => x.msg === "tracing the disputed node ahead, while the opponent is on move"));
   assert.ok(logs.lines.some((x) => x.msg === "measured this machine's VM speed" && (x.stepsPerSecond as number) > 0));
 

@@ -100,9 +100,9 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("a wrong operand root is rejected with OperandNotInSlot", async () => {
-    const c = cases[0];
+    const c = cases[0]!;
     const p = { ...c.run.phaseProof, operandRoots: c.run.phaseProof.operandRoots.map((r) => r.slice()) };
-    p.operandRoots[1][5] ^= 1;
+    p.operandRoots[1]![5]! ^= 1;
     const e = revertName(await initial(c, c.node, c.sI, encodePhaseProof(p)).catch((x: unknown) => x));
     assert.equal(e.name, "OperandNotInSlot");
     assert.equal(e.args[0], 1n);
@@ -111,17 +111,17 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("operands proved against another S_i are rejected with OperandNotInSlot (the activation operand)", async () => {
-    const c = cases[1];
-    const other = cases[2].sI;
+    const c = cases[1]!;
+    const other = cases[2]!.sI;
     const e = revertName(await initial(c, c.node, other, encodePhaseProof(c.run.phaseProof)).catch((x: unknown) => x));
     assert.equal(e.name, "OperandNotInSlot");
     assert.deepEqual([e.args[0], e.args[1], e.args[3]], [0n, 0n, other]);
   });
 
   test("a wrong descriptor (one parameter changed) is rejected with DescriptorNotInGraph", async () => {
-    const c = cases[0];
+    const c = cases[0]!;
     const descriptor = c.run.phaseProof.descriptor.slice();
-    descriptor[144] ^= 1;
+    descriptor[144]! ^= 1;
     const e = revertName(
       await initial(c, c.node, c.sI, encodePhaseProof({ ...c.run.phaseProof, descriptor })).catch((x: unknown) => x),
     );
@@ -130,13 +130,13 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("another node's descriptor proof is rejected with DescriptorNotInGraph", async () => {
-    const c = cases[0];
+    const c = cases[0]!;
     const e = revertName(await initial(c, 1, c.sI, encodePhaseProof(c.run.phaseProof)).catch((x: unknown) => x));
     assert.equal(e.name, "DescriptorNotInGraph");
   });
 
   test("a non-halted final state is rejected with FinalStateNotHalted", async () => {
-    const c = cases[1];
+    const c = cases[1]!;
     const m = initialMachine(program, c.layout, c.operands);
     m.run(10);
     const proof = { ...c.run.exit!.proof, witness: m.witness() };
@@ -145,9 +145,9 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("a final witness that does not hash to the claimed final state is rejected with FinalStateMismatch", async () => {
-    const c = cases[1];
+    const c = cases[1]!;
     const witness = c.run.exit!.proof.witness.slice();
-    witness[40] ^= 1;
+    witness[40]! ^= 1;
     const e = revertName(
       await exit(c, c.sNext, toHex(c.run.finalStateHash), encodeExitProof({ ...c.run.exit!.proof, witness })).catch(
         (x: unknown) => x,
@@ -157,9 +157,9 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("a wrong output root is rejected with OutputNotInMemory", async () => {
-    const c = cases[2];
+    const c = cases[2]!;
     const outputRoot = c.run.exit!.proof.outputRoot.slice();
-    outputRoot[0] ^= 0x80;
+    outputRoot[0]! ^= 0x80;
     const e = revertName(
       await exit(c, c.sNext, toHex(c.run.finalStateHash), encodeExitProof({ ...c.run.exit!.proof, outputRoot })).catch(
         (x: unknown) => x,
@@ -170,8 +170,8 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("a disputed S_{i+1} that is not S_i with the VM's output is rejected with NextStateMismatch", async () => {
-    const c = cases[3];
-    const wrong = cases[4].sNext;
+    const c = cases[3]!;
+    const wrong = cases[4]!.sNext;
     const e = revertName(
       await exit(c, wrong, toHex(c.run.finalStateHash), encodeExitProof(c.run.exit!.proof)).catch((x: unknown) => x),
     );
@@ -179,9 +179,9 @@ describe("phase boundary on anvil: contract and TS VM agree", { timeout: 600_000
   });
 
   test("an output slot already filled in S_i is rejected with OutputSlotNotEmpty", async () => {
-    const c = cases[1];
+    const c = cases[1]!;
     // Node 0's exit replayed against S_1, where node 0's output slot is already written.
-    const c0 = cases[0];
+    const c0 = cases[0]!;
     const e = revertName(
       await clients.publicClient
         .readContract({

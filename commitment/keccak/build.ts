@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import asc from "assemblyscript/asc";
+import asc from "../../common/asc.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -35,7 +35,7 @@ export async function buildKeccakWasm(): Promise<Uint8Array> {
       },
       stderr: { write: (s: string) => (stderr.push(String(s)), true) },
       stdout: { write: () => true },
-    } as never,
+    },
   );
   if (error || !binary)
     throw new Error(`asc failed to build keccak.as.ts: ${error?.message ?? ""}\n${stderr.join("")}`);

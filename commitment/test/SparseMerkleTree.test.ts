@@ -57,10 +57,11 @@ describe("SparseMerkleTree", () => {
       const i = Math.floor(r.next() * n);
       const proof = tree.proveLeaf(i);
       assert.deepEqual(proof, referenceProof(leaves, i));
-      verifyLeaf(root, leaves[i], i, proof, depth);
+      const leaf = leaves[i]!;
+      verifyLeaf(root, leaf, i, proof, depth);
       // the same proof yields the root after a write of leaf i
       const fresh = r.bytes(32);
-      const expected = updateLeaf(root, leaves[i], fresh, i, proof, depth);
+      const expected = updateLeaf(root, leaf, fresh, i, proof, depth);
       tree.setLeaf(i, fresh);
       assert.deepEqual(tree.root(), expected);
     }

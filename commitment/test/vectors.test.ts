@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, type Abi } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult } from "viem";
 import { startAnvil } from "../../chain/anvil.ts";
 import { devClients } from "../../chain/devClients.ts";
 import { DEVNET_CONTRACTS, deployContracts } from "../../chain/deploy.ts";
@@ -35,9 +35,10 @@ test("the vectors cover the cases the forge replay relies on", () => {
     // Sorted, aligned, non-overlapping: what Merkle.composeRoot accepts.
     let end = 0;
     c.indices.forEach((index, i) => {
-      const start = index * 2 ** c.heights[i];
+      const height = c.heights[i]!;
+      const start = index * 2 ** height;
       assert.ok(start >= end, `${c.name}: subtree ${i} overlaps or is out of order`);
-      end = start + 2 ** c.heights[i];
+      end = start + 2 ** height;
     });
     assert.ok(end <= 2 ** c.depth, c.name);
   }
@@ -95,7 +96,7 @@ test("a deployed CommitmentVerifier agrees with every committed vector", { timeo
         c.height === 0
           ? [c.root, c.node, n(c.index), c.proof, n(c.depth)]
           : [c.root, c.node, n(c.index), n(c.height), c.proof, n(c.depth)];
-      const expected = decodeErrorResult({ abi: abi as Abi, data: c.revertData });
+      const expected = decodeErrorResult({ abi, data: c.revertData });
       errorNames.add(expected.errorName);
       await assert.rejects(call(c.height === 0 ? "verifyLeaf" : "verifySubtree", args), (err: unknown) => {
         const reverted = err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : null;

@@ -53,7 +53,7 @@ function rand(label: string, i: number): Uint8Array {
 function randInt(label: string, i: number, n: number): number {
   const w = rand(label, i);
   let v = 0;
-  for (let k = 0; k < 7; k++) v = v * 256 + w[k];
+  for (let k = 0; k < 7; k++) v = v * 256 + w[k]!;
   return v % n;
 }
 
@@ -177,7 +177,7 @@ function leafProofs(): LeafProof[] {
   for (const depth of [0, 1, 4, 8, 20, 27, 32, 48]) {
     const { tree, indices } = randomTree(`leaf/d${depth}`, depth, 6);
     const root = hex(tree.root());
-    const picks = new Set([indices[0], indices[indices.length - 1], indices[Math.floor(indices.length / 2)]]);
+    const picks = new Set([indices[0]!, indices[indices.length - 1]!, indices[Math.floor(indices.length / 2)]!]);
     if (depth > 0) picks.add(randInt(`leaf/d${depth}/empty`, 0, 2 ** depth)); // usually an empty leaf
     for (const index of picks) {
       out.push({
@@ -207,7 +207,7 @@ function subtreeProofs(): SubtreeProof[] {
     for (const height of heights) {
       // The subtree holding a middle leaf, and the last subtree of that height.
       const count = 2 ** (depth - height);
-      for (const index of new Set([Math.floor(indices[Math.floor(indices.length / 2)] / 2 ** height), count - 1])) {
+      for (const index of new Set([Math.floor(indices[Math.floor(indices.length / 2)]! / 2 ** height), count - 1])) {
         out.push({
           name: `depth ${depth}, height ${height}, index ${index}`,
           depth,
@@ -250,7 +250,7 @@ function leafWrites(): LeafWrite[] {
   // Plain trees of other depths.
   for (const depth of [1, 8, 32, 48]) {
     const { tree, indices } = randomTree(`write/d${depth}`, depth, 8);
-    for (const [j, index] of [indices[1], randInt(`write/d${depth}/new`, 0, 2 ** depth)].entries()) {
+    for (const [j, index] of [indices[1]!, randInt(`write/d${depth}/new`, 0, 2 ** depth)].entries()) {
       const oldRoot = tree.root();
       const proof = tree.proveLeaf(index);
       const oldLeaf = tree.getLeaf(index);
@@ -504,12 +504,12 @@ function rejections(): Rejection[] {
   const depth = 20;
   const { tree, indices } = randomTree("reject", depth, 8);
   const root = tree.root();
-  const index = indices[3];
+  const index = indices[3]!;
   const leaf = tree.getLeaf(index);
   const proof = tree.proveLeaf(index);
   const flip = (w: Uint8Array): Uint8Array => {
     const c = w.slice();
-    c[31] ^= 1;
+    c[31]! ^= 1;
     return c;
   };
   const leafCase = (name: string, r: Uint8Array, l: Uint8Array, i: number, p: Uint8Array[]): void => {
@@ -530,7 +530,7 @@ function rejections(): Rejection[] {
   leafCase("neighbouring index", root, leaf, index ^ 1, proof);
   leafCase("wrong leaf", root, flip(leaf), index, proof);
   leafCase("wrong root", flip(root), leaf, index, proof);
-  leafCase("tampered top sibling", root, leaf, index, [...proof.slice(0, depth - 1), flip(proof[depth - 1])]);
+  leafCase("tampered top sibling", root, leaf, index, [...proof.slice(0, depth - 1), flip(proof[depth - 1]!)]);
 
   const height = 4;
   const sIndex = Math.floor(index / 2 ** height);

@@ -43,9 +43,9 @@ export async function startSystem(): Promise<System> {
     return {
       anvil,
       clients,
-      oracle: oracle!.address,
-      game: game!.address,
-      dapp: dapp!.address,
+      oracle: oracle.address,
+      game: game.address,
+      dapp: dapp.address,
       modelId,
       compiled,
       async advance(seconds: number) {

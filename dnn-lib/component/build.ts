@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import asc from "assemblyscript/asc";
+import asc from "../../common/asc.js";
 import { transpileBytes } from "@bytecodealliance/jco-transpile";
 import { componentEmbed, componentNew } from "@bytecodealliance/jco-transpile/wasm-tools";
 import { ASC_FLAGS, ASSEMBLY_DIR, BUILD_DIR } from "../src/kernels.ts";
@@ -51,7 +51,7 @@ export async function buildCore(): Promise<Uint8Array> {
     },
     stderr: { write: (s: string) => (stderr.push(String(s)), true) },
     stdout: { write: () => true },
-  } as never);
+  });
   if (error || !binary)
     throw new DnnBuildError("asc failed to build the component's core module", {
       details: stderr.join(""),
@@ -86,6 +86,8 @@ export async function buildComponent(): Promise<void> {
     // `run-node` throws its `kernel-error` value as is (bindings.ts).
     noComponentErrorWrapping: true,
   });
+  const entry = files["dnn.js"];
+  if (entry === undefined) throw new DnnBuildError("jco transpile produced no dnn.js");
   mkdirSync(JS_DIR, { recursive: true });
   writeAtomic(CORE_PATH, core);
   writeAtomic(COMPONENT_PATH, component);
@@ -95,7 +97,7 @@ export async function buildComponent(): Promise<void> {
     writeAtomic(join(JS_DIR, name), bytes);
   }
   // Last: its presence and mtime say the build is complete.
-  writeAtomic(JS_PATH, files["dnn.js"]);
+  writeAtomic(JS_PATH, entry);
 }
 
 function newestSourceMtime(): number {

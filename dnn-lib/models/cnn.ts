@@ -10,7 +10,7 @@ import { GraphBuilder } from "../src/onnx/builder.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
 import { Rng } from "../../common/rng.ts";
-import { softmaxGrad } from "./softmaxGrad.ts";
+import { dot, softmaxGrad, subScaled } from "./train.ts";
 
 const S = 16;
 const C1 = 8;
@@ -27,7 +27,7 @@ function patterns(): Float64Array[] {
       const fy = 0.2 + r.next() * 0.8;
       const ph = r.next() * 2 * Math.PI;
       const a = r.normal();
-      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) p[y * S + x] += a * Math.sin(fx * x + fy * y + ph);
+      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) p[y * S + x]! += a * Math.sin(fx * x + fy * y + ph);
     }
     return p;
   });
@@ -40,6 +40,7 @@ export function cnnData(seed: number, n: number): { x: Float64Array[]; y: number
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = r.below(CNN_CLASSES);
+    const pattern = P[c]!;
     const dx = r.below(3) - 1;
     const dy = r.below(3) - 1;
     const img = new Float64Array(S * S);
@@ -47,7 +48,7 @@ export function cnnData(seed: number, n: number): { x: Float64Array[]; y: number
       for (let xx = 0; xx < S; xx++) {
         const sy = Math.min(S - 1, Math.max(0, yy + dy));
         const sx = Math.min(S - 1, Math.max(0, xx + dx));
-        img[yy * S + xx] = P[c][sy * S + sx] + 0.7 * r.normal();
+        img[yy * S + xx] = pattern[sy * S + sx]! + 0.7 * r.normal();
       }
     x.push(img);
     y.push(c);
@@ -59,20 +60,20 @@ export function cnnFeeds(seed: number, n: number): Feeds[] {
   return cnnData(seed, n).x.map((x) => ({ x: { dims: [1, 1, S, S], data: Float32Array.from(x) } }));
 }
 
-/** Float conv 3×3, pad 1, stride 1 with ReLU: x[C][H][W] → [OC][H][W]. */
+/** Float conv 3×3, pad 1, stride 1 with ReLU: x[C][H][W] → [OC][H][W] (the reads stay inside those shapes). */
 function convRelu(x: Float64Array, C: number, H: number, w: Float64Array, b: Float64Array, OC: number): Float64Array {
   const out = new Float64Array(OC * H * H);
   for (let o = 0; o < OC; o++)
     for (let i = 0; i < H; i++)
       for (let j = 0; j < H; j++) {
-        let a = b[o];
+        let a = b[o]!;
         for (let c = 0; c < C; c++)
           for (let u = 0; u < 3; u++)
             for (let v = 0; v < 3; v++) {
               const yy = i + u - 1;
               const xx = j + v - 1;
               if (yy >= 0 && yy < H && xx >= 0 && xx < H)
-                a += x[(c * H + yy) * H + xx] * w[((o * C + c) * 3 + u) * 3 + v];
+                a += x[(c * H + yy) * H + xx]! * w[((o * C + c) * 3 + u) * 3 + v]!;
             }
         out[(o * H + i) * H + j] = a > 0 ? a : 0;
       }
@@ -85,8 +86,9 @@ function pool2(x: Float64Array, C: number, H: number, kind: "max" | "avg"): Floa
   for (let c = 0; c < C; c++)
     for (let i = 0; i < h; i++)
       for (let j = 0; j < h; j++) {
-        const v = [0, 1, 2, 3].map((k) => x[(c * H + 2 * i + (k >> 1)) * H + 2 * j + (k & 1)]);
-        out[(c * h + i) * h + j] = kind === "max" ? Math.max(...v) : (v[0] + v[1] + v[2] + v[3]) / 4;
+        const at = (k: number) => x[(c * H + 2 * i + (k >> 1)) * H + 2 * j + (k & 1)]!;
+        const [v0, v1, v2, v3] = [at(0), at(1), at(2), at(3)];
+        out[(c * h + i) * h + j] = kind === "max" ? Math.max(v0, v1, v2, v3) : (v0 + v1 + v2 + v3) / 4;
       }
   return out;
 }
@@ -99,7 +101,7 @@ export function cnnModel(): OnnxModel {
   const b2 = r.normals(C2, 0.05);
   // Round the conv weights to float32 first, so the head is trained on the features the file computes.
   const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
-  const [W1, B1, W2, B2] = [w1, b1, w2, b2].map(f32);
+  const [W1, B1, W2, B2] = [f32(w1), f32(b1), f32(w2), f32(b2)];
   const features = (img: Float64Array) =>
     pool2(convRelu(pool2(convRelu(img, 1, S, W1, B1, C1), C1, S, "max"), C1, S / 2, W2, B2, C2), C2, S / 2, "avg");
 
@@ -109,18 +111,15 @@ export function cnnModel(): OnnxModel {
   const feats = x.map(features);
   const z = new Float64Array(CNN_CLASSES);
   const gz = new Float64Array(CNN_CLASSES);
+  const wfRow = (c: number) => wf.subarray(c * FEAT, (c + 1) * FEAT);
   for (let epoch = 0; epoch < 6; epoch++) {
     const lr = 0.01 / (1 + epoch);
     feats.forEach((f, i) => {
+      for (let c = 0; c < CNN_CLASSES; c++) z[c] = dot(bf[c]!, wfRow(c), f);
+      softmaxGrad(z, y[i]!, gz);
       for (let c = 0; c < CNN_CLASSES; c++) {
-        let a = bf[c];
-        for (let k = 0; k < FEAT; k++) a += wf[c * FEAT + k] * f[k];
-        z[c] = a;
-      }
-      softmaxGrad(z, y[i], gz);
-      for (let c = 0; c < CNN_CLASSES; c++) {
-        for (let k = 0; k < FEAT; k++) wf[c * FEAT + k] -= lr * gz[c] * f[k];
-        bf[c] -= lr * gz[c];
+        subScaled(wfRow(c), lr * gz[c]!, f);
+        bf[c]! -= lr * gz[c]!;
       }
     });
   }

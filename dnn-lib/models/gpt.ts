@@ -79,7 +79,7 @@ export function gptModel(): OnnxModel {
   }
   // Output head tied to the token embedding: logits = lnf(x) · (HEAD_SCALE · wte)ᵀ.
   const wteT = new Float32Array(D * V);
-  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) wteT[d * V + v] = HEAD_SCALE * wteData[v * D + d];
+  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) wteT[d * V + v] = HEAD_SCALE * wteData[v * D + d]!;
   g.node("MatMul", [ln(x, "lnf"), g.init("lm_head.w", [D, V], wteT)], {}, "logits");
   g.output("logits", [T, V]);
   return g.build(20, "GPT-style decoder V64 D32 2 layers 2 heads T16, seeded weights (dnn-lib/models/gpt.ts)");

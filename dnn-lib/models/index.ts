@@ -7,6 +7,7 @@ import type { Feeds } from "../src/onnx/ort.ts";
 import { mlpFeeds, mlpModel } from "./mlp.ts";
 import { cnnFeeds, cnnModel } from "./cnn.ts";
 import { GPT, gptFeeds, gptModel } from "./gpt.ts";
+import { ModelNotFoundError } from "./errors.ts";
 
 export interface ModelSpec {
   name: string;
@@ -22,6 +23,13 @@ export const MODELS: Record<string, ModelSpec> = {
   cnn: { name: "cnn", make: cnnModel, feeds: cnnFeeds, logits: { output: "logits", classes: 10 } },
   gpt: { name: "gpt", make: gptModel, feeds: gptFeeds, logits: { output: "logits", classes: GPT.V } },
 };
+
+/** The spec of the project model `name`; a ModelNotFoundError if there is none. */
+export function modelSpec(name: string): ModelSpec {
+  const spec = MODELS[name];
+  if (!spec) throw new ModelNotFoundError(`no project model "${name}"`, { details: Object.keys(MODELS).join(", ") });
+  return spec;
+}
 
 export const CALIBRATION_SEED = 0xca11b;
 export const EVAL_SEED = 0xe7a1;

@@ -8,7 +8,7 @@ import { GraphBuilder } from "../src/onnx/builder.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds } from "../src/onnx/ort.ts";
 import { Rng } from "../../common/rng.ts";
-import { softmaxGrad } from "./softmaxGrad.ts";
+import { addScaled, dot, softmaxGrad, subScaled } from "./train.ts";
 
 export const MLP_IN = 64;
 export const MLP_HIDDEN = 128;
@@ -27,7 +27,7 @@ export function mlpData(seed: number, n: number): { x: Float64Array[]; y: number
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = r.below(MLP_CLASSES);
-    x.push(Float64Array.from({ length: MLP_IN }, (_, k) => P[c * MLP_IN + k] + NOISE * r.normal()));
+    x.push(Float64Array.from({ length: MLP_IN }, (_, k) => P[c * MLP_IN + k]! + NOISE * r.normal()));
     y.push(c);
   }
   return { x, y };
@@ -55,35 +55,29 @@ function train(): MlpWeights {
   const z = new Float64Array(MLP_CLASSES);
   const gz = new Float64Array(MLP_CLASSES);
   const gh = new Float64Array(MLP_HIDDEN);
+  const w1Row = (j: number) => w1.subarray(j * MLP_IN, (j + 1) * MLP_IN);
+  const w2Row = (c: number) => w2.subarray(c * MLP_HIDDEN, (c + 1) * MLP_HIDDEN);
   for (let epoch = 0; epoch < 4; epoch++) {
     const lr = 0.02 / (1 + epoch);
-    for (let i = 0; i < x.length; i++) {
-      const xi = x[i];
+    x.forEach((xi, i) => {
       for (let j = 0; j < MLP_HIDDEN; j++) {
-        let a = b1[j];
-        for (let k = 0; k < MLP_IN; k++) a += w1[j * MLP_IN + k] * xi[k];
+        const a = dot(b1[j]!, w1Row(j), xi);
         h[j] = a > 0 ? a : 0;
       }
-      for (let c = 0; c < MLP_CLASSES; c++) {
-        let a = b2[c];
-        for (let j = 0; j < MLP_HIDDEN; j++) a += w2[c * MLP_HIDDEN + j] * h[j];
-        z[c] = a;
-      }
-      softmaxGrad(z, y[i], gz);
+      for (let c = 0; c < MLP_CLASSES; c++) z[c] = dot(b2[c]!, w2Row(c), h);
+      softmaxGrad(z, y[i]!, gz);
       gh.fill(0);
       for (let c = 0; c < MLP_CLASSES; c++) {
-        for (let j = 0; j < MLP_HIDDEN; j++) {
-          gh[j] += gz[c] * w2[c * MLP_HIDDEN + j];
-          w2[c * MLP_HIDDEN + j] -= lr * gz[c] * h[j];
-        }
-        b2[c] -= lr * gz[c];
+        addScaled(gh, gz[c]!, w2Row(c)); // with w2 before this row's update
+        subScaled(w2Row(c), lr * gz[c]!, h);
+        b2[c]! -= lr * gz[c]!;
       }
       for (let j = 0; j < MLP_HIDDEN; j++) {
-        if (h[j] <= 0) continue;
-        for (let k = 0; k < MLP_IN; k++) w1[j * MLP_IN + k] -= lr * gh[j] * xi[k];
-        b1[j] -= lr * gh[j];
+        if (h[j]! <= 0) continue;
+        subScaled(w1Row(j), lr * gh[j]!, xi);
+        b1[j]! -= lr * gh[j]!;
       }
-    }
+    });
   }
   return { w1, b1, w2, b2 };
 }
@@ -93,7 +87,7 @@ export function mlpModel(): OnnxModel {
   // MatMul takes B as [K][N]: transpose w2 [C][H] into [H][C].
   const w2t = new Float32Array(MLP_HIDDEN * MLP_CLASSES);
   for (let c = 0; c < MLP_CLASSES; c++)
-    for (let j = 0; j < MLP_HIDDEN; j++) w2t[j * MLP_CLASSES + c] = w2[c * MLP_HIDDEN + j];
+    for (let j = 0; j < MLP_HIDDEN; j++) w2t[j * MLP_CLASSES + c] = w2[c * MLP_HIDDEN + j]!;
   const g = new GraphBuilder("mlp");
   const x = g.input("x", [1, MLP_IN]);
   const W1 = g.init("fc1.weight", [MLP_HIDDEN, MLP_IN], Float32Array.from(w1));

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
-import { CALIBRATION_SEED, MODELS, modelPath } from "./index.ts";
+import { CALIBRATION_SEED, modelPath, modelSpec } from "./index.ts";
 import type { Model } from "../src/model/Model.ts";
 import { decodeModel, MODEL_MAGIC } from "../src/model/modelFile.ts";
 import { readOnnx, type OnnxModel } from "../src/onnx/model.ts";
@@ -139,7 +139,7 @@ export async function loadModelSource(ref: string, options: SourceOptions = {}):
   const progress = options.progress ?? Progress.silent();
   if (ref in DEMO_MODELS && !existsSync(ref)) {
     if (ref === "tiny-mlp") return { ref, kind: "demo", model: tinyMlp() };
-    const spec = MODELS[ref]!;
+    const spec = modelSpec(ref);
     const onnx = readOnnx(new Uint8Array(readFileSync(modelPath(ref))));
     const n = sampleCount(options.calibration);
     const feeds = n !== undefined ? spec.feeds(CALIBRATION_SEED, n) : readCalibrationFile(options.calibration!, onnx);

@@ -6,18 +6,21 @@
 import { kernelModule, type KernelFlavor } from "./kernels.ts";
 import { extractOutput, writeNodeInput, type NodeImage } from "./nodeInput.ts";
 import { DnnKernelTrapError } from "./errors.ts";
-import { wasm, type WasmMemory } from "./wasmApi.ts";
 
 export class KernelInstance {
   private constructor(
     readonly flavor: KernelFlavor,
-    private readonly memory: WasmMemory,
+    private readonly memory: WebAssembly.Memory,
     private readonly entry: () => void,
   ) {}
 
   static async create(flavor: KernelFlavor): Promise<KernelInstance> {
-    const instance = await wasm.instantiate(await kernelModule(flavor));
-    return new KernelInstance(flavor, instance.exports.memory as WasmMemory, instance.exports.run as () => void);
+    const instance = await WebAssembly.instantiate(await kernelModule(flavor));
+    return new KernelInstance(
+      flavor,
+      instance.exports.memory as WebAssembly.Memory,
+      instance.exports.run as () => void,
+    );
   }
 
   /** Linear memory, as bytes (a fresh view: growing memory detaches the old one). */
@@ -41,7 +44,7 @@ export class KernelInstance {
     try {
       this.entry();
     } catch (e) {
-      if (e instanceof wasm.RuntimeError)
+      if (e instanceof WebAssembly.RuntimeError)
         throw new DnnKernelTrapError(`the ${this.flavor} kernel trapped`, { cause: e });
       throw e;
     }

@@ -60,6 +60,7 @@ function leb(b: Uint8Array, at: { p: number }): number {
   let mul = 1;
   for (;;) {
     const byte = b[at.p++];
+    if (byte === undefined) throw new DnnBuildError("truncated module: a LEB128 number runs past the end");
     result += (byte & 0x7f) * mul;
     mul *= 128;
     if ((byte & 0x80) === 0) return result;
@@ -71,7 +72,7 @@ function sections(wasm: Uint8Array): Map<number, [number, number]> {
   const out = new Map<number, [number, number]>();
   const at = { p: 8 };
   while (at.p < wasm.length) {
-    const id = wasm[at.p++];
+    const id = wasm[at.p++]!; // at.p < wasm.length
     const size = leb(wasm, at);
     if (id !== 0) out.set(id, [at.p, at.p + size]);
     at.p += size;

@@ -7,9 +7,8 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import asc from "../../common/asc.js";
 import { DnnBuildError } from "./errors.ts";
-import { wasm, type WasmModule } from "./wasmApi.ts";
 
 export const DNN_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const ASSEMBLY_DIR = join(DNN_ROOT, "assembly");
@@ -33,7 +32,7 @@ function newestSourceMtime(): number {
 }
 
 /** Compile one flavor with asc; the file appears atomically (temp file + rename). */
-export async function buildKernel(flavor: KernelFlavor): Promise<Uint8Array> {
+export async function buildKernel(flavor: KernelFlavor): Promise<Uint8Array<ArrayBuffer>> {
   mkdirSync(BUILD_DIR, { recursive: true });
   const target = kernelPath(flavor);
   const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
@@ -45,19 +44,19 @@ export async function buildKernel(flavor: KernelFlavor): Promise<Uint8Array> {
 }
 
 /** The built module bytes, rebuilt first if missing or older than any assembly source. */
-export async function kernelBytes(flavor: KernelFlavor): Promise<Uint8Array> {
+export async function kernelBytes(flavor: KernelFlavor): Promise<Uint8Array<ArrayBuffer>> {
   const target = kernelPath(flavor);
   if (existsSync(target) && statSync(target).mtimeMs >= newestSourceMtime()) return readFileSync(target);
   return buildKernel(flavor);
 }
 
-const compiled = new Map<KernelFlavor, Promise<WasmModule>>();
+const compiled = new Map<KernelFlavor, Promise<WebAssembly.Module>>();
 
 /** The compiled WebAssembly.Module of a flavor (built on demand, compiled once per process). */
-export function kernelModule(flavor: KernelFlavor): Promise<WasmModule> {
+export function kernelModule(flavor: KernelFlavor): Promise<WebAssembly.Module> {
   let m = compiled.get(flavor);
   if (!m) {
-    m = kernelBytes(flavor).then((b) => wasm.compile(b));
+    m = kernelBytes(flavor).then((b) => WebAssembly.compile(b));
     compiled.set(flavor, m);
   }
   return m;

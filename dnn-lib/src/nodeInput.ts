@@ -4,7 +4,7 @@
  * at addresses aligned to their tensor-tree size, so that each one's memory
  * subtree root is its tensor root.
  */
-import { namedParams, opInfo, outputByteLength } from "./ops.ts";
+import { namedParams, Op, opInfo, outputByteLength, paramsOf } from "./ops.ts";
 import { DnnShapeError } from "./errors.ts";
 import { tensorDepth } from "../../commitment/tensorRoot.ts";
 
@@ -64,7 +64,7 @@ export function blockSize(byteLength: number): number {
 
 /** Scratch bytes an op needs (zeroed, after the output): attention keeps one row of scores and probabilities. */
 export function scratchByteLength(op: number, params: readonly number[]): number {
-  return opInfo(op).name === "attention" ? 2 * namedParams(op, params).Tmax : 0;
+  return opInfo(op).name === "attention" ? 2 * paramsOf(Op.attention, params).Tmax : 0;
 }
 
 export interface NodeLayout {
@@ -148,7 +148,8 @@ export function layoutNode(node: Omit<NodeSpec, "inputs"> & { inputLengths: read
 
 export function buildNodeInput(node: NodeSpec): NodeImage {
   const layout = layoutNode({ ...node, inputLengths: node.inputs.map((b) => b.length) });
-  return { ...layout, inputs: layout.inputs.map((r, j) => ({ ...r, bytes: node.inputs[j] })) };
+  // layoutNode placed one region per operand, in order.
+  return { ...layout, inputs: layout.inputs.map((r, j) => ({ ...r, bytes: node.inputs[j]! })) };
 }
 
 /** The node input as (address, bytes) segments to write into a zeroed linear memory of `pages` pages. */

@@ -40,14 +40,14 @@ export type OpName = keyof typeof Op;
 export type OpCode = (typeof Op)[OpName];
 
 export interface OpInfo {
-  name: OpName;
+  readonly name: OpName;
   /** Operand names with element type, in descriptor order. */
-  inputs: string[];
+  readonly inputs: readonly string[];
   /** Positional int32 parameters, in descriptor order. */
-  params: string[];
+  readonly params: readonly string[];
 }
 
-export const OP_INFO: Record<OpCode, OpInfo> = {
+export const OP_INFO = {
   1: { name: "matmul", inputs: ["x:i8", "w:i8", "bias:i32", "mult:i32", "shift:i32"], params: ["M", "N", "K"] },
   2: {
     name: "conv2d",
@@ -92,13 +92,18 @@ export const OP_INFO: Record<OpCode, OpInfo> = {
     inputs: ["x:bytes"],
     params: ["d0", "d1", "d2", "d3", "st0", "st1", "st2", "st3", "E", "n"],
   },
-};
+} as const satisfies Record<OpCode, OpInfo>;
+
+/** An op's parameters by name, as OP_INFO lists them. */
+export type OpParams<C extends OpCode> = Readonly<Record<(typeof OP_INFO)[C]["params"][number], number>>;
+/** An op's name with its parameters by name: a switch on `name` narrows `p` to that op's names. */
+export type NamedOp = { [C in OpCode]: { name: (typeof OP_INFO)[C]["name"]; p: OpParams<C> } }[OpCode];
 
 /** Bytes of the interpolated int16 table of `lut16` (257 int16 entries, docs/fixed-point.md §3.1). */
 export const LUT16_BYTES = 514;
 
 export function opInfo(op: number): OpInfo {
-  const info = OP_INFO[op as OpCode];
+  const info: OpInfo | undefined = OP_INFO[op as OpCode];
   if (!info) throw new DnnUnsupportedOpError("unknown op code", { details: `op = ${op}` });
   return info;
 }
@@ -113,27 +118,38 @@ export function namedParams(op: number, params: readonly number[]): Record<strin
   const out: Record<string, number> = {};
   info.params.forEach((name, i) => {
     const v = params[i];
-    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
+    if (v === undefined || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
       throw new DnnShapeError(`${info.name}: parameter ${name} is not an int32`, { details: `${name} = ${v}` });
     out[name] = v;
   });
   return out;
 }
 
+// namedParams sets every name OP_INFO lists for the op, so its record has the keys OpParams names.
+
+/** The op's name and its parameters by name, checked as namedParams checks them. */
+export function opParams(op: number, params: readonly number[]): NamedOp {
+  return { name: opInfo(op).name, p: namedParams(op, params) } as NamedOp;
+}
+
+/** The parameters by name of an op known in advance, checked as namedParams checks them. */
+export function paramsOf<C extends OpCode>(op: C, params: readonly number[]): OpParams<C> {
+  return namedParams(op, params) as OpParams<C>;
+}
+
 /** The output byte length an op produces for these parameters (shape checks are the kernels'). */
 export function outputByteLength(op: number, params: readonly number[]): number {
-  const p = namedParams(op, params);
-  const pos = (...names: string[]) => {
+  const { name, p } = opParams(op, params);
+  const pos = <K extends string>(q: Readonly<Record<K, number>>, ...names: K[]) => {
     for (const n of names)
-      if (p[n] <= 0)
-        throw new DnnShapeError(`${opInfo(op).name}: ${n} must be positive`, { details: `${n} = ${p[n]}` });
+      if (q[n] <= 0) throw new DnnShapeError(`${name}: ${n} must be positive`, { details: `${n} = ${q[n]}` });
   };
-  switch (opInfo(op).name) {
+  switch (name) {
     case "matmul":
-      pos("M", "N", "K");
+      pos(p, "M", "N", "K");
       return p.M * p.N;
     case "conv2d": {
-      pos("C", "H", "W", "OC", "KH", "KW", "stride");
+      pos(p, "C", "H", "W", "OC", "KH", "KW", "stride");
       const oh = Math.floor((p.H + 2 * p.pad - p.KH) / p.stride) + 1;
       const ow = Math.floor((p.W + 2 * p.pad - p.KW) / p.stride) + 1;
       if (p.pad < 0 || oh < 1 || ow < 1)
@@ -142,7 +158,7 @@ export function outputByteLength(op: number, params: readonly number[]): number 
     }
     case "maxpool":
     case "avgpool": {
-      pos("C", "H", "W", "K", "stride");
+      pos(p, "C", "H", "W", "K", "stride");
       const oh = Math.floor((p.H - p.K) / p.stride) + 1;
       const ow = Math.floor((p.W - p.K) / p.stride) + 1;
       if (oh < 1 || ow < 1) throw new DnnShapeError("pool: window larger than input", { details: `K = ${p.K}` });
@@ -152,65 +168,65 @@ export function outputByteLength(op: number, params: readonly number[]): number 
     case "mul":
     case "relu":
     case "lut":
-      pos("n");
+      pos(p, "n");
       return p.n;
     case "softmax":
-      pos("R", "L");
+      pos(p, "R", "L");
       return p.R * p.L;
     case "norm":
-      pos("R", "D");
+      pos(p, "R", "D");
       return p.R * p.D;
     case "gather":
-      pos("V", "D", "T");
+      pos(p, "V", "D", "T");
       return p.T * p.D;
     case "rotary":
-      pos("T", "H", "Dh", "P");
+      pos(p, "T", "H", "Dh", "P");
       return p.T * p.H * p.Dh;
     case "attention":
-      pos("H", "Tq", "Dh", "Tmax");
+      pos(p, "H", "Tq", "Dh", "Tmax");
       return p.H * p.Tq * p.Dh;
     case "argmax":
-      pos("R", "L");
+      pos(p, "R", "L");
       return 4 * p.R;
     case "requant":
-      pos("R", "C");
+      pos(p, "R", "C");
       return p.R * p.C;
     case "transpose":
-      pos("R", "C", "E");
+      pos(p, "R", "C", "E");
       return p.R * p.C * p.E;
     case "concat":
-      pos("O");
+      pos(p, "O");
       return p.O * (p.A + p.B);
     case "slice":
-      pos("O", "len");
+      pos(p, "O", "len");
       return p.O * p.len;
     case "copy":
-      pos("n");
+      pos(p, "n");
       return p.n;
     case "requant16":
-      pos("R", "C");
+      pos(p, "R", "C");
       return 2 * p.R * p.C;
     case "cvt8to16":
     case "add16":
     case "mul16":
     case "relu16":
     case "lut16":
-      pos("n");
+      pos(p, "n");
       return 2 * p.n;
     case "cvt16to8":
-      pos("n");
+      pos(p, "n");
       return p.n;
     case "matmul16":
-      pos("M", "N", "K");
+      pos(p, "M", "N", "K");
       return 2 * p.M * p.N;
     case "strided": {
-      pos("d0", "d1", "d2", "d3", "n");
+      pos(p, "d0", "d1", "d2", "d3", "n");
       if (p.E !== 1 && p.E !== 2 && p.E !== 4)
         throw new DnnShapeError("strided: element size must be 1, 2 or 4", { details: `E = ${p.E}` });
       const st = [p.st0, p.st1, p.st2, p.st3];
       if (st.some((s) => s < 0)) throw new DnnShapeError("strided: negative stride", { details: `strides [${st}]` });
       const d = [p.d0, p.d1, p.d2, p.d3];
-      const last = d.reduce((a, dk, k) => a + (dk - 1) * st[k], 0);
+      const last = (p.d0 - 1) * p.st0 + (p.d1 - 1) * p.st1 + (p.d2 - 1) * p.st2 + (p.d3 - 1) * p.st3;
       if (last >= p.n)
         throw new DnnShapeError("strided: the view reads past the input", {
           details: `dims [${d}], strides [${st}] read element ${last}, n = ${p.n}`,
@@ -222,9 +238,9 @@ export function outputByteLength(op: number, params: readonly number[]): number 
 
 /** The byte length each operand must have for these parameters (the kernels trap on any other). */
 export function inputByteLengths(op: number, params: readonly number[]): number[] {
-  const p = namedParams(op, params);
+  const { name, p } = opParams(op, params);
   outputByteLength(op, params); // the same positivity checks
-  switch (opInfo(op).name) {
+  switch (name) {
     case "matmul":
       return [p.M * p.K, p.N * p.K, 4 * p.N, 4 * p.N, 4 * p.N];
     case "conv2d":

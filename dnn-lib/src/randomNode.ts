@@ -281,16 +281,17 @@ function randomInt16Node(
     }
     case "strided": {
       // A permutation of a random [a][b][c][d] tensor, or a broadcast of it (stride 0 on some axes).
-      const src = [dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 5)];
+      type Quad = [number, number, number, number];
+      const src: Quad = [dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 4), dim(r, edge, 5)];
       const E = r.pick([1, 2, 4]);
-      const stride = [src[1] * src[2] * src[3], src[2] * src[3], src[3], 1];
-      const perm = [0, 1, 2, 3];
+      const stride: Quad = [src[1] * src[2] * src[3], src[2] * src[3], src[3], 1];
+      const perm = [0, 1, 2, 3]; // indices below are all in 0 … 3
       for (let k = 3; k > 0; k--) {
         const j = r.int(0, k);
-        [perm[k], perm[j]] = [perm[j], perm[k]];
+        [perm[k], perm[j]] = [perm[j]!, perm[k]!];
       }
-      const d = perm.map((k) => src[k]);
-      const st = perm.map((k) => stride[k]);
+      const d = perm.map((k) => src[k]!);
+      const st = perm.map((k) => stride[k]!);
       if (r.next() < 0.4)
         for (let k = 0; k < 4; k++)
           if (d[k] === 1 || r.next() < 0.3) {

@@ -21,7 +21,7 @@ import { readOnnx } from "../src/onnx/model.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { toModel } from "../src/onnx/toModel.ts";
 import { quantizeFeeds } from "../src/onnx/runQuant.ts";
-import { CALIBRATION_SEED, MODELS, modelPath } from "../models/index.ts";
+import { CALIBRATION_SEED, modelPath, modelSpec } from "../models/index.ts";
 import type { Model } from "../src/model/Model.ts";
 import { tinyMixed, tinyMlp } from "../models/tiny.ts";
 import { Rng } from "../../common/rng.ts";
@@ -41,9 +41,9 @@ async function tinyCase(model: Model): Promise<Case> {
 
 /** A project model imported from its ONNX file; inputs are the model's own feeds, quantized. */
 async function projectCase(name: string): Promise<Case> {
-  const spec = MODELS[name];
+  const spec = modelSpec(name);
   const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
-  const input = (seed: number) => quantizeFeeds(g, spec.feeds(seed, 1)[0]).get(g.inputs[0].id)!;
+  const input = (seed: number) => quantizeFeeds(g, spec.feeds(seed, 1)[0]!).get(g.inputs[0]!.id)!;
   return { compiled: compileGraph(toModel(g)), input };
 }
 
@@ -52,7 +52,7 @@ function activationBytesPerRun(c: CompiledGraph): number {
   return c.model.nodes
     .flatMap((n) => n.inputs)
     .filter((s) => s.kind === SlotKind.activation)
-    .reduce((sum, s) => sum + c.activationLengths[s.slot], 0);
+    .reduce((sum, s) => sum + c.activationLengths[s.slot]!, 0);
 }
 
 describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface", async () => {
@@ -102,11 +102,12 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
   });
 
   test("a kernel trap (matmul given a short activation) is a DnnKernelTrapError; the backend restarts the instance and runs on", async () => {
-    const { compiled: c, input: inputFor } = cases[0];
+    const { compiled: c, input: inputFor } = cases[0]!;
     const component = await ComponentBackend.create(c.model.weights);
-    const [, ...w] = c.model.nodes[0].inputs.map((s) => c.model.weights[s.slot]);
+    const first = c.model.nodes[0]!;
+    const [, ...w] = first.inputs.map((s) => c.model.weights[s.slot]!);
     assert.throws(
-      () => component.runNode(Op.matmul, [new Uint8Array(15), ...w], c.model.nodes[0].params),
+      () => component.runNode(Op.matmul, [new Uint8Array(15), ...w], first.params),
       (e: unknown) => e instanceof DnnKernelTrapError && e.cause instanceof WebAssembly.RuntimeError,
     );
     assert.equal(component.instances, 2);
@@ -116,7 +117,7 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
   });
 
   test("the component's kernel-error variant comes back as DnnComponentError: unknown weight, too many operands", async () => {
-    const c = cases[0].compiled;
+    const c = cases[0]!.compiled;
     const component = await ComponentBackend.create(c.model.weights);
     const x = { tag: "activation" as const, val: new Uint8Array(16) };
     assert.throws(
@@ -129,7 +130,7 @@ describe("kernel component (WIT opml:dnn/kernels) behind the Backend interface",
         /weight 8, the component holds 8/.test(e.message),
     );
     assert.throws(
-      () => component.runOperands(Op.relu, Array(7).fill(x), [16]),
+      () => component.runOperands(Op.relu, new Array<typeof x>(7).fill(x), [16]),
       (e: unknown) => e instanceof DnnComponentError && e.error.tag === "too-many-operands" && e.error.val === 7,
     );
     assert.equal(component.instances, 1, "a refused call does not poison the instance");

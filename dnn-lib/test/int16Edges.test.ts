@@ -69,8 +69,8 @@ describe("int16 activations: ties, saturation at ±32767/−32768, exact and wra
       const want: number[] = [];
       for (let m = 0; m < 2; m++)
         for (let n = 0; n < 3; n++) {
-          let acc = bias[n];
-          for (let k = 0; k < K; k++) acc += x[m * K + k] * w[n * K + k];
+          let acc = bias[n]!;
+          for (let k = 0; k < K; k++) acc += x[m * K + k]! * w[n * K + k]!;
           want.push(sat16(acc));
         }
       assert.deepEqual(as16(out), want, `K = ${K}`);
@@ -80,7 +80,13 @@ describe("int16 activations: ties, saturation at ±32767/−32768, exact and wra
     const run = (K: number) =>
       threeWay({
         op: Op.matmul16,
-        inputs: [i16(...Array(K).fill(-32768)), i8(...Array(K).fill(-128)), i32(0), i32(1 << 30), i32(52)],
+        inputs: [
+          i16(...new Array<number>(K).fill(-32768)),
+          i8(...new Array<number>(K).fill(-128)),
+          i32(0),
+          i32(1 << 30),
+          i32(52),
+        ],
         params: [1, 1, K],
       });
     // ×2^-22: 511·2^22 → 511 exactly
@@ -94,14 +100,14 @@ describe("int16 activations: ties, saturation at ±32767/−32768, exact and wra
     const add = await threeWay({ op: Op.add16, inputs: [i16(...a), i16(...b)], params: [6, 1 << 30, 1 << 30, 30] });
     assert.deepEqual(
       as16(add),
-      a.map((v, i) => sat16(v + b[i])),
+      a.map((v, i) => sat16(v + b[i]!)),
     );
     const mul = await threeWay({ op: Op.mul16, inputs: [i16(...a), i16(...b)], params: [6, 0x7fffffff, 0] });
     assert.deepEqual(as16(mul), [32767, 32767, -32768, -32768, -32768, 32767]);
     const exact = await threeWay({ op: Op.mul16, inputs: [i16(...a), i16(...b)], params: [6, 1 << 30, 45] });
     assert.deepEqual(
       as16(exact),
-      a.map((v, i) => sat16(rha((v * b[i]) / 2 ** 15))),
+      a.map((v, i) => sat16(rha((v * b[i]!) / 2 ** 15))),
     );
   });
   test("relu16 clamps −32768 and keeps 32767 on all 65536 values", async () => {
@@ -137,7 +143,7 @@ describe("int16 activations: ties, saturation at ±32767/−32768, exact and wra
     );
     const want: number[] = [];
     for (let j = 0; j < 3; j++)
-      for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) want.push(x[i * 12 + j * 4 + k]);
+      for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) want.push(x[i * 12 + j * 4 + k]!);
     assert.deepEqual(perm, want);
     const bc = as8(await threeWay({ op: Op.strided, inputs: [i8(5, -6, 7)], params: [1, 1, 2, 3, 0, 0, 0, 1, 1, 3] }));
     assert.deepEqual(bc, [5, -6, 7, 5, -6, 7]);

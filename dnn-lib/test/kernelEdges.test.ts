@@ -29,7 +29,7 @@ describe("kernel edge cases: exact ties, saturation, traps", () => {
     // (a·2^30 + b·2^29) / 2^30 = a + b/2: b odd gives an exact tie
     const out = await threeWay({ op: Op.add, inputs: [i8(...a), i8(...b)], params: [256, 1 << 30, 1 << 29, 30] });
     const expect = a.map((v, i) => {
-      const t = v + b[i] / 2;
+      const t = v + b[i]! / 2;
       return Math.max(-128, Math.min(127, Math.sign(t) * Math.round(Math.abs(t))));
     });
     assert.deepEqual([...new Int8Array(out.buffer)], expect);
@@ -95,7 +95,7 @@ describe("kernel edge cases: exact ties, saturation, traps", () => {
     for (const [offset, value] of [
       [4, 99],
       [0, 2],
-    ]) {
+    ] as const) {
       const image = buildNodeInput({ op: Op.relu, inputs: [i8(1)], params: [1] });
       new DataView(image.descriptor.buffer).setUint32(offset, value, true);
       await assert.rejects(runImage("vm", image, Op.relu), DnnKernelTrapError);

@@ -15,7 +15,7 @@ test("lut16 (257 breakpoints, linear interpolation) is within the spec's bound o
     const sOut = Math.max(...Array.from(xs, (x) => Math.abs(f(sIn * x)))) / 32767;
     const out = lut16(xs, lut16Table(f, sIn, sOut));
     let worst = 0;
-    xs.forEach((x, i) => (worst = Math.max(worst, Math.abs(out[i] - f(sIn * x) / sOut))));
+    xs.forEach((x, i) => (worst = Math.max(worst, Math.abs(out[i]! - f(sIn * x) / sOut))));
     console.log(`lut16 ${name}: max error ${worst.toFixed(3)} LSB = ${(worst / 32767).toExponential(2)} of full scale`);
     assert.ok(worst <= BOUND[name], `${name}: ${worst} LSB > ${BOUND[name]}`);
     // and it is more accurate than the int8 table's 0.5 LSB of 127 in absolute terms

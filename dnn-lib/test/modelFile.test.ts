@@ -33,7 +33,7 @@ describe("model file (docs/model-format.md)", () => {
       assert.throws(
         () => decodeModel(file.subarray(0, cut)),
         (e: unknown) => {
-          assert.ok(e instanceof ModelFormatError, `cut ${cut}: ${e}`);
+          assert.ok(e instanceof ModelFormatError, `cut ${cut}: ${String(e)}`);
           assert.match(e.message, /truncated|trailing/);
           return true;
         },
@@ -42,7 +42,7 @@ describe("model file (docs/model-format.md)", () => {
   });
   test("one flipped weight byte fails the checksum", () => {
     const file = encodeModel(tinyMlp());
-    file[file.length - 100] ^= 1;
+    file[file.length - 100]! ^= 1;
     assert.throws(() => decodeModel(file), /checksum mismatch: the file is corrupt/);
   });
   test("another file type, another version and an unknown op are refused by name", () => {
@@ -63,13 +63,13 @@ describe("model file (docs/model-format.md)", () => {
   });
   test("graph errors name the node and operand: read before write, wrong weight length", () => {
     const early = tinyMlp();
-    early.nodes[0].inputs[0] = { kind: SlotKind.activation, slot: 2 };
+    early.nodes[0]!.inputs[0] = { kind: SlotKind.activation, slot: 2 };
     assert.throws(
       () => encodeModel(early),
       /node 0 \(matmul\): operand 0 reads activation slot 2, which is not there yet/,
     );
     const short = tinyMlp();
-    short.weights[4] = short.weights[4].subarray(1);
+    short.weights[4] = short.weights[4]!.subarray(1);
     assert.throws(
       () => encodeModel(short),
       (e: unknown) => e instanceof ModelGraphError && /node 2 \(matmul\): operand 1 \(weight slot 4\)/.test(e.message),

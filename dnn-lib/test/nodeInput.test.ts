@@ -5,7 +5,6 @@ import { tensorDepth, tensorRoot } from "../../commitment/tensorRoot.ts";
 import { Op } from "../src/ops.ts";
 import { runReference } from "../src/reference/runReference.ts";
 import { kernelModule } from "../src/kernels.ts";
-import { wasm, type WasmMemory } from "../src/wasmApi.ts";
 import {
   DESC_ADDR,
   DESC_SIZE,
@@ -43,7 +42,7 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
         tensorRoot(new Uint8Array(image.output.byteLength)),
       );
       assert.ok(
-        image.inputs[0].addr >= OPERANDS_BASE && image.pages * 0x10000 >= image.output.addr + image.output.byteLength,
+        image.inputs[0]!.addr >= OPERANDS_BASE && image.pages * 0x10000 >= image.output.addr + image.output.byteLength,
       );
     }
   });
@@ -65,14 +64,14 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
     const u32 = (at: number) => dv.getUint32(at, true);
     assert.deepEqual([u32(0), u32(4), u32(8), u32(12)], [1, Op.attention, 4, 9]);
     image.inputs.forEach((r, j) => {
-      const slot = node.inputSlots[j];
+      const slot = node.inputSlots[j]!;
       assert.deepEqual(
         [u32(16 + 16 * j), u32(20 + 16 * j), u32(24 + 16 * j), u32(28 + 16 * j)],
         [r.addr, r.byteLength, slot.kind, slot.slot],
       );
     });
     assert.deepEqual([u32(112), u32(116), u32(120), u32(124)], [image.output.addr, image.output.byteLength, 0, 10]);
-    assert.deepEqual([u32(128), u32(132)], [image.scratch.addr, 2 * node.params[3]]);
+    assert.deepEqual([u32(128), u32(132)], [image.scratch.addr, 2 * node.params[3]!]);
     node.params.forEach((v, i) => assert.equal(dv.getInt32(144 + 4 * i, true), v));
     assert.ok(
       image.descriptor.subarray(80, 112).every((b) => b === 0) &&
@@ -85,8 +84,8 @@ describe("phase-2 node input (docs/protocol.md, Phase-2 node input)", () => {
     for (const name of ["matmul", "conv2d", "softmax", "attention"] as const) {
       const node = randomNode(name, rng, false);
       const image = buildNodeInput(node);
-      const instance = await wasm.instantiate(await kernelModule("vm"));
-      const memory = instance.exports.memory as WasmMemory;
+      const instance = await WebAssembly.instantiate(await kernelModule("vm"));
+      const memory = instance.exports.memory as WebAssembly.Memory;
       memory.grow(image.pages - memory.buffer.byteLength / 0x10000);
       writeNodeInput(image, new Uint8Array(memory.buffer));
       (instance.exports.run as () => void)();

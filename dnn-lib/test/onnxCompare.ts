@@ -38,12 +38,12 @@ export async function compareWithOrt(
   let minCosine = 1;
   try {
     for (const f of evalFeeds) {
-      const want = (await ort.run(f))[output].data as Float32Array;
-      const got = runQuantFloat(graph, f)[output].data as Float32Array;
-      want.forEach((v, i) => (maxLsb = Math.max(maxLsb, Math.abs(v - got[i]) / o.scale)));
+      const want = (await ort.run(f))[output]!.data as Float32Array;
+      const got = runQuantFloat(graph, f)[output]!.data as Float32Array;
+      want.forEach((v, i) => (maxLsb = Math.max(maxLsb, Math.abs(v - got[i]!) / o.scale)));
       minCosine = Math.min(minCosine, cosine(want, got));
     }
-    const inputs = quantizeFeeds(graph, evalFeeds[0]);
+    const inputs = quantizeFeeds(graph, evalFeeds[0]!);
     const ref = runQuantGraph(graph, inputs);
     const simd = await runQuantGraphKernels(graph, inputs, "simd");
     for (const n of graph.nodes)

@@ -35,11 +35,11 @@ describe("ONNX ModelProto I/O", () => {
     g.node("Sigmoid", [g.node("Gemm", [x, w, b], { transB: 1, alpha: { float: 0.5 } })], {}, "y");
     g.output("y", [1, 2]);
     const ort = await OrtModel.load(writeOnnx(g.build(17)));
-    const y = (await ort.run({ x: { dims: [1, 3], data: Float32Array.from([2, 1, -4]) } })).y.data as Float32Array;
+    const y = (await ort.run({ x: { dims: [1, 3], data: Float32Array.from([2, 1, -4]) } })).y!.data as Float32Array;
     await ort.release();
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
     const want = [sig(0.5 * (2 - 2 - 2) + 0.25), sig(0.5 * (0 + 1 - 12) - 1)];
-    want.forEach((v, i) => assert.ok(Math.abs(y[i] - v) < 1e-6, `y[${i}] = ${y[i]}, want ${v}`));
+    want.forEach((v, i) => assert.ok(Math.abs(y[i]! - v) < 1e-6, `y[${i}] = ${y[i]}, want ${v}`));
   });
 
   test("every truncation of a model file is refused with OnnxFormatError", () => {
@@ -64,7 +64,7 @@ describe("ONNX ModelProto I/O", () => {
 
   test("a node reading an undefined tensor is refused with OnnxFormatError naming it", () => {
     const m = readOnnx(mlpBytes());
-    m.graph.nodes[1].inputs = ["nowhere"];
+    m.graph.nodes[1]!.inputs = ["nowhere"];
     assert.throws(
       () => writeOnnx(m),
       (e: unknown) => e instanceof OnnxFormatError && /nowhere/.test(e.message),
@@ -72,9 +72,11 @@ describe("ONNX ModelProto I/O", () => {
   });
 
   test("reading an initializer of an unsupported data type (FLOAT16) is refused naming the type", () => {
-    const obj = ModelProto.toObject(ModelProto.decode(mlpBytes()), { longs: Number });
-    obj.graph.initializer[0].data_type = 10;
-    obj.graph.initializer[0].raw_data = new Uint8Array(2 * 128 * 64);
+    const obj = ModelProto.toObject(ModelProto.decode(mlpBytes()), { longs: Number }) as {
+      graph: { initializer: { data_type: number; raw_data: Uint8Array }[] };
+    };
+    obj.graph.initializer[0]!.data_type = 10;
+    obj.graph.initializer[0]!.raw_data = new Uint8Array(2 * 128 * 64);
     const bytes = ModelProto.encode(ModelProto.fromObject(obj)).finish();
     assert.throws(
       () => readOnnx(bytes),

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { readOnnx, writeOnnx } from "../src/onnx/model.ts";
 import { measureAccuracy } from "../src/onnx/accuracy.ts";
-import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, modelPath, modelSpec } from "../models/index.ts";
 import { OP_INFO } from "../src/ops.ts";
 import { quantizeModel, type QuantGraph } from "../src/onnx/quantize.ts";
 import { OrtModel } from "../src/onnx/ort.ts";
@@ -37,7 +37,7 @@ const GPT_GREEDY_MATCH = 0.85;
 
 describe("project models through ONNX → quantized reference", () => {
   for (const [name, b] of Object.entries(BOUNDS)) {
-    const spec = MODELS[name];
+    const spec = modelSpec(name);
     test(`${name}: the generator reproduces the committed ${name}.onnx byte for byte`, () => {
       assert.deepEqual(writeOnnx(spec.make()), new Uint8Array(readFileSync(modelPath(name))));
     });
@@ -59,7 +59,7 @@ describe("project models through ONNX → quantized reference", () => {
       assert.ok(r.meanCosine >= b.cosine, `mean logit cosine ${r.meanCosine} < ${b.cosine}`);
 
       // The same graph on the SIMD kernel build gives the reference's bytes at every node.
-      const inputs = quantizeFeeds(r.graph, spec.feeds(EVAL_SEED, 1)[0]);
+      const inputs = quantizeFeeds(r.graph, spec.feeds(EVAL_SEED, 1)[0]!);
       const ref = runQuantGraph(r.graph, inputs);
       const simd = await runQuantGraphKernels(r.graph, inputs, "simd");
       for (const n of r.graph.nodes)
@@ -67,28 +67,28 @@ describe("project models through ONNX → quantized reference", () => {
     });
 
     test(`${name}: the quantized graph converts to a valid dnn-lib Model that the slot interpreter and the native runner run to the same output`, async () => {
-      const spec = MODELS[name];
+      const spec = modelSpec(name);
       const g = await quantizeModel(readOnnx(readFileSync(modelPath(name))), spec.feeds(CALIBRATION_SEED, 8));
       const model = toModel(g);
       assert.deepEqual(decodeModel(encodeModel(model)), model, "the model file round-trips");
       const lengths = validateModel(model);
-      const feed = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]);
+      const feed = quantizeFeeds(g, spec.feeds(EVAL_SEED, 1)[0]!);
       // Run the model's slots with the reference: slot 0 the input, node i writes slot i + 1.
-      const act: Uint8Array[] = [feed.get(g.inputs[0].id)!];
+      const act: Uint8Array[] = [feed.get(g.inputs[0]!.id)!];
       for (const n of model.nodes)
         act.push(
           runReference(
             n.op,
-            n.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot] : act[s.slot])),
+            n.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot]! : act[s.slot]!)),
             n.params,
           ),
         );
-      assert.equal(act[act.length - 1].length, lengths[lengths.length - 1]);
-      const want = runQuantGraph(g, feed).get(g.outputs[0].id);
+      assert.equal(act[act.length - 1]!.length, lengths[lengths.length - 1]);
+      const want = runQuantGraph(g, feed).get(g.outputs[0]!.id);
       assert.deepEqual(act[act.length - 1], want);
       // And dnn-lib's native runner (compiled model, weights resident in one SIMD instance) gives the same bytes.
       const native = await NativeRunner.create(compileGraph(model), "simd");
-      assert.deepEqual(native.infer(feed.get(g.inputs[0].id)!), want);
+      assert.deepEqual(native.infer(feed.get(g.inputs[0]!.id)!), want);
     });
   }
 });
@@ -97,7 +97,7 @@ describe("decoder generation (gpt.onnx)", () => {
   const onnx = () => new Uint8Array(readFileSync(modelPath("gpt")));
   let graph: QuantGraph | undefined;
   const quantized = async () =>
-    (graph ??= await quantizeModel(readOnnx(onnx()), MODELS.gpt.feeds(CALIBRATION_SEED, BOUNDS.gpt.calib)));
+    (graph ??= await quantizeModel(readOnnx(onnx()), modelSpec("gpt").feeds(CALIBRATION_SEED, BOUNDS.gpt.calib)));
 
   test("seeded sampling is deterministic: the same seed gives the same tokens, another seed others", async () => {
     const g = await quantized();

@@ -47,9 +47,9 @@ test("Sigmoid, Tanh, Mul, Div by a scalar, Concat of a tied scale, Reshape, Soft
   let worst = 0;
   let minCos = 1;
   for (const f of feeds(2, 50)) {
-    const want = (await ort.run(f)).y.data as Float32Array;
-    const got = runQuantFloat(g, f).y.data as Float32Array;
-    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]))));
+    const want = (await ort.run(f)).y!.data as Float32Array;
+    const got = runQuantFloat(g, f).y!.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]!))));
     minCos = Math.min(minCos, cosine(want, got));
   }
   await ort.release();
@@ -79,12 +79,12 @@ test("Transpose (perm 0,2,1), Slice on a middle axis, Concat on a middle axis, F
   const ops = q.nodes.map((n) => n.opName);
   for (const op of ["transpose", "slice", "concat"] as const) assert.ok(ops.includes(op), `${op} missing from ${ops}`);
   const ort = await OrtModel.load(writeOnnx(m));
-  const lsb = q.outputs[0].scale;
+  const lsb = q.outputs[0]!.scale;
   let worst = 0;
   for (const f of evalFeeds) {
-    const want = (await ort.run(f)).y.data as Float32Array;
-    const got = runQuantFloat(q, f).y.data as Float32Array;
-    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]) / lsb)));
+    const want = (await ort.run(f)).y!.data as Float32Array;
+    const got = runQuantFloat(q, f).y!.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]!) / lsb)));
   }
   await ort.release();
   console.log(`layout graph: max error ${worst} output LSB`);
@@ -118,12 +118,12 @@ test("GELU written out with Erf, in both Mul orders, becomes one lut each and ma
     ["matmul", "lut", "lut", "add"],
   );
   const ort = await OrtModel.load(writeOnnx(m));
-  const lsb = q.outputs[0].scale;
+  const lsb = q.outputs[0]!.scale;
   let worst = 0;
   for (const f of feeds) {
-    const want = (await ort.run(f)).y.data as Float32Array;
-    const got = runQuantFloat(q, f).y.data as Float32Array;
-    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]) / lsb)));
+    const want = (await ort.run(f)).y!.data as Float32Array;
+    const got = runQuantFloat(q, f).y!.data as Float32Array;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[i]!) / lsb)));
   }
   await ort.release();
   console.log(`erf-gelu graph: max error ${worst} output LSB`);

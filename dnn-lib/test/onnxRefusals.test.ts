@@ -53,7 +53,7 @@ const slice = (starts: number[], ends: number[], axes?: number[], steps?: number
 };
 /** Causal attention over q, k, v inputs of the given shapes, with `mask` as its additive mask. */
 const attention = (qk: number[], v: number[], mask: Float32Array) => (g: GraphBuilder) => {
-  const T = qk[qk.length - 2];
+  const T = qk[qk.length - 2]!;
   const kt = g.node("Transpose", [g.input("k", qk)], { perm: [0, 2, 1] }, "kt");
   const s = g.node("MatMul", [g.input("q", qk), kt], {}, "s");
   const z = g.node("Mul", [s, g.init("alpha", [], Float32Array.from([0.5]))], {}, "z");
@@ -64,8 +64,8 @@ const attention = (qk: number[], v: number[], mask: Float32Array) => (g: GraphBu
 const causal = (T: number, above = -1e9) =>
   Float32Array.from({ length: T * T }, (_, i) => (i % T <= Math.floor(i / T) ? 0 : above));
 const attentionDims = (qk: number[], v: number[]) => {
-  const T = qk[qk.length - 2];
-  return { q: qk, k: qk, v, kt: [2, qk[2], T], s: [2, T, T], z: [2, T, T], zm: [2, T, T], p: [2, T, T] };
+  const T = qk[qk.length - 2]!;
+  return { q: qk, k: qk, v, kt: [2, qk[2]!, T], s: [2, T, T], z: [2, T, T], zm: [2, T, T], p: [2, T, T] };
 };
 
 /** Rotate-half rotary on x[1][4][4] whose cos/sin tables differ between the halves at position 1. */
@@ -73,7 +73,8 @@ const skewedRotary = (g: GraphBuilder) => {
   const x = g.input("x", [1, 4, 4]);
   const table = (f: (a: number) => number) =>
     Float32Array.from({ length: 16 }, (_, i) => f(Math.floor(i / 4) * (i % 4 < 2 ? 1 : 0.5)));
-  const [s0, s2, s4, ax] = [[0], [2], [4], [-1]].map((v, i) => g.init(`c${i}`, [1], i64(v)));
+  const c = (i: number, v: number) => g.init(`c${i}`, [1], i64([v]));
+  const [s0, s2, s4, ax] = [c(0, 0), c(1, 2), c(2, 4), c(3, -1)];
   const x1 = g.node("Slice", [x, s0, s2, ax], {}, "x1");
   const x2 = g.node("Slice", [x, s2, s4, ax], {}, "x2");
   const rot = g.node("Concat", [g.node("Neg", [x2], {}, "nx2"), x1], { axis: -1 }, "rot");
@@ -97,7 +98,7 @@ const REFUSALS: Refusal[] = [
     title: "a node of another domain",
     build: unary("Relu"),
     dims: { x: [1, 4], y: [1, 4] },
-    edit: (m) => (m.graph.nodes[0].domain = "com.microsoft"),
+    edit: (m) => (m.graph.nodes[0]!.domain = "com.microsoft"),
     error: OnnxUnsupportedError,
     what: "Relu",
     message: /ONNX Relu \(node Relu_0\): domain "com\.microsoft" is not supported/,

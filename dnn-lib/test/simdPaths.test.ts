@@ -70,7 +70,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
       // more pixels than the scratch holds (several patch chunks), more weight rows than fit
       [3, 64, 64, 4, 3, 3, 1, 1],
       [64, 6, 6, 60, 3, 3, 1, 1],
-    ];
+    ] as const;
     for (const [C, H, W, OC, KH, KW, st, pad] of [...shapes, ...shapes]) {
       const [mult, shift] = requantParams(r, OC, 34, 42);
       const node = {
@@ -99,7 +99,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
       [6, 33, 16],
       [2, 8, 32],
       [3, 5, 16],
-    ]) {
+    ] as const) {
       for (let rep = 0; rep < 3; rep++) {
         const [mult, shift] = requantParams(r, N, 36, 46);
         const node = {
@@ -121,7 +121,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
         [2, 5, 35],
         [3, 4, 2],
         [1, 3, 19],
-      ])
+      ] as const)
         await agree(
           { op, inputs: [i8s(r, C * H * W, true)], params: [C, H, W, 2, 2] },
           `pool ${op} [${C}, ${H}, ${W}]`,
@@ -150,7 +150,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
       [1, 1],
       [2, 7],
       [1, 4096],
-    ])
+    ] as const)
       for (const mode of [0, 1])
         for (const eps of [0, 10, 0x7fffffff]) {
           const node = {
@@ -179,7 +179,7 @@ describe("native fast paths agree with the reference and the VM build", () => {
       [16, 64],
       [2, 300],
       [3, 1],
-    ])
+    ] as const)
       for (const scale of [0, 0.001, 0.05, 10])
         await agree(
           { op: Op.softmax, inputs: [i8s(r, R * L, true), expTable(scale)], params: [R, L] },

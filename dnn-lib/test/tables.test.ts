@@ -30,7 +30,7 @@ describe("compile-time tables (docs/fixed-point.md §4)", () => {
         [0.05, 0.02],
         [0.1, 1 / 127],
         [0.01, 0.005],
-      ]) {
+      ] as const) {
         const table = lutTable(ACTIVATIONS[name], sIn, sOut);
         table.forEach((t, i) => {
           const exact = ACTIVATIONS[name](sIn * (i - 128)) / sOut;
@@ -44,7 +44,7 @@ describe("compile-time tables (docs/fixed-point.md §4)", () => {
   test("the exp table starts at 2^15 and decreases", () => {
     const e = expTable(0.05);
     assert.equal(e[0], 32768);
-    for (let j = 1; j < 256; j++) assert.ok(e[j] <= e[j - 1]);
+    for (let j = 1; j < 256; j++) assert.ok(e[j]! <= e[j - 1]!);
     assert.throws(() => expTable(0), DnnShapeError);
   });
   test("rotary tables hold cos/sin in Q14, position 0 is the identity", () => {

@@ -92,7 +92,7 @@ describe("graph compiler tiling under a step budget", () => {
       assert.ok(model.nodes.every((n) => estimateSteps(n.op, n.params) > budget));
       const tiled = tileModel(model, budget);
       for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${n.op} ${n.params}`);
-      assert.ok(tiled.nodes.filter((n) => n.op === model.nodes[0].op).length > 1, model.name);
+      assert.ok(tiled.nodes.filter((n) => n.op === model.nodes[0]!.op).length > 1, model.name);
       sameOutputs(model, tiled);
     }
     assert.ok(tileModel(gramModel(), 300000).nodes.some((n) => n.op === Op.slice));
@@ -100,7 +100,8 @@ describe("graph compiler tiling under a step budget", () => {
   test("matmul16 splits along N with 2-byte output columns joined by concat; the output bits are unchanged", () => {
     const model = matmul16Model();
     const budget = 40000;
-    assert.ok(estimateSteps(model.nodes[0].op, model.nodes[0].params) > budget);
+    const first = model.nodes[0]!;
+    assert.ok(estimateSteps(first.op, first.params) > budget);
     const tiled = tileModel(model, budget);
     for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${n.op} ${n.params}`);
     assert.deepEqual(

@@ -44,7 +44,7 @@ describe("VM build check", () => {
     const float = inspectVmBuild(module([0x43, 0, 0, 0, 0, 0x1a], false)); // f32.const 0; drop
     assert.deepEqual(float.violations, ["opcode f32.const is outside the integer MVP subset"]);
     const imported = inspectVmBuild(module([], true));
-    assert.ok(imported.violations[0].includes("1 import(s)"));
+    assert.ok(imported.violations[0]!.includes("1 import(s)"));
     assert.throws(() => checkVmBuild(module([0xc0], false)), DnnBuildError); // i32.extend8_s (sign-extension)
   });
 });

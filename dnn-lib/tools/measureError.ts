@@ -36,7 +36,7 @@ export function measureErrors(rows = 64): ErrorRow[] {
     [16, 2],
     [128, 4],
     [1024, 8],
-  ]) {
+  ] as const) {
     const rng = new Rng(L);
     const errs: number[] = [];
     for (let r = 0; r < rows; r++) {
@@ -46,7 +46,7 @@ export function measureErrors(rows = 64): ErrorRow[] {
       const mx = Math.max(...deq);
       const e = deq.map((v) => Math.exp(v - mx));
       const sum = e.reduce((a, b) => a + b, 0);
-      e.forEach((ei, i) => errs.push(Math.abs(y[i] - (127 * ei) / sum)));
+      e.forEach((ei, i) => errs.push(Math.abs(y[i]! - (127 * ei) / sum)));
     }
     out.push(stats("softmax", `L = ${L}, logits σ = ${spread}`, errs));
   }
@@ -63,7 +63,7 @@ export function measureErrors(rows = 64): ErrorRow[] {
         const xs = Array.from(q); // the scale cancels in a norm
         const mean = mode === 0 ? xs.reduce((a, b) => a + b, 0) / D : 0;
         const sd = Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / D);
-        xs.forEach((v, i) => errs.push(Math.abs(y[i] - Math.max(-128, Math.min(127, (v - mean) / sd / sOut)))));
+        xs.forEach((v, i) => errs.push(Math.abs(y[i]! - Math.max(-128, Math.min(127, (v - mean) / sd / sOut)))));
       }
       out.push(stats(mode === 0 ? "layernorm" : "rmsnorm", `D = ${D}, gamma = 1, out scale 4/127`, errs));
     }

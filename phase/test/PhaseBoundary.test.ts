@@ -39,31 +39,31 @@ describe("the TS twin of PhaseBoundary (phase/PhaseBoundary.ts)", async () => {
   });
 
   test("it rejects what the contract rejects: wrong operand, descriptor, header, static image, state, output, S_next", () => {
-    const c = cases[0];
+    const c = cases[0]!;
     const sI = hexToBytes(c.sI);
     const p = c.run.phaseProof;
     const flip = (b: Uint8Array) => {
       const x = b.slice();
-      x[3] ^= 1;
+      x[3]! ^= 1;
       return x;
     };
     rejects(
       () =>
         initialStateFromProof(roots(c), c.node, sI, {
           ...p,
-          operandRoots: [p.operandRoots[0], flip(p.operandRoots[1]), ...p.operandRoots.slice(2)],
+          operandRoots: [p.operandRoots[0]!, flip(p.operandRoots[1]!), ...p.operandRoots.slice(2)],
         }),
       "OperandNotInSlot",
     );
     const descriptor = p.descriptor.slice();
-    descriptor[144] ^= 1;
+    descriptor[144]! ^= 1;
     rejects(() => initialStateFromProof(roots(c), c.node, sI, { ...p, descriptor }), "DescriptorNotInGraph");
     rejects(() => initialStateFromProof(roots(c), c.node, sI, { ...p, header: flip(p.header) }), "HeaderNotInProgram");
     rejects(
       () => initialStateFromProof(roots(c), c.node, sI, { ...p, staticRoot: flip(p.staticRoot) }),
       "LinearMemoryNotInProgram",
     );
-    rejects(() => initialStateFromProof(roots(c), c.node, hexToBytes(cases[1].sI), p), "OperandNotInSlot");
+    rejects(() => initialStateFromProof(roots(c), c.node, hexToBytes(cases[1]!.sI), p), "OperandNotInSlot");
     rejects(() => initialStateFromProof(roots(c), 3, sI, p), "NodeOutOfRange");
 
     const e = c.run.exit!.proof;
@@ -88,7 +88,7 @@ describe("the TS twin of PhaseBoundary (phase/PhaseBoundary.ts)", async () => {
   });
 
   test("as the referee's boundary it returns the VM's initial state as hex and rejects a wrong S_next", () => {
-    const c = cases[1];
+    const c = cases[1]!;
     const b = refereeBoundary(roots(c));
     assert.equal(b.initialStateHash(BigInt(c.node), c.sI, c.run.phaseProof), toHex(c.run.initialStateHash));
     b.checkExit(BigInt(c.node), c.sI, c.sNext, toHex(c.run.finalStateHash), c.run.exit!.proof);

@@ -29,10 +29,10 @@ describe("a model with int16 activations (every int16 op and strided)", () => {
     const run = runModel(compiled, x, simd);
     assert.deepEqual(run.states, ref.states);
     const out = new Int8Array(run.output.buffer, run.output.byteOffset, run.output.length);
-    assert.ok(new Set(out).size > 4, `output is degenerate: ${out}`);
+    assert.ok(new Set(out).size > 4, `output is degenerate: ${out.join(",")}`);
     for (const [i, node] of compiled.model.nodes.entries()) {
       const operands = node.inputs.map((s) =>
-        s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : run.activations[s.slot],
+        s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : run.activations[s.slot]!,
       );
       const vm = await runInVm({
         op: node.op,
@@ -52,7 +52,7 @@ describe("a model with int16 activations (every int16 op and strided)", () => {
     return m;
   };
   test("an int8 slot read as an int16 operand is a ModelGraphError naming the operand and both lengths", () => {
-    const m = broken((m) => (m.nodes[1].inputs[0] = { kind: SlotKind.activation, slot: 0 }));
+    const m = broken((m) => (m.nodes[1]!.inputs[0] = { kind: SlotKind.activation, slot: 0 }));
     assert.throws(
       () => validateModel(m),
       (e: unknown) =>
@@ -62,9 +62,9 @@ describe("a model with int16 activations (every int16 op and strided)", () => {
     );
   });
   test("a lut16 table of 256 entries, a strided view past its input and an int16 operand of the wrong size are ModelGraphErrors", () => {
-    const short = broken((m) => (m.weights[4] = m.weights[4].subarray(0, 512)));
+    const short = broken((m) => (m.weights[4] = m.weights[4]!.subarray(0, 512)));
     assert.throws(() => validateModel(short), /node 3 \(lut16\): operand 1 \(weight slot 4\) has the wrong length/);
-    const past = broken((m) => (m.nodes[4].params[7] = 9));
+    const past = broken((m) => (m.nodes[4]!.params[7] = 9));
     assert.throws(
       () => validateModel(past),
       (e: unknown) =>

@@ -46,16 +46,16 @@ describe("phase 2 of one node: initial state from the node input, run, exit", as
     for (const [i, node] of compiled.model.nodes.entries()) {
       assert.deepEqual(state.root(), native.states[i], `S_${i}`);
       const operands = node.inputs.map((s) =>
-        s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : native.activations[s.slot],
+        s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : native.activations[s.slot]!,
       );
-      const run = runPhase2(program, { graph, weights, state }, i, compiled.layouts[i], operands);
+      const run = runPhase2(program, { graph, weights, state }, i, compiled.layouts[i]!, operands);
       assert.equal(run.status, "halted", `node ${i}: ${run.machine.trapReason}`);
       assert.deepEqual(run.output, native.activations[i + 1], `node ${i} output`);
-      assert.deepEqual(run.exit!.outputRoot, tensorRoot(native.activations[i + 1]));
+      assert.deepEqual(run.exit!.outputRoot, tensorRoot(native.activations[i + 1]!));
       assert.deepEqual(run.exit!.nextState, native.states[i + 1], `S_${i + 1}`);
       assert.equal(run.initialStateHash[0], 0, "initial state is running");
       assert.equal(run.finalStateHash[0], 1, "final state is halted");
-      state.setSlot(i + 1, native.activations[i + 1]);
+      state.setSlot(i + 1, native.activations[i + 1]!);
     }
   });
 
@@ -76,14 +76,14 @@ describe("phase 2 of one node: initial state from the node input, run, exit", as
       const weights = new SlotTree();
       const state = new SlotTree();
       state.setSlot(0, Uint8Array.of(1, 2, 3));
-      spec.inputs.forEach((b, j) => (inputSlots[j].kind === SlotKind.weight ? weights : state).setSlot(j + 1, b));
+      inputSlots.forEach((s, j) => (s.kind === SlotKind.weight ? weights : state).setSlot(j + 1, spec.inputs[j]!));
       const run = runPhase2(program, { graph, weights, state }, 3, layout, spec.inputs);
       assert.equal(run.status, "halted", `${name}: ${run.machine.trapReason}`);
       const want = ref.runNode(spec.op, spec.inputs, spec.params);
       assert.deepEqual(run.output, want, `${name} output`);
       const next = new SlotTree();
       next.setSlot(0, Uint8Array.of(1, 2, 3));
-      spec.inputs.forEach((b, j) => inputSlots[j].kind === SlotKind.activation && next.setSlot(j + 1, b));
+      inputSlots.forEach((s, j) => s.kind === SlotKind.activation && next.setSlot(j + 1, spec.inputs[j]!));
       next.setSlot(9, want);
       assert.deepEqual(run.exit!.nextState, next.root(), `${name} S_next`);
     }

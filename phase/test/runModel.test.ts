@@ -46,7 +46,7 @@ describe("phase-1 runner and model commitment", async () => {
     const run = runModel(compiled, input(5), simd);
     for (const [i, node] of compiled.model.nodes.entries()) {
       const operands = node.inputs.map((s) =>
-        s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : run.activations[s.slot],
+        s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : run.activations[s.slot]!,
       );
       const vm = await runInVm({
         op: node.op,
@@ -64,8 +64,9 @@ describe("phase-1 runner and model commitment", async () => {
     const c = compiled.commitment;
     assert.deepEqual([c.nodeCount, c.inputSlot, c.inputLength, c.outputSlot, c.outputLength], [3, 0, 16, 3, 10]);
     const other = tinyMlp();
-    other.weights[0] = other.weights[0].slice();
-    other.weights[0][0] ^= 1;
+    const w0 = other.weights[0]!.slice();
+    w0[0]! ^= 1;
+    other.weights[0] = w0;
     const c2 = (await compileModel(other)).commitment;
     assert.notDeepEqual(c2.weightsRoot, c.weightsRoot);
     assert.deepEqual([c2.graphRoot, c2.programRoot], [c.graphRoot, c.programRoot]);

@@ -18,7 +18,7 @@ const bytes = existsSync(built)
   ? new Uint8Array(readFileSync(built))
   : await (await import("../../dnn-lib/src/kernels.ts")).kernelBytes("vm");
 const program = loadProgram(bytes);
-const v8Module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+const v8Module = new WebAssembly.Module(bytes);
 
 test("phase 2: every dnn-lib op, VM vs V8 on the same module and input: same status, same memory, output subtree root = tensor root", () => {
   for (const name of Object.keys(Op) as OpName[]) {

@@ -35,20 +35,22 @@ const hex = (h: Hex) => `hex"${h.slice(2)}"`;
 const fns: string[] = [];
 for (const [i, node] of compiled.model.nodes.entries()) {
   const state = new SlotTree();
-  for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]);
+  // A layout per node, an activation per slot and a state per boundary.
+  for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]!);
   const operands = node.inputs.map((s) =>
-    s.kind === SlotKind.weight ? compiled.model.weights[s.slot] : native.activations[s.slot],
+    s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : native.activations[s.slot]!,
   );
-  const run = runPhase2(program, { graph, weights, state }, i, compiled.layouts[i], operands);
+  const layout = compiled.layouts[i]!;
+  const run = runPhase2(program, { graph, weights, state }, i, layout, operands);
   if (!run.exit) throw new Error(`node ${i} trapped: ${run.machine.trapReason}`);
-  const mid = initialMachine(program, compiled.layouts[i], operands);
+  const mid = initialMachine(program, layout, operands);
   mid.run(Math.floor(run.steps / 2));
   fns.push(`    /// @notice tiny-mlp node ${i} (op ${node.op}, ${operands.length} operands, ${run.steps} steps).
     function node${i}() internal pure returns (Case memory c) {
         c.m = ModelCommitment(${toHex(compiled.commitment.programRoot)}, ${toHex(graph.root())}, ${toHex(weights.root())}, ${compiled.model.nodes.length});
         c.node = ${i};
-        c.sI = ${toHex(native.states[i])};
-        c.sNext = ${toHex(native.states[i + 1])};
+        c.sI = ${toHex(native.states[i]!)};
+        c.sNext = ${toHex(native.states[i + 1]!)};
         c.initialHash = ${toHex(run.initialStateHash)};
         c.finalHash = ${toHex(run.finalStateHash)};
         c.midHash = ${toHex(mid.stateHash())};

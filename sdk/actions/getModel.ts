@@ -36,7 +36,7 @@ export async function getModel(client: AnyClient, parameters: GetModelParameters
     readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "modelCount" }),
   );
   if (modelId < 1n || modelId > count) throw new UnknownModelError(modelId);
-  return (await oracleCall(() =>
+  return oracleCall(() =>
     readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "getModel", args: [modelId] }),
-  )) as GetModelReturnType;
+  );
 }

@@ -21,5 +21,5 @@ export async function readGame(client: AnyClient, parameters: ReadGameParameters
     readContract(client, { address: game, abi: disputeGameAbi, functionName: "getGame", args: [gameId] }),
     readContract(client, { address: game, abi: disputeGameAbi, functionName: "k" }),
   ]);
-  return { ...(view as GameView), k };
+  return { ...view, k };
 }

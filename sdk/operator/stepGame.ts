@@ -10,7 +10,6 @@ import type {
   Address,
   GetBlockErrorType,
   Hex,
-  ReadContractErrorType,
   SimulateContractErrorType,
   WaitForTransactionReceiptErrorType,
   WriteContractErrorType,
@@ -81,7 +80,6 @@ export type StepGameErrorType =
   | ReadGameErrorType
   | PostedIntermediatesErrorType
   | GetBlockErrorType
-  | ReadContractErrorType
   | SimulateContractErrorType
   | WriteContractErrorType
   | WaitForTransactionReceiptErrorType;
@@ -103,6 +101,7 @@ async function sendMove(
   fnArgs: readonly unknown[],
 ): Promise<Hex> {
   const { game, gameId, journal } = parameters;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs the cast: fnArgs is any move's
   await simulateContract(client, {
     address: game,
     abi: disputeGameAbi,
@@ -113,6 +112,7 @@ async function sendMove(
   } as Parameters<typeof simulateContract>[1]);
   const j = { action: `move:${functionName}`, gameId: String(gameId), requestId: parameters.requestId?.toString() };
   journal?.append({ ...j, phase: "sending" });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs the cast: fnArgs is any move's
   const hash = await writeContract(client, {
     address: game,
     abi: disputeGameAbi,

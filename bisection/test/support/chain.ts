@@ -37,21 +37,31 @@ export async function startChain(): Promise<Chain> {
   return { anvil, clients, stop: () => anvil.stop() };
 }
 
-/** Compiles a Solidity file of this test folder with the npm solc (the compiler forge wraps here). */
+/** The part of solc's standard-JSON output the tests read (abi and evm.bytecode.object selected). */
+export interface SolcOutput {
+  errors?: { severity: string; formattedMessage: string }[];
+  contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
+}
+
+/** Runs the npm solc (the compiler forge wraps here) on a standard-JSON input. */
+export function solcCompile(input: object): SolcOutput {
+  const solc = createRequire(import.meta.url)("solc") as { compile(input: string): string };
+  return JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+}
+
+/** Compiles a Solidity file of this test folder with the npm solc. */
 export function compileTestContract(file: string, name: string): ForgeArtifact {
-  const solc = createRequire(import.meta.url)("solc");
   const path = new URL(file, import.meta.url).pathname;
-  const input = {
+  const output = solcCompile({
     language: "Solidity",
     sources: { [file]: { content: readFileSync(path, "utf8") } },
     settings: { evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (output.errors ?? []).filter((e: { severity: string }) => e.severity === "error");
-  if (errors.length > 0)
-    throw new Error(errors.map((e: { formattedMessage: string }) => e.formattedMessage).join("\n"));
-  const c = output.contracts[file][name];
-  return { contractName: name, abi: c.abi as Abi, bytecode: `0x${c.evm.bytecode.object}`, path };
+  });
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  const c = output.contracts[file]?.[name];
+  if (!c) throw new Error(`solc produced no contract ${name} in ${file}`);
+  return { contractName: name, abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, path };
 }
 
 export async function deployHarness(
@@ -103,7 +113,7 @@ export class GameHandle {
       gas: 3_000_000n,
       maxFeePerGas: 10_000_000_000n,
       maxPriorityFeePerGas: 1n,
-    } as Parameters<typeof c.walletClient.writeContract>[0]);
+    });
     // anvil automines on submission: the receipt is normally there at once.
     const r = await c.publicClient
       .getTransactionReceipt({ hash })
@@ -118,7 +128,7 @@ export class GameHandle {
           args,
           account: c.walletClient.account,
           blockNumber: r.blockNumber - 1n,
-        } as Parameters<typeof c.publicClient.simulateContract>[0])
+        })
         .then(
           () => `no revert when replayed (gas used ${r.gasUsed})`,
           (e: Error) => e.message,

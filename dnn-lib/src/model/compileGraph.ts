@@ -56,9 +56,10 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
   const activationLengths = validateModel(model);
   const graph = new SlotTree();
   const progress = opts.onProgress ?? (() => {});
+  // validateModel has checked that every operand slot exists.
   const layouts = model.nodes.map((node, i) => {
     const inputLengths = node.inputs.map((s) =>
-      s.kind === 1 ? model.weights[s.slot].length : activationLengths[s.slot],
+      s.kind === 1 ? model.weights[s.slot]!.length : activationLengths[s.slot]!,
     );
     const layout = layoutNode({ ...node, inputLengths, inputSlots: node.inputs, outputSlot: outputSlotOf(i) });
     graph.setSlot(i, layout.descriptor);
@@ -83,7 +84,7 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
       inputSlot: 0,
       inputLength: model.inputLength,
       outputSlot: outputSlotOf(N - 1),
-      outputLength: activationLengths[N],
+      outputLength: activationLengths[N]!,
     },
   };
 }

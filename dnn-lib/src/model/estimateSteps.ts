@@ -5,16 +5,16 @@
  * (phase/test/vmRun.test.ts asserts estimate ≥ actual). The graph compiler
  * tiles a node whose bound exceeds the configured step budget.
  */
-import { inputByteLengths, namedParams, opInfo, outputByteLength } from "../ops.ts";
+import { inputByteLengths, opParams, outputByteLength } from "../ops.ts";
 
 /** Steps of `run()`'s dispatch, validation and return, over every op. */
 const BASE = 400;
 
 export function estimateSteps(op: number, params: readonly number[]): number {
-  const p = namedParams(op, params);
+  const { name, p } = opParams(op, params);
   const out = outputByteLength(op, params);
   const bytes = inputByteLengths(op, params).reduce((a, b) => a + b, 0) + out;
-  switch (opInfo(op).name) {
+  switch (name) {
     case "matmul":
       // dot8: ~9 steps per MAC in the unrolled body, ~22 in the tail (K mod 8)
       return BASE + p.M * p.N * (150 + 9 * p.K + 22 * (p.K % 8));

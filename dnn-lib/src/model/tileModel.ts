@@ -6,7 +6,7 @@
  * operands are split into new weight slots; an activation operand is split with
  * slice nodes. Other ops are kept whole (their bound is checked, not tiled).
  */
-import { Op, opInfo } from "../ops.ts";
+import { Op, opInfo, opParams } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 import { ModelGraphError } from "./errors.ts";
@@ -14,6 +14,7 @@ import { outputSlotOf, type GraphNode, type Model } from "./Model.ts";
 import { validateModel } from "./validateModel.ts";
 
 export function tileModel(model: Model, maxSteps: number): Model {
+  // Every slot a node reads exists (validateModel), so the slot lookups below find one.
   const actLens = validateModel(model);
   const nodes: GraphNode[] = [];
   const weights: Uint8Array[] = [];
@@ -34,7 +35,7 @@ export function tileModel(model: Model, maxSteps: number): Model {
   /** Bytes [start, start + len) of an operand, as an operand of the tiled model. */
   const part = (src: OperandSlot, start: number, len: number): OperandSlot => {
     if (src.kind === SlotKind.weight) {
-      const w = model.weights[src.slot];
+      const w = model.weights[src.slot]!;
       const key = `${src.slot}:${start}:${len}`;
       let k = weightSlot.get(key);
       if (k === undefined) {
@@ -43,32 +44,33 @@ export function tileModel(model: Model, maxSteps: number): Model {
       }
       return { kind: SlotKind.weight, slot: k };
     }
-    const slot = slotMap[src.slot];
+    const slot = slotMap[src.slot]!;
     if (start === 0 && len === actLens[src.slot]) return { kind: SlotKind.activation, slot };
     return push(
-      { op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [1, newLens[slot], start, len] },
+      { op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [1, newLens[slot]!, start, len] },
       len,
     );
   };
   const whole = (src: OperandSlot) =>
-    part(src, 0, src.kind === SlotKind.weight ? model.weights[src.slot].length : actLens[src.slot]);
+    part(src, 0, src.kind === SlotKind.weight ? model.weights[src.slot]!.length : actLens[src.slot]!);
 
   model.nodes.forEach((node, i) => {
     const steps = estimateSteps(node.op, node.params);
-    const name = opInfo(node.op).name;
+    const { name, p } = opParams(node.op, node.params);
     if (steps <= maxSteps || (name !== "matmul" && name !== "matmul16" && name !== "conv2d")) {
       if (steps > maxSteps)
         throw new ModelGraphError(`node ${i} (${name}) exceeds the step budget and cannot be tiled`, {
           details: `estimated ${steps} steps > ${maxSteps}`,
         });
-      slotMap.push(push({ ...node, inputs: node.inputs.map(whole) }, actLens[i + 1]).slot);
+      slotMap.push(push({ ...node, inputs: node.inputs.map(whole) }, actLens[i + 1]!).slot);
       return;
     }
-    // Output units: matmul columns n (weight row K bytes; 2 output bytes each for matmul16), conv2d channels (C·KH·KW bytes).
+    // Output units: matmul columns N (weight row K bytes; 2 output bytes each for matmul16), conv2d channels OC (C·KH·KW bytes).
     const isMatmul = name !== "conv2d";
-    const [units, rowBytes, outPerUnit, outer] = isMatmul
-      ? [node.params[1], node.params[2], name === "matmul16" ? 2 : 1, node.params[0]]
-      : [node.params[3], node.params[0] * node.params[4] * node.params[5], actLens[i + 1] / node.params[3], 1];
+    const [units, rowBytes, outPerUnit, outer] =
+      name === "conv2d"
+        ? [p.OC, p.C * p.KH * p.KW, actLens[i + 1]! / p.OC, 1]
+        : [p.N, p.K, name === "matmul16" ? 2 : 1, p.M];
     const withUnits = (u: number) => node.params.map((v, k) => (k === (isMatmul ? 1 : 3) ? u : v));
     let per = units;
     while (per > 0 && estimateSteps(node.op, withUnits(per)) > maxSteps) per = Math.floor(per / 2);
@@ -80,8 +82,8 @@ export function tileModel(model: Model, maxSteps: number): Model {
     let done = 0;
     for (let u0 = 0; u0 < units; u0 += per) {
       const u = Math.min(per, units - u0);
-      const [x, w, ...rest] = node.inputs;
-      const inputs = [whole(x), part(w, u0 * rowBytes, u * rowBytes), ...rest.map((s) => part(s, 4 * u0, 4 * u))];
+      const [x, w, ...rest] = node.inputs; // five operands (validateModel)
+      const inputs = [whole(x!), part(w!, u0 * rowBytes, u * rowBytes), ...rest.map((s) => part(s, 4 * u0, 4 * u))];
       const tile = push({ op: node.op, inputs, params: withUnits(u) }, outer * u * outPerUnit);
       joined =
         joined === null

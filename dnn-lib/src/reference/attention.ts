@@ -20,19 +20,20 @@ export function attention(
       details: `pos0 = ${pos0}, Tq = ${Tq}, Tmax = ${Tmax}`,
     });
   const out = new Int8Array(H * Tq * Dh);
+  // Indices below stay inside the lengths checked above (pos < Tmax).
   for (let h = 0; h < H; h++)
     for (let t = 0; t < Tq; t++) {
       const pos = pos0 + t;
       const z: number[] = [];
       for (let j = 0; j <= pos; j++) {
         let acc = 0;
-        for (let d = 0; d < Dh; d++) acc = mac32(acc, q[(h * Tq + t) * Dh + d], k[(h * Tmax + j) * Dh + d]);
+        for (let d = 0; d < Dh; d++) acc = mac32(acc, q[(h * Tq + t) * Dh + d]!, k[(h * Tmax + j) * Dh + d]!);
         z.push(requant(acc, mS, sS));
       }
       const pi = softmaxRow(z, exp);
       for (let d = 0; d < Dh; d++) {
         let acc = 0;
-        for (let j = 0; j <= pos; j++) acc = mac32(acc, pi[j], v[(h * Tmax + j) * Dh + d]);
+        for (let j = 0; j <= pos; j++) acc = mac32(acc, pi[j]!, v[(h * Tmax + j) * Dh + d]!);
         out[(h * Tq + t) * Dh + d] = requant(acc, mO, sO);
       }
     }

@@ -6,14 +6,14 @@ export function add(a: Int8Array, b: Int8Array, mA: number, mB: number, s: numbe
   expectLength("add", "b", b, a.length);
   checkMult(mA, "mA");
   checkMult(mB, "mB");
-  return Int8Array.from(a, (ai, i) => sat8(rshr(BigInt(ai) * BigInt(mA) + BigInt(b[i]) * BigInt(mB), s)));
+  return Int8Array.from(a, (ai, i) => sat8(rshr(BigInt(ai) * BigInt(mA) + BigInt(b[i]!) * BigInt(mB), s)));
 }
 
 /** out = sat8(rshr(a·b·m, s)). */
 export function mul(a: Int8Array, b: Int8Array, m: number, s: number): Int8Array {
   expectLength("mul", "b", b, a.length);
   checkMult(m);
-  return Int8Array.from(a, (ai, i) => sat8(rshr(BigInt(ai * b[i]) * BigInt(m), s)));
+  return Int8Array.from(a, (ai, i) => sat8(rshr(BigInt(ai * b[i]!) * BigInt(m), s)));
 }
 
 export function relu(x: Int8Array): Int8Array {
@@ -23,7 +23,7 @@ export function relu(x: Int8Array): Int8Array {
 /** out = table[x + 128]: gelu, silu, sigmoid, tanh and every other int8 → int8 function. */
 export function lut(x: Int8Array, table: Int8Array): Int8Array {
   expectLength("lut", "table", table, 256);
-  return Int8Array.from(x, (v) => table[v + 128]);
+  return Int8Array.from(x, (v) => table[v + 128]!);
 }
 
 /** Requantize an int32 [R][C] tensor with per-column multiplier and shift. */
@@ -31,7 +31,7 @@ export function requantTensor(x: Int32Array, mult: Int32Array, shift: Int32Array
   expectLength("requant", "x", x, R * C);
   expectLength("requant", "mult", mult, C);
   expectLength("requant", "shift", shift, C);
-  return Int8Array.from(x, (v, i) => requant(v, mult[i % C], shift[i % C]));
+  return Int8Array.from(x, (v, i) => requant(v, mult[i % C]!, shift[i % C]!));
 }
 
 /** The first index of the maximum of each row of x[R][L]. */
@@ -40,7 +40,7 @@ export function argmax(x: Int8Array, R: number, L: number): Int32Array {
   const out = new Int32Array(R);
   for (let r = 0; r < R; r++) {
     let best = 0;
-    for (let i = 1; i < L; i++) if (x[r * L + i] > x[r * L + best]) best = i;
+    for (let i = 1; i < L; i++) if (x[r * L + i]! > x[r * L + best]!) best = i;
     out[r] = best;
   }
   return out;

@@ -7,3 +7,11 @@ export function expectLength(op: string, operand: string, a: { length: number },
       details: `got ${a.length} elements, the shape needs ${n}`,
     });
 }
+
+/** Operand `j` of a node, which the caller has checked the operand count for. */
+export function operand(op: string, inputs: readonly Uint8Array[], j: number): Uint8Array {
+  const bytes = inputs[j];
+  if (bytes === undefined)
+    throw new DnnShapeError(`${op}: operand ${j} is missing`, { details: `${inputs.length} operands` });
+  return bytes;
+}

@@ -27,7 +27,7 @@ export function requantTensor16(x: Int32Array, mult: Int32Array, shift: Int32Arr
   expectLength("requant16", "x", x, R * C);
   expectLength("requant16", "mult", mult, C);
   expectLength("requant16", "shift", shift, C);
-  return Int16Array.from(x, (v, i) => requant16(v, mult[i % C], shift[i % C]));
+  return Int16Array.from(x, (v, i) => requant16(v, mult[i % C]!, shift[i % C]!));
 }
 
 /** int8 → int16: out = sat16(rshr(x · m, s)). */
@@ -64,14 +64,14 @@ export function add16(a: Int16Array, b: Int16Array, mA: number, mB: number, s: n
   expectLength("add16", "b", b, a.length);
   checkMult(mA, "mA");
   checkMult(mB, "mB");
-  return Int16Array.from(a, (ai, i) => sat16(rshr(BigInt(ai) * BigInt(mA) + BigInt(b[i]) * BigInt(mB), s)));
+  return Int16Array.from(a, (ai, i) => sat16(rshr(BigInt(ai) * BigInt(mA) + BigInt(b[i]!) * BigInt(mB), s)));
 }
 
 /** out = sat16(rshr(a·b·m, s)). */
 export function mul16(a: Int16Array, b: Int16Array, m: number, s: number): Int16Array {
   expectLength("mul16", "b", b, a.length);
   checkMult(m);
-  return Int16Array.from(a, (ai, i) => sat16(rshr(BigInt(ai) * BigInt(b[i]) * BigInt(m), s)));
+  return Int16Array.from(a, (ai, i) => sat16(rshr(BigInt(ai) * BigInt(b[i]!) * BigInt(m), s)));
 }
 
 export function relu16(x: Int16Array): Int16Array {
@@ -89,8 +89,8 @@ export function lut16(x: Int16Array, table: Int16Array): Int16Array {
   expectLength("lut16", "table", table, LUT16_ENTRIES);
   return Int16Array.from(x, (v) => {
     const u = v + 32768;
-    const i = u >> 8;
-    const lo = table[i];
-    return lo + Number(rshr(BigInt(table[i + 1] - lo) * BigInt(u & 255), 8));
+    const i = u >> 8; // 0 … 255, and the table has 257 entries
+    const lo = table[i]!;
+    return lo + Number(rshr(BigInt(table[i + 1]! - lo) * BigInt(u & 255), 8));
   });
 }

@@ -20,7 +20,7 @@ export function transpose(x: Uint8Array, R: number, C: number, E: number): Uint8
   expectLength("transpose", "x", x, R * C * E);
   const out = new Uint8Array(x.length);
   for (let r = 0; r < R; r++)
-    for (let c = 0; c < C; c++) for (let e = 0; e < E; e++) out[(c * R + r) * E + e] = x[(r * C + c) * E + e];
+    for (let c = 0; c < C; c++) for (let e = 0; e < E; e++) out[(c * R + r) * E + e] = x[(r * C + c) * E + e]!;
   return out;
 }
 

@@ -40,9 +40,9 @@ export function linear<T extends Int8Array | Int16Array>(
     expectLength(op, name, a, N);
   for (let m = 0; m < M; m++)
     for (let n = 0; n < N; n++) {
-      let acc = bias[n];
-      for (let k = 0; k < K; k++) acc = mac32(acc, x[m * K + k], w[n * K + k]);
-      out[m * N + n] = rq(acc, mult[n], shift[n]);
+      let acc = bias[n]!;
+      for (let k = 0; k < K; k++) acc = mac32(acc, x[m * K + k]!, w[n * K + k]!);
+      out[m * N + n] = rq(acc, mult[n]!, shift[n]!);
     }
   return out;
 }
@@ -71,16 +71,16 @@ export function conv2d(
   for (let o = 0; o < OC; o++)
     for (let i = 0; i < OH; i++)
       for (let j = 0; j < OW; j++) {
-        let acc = bias[o];
+        let acc = bias[o]!;
         for (let c = 0; c < C; c++)
           for (let u = 0; u < KH; u++)
             for (let v = 0; v < KW; v++) {
               const y = i * stride + u - pad;
               const z = j * stride + v - pad;
               if (y < 0 || y >= H || z < 0 || z >= W) continue;
-              acc = mac32(acc, x[(c * H + y) * W + z], w[((o * C + c) * KH + u) * KW + v]);
+              acc = mac32(acc, x[(c * H + y) * W + z]!, w[((o * C + c) * KH + u) * KW + v]!);
             }
-        out[(o * OH + i) * OW + j] = requant(acc, mult[o], shift[o]);
+        out[(o * OH + i) * OW + j] = requant(acc, mult[o]!, shift[o]!);
       }
   return out;
 }

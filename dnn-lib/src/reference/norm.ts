@@ -28,8 +28,8 @@ export function norm(
     const V = c.reduce((a, ci) => a + ci * ci, 0n) / BigInt(D) + BigInt(eps);
     const root = isqrt(V);
     for (let i = 0; i < D; i++) {
-      const n = root > 0n ? Number(divr(c[i] << 12n, root)) : 0;
-      out[r * D + i] = requant((Math.imul(n, gamma[i]) + beta[i]) | 0, m, s);
+      const n = root > 0n ? Number(divr(c[i]! << 12n, root)) : 0;
+      out[r * D + i] = requant((Math.imul(n, gamma[i]!) + beta[i]!) | 0, m, s);
     }
   }
   return out;

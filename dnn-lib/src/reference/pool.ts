@@ -19,7 +19,7 @@ export function pool(
         let sum = 0;
         for (let u = 0; u < K; u++)
           for (let v = 0; v < K; v++) {
-            const val = x[(c * H + i * stride + u) * W + j * stride + v];
+            const val = x[(c * H + i * stride + u) * W + j * stride + v]!;
             mx = Math.max(mx, val);
             sum += val;
           }

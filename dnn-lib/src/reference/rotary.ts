@@ -22,10 +22,10 @@ export function rotary(
     for (let h = 0; h < H; h++)
       for (let i = 0; i < half; i++) {
         const base = (t * H + h) * Dh;
-        const c = BigInt(cos[(pos0 + t) * half + i]);
-        const s = BigInt(sin[(pos0 + t) * half + i]);
-        const x1 = BigInt(x[base + i]);
-        const x2 = BigInt(x[base + i + half]);
+        const c = BigInt(cos[(pos0 + t) * half + i]!);
+        const s = BigInt(sin[(pos0 + t) * half + i]!);
+        const x1 = BigInt(x[base + i]!);
+        const x2 = BigInt(x[base + i + half]!);
         out[base + i] = sat8(rshr(x1 * c - x2 * s, 14));
         out[base + i + half] = sat8(rshr(x2 * c + x1 * s, 14));
       }

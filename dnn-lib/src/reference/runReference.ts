@@ -2,7 +2,7 @@
  * Runs one node with the TypeScript reference: the op code, the operand bytes
  * and the positional params of the descriptor in, the output bytes out.
  */
-import { namedParams, opInfo, outputByteLength } from "../ops.ts";
+import { opInfo, opParams, outputByteLength } from "../ops.ts";
 import { DnnShapeError } from "../errors.ts";
 import { matmul, conv2d } from "./matmul.ts";
 import { add, argmax, lut, mul, relu, requantTensor } from "./elementwise.ts";
@@ -12,7 +12,7 @@ import { pool } from "./pool.ts";
 import { concat, gather, slice, transpose } from "./layout.ts";
 import { rotary } from "./rotary.ts";
 import { attention } from "./attention.ts";
-import { expectLength } from "./expect.ts";
+import { expectLength, operand } from "./expect.ts";
 import { runInt16Node } from "./runInt16.ts";
 
 function view<T>(bytes: Uint8Array, size: number, make: (b: ArrayBuffer) => T, what: string): T {
@@ -25,59 +25,61 @@ function view<T>(bytes: Uint8Array, size: number, make: (b: ArrayBuffer) => T, w
 
 export function runReference(op: number, inputs: readonly Uint8Array[], params: readonly number[]): Uint8Array {
   const info = opInfo(op);
-  const p = namedParams(op, params);
+  const { name, p } = opParams(op, params);
   if (inputs.length !== info.inputs.length)
     throw new DnnShapeError(`${info.name}: wrong operand count`, {
       details: `got ${inputs.length}, expected ${info.inputs.length} (${info.inputs.join(", ")})`,
     });
   const outLen = outputByteLength(op, params);
-  const i8 = (j: number) => view(inputs[j], 1, (b) => new Int8Array(b), info.inputs[j]);
-  const i16 = (j: number) => view(inputs[j], 2, (b) => new Int16Array(b), info.inputs[j]);
-  const i32 = (j: number) => view(inputs[j], 4, (b) => new Int32Array(b), info.inputs[j]);
-  const u8 = (j: number) => inputs[j].slice();
+  const x = (j: number) => operand(name, inputs, j);
+  const what = (j: number) => info.inputs[j] ?? `${j}`;
+  const i8 = (j: number) => view(x(j), 1, (b) => new Int8Array(b), what(j));
+  const i16 = (j: number) => view(x(j), 2, (b) => new Int16Array(b), what(j));
+  const i32 = (j: number) => view(x(j), 4, (b) => new Int32Array(b), what(j));
+  const u8 = (j: number) => x(j).slice();
   let out: Int8Array | Int16Array | Int32Array | Uint8Array;
-  switch (info.name) {
+  switch (name) {
     case "matmul":
       out = matmul(i8(0), i8(1), i32(2), i32(3), i32(4), p.M, p.N, p.K);
       break;
     case "conv2d":
-      out = conv2d(i8(0), i8(1), i32(2), i32(3), i32(4), p as Parameters<typeof conv2d>[5]);
+      out = conv2d(i8(0), i8(1), i32(2), i32(3), i32(4), p);
       break;
     case "maxpool":
     case "avgpool":
-      out = pool(info.name === "maxpool" ? "max" : "avg", i8(0), p as Parameters<typeof pool>[2]);
+      out = pool(name === "maxpool" ? "max" : "avg", i8(0), p);
       break;
     case "add":
-      expectLength("add", "a", inputs[0], p.n);
+      expectLength("add", "a", x(0), p.n);
       out = add(i8(0), i8(1), p.mA, p.mB, p.s);
       break;
     case "mul":
-      expectLength("mul", "a", inputs[0], p.n);
+      expectLength("mul", "a", x(0), p.n);
       out = mul(i8(0), i8(1), p.m, p.s);
       break;
     case "relu":
-      expectLength("relu", "x", inputs[0], p.n);
+      expectLength("relu", "x", x(0), p.n);
       out = relu(i8(0));
       break;
     case "lut":
-      expectLength("lut", "x", inputs[0], p.n);
+      expectLength("lut", "x", x(0), p.n);
       out = lut(i8(0), i8(1));
       break;
     case "softmax":
       out = softmax(i8(0), i32(1), p.R, p.L);
       break;
     case "norm":
-      out = norm(i8(0), i8(1), i32(2), p as Parameters<typeof norm>[3]);
+      out = norm(i8(0), i8(1), i32(2), p);
       break;
     case "gather":
-      expectLength("gather", "ids", inputs[1], 4 * p.T);
+      expectLength("gather", "ids", x(1), 4 * p.T);
       out = gather(i8(0), i32(1), p.V, p.D);
       break;
     case "rotary":
-      out = rotary(i8(0), i16(1), i16(2), p as Parameters<typeof rotary>[3]);
+      out = rotary(i8(0), i16(1), i16(2), p);
       break;
     case "attention":
-      out = attention(i8(0), i8(1), i8(2), i32(3), p as Parameters<typeof attention>[4]);
+      out = attention(i8(0), i8(1), i8(2), i32(3), p);
       break;
     case "argmax":
       out = argmax(i8(0), p.R, p.L);
@@ -95,14 +97,13 @@ export function runReference(op: number, inputs: readonly Uint8Array[], params: 
       out = slice(u8(0), p.O, p.I, p.start, p.len);
       break;
     case "copy":
-      expectLength("copy", "x", inputs[0], p.n);
+      expectLength("copy", "x", x(0), p.n);
       out = u8(0);
       break;
     default:
-      out = runInt16Node(info.name, inputs, p);
+      out = runInt16Node(op, inputs, params);
   }
   const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  if (bytes.length !== outLen)
-    throw new Error(`${info.name}: reference produced ${bytes.length} bytes, expected ${outLen}`);
+  if (bytes.length !== outLen) throw new Error(`${name}: reference produced ${bytes.length} bytes, expected ${outLen}`);
   return bytes;
 }

@@ -5,8 +5,8 @@ import { expectLength } from "./expect.ts";
 export function softmaxRow(row: ArrayLike<number>, exp: Int32Array): number[] {
   expectLength("softmax", "exp", exp, 256);
   let mx = -Infinity;
-  for (let i = 0; i < row.length; i++) mx = Math.max(mx, row[i]);
-  const e = Array.from(row, (v) => BigInt(exp[mx - v]));
+  for (let i = 0; i < row.length; i++) mx = Math.max(mx, row[i]!);
+  const e = Array.from(row, (v) => BigInt(exp[mx - v]!)); // int8 rows: 0 ≤ mx − v ≤ 255
   const S = e.reduce((a, b) => a + b, 0n);
   return e.map((ei) => (S > 0n ? sat8(divr(127n * ei, S)) : 0));
 }

@@ -14,7 +14,8 @@ export interface StridedParams {
 
 /** The largest input element index a strided view reads; the view is valid when it is < n. */
 export function stridedMaxIndex(p: StridedParams): number {
-  return p.d.reduce((a, d, k) => a + (d - 1) * p.st[k], 0);
+  const { d, st } = p;
+  return (d[0] - 1) * st[0] + (d[1] - 1) * st[1] + (d[2] - 1) * st[2] + (d[3] - 1) * st[3];
 }
 
 /**
@@ -39,7 +40,7 @@ export function strided(x: Uint8Array, p: StridedParams): Uint8Array {
       for (let c = 0; c < d[2]; c++)
         for (let e = 0; e < d[3]; e++) {
           const src = (a * st[0] + b * st[1] + c * st[2] + e * st[3]) * E;
-          for (let k = 0; k < E; k++) out[o++] = x[src + k];
+          for (let k = 0; k < E; k++) out[o++] = x[src + k]!; // < n·E, checked above
         }
   return out;
 }

@@ -52,13 +52,14 @@ export class NativeRunner {
     const kernel = await KernelInstance.create(flavor);
     kernel.ensurePages(Math.ceil(cursor / PAGE_SIZE));
     const mem = kernel.bytes;
-    model.weights.forEach((w, k) => mem.set(w, weights[k].addr));
+    model.weights.forEach((w, k) => mem.set(w, weights[k]!.addr));
+    // One region per weight and per activation slot; the compiled model's slot references are valid.
     const descriptors = model.nodes.map((node, i) =>
       encodeDescriptor({
         op: node.op,
         params: node.params,
-        inputs: node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot] : activations[s.slot])),
-        output: activations[outputSlotOf(i)],
+        inputs: node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot]! : activations[s.slot]!)),
+        output: activations[outputSlotOf(i)]!,
         scratch: scratchByteLength(node.op, node.params) > 0 ? scratch : { addr: 0, byteLength: 0 },
         inputSlots: node.inputs,
         outputSlot: outputSlotOf(i),
@@ -74,15 +75,15 @@ export class NativeRunner {
         details: `${input.length} bytes, the model takes ${model.inputLength}`,
       });
     const mem = this.kernel.bytes;
-    mem.set(input, this.activations[0].addr);
+    mem.set(input, this.activations[0]!.addr);
     this.descriptors.forEach((desc, i) => {
-      const out = this.activations[outputSlotOf(i)];
+      const out = this.activations[outputSlotOf(i)]!;
       mem.fill(0, out.addr, out.addr + out.byteLength);
       mem.set(desc, DESC_ADDR);
       this.kernel.run();
       afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
     });
-    const last = this.activations[this.activations.length - 1];
+    const last = this.activations[this.activations.length - 1]!;
     return mem.slice(last.addr, last.addr + last.byteLength);
   }
 
@@ -94,15 +95,17 @@ export class NativeRunner {
   /** Output, S_0 … S_N and every activation, as runModel returns them. */
   run(input: Uint8Array): ModelRun {
     const slots = new SlotTree();
-    const activations: Uint8Array[] = [input.slice()];
+    const first = input.slice();
+    const activations: Uint8Array[] = [first];
     const states: Uint8Array[] = [];
     const output = this.forward(input, (i, out) => {
       if (i === 0) {
-        slots.setSlot(0, activations[0]);
+        slots.setSlot(0, first);
         states.push(slots.root());
       }
-      activations.push(out.slice());
-      slots.setSlot(outputSlotOf(i), activations[i + 1]);
+      const activation = out.slice();
+      activations.push(activation);
+      slots.setSlot(outputSlotOf(i), activation);
       states.push(slots.root());
     });
     return { output, states, activations };

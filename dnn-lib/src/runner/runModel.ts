@@ -26,15 +26,20 @@ export function runModel(compiled: CompiledGraph, input: Uint8Array, backend: Ba
       details: `${input.length} bytes, the model takes ${model.inputLength}`,
     });
   const slots = new SlotTree();
-  const activations: Uint8Array[] = [input.slice()];
-  slots.setSlot(0, activations[0]);
+  let output: Uint8Array = input.slice();
+  const activations: Uint8Array[] = [output];
+  slots.setSlot(0, output);
   const states = [slots.root()];
   model.nodes.forEach((node, i) => {
-    const operands = node.inputs.map((s) => (s.kind === SlotKind.weight ? model.weights[s.slot] : activations[s.slot]));
+    // A compiled model's operands read weights that exist and activations already written.
+    const operands = node.inputs.map((s) =>
+      s.kind === SlotKind.weight ? model.weights[s.slot]! : activations[s.slot]!,
+    );
     const out = backend.runNode(node.op, operands, node.params);
+    output = out;
     activations.push(out);
     slots.setSlot(outputSlotOf(i), out);
     states.push(slots.root());
   });
-  return { output: activations[activations.length - 1], states, activations };
+  return { output, states, activations };
 }

@@ -34,7 +34,7 @@ export function broadcastOperand(
   const bname = `${name}→[${dOut}]`;
   if (!ctx.has(bname)) {
     ctx.setDims(bname, dOut);
-    ctx.emit(Op.strided, [x.id], [...view!.d, ...view!.st, 1, view!.n], bname, x.scale, n.name);
+    ctx.emit(Op.strided, [x.id], [...view.d, ...view.st, 1, view.n], bname, x.scale, n.name);
   }
   return ctx.lookup(bname)!;
 }

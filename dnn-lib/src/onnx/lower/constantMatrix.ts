@@ -8,5 +8,5 @@ export function constantMatrix(ctx: LowerContext, n: OnnxNode): { W: Float64Arra
   if (!W) ctx.unsupported(n, "both operands are activations outside a causal attention subgraph");
   const dims = ctx.inits.get(b)!.dims;
   if (dims.length !== 2) ctx.unsupported(n, `weight ${b} must be 2-D, is [${dims}]`);
-  return { W: W!, dims };
+  return { W: W, dims };
 }

@@ -13,7 +13,7 @@ export const erfGelu: FindFusions = (ctx) => {
   const found = new Map<number, FusionMatch>();
   const g = ctx.graph;
   const match = (x: string, nodes: number[]): FusionMatch => {
-    const out = g.nodes[nodes[nodes.length - 1]].outputs[0];
+    const out = g.nodes[nodes[nodes.length - 1]!]!.outputs[0]!;
     return { nodes, lower: (c, at) => emitLut(c, at, x, out, NONLINEAR.Gelu, c.sourceOf(nodes)) };
   };
   g.nodes.forEach((erfNode, ei) => {

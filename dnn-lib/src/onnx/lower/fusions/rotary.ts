@@ -117,7 +117,7 @@ export const rotary: FindFusions = (ctx) => {
         cos[t * half + i] = c1;
         sin[t * half + i] = s1v;
       }
-    const pat: Rotary = { x, out: add.outputs[0], cos, sin, T, Dh, nodes: [s1.i, s2!.i, neg.i, ci, mi!, mc.i, ai!] };
+    const pat: Rotary = { x, out: add.outputs[0], cos, sin, T, Dh, nodes: [s1.i, s2.i, neg.i, ci, mi!, mc.i, ai!] };
     found.set(ai!, { nodes: pat.nodes, lower: (c, at) => lowerRotary(c, at, pat) });
   });
   return found;
