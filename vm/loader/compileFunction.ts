@@ -15,7 +15,6 @@ import {
   OP_CALL,
   OP_CALL_INDIRECT,
   OP_RETURN,
-  OP_HALT,
   OP_TABLE_ENTRY,
   OP_TRAP,
 } from "../layout.ts";
@@ -92,13 +91,6 @@ const MEMORY = new Map<number, [ValType, number, boolean]>([
   [0x3d, [I64, 2, true]],
   [0x3e, [I64, 4, true]],
 ]);
-
-/** Every flat opcode the compiler emits (and the VM executes). */
-export function emittedOpcodes(): number[] {
-  const control = [OP_TRAP, OP_BR_UNLESS, OP_BR, OP_BR_IF, OP_BR_TABLE, OP_RETURN, OP_CALL, OP_CALL_INDIRECT, OP_HALT];
-  const other = [0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23, 0x24, 0x3f, 0x40, 0x41, 0x42];
-  return [...control, ...other, ...MEMORY.keys(), ...NUMERIC.keys()].sort((a, b) => a - b);
-}
 
 function typeName(t: T): string {
   return t === I32 ? "i32" : t === I64 ? "i64" : "any";
