@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 // Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
-// exactly as vm/step.ts reduces it (checked by the differential test).
+// exactly as vm/step.ts reduces it (checked by test/stepDiff.test.ts).
 // forge-lint: disable-start(unsafe-typecast,incorrect-shift)
 
 import {Test} from "../utils/Test.sol";
