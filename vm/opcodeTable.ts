@@ -8,12 +8,11 @@
 import { I32, I64, type ValType } from "./loader/WasmModule.ts";
 
 /**
- * How an instruction is executed (the function of vm/step.ts and StepVerifier.sol that runs it),
- * or, for `structure`, that the loader compiles it away (it never reaches a step).
+ * An instruction's class: the function of vm/step.ts and StepVerifier.sol that executes it, and of
+ * the loader that validates and compiles it.
  */
 export type OpcodeKind =
   | "control"
-  | "structure"
   | "parametric"
   | "variable"
   | "load"
@@ -34,6 +33,8 @@ export interface OpcodeSpec {
   op: number;
   /** The constant that names it: `OP_*` for a flat opcode, `WASM_*` for one compiled away. */
   name: string;
+  /** A flat opcode, executed by a step; false for a WASM instruction the loader compiles away. */
+  flat: boolean;
   /** The WASM text mnemonic it is decoded from; null for the VM's own `OP_HALT`, `OP_TABLE_ENTRY`. */
   wasm: string | null;
   kind: OpcodeKind;
@@ -64,29 +65,19 @@ function row(
   results: ValType[],
   feature: WasmFeature = "mvp",
 ): OpcodeSpec {
-  return { op, name: constantName(wasm), wasm, kind, params, results, width: 0, signed: false, feature, fields: NONE };
+  const name = constantName(wasm);
+  return { op, name, flat: true, wasm, kind, params, results, width: 0, signed: false, feature, fields: NONE };
 }
 
 /** A flat control instruction (its own name; `wasm` null for the VM's own). */
 function control(name: string, op: number, wasm: string | null, fields: string[] = []): OpcodeSpec {
   const [a = "", b = "", c = ""] = fields;
-  return {
-    op,
-    name,
-    wasm,
-    kind: "control",
-    params: [],
-    results: [],
-    width: 0,
-    signed: false,
-    feature: "mvp",
-    fields: [a, b, c],
-  };
+  return { ...row(op, wasm ?? "", "control", [], []), name, wasm, fields: [a, b, c] };
 }
 
-/** A WASM instruction the loader compiles away (into jumps, or into nothing). */
-function structure(op: number, wasm: string, name: string, feature: WasmFeature = "mvp"): OpcodeSpec {
-  return { op, name, wasm, kind: "structure", params: [], results: [], width: 0, signed: false, feature, fields: NONE };
+/** A WASM instruction the loader compiles away: into jumps, into nothing, or (`select t`) into `select`. */
+function compiledAway(op: number, wasm: string, name: string, kind: OpcodeKind, feature: WasmFeature): OpcodeSpec {
+  return { ...row(op, wasm, kind, [], [], feature), name, flat: false };
 }
 
 function load(op: number, wasm: string, result: ValType, width: number, signed: boolean): OpcodeSpec {
@@ -105,12 +96,12 @@ const LL: ValType[] = [I64, I64];
 /** Every instruction, by opcode. */
 export const OPCODE_TABLE: readonly OpcodeSpec[] = [
   control("OP_TRAP", 0x00, "unreachable"),
-  structure(0x01, "nop", "WASM_NOP"),
-  structure(0x02, "block", "WASM_BLOCK"),
-  structure(0x03, "loop", "WASM_LOOP"),
+  compiledAway(0x01, "nop", "WASM_NOP", "control", "mvp"),
+  compiledAway(0x02, "block", "WASM_BLOCK", "control", "mvp"),
+  compiledAway(0x03, "loop", "WASM_LOOP", "control", "mvp"),
   control("OP_BR_UNLESS", 0x04, "if", ["target"]),
-  structure(0x05, "else", "WASM_ELSE"),
-  structure(0x0b, "end", "WASM_END"),
+  compiledAway(0x05, "else", "WASM_ELSE", "control", "mvp"),
+  compiledAway(0x0b, "end", "WASM_END", "control", "mvp"),
   control("OP_BR", 0x0c, "br", ["target", "keep", "drop"]),
   control("OP_BR_IF", 0x0d, "br_if", ["target", "keep", "drop"]),
   control("OP_BR_TABLE", 0x0e, "br_table", ["n"]),
@@ -119,7 +110,7 @@ export const OPCODE_TABLE: readonly OpcodeSpec[] = [
   control("OP_CALL_INDIRECT", 0x11, "call_indirect", ["typeId"]),
   row(0x1a, "drop", "parametric", [], []),
   row(0x1b, "select", "parametric", [], []),
-  structure(0x1c, "select t", "WASM_SELECT_T", "reference-types"),
+  compiledAway(0x1c, "select t", "WASM_SELECT_T", "parametric", "reference-types"),
   row(0x20, "local.get", "variable", [], []),
   row(0x21, "local.set", "variable", [], []),
   row(0x22, "local.tee", "variable", [], []),
@@ -230,7 +221,7 @@ export function wasmOpcode(op: number): OpcodeSpec | undefined {
 /** The table row of flat opcode `op` (what a step executes), or undefined for none. */
 export function flatOpcode(op: number): OpcodeSpec | undefined {
   const s = BY_OP.get(op);
-  return s?.kind === "structure" ? undefined : s;
+  return s?.flat ? s : undefined;
 }
 
 /** The row of the WASM instruction named `wasm` (`i32.add`). */
@@ -240,7 +231,7 @@ export function opcodeByMnemonic(wasm: string): OpcodeSpec {
   return s;
 }
 
-/** The rows of the given kinds, by opcode. */
-export function opcodesOfKind(...kinds: OpcodeKind[]): OpcodeSpec[] {
-  return OPCODE_TABLE.filter((s) => kinds.includes(s.kind));
+/** The flat opcodes of the given kinds, by opcode. */
+export function flatOpcodesOfKind(...kinds: OpcodeKind[]): OpcodeSpec[] {
+  return OPCODE_TABLE.filter((s) => s.flat && kinds.includes(s.kind));
 }

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { OPCODE_TABLE, type OpcodeSpec } from "../opcodeTable.ts";
+import { OPCODE_TABLE, flatOpcodesOfKind, type OpcodeSpec } from "../opcodeTable.ts";
 import { I64 } from "../loader/WasmModule.ts";
 
 export const DOC = fileURLToPath(new URL("../../docs/protocol.md", import.meta.url));
@@ -82,7 +82,7 @@ function chunks<T>(xs: T[], n: number): T[][] {
 /** What a table row's constant stands for, for its doc comment. */
 function opcodeMeaning(s: OpcodeSpec): string {
   const source = s.wasm === null ? "the VM's own" : `from \`${s.wasm}\``;
-  if (s.kind === "structure") return `\`${s.wasm}\`: compiled away by the loader, never executed`;
+  if (!s.flat) return `\`${s.wasm}\`: compiled away by the loader, never executed`;
   if (s.kind === "control") {
     const words = s.fields.map((f, i) => (f ? `${"abc"[i]} = ${f}` : "")).filter((w) => w);
     return `control, ${source}; ${words.length ? words.join(", ") : "no operands"} (docs/protocol.md §5.3)`;
@@ -95,7 +95,7 @@ function opcodeMeaning(s: OpcodeSpec): string {
 
 /** Every flat opcode a program's steps execute, ascending (`OP_TABLE_ENTRY` is data, never reached). */
 export function executedOpcodes(): number[] {
-  return OPCODE_TABLE.filter((s) => s.kind !== "structure" && s.name !== "OP_TABLE_ENTRY").map((s) => s.op);
+  return OPCODE_TABLE.filter((s) => s.flat && s.name !== "OP_TABLE_ENTRY").map((s) => s.op);
 }
 
 /**
@@ -103,7 +103,7 @@ export function executedOpcodes(): number[] {
  * least significant first; 0 where `op` is not of that kind): the verifier's lookups.
  */
 function packed(kind: OpcodeSpec["kind"], byteOf: (s: OpcodeSpec) => number): { first: number; word: bigint } {
-  const rows = OPCODE_TABLE.filter((s) => s.kind === kind);
+  const rows = flatOpcodesOfKind(kind);
   const first = rows[0].op;
   let word = 0n;
   for (const s of rows) word |= BigInt(byteOf(s)) << BigInt(8 * (s.op - first));
