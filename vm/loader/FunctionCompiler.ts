@@ -29,6 +29,16 @@ export interface Ctrl {
   elseFixup: number;
 }
 
+/** What the functions of one module share while they are compiled (loadProgram.ts links them). */
+export interface ModuleCompilation {
+  /** The canonical type id of each type index: `call_indirect`'s `a`. */
+  canonicalType: number[];
+  /** The pcs of the `OP_CALL`s emitted, each with the callee's index in `a`, for the linker. */
+  callFixups: number[];
+  /** How often each WASM opcode byte occurs in the code section. */
+  opcodeCounts: Uint32Array;
+}
+
 export function typeName(t: T): string {
   return t === I32 ? "i32" : t === I64 ? "i64" : "any";
 }
@@ -53,6 +63,7 @@ export class FunctionCompiler {
     readonly m: WasmModule,
     readonly funcIndex: number,
     readonly code: CodeBuffer,
+    readonly module: ModuleCompilation,
   ) {
     this.type = m.types[m.funcTypes[funcIndex]];
     const body = m.bodies[funcIndex];
@@ -64,8 +75,8 @@ export class FunctionCompiler {
     throw new WasmInvalidError(`${msg} in function ${this.funcIndex}`, this.opAt);
   }
 
-  unsupported(feature: string): never {
-    throw new WasmUnsupportedError(feature, this.opAt, `in function ${this.funcIndex}`);
+  unsupported(feature: string, instruction?: string): never {
+    throw new WasmUnsupportedError(feature, this.opAt, `in function ${this.funcIndex}`, instruction);
   }
 
   push(t: T): void {

@@ -19,16 +19,8 @@ import {
   OP_TRAP,
 } from "../layout.ts";
 
-/** Where a function's calls stand: the linker fills in the callee's entry (loadProgram.ts). */
-export interface CallSites {
-  /** The module's canonical type id of each type index (call_indirect's `a`). */
-  canonicalType: number[];
-  /** The pcs of the `OP_CALL`s emitted, each with the callee's index in `a`. */
-  callFixups: number[];
-}
-
 /** Compiles the control instruction `spec` (the row of the opcode table the byte decoded to). */
-export function compileControl(f: FunctionCompiler, spec: OpcodeSpec, calls: CallSites): void {
+export function compileControl(f: FunctionCompiler, spec: OpcodeSpec): void {
   switch (spec.wasm) {
     case "unreachable":
       f.code.emit(OP_TRAP);
@@ -53,9 +45,9 @@ export function compileControl(f: FunctionCompiler, spec: OpcodeSpec, calls: Cal
     case "return":
       return ret(f);
     case "call":
-      return call(f, calls);
+      return call(f);
     case "call_indirect":
-      return callIndirect(f, calls);
+      return callIndirect(f);
     default:
       throw new Error(`no compiler for control instruction ${spec.wasm}`);
   }
@@ -150,16 +142,16 @@ function ret(f: FunctionCompiler): void {
   f.setUnreachable();
 }
 
-function call(f: FunctionCompiler, calls: CallSites): void {
+function call(f: FunctionCompiler): void {
   const callee = f.r.u32("function index");
   if (callee >= f.m.funcTypes.length) f.invalid(`unknown function ${callee}`);
   const t = f.m.types[f.m.funcTypes[callee]];
   f.popAll(t.params);
   f.pushAll(t.results);
-  calls.callFixups.push(f.code.emit(OP_CALL, callee));
+  f.module.callFixups.push(f.code.emit(OP_CALL, callee));
 }
 
-function callIndirect(f: FunctionCompiler, calls: CallSites): void {
+function callIndirect(f: FunctionCompiler): void {
   const r = f.r;
   const ti = r.u32("type index");
   const tableAt = r.pos;
@@ -171,5 +163,5 @@ function callIndirect(f: FunctionCompiler, calls: CallSites): void {
   f.pop(I32);
   f.popAll(t.params);
   f.pushAll(t.results);
-  f.code.emit(OP_CALL_INDIRECT, calls.canonicalType[ti]);
+  f.code.emit(OP_CALL_INDIRECT, f.module.canonicalType[ti]);
 }

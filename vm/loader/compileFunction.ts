@@ -4,8 +4,8 @@
  * compileControl.ts, every other class here. A byte with no row is refused (unsupported.ts).
  */
 import type { CodeBuffer } from "./CodeBuffer.ts";
-import { compileControl, type CallSites } from "./compileControl.ts";
-import { FunctionCompiler } from "./FunctionCompiler.ts";
+import { compileControl } from "./compileControl.ts";
+import { FunctionCompiler, type ModuleCompilation } from "./FunctionCompiler.ts";
 import { readValType } from "./readValType.ts";
 import { refusedFcOpcode, refusedOpcode } from "./unsupported.ts";
 import { WasmMalformedError } from "../errors.ts";
@@ -35,28 +35,27 @@ export interface CompiledFunc {
 }
 
 /**
- * Validates one function body and appends its flat code to `code`.
- * Calls are emitted with the callee's index in `a`; `calls.callFixups` collects them for the linker.
+ * Validates one function body and appends its flat code to `code`. Calls are emitted with the
+ * callee's index in `a` (`mc.callFixups` collects them for the linker); every opcode is counted.
  */
 export function compileFunction(
   m: WasmModule,
   funcIndex: number,
-  canonicalType: number[],
   code: CodeBuffer,
-  callFixups: number[],
+  mc: ModuleCompilation,
 ): CompiledFunc {
-  const f = new FunctionCompiler(m, funcIndex, code);
+  const f = new FunctionCompiler(m, funcIndex, code, mc);
   const entryPc = code.pc;
   declareLocals(f);
-  const calls: CallSites = { canonicalType, callFixups };
   f.pushCtrl("function", [], f.type.results);
   while (f.ctrls.length > 0) {
     f.opAt = f.r.pos;
     const op = f.r.byte("opcode (function body without end)");
     const spec = wasmOpcode(op);
     if (!spec) refuse(f, op);
-    else if (spec.kind === "control") compileControl(f, spec, calls);
+    else if (spec.kind === "control") compileControl(f, spec);
     else compileInstruction(f, spec);
+    mc.opcodeCounts[op]++;
   }
   if (f.r.pos !== f.r.end)
     throw new WasmMalformedError(`section size mismatch: bytes after the end of function ${funcIndex}`, f.r.pos);
@@ -83,9 +82,8 @@ function declareLocals(f: FunctionCompiler): void {
 
 /** Throws the refusal of a byte the opcode table does not have: unsupported, or not an opcode. */
 function refuse(f: FunctionCompiler, op: number): never {
-  if (op === 0xfc) f.unsupported(refusedFcOpcode(f.r.u32("0xfc sub-opcode")));
-  const refused = refusedOpcode(op);
-  if (refused) f.unsupported(refused);
+  const refusal = op === 0xfc ? refusedFcOpcode(f.r.u32("0xfc sub-opcode")) : refusedOpcode(op);
+  if (refusal) f.unsupported(refusal.feature, refusal.instruction);
   throw new WasmMalformedError(`illegal opcode 0x${op.toString(16)} in function ${f.funcIndex}`, f.opAt);
 }
 
