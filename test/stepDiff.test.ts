@@ -9,7 +9,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { toHex } from "viem";
-import { corpusCases, dnnCases, opClass, randomCases, specCases, type StepCase } from "../contracts/tools/stepCases.ts";
+import { corpusCases, opClass, randomCases, specCases, type StepCase } from "../vm/corpus/stepCases.ts";
+import { dnnCases } from "../contracts/tools/dnnCases.ts";
 import { startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
 import { verifyStep } from "../vm/stepProof.ts";
 import { EXECUTED_OPCODES } from "../vm/layout.ts";
@@ -22,7 +23,7 @@ test("the contract's post-state hash equals the VM's on every sampled real state
   const nCorpus = cases.length;
   cases.push(...specCases(Math.floor(EXTRA * 0.4)));
   const nSpec = cases.length - nCorpus;
-  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.55) / 150));
+  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.55) / 75)); // about 75 steps each
   cases.push(...randomCases(randomPrograms, 1000));
   const nRandom = cases.length - nCorpus - nSpec;
   cases.push(...(await dnnCases(Math.max(30, Math.floor(EXTRA * 0.02)))));

@@ -45,11 +45,14 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
   };
   const type = (t: ValType) => (t === I64 ? "i64" : "i32");
   const edges = (t: ValType) => (t === I64 ? I64_EDGE : I32_EDGE);
+  // the one pair whose signed division overflows: the most negative value by -1
+  const OVERFLOW = (t: ValType) => (t === I64 ? [1n << 63n, (1n << 64n) - 1n] : [1n << 31n, (1n << 32n) - 1n]);
   const signature = (spec: OpcodeSpec) =>
     `(param ${spec.params.map(type).join(" ")})` + (spec.results.length ? ` (result ${type(spec.results[0])})` : "");
   for (const spec of flatOpcodesOfKind("test", "compare", "unary", "binary", "convert")) {
     const args = spec.params.map((_, i) => `(local.get ${i})`).join(" ");
-    const inputs = spec.params.length === 2 ? pairs(edges(spec.params[0])) : edges(spec.params[0]).map((v) => [v]);
+    const t = spec.params[0];
+    const inputs = spec.params.length === 2 ? [...pairs(edges(t)), OVERFLOW(t)] : edges(t).map((v) => [v]);
     add(spec.wasm!, signature(spec), `(${spec.wasm} ${args})`, inputs);
   }
   // Addresses around leaf boundaries (27 + 3: a load across two leaves), the page end, far out.
@@ -117,6 +120,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
     [[5n]],
   );
   add("call", "(param i64) (result i64)", "(call $fac (local.get 0))", [[5n], [0n]]);
+  // table entries 0, 1 call; 2 has another type; 3 is null; 9 is past the table
   add("call_indirect", "(param i32) (result i32)", "(call_indirect (type $ii) (i32.const 6) (local.get 0))", [
     [0n],
     [1n],
@@ -129,7 +133,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
   const wat = `(module
   (memory 1 3)
   (type $ii (func (param i32) (result i32)))
-  (table 3 funcref)
+  (table 4 funcref)
   (elem (i32.const 0) $double $inc $fac)
   (global $g (mut i64) (i64.const 40))
   (data (i32.const 0) "\\01\\82\\03\\84\\05\\86\\07\\88\\09\\8a\\0b\\8c\\0d\\8e\\0f\\90")
