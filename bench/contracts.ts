@@ -2,16 +2,13 @@
  * Gas of the on-chain one-step verifier (contracts/src/vm/StepVerifier.sol), measured on anvil
  * through contracts/test/vm/StepGasProbe.sol (the step call as the dispute game makes it: argument
  * encoding, CALL, the verifier's execution) over the golden vectors
- * (contracts/test/vectors/vm.json and the VM's contracts/test/vectors/vm/*.json) and, for the per-class maxima, over a sample of random-program
+ * (contracts/test/vectors/vm/*.json, vm/tools/goldenVectors.ts) and, for the per-class maxima, over a sample of random-program
  * states as well. The calldata the proof adds to the final move's transaction is reported apart
  * (EIP-2028 pricing), since the game pays it once per dispute, not per step executed.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { hexToBytes, type Hex } from "viem";
-import { opClass, randomCases, type StepCase } from "../contracts/tools/stepCases.ts";
+import { opClass, randomCases, type StepCase } from "../vm/corpus/stepCases.ts";
+import { readGoldenVectors } from "../vm/tools/goldenVectors.ts";
 import { calldataGas, startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
-import { VECTORS } from "../contracts/tools/writeVmVectors.ts";
 import { phaseBoundaryGas } from "./phaseGas.ts";
 import type { BenchReport } from "./harness.ts";
 
@@ -21,49 +18,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The VM's own golden vectors (contracts/test/vectors/vm/*.json, vm/tools/goldenVectors.ts). */
-function vmGoldenCases(): StepCase[] {
-  const dir = join(dirname(VECTORS), "vm");
-  if (!existsSync(dir)) return [];
-  const out: StepCase[] = [];
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-    const file = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
-      vectors: { op: number; case: string; preWitness: Hex; proof: Hex; postStateHash: Hex }[];
-    };
-    for (const v of file.vectors) {
-      const w = hexToBytes(v.preWitness);
-      const dv = new DataView(w.buffer, w.byteOffset);
-      const cap = w[76] === 0 && dv.getBigUint64(60) >= dv.getBigUint64(68);
-      const proof = hexToBytes(v.proof);
-      out.push({
-        source: `vm/${f}:${v.case}`,
-        op: v.op < 0 ? "fixed" : cap ? "cap" : v.op,
-        preWitness: w,
-        proof,
-        postStateHash: hexToBytes(v.postStateHash),
-        accesses: proof.length / 992,
-      });
-    }
-  }
-  return out;
-}
-
-function vectorCases(): StepCase[] {
-  const file = JSON.parse(readFileSync(VECTORS, "utf8")) as {
-    vectors: { op: number; source: string; witness: Hex; proof: Hex; post: Hex; accesses: number }[];
-  };
-  return file.vectors.map((v) => ({
-    source: v.source,
-    op: v.op === 0x100 ? "fixed" : v.op === 0x101 ? "cap" : v.op,
-    preWitness: hexToBytes(v.witness),
-    proof: hexToBytes(v.proof),
-    postStateHash: hexToBytes(v.post),
-    accesses: v.accesses,
-  }));
-}
-
 export async function bench(): Promise<BenchReport> {
-  const vectors = [...vectorCases(), ...vmGoldenCases()];
+  const vectors = readGoldenVectors();
   const sample = randomCases(8, 4242);
   const chain = await startStepChain();
   try {

@@ -9,23 +9,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { toHex } from "viem";
-import { corpusCases, dnnCases, opClass, randomCases, specCases, type StepCase } from "../contracts/tools/stepCases.ts";
+import { corpusCases, opClass, randomCases, specCases, type StepCase } from "../vm/corpus/stepCases.ts";
+import { dnnCases } from "../contracts/tools/dnnCases.ts";
 import { startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
 import { verifyStep } from "../vm/stepProof.ts";
+import { EXECUTED_OPCODES } from "../vm/layout.ts";
 
 const EXTRA = Number(process.env.STEP_DIFF_STATES ?? 3000);
-
-/** Every flat opcode the VM's loader can emit (docs/protocol.md §5.3). */
-function acceptedOps(): number[] {
-  const ops = [0x00, 0x04, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23, 0x24, 0xf0];
-  for (let o = 0x28; o <= 0x35; o++) if (o !== 0x2a && o !== 0x2b) ops.push(o);
-  for (let o = 0x36; o <= 0x3e; o++) if (o !== 0x38 && o !== 0x39) ops.push(o);
-  ops.push(0x3f, 0x40, 0x41, 0x42);
-  for (let o = 0x45; o <= 0x5a; o++) ops.push(o);
-  for (let o = 0x67; o <= 0x8a; o++) ops.push(o);
-  ops.push(0xa7, 0xac, 0xad, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4);
-  return ops;
-}
 
 test("the contract's post-state hash equals the VM's on every sampled real state", { timeout: 900_000 }, async () => {
   const t0 = Date.now();
@@ -33,7 +23,7 @@ test("the contract's post-state hash equals the VM's on every sampled real state
   const nCorpus = cases.length;
   cases.push(...specCases(Math.floor(EXTRA * 0.4)));
   const nSpec = cases.length - nCorpus;
-  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.55) / 150));
+  const randomPrograms = Math.max(10, Math.floor((EXTRA * 0.55) / 75)); // about 75 steps each
   cases.push(...randomCases(randomPrograms, 1000));
   const nRandom = cases.length - nCorpus - nSpec;
   cases.push(...(await dnnCases(Math.max(30, Math.floor(EXTRA * 0.02)))));
@@ -70,7 +60,7 @@ test("the contract's post-state hash equals the VM's on every sampled real state
         .join(" ")}`,
     );
     assert.deepEqual(mismatches.slice(0, 20), [], `${mismatches.length} mismatches`);
-    const missing = acceptedOps().filter((o) => !perOp.has(`0x${o.toString(16).padStart(2, "0")}`));
+    const missing = EXECUTED_OPCODES.filter((o) => !perOp.has(`0x${o.toString(16).padStart(2, "0")}`));
     assert.deepEqual(
       missing.map((o) => `0x${o.toString(16)}`),
       [],

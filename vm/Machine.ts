@@ -4,8 +4,7 @@ import { execute } from "./execute.ts";
 import { CHUNK_SHIFT, newMemoryTree, syncTree } from "./syncTree.ts";
 import { encodeWitness, hashWitness, type Registers } from "./witness.ts";
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
-import { MAX_PAGES } from "./loader/decodeModule.ts";
-import { I32, type ValType } from "./loader/WasmModule.ts";
+import { I32, MAX_PAGES, type ValType } from "./loader/WasmModule.ts";
 import { STATUS_HALTED, STATUS_RUNNING, STATUS_TRAPPED, STACK_SLOTS, MAX_CALL_DEPTH } from "./layout.ts";
 
 export const PAGE_BYTES = 65536;

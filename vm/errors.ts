@@ -11,14 +11,17 @@ export class WasmInvalidError extends WasmLoadError {
 
 /**
  * The module uses a feature outside the VM's deterministic subset (floats, SIMD, threads,
- * reference types, imports, multiple memories, bulk memory...). `feature` names it.
+ * reference types, imports, multiple memories, bulk memory...). `feature` names it; `instruction`
+ * is the refused instruction's mnemonic (or its opcode in hex), when an instruction is refused.
  */
 export class WasmUnsupportedError extends WasmLoadError {
   override name = "WasmUnsupportedError";
   readonly feature: string;
-  constructor(feature: string, offset: number, details?: string) {
+  readonly instruction: string | undefined;
+  constructor(feature: string, offset: number, details?: string, instruction?: string) {
     super(`unsupported: ${feature}`, offset, details);
     this.feature = feature;
+    this.instruction = instruction;
   }
 }
 

@@ -1,6 +1,18 @@
+/**
+ * The reference step: executes one instruction, reading and writing memory only through 32-byte
+ * leaves. This is the slow truth the fast interpreter (vm/execute.ts) is diffed against.
+ * contracts/src/vm/StepVerifier.sol is its mirror: the same functions, in the same order, under the
+ * same names (`execute`, `decode`, `control`, `callIndirect`, `call`, `adjust`, `parametric`,
+ * `variable`, `memoryPages`, `constant`, `load`, `loadSpec`, `store`, `numeric`, and the slot
+ * helpers), with vm/bits.ts beside VmBits.sol. Where the contract reads a leaf through its proof
+ * (`_readIn`, `_readMem`), this file calls the leaf memory's `read` (vm/stepMemory.ts).
+ */
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { TreeMemory, type LeafAccess, type StepMemory } from "./stepMemory.ts";
 import type { Registers } from "./witness.ts";
+import { binary, clz, compare, ctz, popcnt, s32, signExtend } from "./bits.ts";
+import { flatOpcode } from "./opcodeTable.ts";
+import { I64 } from "./loader/WasmModule.ts";
 import {
   CALL_BASE,
   CODE_BASE,
@@ -16,8 +28,46 @@ import {
   OP_BR_UNLESS,
   OP_CALL,
   OP_CALL_INDIRECT,
+  OP_DROP,
+  OP_GLOBAL_GET,
+  OP_GLOBAL_SET,
   OP_HALT,
+  OP_I32_ADD,
+  OP_I32_CLZ,
+  OP_I32_CONST,
+  OP_I32_CTZ,
+  OP_I32_EQ,
+  OP_I32_EQZ,
+  OP_I32_EXTEND16_S,
+  OP_I32_EXTEND8_S,
+  OP_I32_GE_U,
+  OP_I32_LOAD,
+  OP_I32_POPCNT,
+  OP_I32_ROTR,
+  OP_I32_STORE,
+  OP_I32_WRAP_I64,
+  OP_I64_ADD,
+  OP_I64_CLZ,
+  OP_I64_CONST,
+  OP_I64_CTZ,
+  OP_I64_EQ,
+  OP_I64_EQZ,
+  OP_I64_EXTEND32_S,
+  OP_I64_EXTEND8_S,
+  OP_I64_EXTEND_I32_S,
+  OP_I64_EXTEND_I32_U,
+  OP_I64_GE_U,
+  OP_I64_LOAD32_U,
+  OP_I64_POPCNT,
+  OP_I64_ROTR,
+  OP_I64_STORE32,
+  OP_LOCAL_GET,
+  OP_LOCAL_SET,
+  OP_LOCAL_TEE,
+  OP_MEMORY_GROW,
+  OP_MEMORY_SIZE,
   OP_RETURN,
+  OP_SELECT,
   SLOT_BYTES,
   STACK_BASE,
   STACK_SLOTS,
@@ -30,16 +80,16 @@ import {
 
 const M32 = 0xffffffffn;
 const M64 = (1n << 64n) - 1n;
-const s32 = (v: bigint) => BigInt.asIntN(32, v);
-const s64 = (v: bigint) => BigInt.asIntN(64, v);
+const PAGE_BYTES = 65536;
 
-const slotAddr = (i: number) => STACK_BASE + SLOT_BYTES * i;
+/** The registers and the leaf memory while a step runs (the contract's `State`). */
+interface State extends Registers {
+  mem: StepMemory;
+}
 
 /**
- * The reference step: executes one instruction of the state (`regs`, `tree`) in place, reading
- * and writing memory only through 32-byte leaves. This is the slow truth the fast interpreter
- * (vm/execute.ts) is diffed against, and the one the on-chain verifier mirrors. Returns the
- * ordered leaf accesses when `withProofs`.
+ * The reference step of the state (`regs`, `tree`), in place. Returns the ordered leaf accesses
+ * when `withProofs`.
  */
 export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false): LeafAccess[] {
   const log: LeafAccess[] | null = withProofs ? [] : null;
@@ -47,342 +97,298 @@ export function step(regs: Registers, tree: SparseMerkleTree, withProofs = false
   return log ?? [];
 }
 
-/** One step of `regs` over any leaf memory (a tree, or a one-step proof being replayed). */
+/**
+ * One step of `regs` over any leaf memory (a tree, or a one-step proof being replayed): a halted or
+ * trapped state is a fixed point; a running one counts the step, and traps at the step cap or
+ * executes the instruction at `pc` (the contract's `step`).
+ */
 export function stepWith(regs: Registers, mem: StepMemory): void {
   if (regs.status !== STATUS_RUNNING) return;
-  const trap = () => {
-    regs.status = STATUS_TRAPPED;
-  };
-  const stepsBefore = regs.steps;
-  regs.steps = stepsBefore + 1;
-  if (stepsBefore >= regs.stepLimit) {
-    trap();
-    return;
-  }
-  const ins = mem.read(CODE_BASE + INSTR_BYTES * regs.pc, INSTR_BYTES);
-  const op = Number(ins & M32);
-  const a = Number(s32((ins >> 32n) & M32));
-  const b = Number(s32((ins >> 64n) & M32));
-  const c = Number(s32((ins >> 96n) & M32));
-  const pop = () => mem.read(slotAddr(--regs.sp), SLOT_BYTES);
-  const push = (v: bigint) => mem.write(slotAddr(regs.sp++), SLOT_BYTES, BigInt.asUintN(64, v));
-  const pop32 = () => s32(pop());
-  const push32 = (v: bigint) => push(BigInt.asUintN(32, v));
-  /** Moves the top `keep` slots down by `drop` slots. */
-  const adjust = (keep: number, drop: number) => {
-    if (drop === 0) return;
-    const from = regs.sp - keep;
-    for (let i = 0; i < keep; i++)
-      mem.write(slotAddr(from - drop + i), SLOT_BYTES, mem.read(slotAddr(from + i), SLOT_BYTES));
-    regs.sp -= drop;
-  };
-  const call = (entry: number, nparams: number, frame: number, retPc: number): boolean => {
-    const newFp = regs.sp - nparams;
-    if (regs.depth >= MAX_CALL_DEPTH || newFp + frame > STACK_SLOTS) return false;
-    mem.write(CALL_BASE + FRAME_BYTES * regs.depth, FRAME_BYTES, (BigInt(regs.fp) << 32n) | BigInt(retPc));
-    regs.depth++;
-    regs.fp = newFp;
-    regs.pc = entry;
-    return true;
-  };
-  let nextPc = regs.pc + 1;
-
-  switch (op) {
-    case 0x00:
-      return trap();
-    case OP_HALT:
-      regs.status = STATUS_HALTED;
-      return;
-    case OP_BR_UNLESS:
-      if (pop32() === 0n) nextPc = a;
-      break;
-    case OP_BR_IF:
-      if (pop32() !== 0n) {
-        adjust(b, c);
-        nextPc = a;
-      }
-      break;
-    case OP_BR:
-      adjust(b, c);
-      nextPc = a;
-      break;
-    case OP_BR_TABLE: {
-      const i = Number(pop() & M32);
-      const e = mem.read(CODE_BASE + INSTR_BYTES * (regs.pc + 1 + Math.min(i, a)), INSTR_BYTES);
-      adjust(Number(s32((e >> 64n) & M32)), Number(s32((e >> 96n) & M32)));
-      nextPc = Number(s32((e >> 32n) & M32));
-      break;
-    }
-    case OP_RETURN: {
-      if (regs.depth === 0) return trap();
-      for (let i = 0; i < a; i++)
-        mem.write(slotAddr(regs.fp + i), SLOT_BYTES, mem.read(slotAddr(regs.sp - a + i), SLOT_BYTES));
-      regs.sp = regs.fp + a;
-      regs.depth--;
-      const f = mem.read(CALL_BASE + FRAME_BYTES * regs.depth, FRAME_BYTES);
-      nextPc = Number(f & M32);
-      regs.fp = Number(f >> 32n);
-      break;
-    }
-    case OP_CALL:
-      if (!call(a, b, c, regs.pc + 1)) return trap();
-      return;
-    case OP_CALL_INDIRECT: {
-      const i = Number(mem.read(slotAddr(regs.sp - 1), SLOT_BYTES) & M32);
-      if (i >= regs.tableSize) return trap();
-      const f = Number(mem.read(TABLE_BASE + TABLE_ENTRY_BYTES * i, TABLE_ENTRY_BYTES));
-      if (f === 0xffffffff) return trap();
-      const rec = mem.read(FUNC_BASE + FUNC_BYTES * f, FUNC_BYTES);
-      if (Number(s32((rec >> 32n) & M32)) !== a) return trap();
-      const sp = regs.sp;
-      regs.sp--;
-      if (!call(Number(rec & M32), Number((rec >> 64n) & M32), Number((rec >> 96n) & M32), regs.pc + 1)) {
-        regs.sp = sp;
-        return trap();
-      }
-      return;
-    }
-    case 0x1a:
-      regs.sp--;
-      break;
-    case 0x1b: {
-      const cond = pop32();
-      const y = pop();
-      const x = pop();
-      push(cond !== 0n ? x : y);
-      break;
-    }
-    case 0x20:
-      push(mem.read(slotAddr(regs.fp + a), SLOT_BYTES));
-      break;
-    case 0x21:
-      mem.write(slotAddr(regs.fp + a), SLOT_BYTES, pop());
-      break;
-    case 0x22:
-      mem.write(slotAddr(regs.fp + a), SLOT_BYTES, mem.read(slotAddr(regs.sp - 1), SLOT_BYTES));
-      break;
-    case 0x23:
-      push(mem.read(GLOBAL_BASE + SLOT_BYTES * a, SLOT_BYTES));
-      break;
-    case 0x24:
-      mem.write(GLOBAL_BASE + SLOT_BYTES * a, SLOT_BYTES, pop());
-      break;
-    case 0x3f:
-      push(BigInt(regs.pages));
-      break;
-    case 0x40: {
-      const delta = Number(pop() & M32);
-      const old = regs.pages;
-      if (old + delta > regs.maxPages) push32(-1n);
-      else {
-        regs.pages = old + delta;
-        push(BigInt(old));
-      }
-      break;
-    }
-    case 0x41:
-      push32(BigInt(a));
-      break;
-    case 0x42:
-      push((BigInt(b) << 32n) | (BigInt(a) & M32));
-      break;
-    default: {
-      const r = memoryOrNumeric(op, a, regs, mem, pop, push);
-      if (r === "trap") return trap();
-      if (r === "invalid") return trap();
-    }
-  }
-  regs.pc = nextPc;
-  return;
+  const s: State = { ...regs, mem };
+  const before = s.steps;
+  s.steps = before + 1;
+  if (before >= s.stepLimit) s.status = STATUS_TRAPPED;
+  else execute(s);
+  const { mem: _, ...after } = s;
+  Object.assign(regs, after);
 }
 
-const LOADS: Record<number, [number, boolean, boolean]> = {
-  // opcode: [width, signed, result is i64]
-  0x28: [4, true, false],
-  0x29: [8, true, true],
-  0x2c: [1, true, false],
-  0x2d: [1, false, false],
-  0x2e: [2, true, false],
-  0x2f: [2, false, false],
-  0x30: [1, true, true],
-  0x31: [1, false, true],
-  0x32: [2, true, true],
-  0x33: [2, false, true],
-  0x34: [4, true, true],
-  0x35: [4, false, true],
-};
-const STORES: Record<number, number> = { 0x36: 4, 0x37: 8, 0x3a: 1, 0x3b: 2, 0x3c: 1, 0x3d: 2, 0x3e: 4 };
+// ------------------------------------------------------------------ slots
 
-function clz(v: bigint, bits: number): bigint {
-  let n = 0;
-  for (let i = bits - 1; i >= 0 && ((v >> BigInt(i)) & 1n) === 0n; i--) n++;
-  return BigInt(n);
-}
-function ctz(v: bigint, bits: number): bigint {
-  let n = 0;
-  for (let i = 0; i < bits && ((v >> BigInt(i)) & 1n) === 0n; i++) n++;
-  return BigInt(n);
-}
-function popcnt(v: bigint): bigint {
-  let n = 0n;
-  for (; v > 0n; v >>= 1n) n += v & 1n;
-  return n;
+const slotAddr = (i: number) => STACK_BASE + SLOT_BYTES * i;
+
+function readSlot(s: State, i: number): bigint {
+  return s.mem.read(slotAddr(i), SLOT_BYTES);
 }
 
-function memoryOrNumeric(
-  op: number,
-  offset: number,
-  regs: Registers,
-  mem: StepMemory,
-  pop: () => bigint,
-  push: (v: bigint) => void,
-): "ok" | "trap" | "invalid" {
-  const memBytes = regs.pages * 65536;
-  if (op in LOADS) {
-    const [width, signed, is64] = LOADS[op];
-    const ea = Number(mem.read(slotAddr(regs.sp - 1), SLOT_BYTES) & M32) + (offset >>> 0);
-    if (ea + width > memBytes) return "trap";
-    regs.sp--;
-    let v = mem.read(ea, width);
-    if (signed) v = BigInt.asIntN(8 * width, v);
-    push(is64 ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v));
-    return "ok";
+function writeSlot(s: State, i: number, v: bigint): void {
+  s.mem.write(slotAddr(i), SLOT_BYTES, v);
+}
+
+/** Pushes `v` (taken modulo 2^64) as slot `sp`. */
+function push(s: State, v: bigint): void {
+  writeSlot(s, s.sp, BigInt.asUintN(64, v));
+  s.sp += 1;
+}
+
+// ------------------------------------------------------------------ execution
+
+/** Executes the instruction at `pc` of a running state under its step cap. */
+function execute(s: State): void {
+  const [op, a, b, c] = decode(s, s.pc);
+  let ok = true;
+  if (op >= OP_I32_EQZ && op <= OP_I64_EXTEND32_S) ok = numeric(s, op);
+  else if (op >= OP_I32_LOAD && op <= OP_I64_LOAD32_U) ok = load(s, op, a >>> 0);
+  else if (op >= OP_I32_STORE && op <= OP_I64_STORE32) ok = store(s, op, a >>> 0);
+  else if (op === OP_I32_CONST || op === OP_I64_CONST) constant(s, op, a, b);
+  else if (op >= OP_LOCAL_GET && op <= OP_GLOBAL_SET) variable(s, op, a);
+  else if (op === OP_DROP || op === OP_SELECT) parametric(s, op);
+  else if (op === OP_MEMORY_SIZE || op === OP_MEMORY_GROW) memoryPages(s, op);
+  else return control(s, op, a, b, c);
+  if (!ok) return trap(s);
+  s.pc += 1;
+}
+
+/** The instruction at `pc`: its op (uint32) and `a`, `b`, `c` (int32, sign-extended). */
+function decode(s: State, pc: number): [op: number, a: number, b: number, c: number] {
+  const ins = s.mem.read(CODE_BASE + INSTR_BYTES * pc, INSTR_BYTES);
+  return [Number(ins & M32), Number(s32(ins >> 32n)), Number(s32(ins >> 64n)), Number(s32(ins >> 96n))];
+}
+
+function trap(s: State): void {
+  s.status = STATUS_TRAPPED;
+}
+
+/** The flat control instructions (docs/protocol.md §5.3): each sets `pc`, or the status, itself. */
+function control(s: State, op: number, a: number, b: number, c: number): void {
+  if (op === OP_BR) {
+    adjust(s, b, c);
+    s.pc = a;
+  } else if (op === OP_BR_IF) {
+    const v = readSlot(s, s.sp - 1) & M32;
+    s.sp -= 1;
+    if (v !== 0n) {
+      adjust(s, b, c);
+      s.pc = a;
+    } else s.pc += 1;
+  } else if (op === OP_BR_UNLESS) {
+    const v = readSlot(s, s.sp - 1) & M32;
+    s.sp -= 1;
+    s.pc = v === 0n ? a : s.pc + 1;
+  } else if (op === OP_BR_TABLE) {
+    const i = Number(readSlot(s, s.sp - 1) & M32);
+    s.sp -= 1;
+    const [, target, keep, drop] = decode(s, s.pc + 1 + Math.min(i, a));
+    adjust(s, keep, drop);
+    s.pc = target;
+  } else if (op === OP_RETURN) {
+    if (s.depth === 0) return trap(s);
+    for (let j = 0; j < a; j++) writeSlot(s, s.fp + j, readSlot(s, s.sp - a + j));
+    s.sp = s.fp + a;
+    s.depth -= 1;
+    const f = s.mem.read(CALL_BASE + FRAME_BYTES * s.depth, FRAME_BYTES);
+    s.pc = Number(f & M32);
+    s.fp = Number(f >> 32n);
+  } else if (op === OP_CALL) {
+    if (!call(s, a, b, c)) trap(s);
+  } else if (op === OP_CALL_INDIRECT) {
+    if (!callIndirect(s, a)) trap(s);
+  } else if (op === OP_HALT) {
+    s.status = STATUS_HALTED;
+  } else {
+    trap(s); // OP_TRAP, OP_TABLE_ENTRY and every opcode the VM does not execute
   }
-  if (op in STORES) {
-    const width = STORES[op];
-    const v = mem.read(slotAddr(regs.sp - 1), SLOT_BYTES);
-    const ea = Number(mem.read(slotAddr(regs.sp - 2), SLOT_BYTES) & M32) + (offset >>> 0);
-    if (ea + width > memBytes) return "trap";
-    mem.write(ea, width, v);
-    regs.sp -= 2;
-    return "ok";
+}
+
+/**
+ * Calls table entry `i` (slot `sp-1`) if its function's type is `typeId`; false (nothing changed)
+ * when the entry is out of range or null, the type differs, or the call overflows.
+ */
+function callIndirect(s: State, typeId: number): boolean {
+  const i = Number(readSlot(s, s.sp - 1) & M32);
+  if (i >= s.tableSize) return false;
+  const f = Number(s.mem.read(TABLE_BASE + TABLE_ENTRY_BYTES * i, TABLE_ENTRY_BYTES));
+  if (f === 0xffffffff) return false;
+  // the record is little-endian: entryPc, typeId, nparams, frameSize from the low word up
+  const rec = s.mem.read(FUNC_BASE + FUNC_BYTES * f, FUNC_BYTES);
+  if (Number(s32(rec >> 32n)) !== typeId) return false;
+  s.sp -= 1;
+  if (call(s, Number(rec & M32), Number((rec >> 64n) & M32), Number((rec >> 96n) & M32))) return true;
+  s.sp += 1;
+  return false;
+}
+
+/**
+ * Pushes the call frame `(pc + 1, fp)` and enters `entry`; false (nothing changed) when the call
+ * depth or the value stack would overflow.
+ */
+function call(s: State, entry: number, nparams: number, frameSize: number): boolean {
+  const newFp = s.sp - nparams;
+  if (s.depth >= MAX_CALL_DEPTH || newFp + frameSize > STACK_SLOTS) return false;
+  s.mem.write(CALL_BASE + FRAME_BYTES * s.depth, FRAME_BYTES, (BigInt(s.fp) << 32n) | BigInt(s.pc + 1));
+  s.depth += 1;
+  s.fp = newFp;
+  s.pc = entry;
+  return true;
+}
+
+/** Moves the top `keep` slots down by `drop` slots (nothing when `drop` is 0). */
+function adjust(s: State, keep: number, drop: number): void {
+  if (drop === 0) return;
+  const from = s.sp - keep;
+  for (let j = 0; j < keep; j++) writeSlot(s, from - drop + j, readSlot(s, from + j));
+  s.sp -= drop;
+}
+
+/** `drop` and `select`. */
+function parametric(s: State, op: number): void {
+  if (op === OP_DROP) {
+    s.sp -= 1;
+  } else {
+    const cond = readSlot(s, s.sp - 1) & M32;
+    const y = readSlot(s, s.sp - 2);
+    const x = readSlot(s, s.sp - 3);
+    s.sp -= 3;
+    push(s, cond !== 0n ? x : y);
   }
-  // i32 unary / test
-  if (op === 0x45 || op === 0x67 || op === 0x68 || op === 0x69 || op === 0xc0 || op === 0xc1) {
-    const x = pop() & M32;
-    const r =
-      op === 0x45
-        ? x === 0n
-          ? 1n
-          : 0n
-        : op === 0x67
-          ? clz(x, 32)
-          : op === 0x68
-            ? ctz(x, 32)
-            : op === 0x69
-              ? popcnt(x)
-              : BigInt.asIntN(op === 0xc0 ? 8 : 16, x);
-    push(BigInt.asUintN(32, r));
-    return "ok";
+}
+
+const globalAddr = (a: number) => GLOBAL_BASE + SLOT_BYTES * a;
+
+/** `local.get/set/tee` (slot `fp + a`) and `global.get/set` (global `a`). */
+function variable(s: State, op: number, a: number): void {
+  if (op === OP_LOCAL_GET) {
+    push(s, readSlot(s, s.fp + a));
+  } else if (op === OP_LOCAL_SET) {
+    const v = readSlot(s, s.sp - 1);
+    s.sp -= 1;
+    writeSlot(s, s.fp + a, v);
+  } else if (op === OP_LOCAL_TEE) {
+    writeSlot(s, s.fp + a, readSlot(s, s.sp - 1));
+  } else if (op === OP_GLOBAL_GET) {
+    push(s, s.mem.read(globalAddr(a), SLOT_BYTES));
+  } else {
+    const v = readSlot(s, s.sp - 1);
+    s.sp -= 1;
+    s.mem.write(globalAddr(a), SLOT_BYTES, v);
   }
-  // i64 unary / test / conversions
-  if (
-    op === 0x50 ||
-    op === 0x79 ||
-    op === 0x7a ||
-    op === 0x7b ||
-    op === 0xa7 ||
-    op === 0xac ||
-    op === 0xad ||
-    (op >= 0xc2 && op <= 0xc4)
-  ) {
-    const x = pop();
-    let r: bigint;
-    if (op === 0x50) r = x === 0n ? 1n : 0n;
-    else if (op === 0x79) r = clz(x, 64);
-    else if (op === 0x7a) r = ctz(x, 64);
-    else if (op === 0x7b) r = popcnt(x);
-    else if (op === 0xa7) r = x & M32;
-    else if (op === 0xac) r = BigInt.asUintN(64, BigInt.asIntN(32, x));
-    else if (op === 0xad) r = x & M32;
-    else r = BigInt.asUintN(64, BigInt.asIntN(op === 0xc2 ? 8 : op === 0xc3 ? 16 : 32, x));
-    push(r);
-    return "ok";
+}
+
+/** `memory.size` and `memory.grow` (−1 above `maxPages`; new pages are zero, never written). */
+function memoryPages(s: State, op: number): void {
+  if (op === OP_MEMORY_SIZE) return push(s, BigInt(s.pages));
+  const delta = Number(readSlot(s, s.sp - 1) & M32);
+  s.sp -= 1;
+  const old = s.pages;
+  if (old + delta > s.maxPages) {
+    push(s, M32);
+  } else {
+    s.pages = old + delta;
+    push(s, BigInt(old));
   }
-  // i32 binary and comparisons
-  if (op >= 0x46 && op <= 0x4f) {
-    const y = pop() & M32;
-    const x = pop() & M32;
-    const sx = s32(x);
-    const sy = s32(y);
-    const r = [x === y, x !== y, sx < sy, x < y, sx > sy, x > y, sx <= sy, x <= y, sx >= sy, x >= y][op - 0x46];
-    push(r ? 1n : 0n);
-    return "ok";
-  }
-  if (op >= 0x51 && op <= 0x5a) {
-    const y = pop();
-    const x = pop();
-    const sx = s64(x);
-    const sy = s64(y);
-    const r = [x === y, x !== y, sx < sy, x < y, sx > sy, x > y, sx <= sy, x <= y, sx >= sy, x >= y][op - 0x51];
-    push(r ? 1n : 0n);
-    return "ok";
-  }
-  if ((op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a)) {
-    const is64 = op >= 0x7c;
-    const bits = is64 ? 64 : 32;
+}
+
+/** `i32.const` (`a`) and `i64.const` (`a` low, `b` high word). */
+function constant(s: State, op: number, a: number, b: number): void {
+  if (op === OP_I32_CONST) push(s, BigInt(a >>> 0));
+  else push(s, (BigInt(b >>> 0) << 32n) | BigInt(a >>> 0));
+}
+
+/** A load of `offset` past the address in slot `sp-1`; false on an out-of-bounds access (a trap). */
+function load(s: State, op: number, offset: number): boolean {
+  const [width, signed, is64] = loadSpec(op);
+  if (width === 0) return false;
+  const ea = Number(readSlot(s, s.sp - 1) & M32) + offset;
+  if (ea + width > s.pages * PAGE_BYTES) return false;
+  s.sp -= 1;
+  let v = s.mem.read(ea, width);
+  if (signed) v = signExtend(v, width);
+  push(s, v & (is64 ? M64 : M32));
+  return true;
+}
+
+/** A load's access from the opcode table: `width` bytes (0: not a load), sign-extended, to 64 bits. */
+function loadSpec(op: number): [width: number, signed: boolean, is64: boolean] {
+  const spec = flatOpcode(op);
+  if (spec?.kind !== "load") return [0, false, false];
+  return [spec.width, spec.signed, spec.results[0] === I64];
+}
+
+/** A store of slot `sp-1` at `offset` past the address in slot `sp-2`; false when out of bounds. */
+function store(s: State, op: number, offset: number): boolean {
+  const spec = flatOpcode(op);
+  const width = spec?.kind === "store" ? spec.width : 0;
+  if (width === 0) return false;
+  const v = readSlot(s, s.sp - 1);
+  const ea = Number(readSlot(s, s.sp - 2) & M32) + offset;
+  if (ea + width > s.pages * PAGE_BYTES) return false;
+  s.mem.write(ea, width, v);
+  s.sp -= 2;
+  return true;
+}
+
+/** The integer numeric instructions; false on a trap (division) or an opcode the VM does not execute. */
+function numeric(s: State, op: number): boolean {
+  // binary: read sp-1, sp-2; write sp-2
+  if ((op >= OP_I32_ADD && op <= OP_I32_ROTR) || (op >= OP_I64_ADD && op <= OP_I64_ROTR)) {
+    const is64 = op >= OP_I64_ADD;
     const mask = is64 ? M64 : M32;
-    const k = is64 ? op - 0x7c : op - 0x6a;
-    const y = mem.read(slotAddr(regs.sp - 1), SLOT_BYTES) & mask;
-    const x = mem.read(slotAddr(regs.sp - 2), SLOT_BYTES) & mask;
-    const sx = BigInt.asIntN(bits, x);
-    const sy = BigInt.asIntN(bits, y);
-    const sh = y & BigInt(bits - 1);
-    let r: bigint;
-    switch (k) {
-      case 0:
-        r = x + y;
-        break;
-      case 1:
-        r = x - y;
-        break;
-      case 2:
-        r = x * y;
-        break;
-      case 3: // div_s
-        if (y === 0n) return "trap";
-        if (sx === -(1n << BigInt(bits - 1)) && sy === -1n) return "trap";
-        r = sx / sy;
-        break;
-      case 4:
-        if (y === 0n) return "trap";
-        r = x / y;
-        break;
-      case 5:
-        if (y === 0n) return "trap";
-        r = sx % sy;
-        break;
-      case 6:
-        if (y === 0n) return "trap";
-        r = x % y;
-        break;
-      case 7:
-        r = x & y;
-        break;
-      case 8:
-        r = x | y;
-        break;
-      case 9:
-        r = x ^ y;
-        break;
-      case 10:
-        r = x << sh;
-        break;
-      case 11:
-        r = sx >> sh;
-        break;
-      case 12:
-        r = x >> sh;
-        break;
-      case 13:
-        r = (x << sh) | (x >> ((BigInt(bits) - sh) % BigInt(bits)));
-        break;
-      default:
-        r = (x >> sh) | (x << ((BigInt(bits) - sh) % BigInt(bits)));
-    }
-    regs.sp -= 2;
-    push(BigInt.asUintN(bits, r));
-    return "ok";
+    const y = readSlot(s, s.sp - 1) & mask;
+    const x = readSlot(s, s.sp - 2) & mask;
+    const [ok, r] = binary(is64 ? op - OP_I64_ADD : op - OP_I32_ADD, x, y, is64 ? 64 : 32);
+    if (!ok) return false;
+    s.sp -= 2;
+    push(s, r & mask);
+    return true;
   }
-  return "invalid";
+  // comparisons: read sp-1, sp-2; write sp-2
+  if ((op >= OP_I32_EQ && op <= OP_I32_GE_U) || (op >= OP_I64_EQ && op <= OP_I64_GE_U)) {
+    const is64 = op >= OP_I64_EQ;
+    const mask = is64 ? M64 : M32;
+    const y = readSlot(s, s.sp - 1) & mask;
+    const x = readSlot(s, s.sp - 2) & mask;
+    s.sp -= 2;
+    push(s, compare(is64 ? op - OP_I64_EQ : op - OP_I32_EQ, x, y, is64 ? 64 : 32) ? 1n : 0n);
+    return true;
+  }
+  // tests, unary, conversions: read sp-1; write sp-1
+  let r: bigint;
+  if (
+    op === OP_I32_EQZ ||
+    op === OP_I32_CLZ ||
+    op === OP_I32_CTZ ||
+    op === OP_I32_POPCNT ||
+    op === OP_I32_EXTEND8_S ||
+    op === OP_I32_EXTEND16_S
+  ) {
+    const x = readSlot(s, s.sp - 1) & M32;
+    if (op === OP_I32_EQZ) r = x === 0n ? 1n : 0n;
+    else if (op === OP_I32_CLZ) r = clz(x, 32);
+    else if (op === OP_I32_CTZ) r = ctz(x, 32);
+    else if (op === OP_I32_POPCNT) r = popcnt(x);
+    else r = signExtend(x, 1 << (op - OP_I32_EXTEND8_S)) & M32; // 1 or 2 bytes
+  } else if (
+    op === OP_I64_EQZ ||
+    op === OP_I64_CLZ ||
+    op === OP_I64_CTZ ||
+    op === OP_I64_POPCNT ||
+    op === OP_I32_WRAP_I64 ||
+    op === OP_I64_EXTEND_I32_S ||
+    op === OP_I64_EXTEND_I32_U ||
+    (op >= OP_I64_EXTEND8_S && op <= OP_I64_EXTEND32_S)
+  ) {
+    const x = readSlot(s, s.sp - 1);
+    if (op === OP_I64_EQZ) r = x === 0n ? 1n : 0n;
+    else if (op === OP_I64_CLZ) r = clz(x, 64);
+    else if (op === OP_I64_CTZ) r = ctz(x, 64);
+    else if (op === OP_I64_POPCNT) r = popcnt(x);
+    else if (op === OP_I32_WRAP_I64 || op === OP_I64_EXTEND_I32_U) r = x & M32;
+    else if (op === OP_I64_EXTEND_I32_S) r = signExtend(x & M32, 4) & M64;
+    else r = signExtend(x, 1 << (op - OP_I64_EXTEND8_S)) & M64; // 1, 2 or 4 bytes
+  } else {
+    return false;
+  }
+  s.sp -= 1;
+  push(s, r);
+  return true;
 }

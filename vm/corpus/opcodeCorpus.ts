@@ -1,8 +1,12 @@
 /**
  * A module that exercises every opcode the VM accepts, one exported function per case, and the
- * operand values each case is run with (edge values included, traps included). Used by the
- * fast-vs-reference lockstep test, the V8 differential test and the golden-vector script.
+ * operand values each case is run with (edge values included, traps included): one case per
+ * numeric, load and store instruction of the opcode table (vm/opcodeTable.ts), then cases for the
+ * parametric, variable, memory, constant and control instructions. Used by the fast-vs-reference
+ * lockstep test, the V8 differential test and the golden-vector pipeline.
  */
+import { flatOpcodesOfKind, type OpcodeSpec } from "../opcodeTable.ts";
+import { I64, type ValType } from "../loader/WasmModule.ts";
 
 const I32_EDGE = [0n, 1n, 2n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 31n, 32n, 33n, 0x12345678n];
 const I64_EDGE = [
@@ -16,52 +20,6 @@ const I64_EDGE = [
   0x100000000n,
   0xfedcba9876543210n,
 ];
-
-const I32_BIN = [
-  "add",
-  "sub",
-  "mul",
-  "div_s",
-  "div_u",
-  "rem_s",
-  "rem_u",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "shr_s",
-  "shr_u",
-  "rotl",
-  "rotr",
-  "eq",
-  "ne",
-  "lt_s",
-  "lt_u",
-  "gt_s",
-  "gt_u",
-  "le_s",
-  "le_u",
-  "ge_s",
-  "ge_u",
-];
-const I32_UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"];
-const I64_BIN = I32_BIN;
-const I64_UN = ["clz", "ctz", "popcnt", "extend8_s", "extend16_s", "extend32_s"];
-const LOADS = [
-  "i32.load",
-  "i64.load",
-  "i32.load8_s",
-  "i32.load8_u",
-  "i32.load16_s",
-  "i32.load16_u",
-  "i64.load8_s",
-  "i64.load8_u",
-  "i64.load16_s",
-  "i64.load16_u",
-  "i64.load32_s",
-  "i64.load32_u",
-];
-const STORES = ["i32.store", "i64.store", "i32.store8", "i32.store16", "i64.store8", "i64.store16", "i64.store32"];
 
 export interface Case {
   /** Export name. */
@@ -85,62 +43,28 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
     funcs.push(`(func (export "${name}") ${sig} ${body})`);
     cases.push({ name, inputs });
   };
-  for (const op of I32_BIN)
-    add(`i32.${op}`, "(param i32 i32) (result i32)", `(i32.${op} (local.get 0) (local.get 1))`, pairs(I32_EDGE));
-  for (const op of I32_UN)
-    add(
-      `i32.${op}`,
-      "(param i32) (result i32)",
-      `(i32.${op} (local.get 0))`,
-      I32_EDGE.map((v) => [v]),
-    );
-  for (const op of I64_BIN) {
-    const res = /^(eq|ne|lt|gt|le|ge)/.test(op) ? "i32" : "i64";
-    add(`i64.${op}`, `(param i64 i64) (result ${res})`, `(i64.${op} (local.get 0) (local.get 1))`, pairs(I64_EDGE));
+  const type = (t: ValType) => (t === I64 ? "i64" : "i32");
+  const edges = (t: ValType) => (t === I64 ? I64_EDGE : I32_EDGE);
+  // the one pair whose signed division overflows: the most negative value by -1
+  const OVERFLOW = (t: ValType) => (t === I64 ? [1n << 63n, (1n << 64n) - 1n] : [1n << 31n, (1n << 32n) - 1n]);
+  const signature = (spec: OpcodeSpec) =>
+    `(param ${spec.params.map(type).join(" ")})` + (spec.results.length ? ` (result ${type(spec.results[0])})` : "");
+  for (const spec of flatOpcodesOfKind("test", "compare", "unary", "binary", "convert")) {
+    const args = spec.params.map((_, i) => `(local.get ${i})`).join(" ");
+    const t = spec.params[0];
+    const inputs = spec.params.length === 2 ? [...pairs(edges(t)), OVERFLOW(t)] : edges(t).map((v) => [v]);
+    add(spec.wasm!, signature(spec), `(${spec.wasm} ${args})`, inputs);
   }
-  for (const op of I64_UN)
+  // Addresses around leaf boundaries (27 + 3: a load across two leaves), the page end, far out.
+  const addrs = [0n, 1n, 27n, 29n, 31n, 65528n, 65535n, 65536n, 0xfffffff0n].map((a) => [a]);
+  for (const spec of flatOpcodesOfKind("load"))
+    add(spec.wasm!, signature(spec), `(${spec.wasm} offset=3 (local.get 0))`, addrs);
+  for (const spec of flatOpcodesOfKind("store")) {
+    const v = spec.params[1] === I64 ? 0x0123456789abcdefn : 0x89abcdefn;
     add(
-      `i64.${op}`,
-      "(param i64) (result i64)",
-      `(i64.${op} (local.get 0))`,
-      I64_EDGE.map((v) => [v]),
-    );
-  add(
-    "i64.eqz",
-    "(param i64) (result i32)",
-    "(i64.eqz (local.get 0))",
-    I64_EDGE.map((v) => [v]),
-  );
-  add(
-    "i32.wrap_i64",
-    "(param i64) (result i32)",
-    "(i32.wrap_i64 (local.get 0))",
-    I64_EDGE.map((v) => [v]),
-  );
-  add(
-    "i64.extend_i32_s",
-    "(param i32) (result i64)",
-    "(i64.extend_i32_s (local.get 0))",
-    I32_EDGE.map((v) => [v]),
-  );
-  add(
-    "i64.extend_i32_u",
-    "(param i32) (result i64)",
-    "(i64.extend_i32_u (local.get 0))",
-    I32_EDGE.map((v) => [v]),
-  );
-  const addrs = [0n, 1n, 29n, 31n, 65528n, 65535n, 65536n, 0xfffffff0n].map((a) => [a]);
-  for (const op of LOADS) {
-    const t = op.slice(0, 3);
-    add(op, `(param i32) (result ${t})`, `(${op} offset=3 (local.get 0))`, addrs);
-  }
-  for (const op of STORES) {
-    const t = op.slice(0, 3);
-    const v = t === "i32" ? 0x89abcdefn : 0x0123456789abcdefn;
-    add(
-      op,
-      `(param i32 ${t})`,
-      `(${op} offset=2 (local.get 0) (local.get 1))`,
+      spec.wasm!,
+      signature(spec),
+      `(${spec.wasm} offset=2 (local.get 0) (local.get 1))`,
       addrs.map(([a]) => [a, v]),
     );
   }
@@ -196,6 +120,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
     [[5n]],
   );
   add("call", "(param i64) (result i64)", "(call $fac (local.get 0))", [[5n], [0n]]);
+  // table entries 0, 1 call; 2 has another type; 3 is null; 9 is past the table
   add("call_indirect", "(param i32) (result i32)", "(call_indirect (type $ii) (i32.const 6) (local.get 0))", [
     [0n],
     [1n],
@@ -208,7 +133,7 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
   const wat = `(module
   (memory 1 3)
   (type $ii (func (param i32) (result i32)))
-  (table 3 funcref)
+  (table 4 funcref)
   (elem (i32.const 0) $double $inc $fac)
   (global $g (mut i64) (i64.const 40))
   (data (i32.const 0) "\\01\\82\\03\\84\\05\\86\\07\\88\\09\\8a\\0b\\8c\\0d\\8e\\0f\\90")

@@ -2,43 +2,28 @@
  * Seeded random WASM programs in the VM's subset, type-correct by construction, for differential
  * tests against V8: nested blocks, loops with bounded counters, if/else, br_if/br_table, calls and
  * call_indirect, loads/stores of every width (mostly in bounds, sometimes not), globals,
- * memory.grow, and every integer operator (division can trap).
+ * memory.grow, and every integer operator of the opcode table (division can trap).
  */
 import { Rng } from "../../common/rng.ts";
+import { flatOpcodesOfKind, type OpcodeKind } from "../opcodeTable.ts";
+import { I32, I64, type ValType } from "../loader/WasmModule.ts";
 
 type T = "i32" | "i64";
-const BIN = [
-  "add",
-  "sub",
-  "mul",
-  "div_s",
-  "div_u",
-  "rem_s",
-  "rem_u",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "shr_s",
-  "shr_u",
-  "rotl",
-  "rotr",
-];
-const CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
-const UN32 = ["clz", "ctz", "popcnt", "extend8_s", "extend16_s"];
-const UN64 = ["clz", "ctz", "popcnt", "extend8_s", "extend16_s", "extend32_s"];
-const LOAD32 = ["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"];
-const LOAD64 = [
-  "i64.load",
-  "i64.load8_s",
-  "i64.load8_u",
-  "i64.load16_s",
-  "i64.load16_u",
-  "i64.load32_s",
-  "i64.load32_u",
-];
-const STORE32 = ["i32.store", "i32.store8", "i32.store16"];
-const STORE64 = ["i64.store", "i64.store8", "i64.store16", "i64.store32"];
+
+/** The table's mnemonics of a kind on type `t` (its operand; a load's result, a store's value). */
+function names(kind: OpcodeKind, t: ValType, strip: boolean): string[] {
+  return flatOpcodesOfKind(kind)
+    .filter((s) => (kind === "load" ? s.results[0] : s.params[kind === "store" ? 1 : 0]) === t)
+    .map((s) => (strip ? s.wasm!.slice(4) : s.wasm!));
+}
+const BIN = names("binary", I32, true);
+const CMP = names("compare", I32, true);
+const UN32 = names("unary", I32, true);
+const UN64 = names("unary", I64, true);
+const LOAD32 = names("load", I32, false);
+const LOAD64 = names("load", I64, false);
+const STORE32 = names("store", I32, false);
+const STORE64 = names("store", I64, false);
 const C32 = ["0", "1", "-1", "2", "7", "31", "32", "0x7fffffff", "-0x80000000", "0xff", "0x10000"];
 const C64 = ["0", "1", "-1", "3", "63", "64", "0x7fffffffffffffff", "-0x8000000000000000", "0xffffffff", "0x100000000"];
 

@@ -6,6 +6,13 @@ export const I64 = 0x7e;
 export const UNKNOWN = 0;
 export type ValType = typeof I32 | typeof I64;
 
+/** Most pages a linear memory may declare (4 GiB). */
+export const MAX_PAGES = 65536;
+/** Most entries the one funcref table may declare (its region in VM memory is 2^26 entries). */
+export const MAX_TABLE = 1 << 26;
+/** Most functions the VM accepts (bounds its code region). */
+export const MAX_FUNCS = 1 << 20;
+
 export interface FuncType {
   params: ValType[];
   results: ValType[];

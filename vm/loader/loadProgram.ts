@@ -1,5 +1,6 @@
 import { CodeBuffer } from "./CodeBuffer.ts";
 import { compileFunction, type CompiledFunc } from "./compileFunction.ts";
+import type { ModuleCompilation } from "./FunctionCompiler.ts";
 import { decodeModule } from "./decodeModule.ts";
 import type { WasmModule } from "./WasmModule.ts";
 import { OP_CALL, OP_HALT } from "../layout.ts";
@@ -16,6 +17,8 @@ export interface Program {
   boot: Map<number, number>;
   /** pc of the stub [CALL start, CALL f, HALT] for every exported function, when there is a start function. */
   bootWithStart: Map<number, number>;
+  /** How often each WASM opcode byte occurs in the module's code (its instruction mix). */
+  opcodeCounts: Uint32Array;
 }
 
 /** Canonical type id of each type index: the first structurally equal type's index. */
@@ -33,9 +36,9 @@ export function loadProgram(bytes: Uint8Array): Program {
   const m = decodeModule(bytes);
   const canon = canonicalTypes(m);
   const code = new CodeBuffer();
-  const callFixups: number[] = [];
+  const mc: ModuleCompilation = { canonicalType: canon, callFixups: [], opcodeCounts: new Uint32Array(256) };
   const funcs: CompiledFunc[] = [];
-  for (let f = 0; f < m.funcTypes.length; f++) funcs.push(compileFunction(m, f, canon, code, callFixups));
+  for (let f = 0; f < m.funcTypes.length; f++) funcs.push(compileFunction(m, f, code, mc));
 
   const funcRecords = new Int32Array(funcs.length * 4);
   funcs.forEach((f, i) => funcRecords.set([f.entryPc, canon[m.funcTypes[i]], f.nparams, f.frameSize], i * 4));
@@ -56,11 +59,11 @@ export function loadProgram(bytes: Uint8Array): Program {
     }
   }
   const words = code.finish();
-  for (const pc of callFixups) {
+  for (const pc of mc.callFixups) {
     const f = funcs[words[pc * 4 + 1]];
     words[pc * 4 + 1] = f.entryPc;
     words[pc * 4 + 2] = f.nparams;
     words[pc * 4 + 3] = f.frameSize;
   }
-  return { module: m, code: words, funcRecords, funcs, boot, bootWithStart };
+  return { module: m, code: words, funcRecords, funcs, boot, bootWithStart, opcodeCounts: mc.opcodeCounts };
 }

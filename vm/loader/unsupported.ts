@@ -9,19 +9,30 @@ const FLOAT_MEMORY: Record<number, string> = {
   0x44: "f64.const",
 };
 
-/** Returns a description of a refused single-byte opcode, or null if the byte is not one. */
-export function refusedOpcode(op: number): string | null {
-  if (op in FLOAT_MEMORY) return `floating point: ${FLOAT_MEMORY[op]} (0x${op.toString(16)})`;
-  if (op >= 0x5b && op <= 0x66) return `floating point: comparison opcode 0x${op.toString(16)}`;
-  if (op >= 0x8b && op <= 0xa6) return `floating point: arithmetic opcode 0x${op.toString(16)}`;
+/** A refused instruction: what it is (for the error) and its mnemonic, or its opcode in hex. */
+export interface Refusal {
+  feature: string;
+  instruction: string;
+}
+
+/** The refusal of a single-byte opcode, or null if the byte is not one the VM knows to refuse. */
+export function refusedOpcode(op: number): Refusal | null {
+  const hex = `0x${op.toString(16)}`;
+  const refusal = (feature: string, instruction = hex) => ({ feature, instruction });
+  if (op in FLOAT_MEMORY) return refusal(`floating point: ${FLOAT_MEMORY[op]} (${hex})`, FLOAT_MEMORY[op]);
+  if (op >= 0x5b && op <= 0x66) return refusal(`floating point: comparison opcode ${hex}`);
+  if (op >= 0x8b && op <= 0xa6) return refusal(`floating point: arithmetic opcode ${hex}`);
   if ((op >= 0xa8 && op <= 0xab) || (op >= 0xae && op <= 0xbf))
-    return `floating point: conversion opcode 0x${op.toString(16)}`;
-  if (op >= 0x06 && op <= 0x0a) return `exception handling: opcode 0x${op.toString(16)}`;
-  if (op === 0x12 || op === 0x13) return `tail calls: opcode 0x${op.toString(16)}`;
-  if (op === 0x25 || op === 0x26) return `reference types: table.${op === 0x25 ? "get" : "set"} (0x${op.toString(16)})`;
-  if (op >= 0xd0 && op <= 0xd6) return `reference types: opcode 0x${op.toString(16)}`;
-  if (op === 0xfd) return "SIMD: 0xfd prefix";
-  if (op === 0xfe) return "threads: 0xfe prefix";
+    return refusal(`floating point: conversion opcode ${hex}`);
+  if (op >= 0x06 && op <= 0x0a) return refusal(`exception handling: opcode ${hex}`);
+  if (op === 0x12 || op === 0x13) return refusal(`tail calls: opcode ${hex}`);
+  if (op === 0x25 || op === 0x26) {
+    const name = op === 0x25 ? "table.get" : "table.set";
+    return refusal(`reference types: ${name} (${hex})`, name);
+  }
+  if (op >= 0xd0 && op <= 0xd6) return refusal(`reference types: opcode ${hex}`);
+  if (op === 0xfd) return refusal("SIMD: 0xfd prefix");
+  if (op === 0xfe) return refusal("threads: 0xfe prefix");
   return null;
 }
 
@@ -46,11 +57,11 @@ const FC_NAMES = [
   "table.fill",
 ];
 
-/** Describes a 0xfc-prefixed opcode (all refused). */
-export function refusedFcOpcode(sub: number): string {
+/** The refusal of a 0xfc-prefixed opcode (all refused). */
+export function refusedFcOpcode(sub: number): Refusal {
   const name = FC_NAMES[sub] ?? `unknown 0xfc ${sub}`;
   const feature = sub < 8 ? "floating point" : sub < 12 ? "bulk memory" : "reference types";
-  return `${feature}: ${name} (0xfc ${sub})`;
+  return { feature: `${feature}: ${name} (0xfc ${sub})`, instruction: name };
 }
 
 /** Describes a refused value type byte, or null if it is not a known type. */

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 // Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
-// exactly as vm/step.ts reduces it (checked by the differential test).
+// exactly as vm/step.ts reduces it (checked by test/stepDiff.test.ts).
 // forge-lint: disable-start(unsafe-typecast,incorrect-shift)
 
 import {IStepVerifier} from "../interfaces/IStepVerifier.sol";
@@ -14,7 +14,9 @@ import {VmBits} from "./VmBits.sol";
 ///         one flat instruction from a state witness, reading and writing memory only through the
 ///         one-step proof's leaf accesses, each checked against the memory root as it is at that
 ///         moment (a write recomputes the root with the same siblings). It mirrors `vm/step.ts`
-///         (the reference step) and `verifyStep` in `vm/stepProof.ts` (its TypeScript twin).
+///         (the reference step) function for function: the execution section below has the same
+///         functions, in the same order, under the same names, and `VmBits` mirrors `vm/bits.ts`;
+///         `verifyStep` in `vm/stepProof.ts` is the TypeScript twin of `step` as a whole.
 /// @dev Traps are states, never reverts: a trapping step returns the trapped state's hash. Only a
 ///      malformed witness or proof reverts, with a custom error carrying the compared values.
 ///      All arithmetic is `unchecked` and mirrors the reference's (JavaScript number / BigInt)
@@ -65,10 +67,10 @@ contract StepVerifier is IStepVerifier {
     ///      `LeafMismatch`, `ProofLength` (unused accesses, or any proof for a halted/trapped state),
     ///      `AddressOutOfRange` on a proof that does not fit the step.
     function step(bytes calldata stateWitness, bytes calldata proof) external pure returns (bytes32 postStateHash) {
-        State memory s = _decode(stateWitness);
+        State memory s = _decodeWitness(stateWitness);
         if (s.status != L.STATUS_RUNNING) {
             if (proof.length != 0) revert ProofLength(0, proof.length);
-            return _hash(s);
+            return _hashWitness(s);
         }
         uint256 start;
         assembly ("memory-safe") {
@@ -84,66 +86,87 @@ contract StepVerifier is IStepVerifier {
             else _execute(s);
         }
         if (s.cursor != s.end) revert ProofLength(s.cursor - start, proof.length);
-        return _hash(s);
+        return _hashWitness(s);
     }
 
     /// @inheritdoc IStepVerifier
     /// @dev `H("opml.vm.state.v1" ‖ witness)` with its top byte replaced by the status byte.
     ///      Reverts `WitnessLength` or `WitnessStatus` on a malformed witness.
     function stateHash(bytes calldata witness) external pure returns (bytes32) {
-        return _hash(_decode(witness));
+        return _hashWitness(_decodeWitness(witness));
     }
 
     // ------------------------------------------------------------------ witness
 
-    function _decode(bytes calldata w) internal pure returns (State memory s) {
+    /// @dev The registers and root of a witness: each field read at its `W_*` offset (docs/protocol.md
+    ///      §5.2), big-endian, from the top of the calldata word there (uint32: 224 bits down, uint64:
+    ///      192, the status byte: 248).
+    function _decodeWitness(bytes calldata w) internal pure returns (State memory s) {
         if (w.length != L.WITNESS_BYTES) revert WitnessLength(L.WITNESS_BYTES, w.length);
-        uint256 status;
+        uint256 o;
         assembly ("memory-safe") {
-            let o := w.offset
-            mstore(s, calldataload(add(o, 0)))
-            let x := calldataload(add(o, 32))
-            mstore(add(s, 0x20), shr(224, x))
-            mstore(add(s, 0x40), and(shr(192, x), 0xffffffff))
-            mstore(add(s, 0x60), and(shr(160, x), 0xffffffff))
-            mstore(add(s, 0x80), and(shr(128, x), 0xffffffff))
-            mstore(add(s, 0xa0), and(shr(96, x), 0xffffffff))
-            mstore(add(s, 0xc0), and(shr(64, x), 0xffffffff))
-            mstore(add(s, 0xe0), and(shr(32, x), 0xffffffff))
-            mstore(add(s, 0x100), shr(192, calldataload(add(o, 60))))
-            mstore(add(s, 0x120), shr(192, calldataload(add(o, 68))))
-            status := byte(0, calldataload(add(o, 76)))
-            mstore(add(s, 0x140), status)
+            o := w.offset
         }
-        if (status > L.STATUS_TRAPPED) revert WitnessStatus(status);
+        unchecked {
+            s.root = bytes32(_word(o + L.W_MEM_ROOT));
+            s.pc = _word(o + L.W_PC) >> 224;
+            s.sp = _word(o + L.W_SP) >> 224;
+            s.fp = _word(o + L.W_FP) >> 224;
+            s.depth = _word(o + L.W_DEPTH) >> 224;
+            s.pages = _word(o + L.W_PAGES) >> 224;
+            s.maxPages = _word(o + L.W_MAX_PAGES) >> 224;
+            s.tableSize = _word(o + L.W_TABLE_SIZE) >> 224;
+            s.steps = _word(o + L.W_STEPS) >> 192;
+            s.stepLimit = _word(o + L.W_STEP_LIMIT) >> 192;
+            s.status = _word(o + L.W_STATUS) >> 248;
+        }
+        if (s.status > L.STATUS_TRAPPED) revert WitnessStatus(s.status);
     }
 
-    /// @dev The state hash of the witness the state encodes (registers modulo their widths).
-    function _hash(State memory s) internal pure returns (bytes32 h) {
-        bytes32 tag = L.STATE_TAG;
+    /// @dev The calldata word at `p`.
+    function _word(uint256 p) private pure returns (uint256 v) {
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, tag)
-            mstore(add(m, 32), mload(s))
-            let steps := and(mload(add(s, 0x100)), 0xffffffffffffffff)
-            let w1 := shl(224, and(mload(add(s, 0x20)), 0xffffffff))
-            w1 := or(w1, shl(192, and(mload(add(s, 0x40)), 0xffffffff)))
-            w1 := or(w1, shl(160, and(mload(add(s, 0x60)), 0xffffffff)))
-            w1 := or(w1, shl(128, and(mload(add(s, 0x80)), 0xffffffff)))
-            w1 := or(w1, shl(96, and(mload(add(s, 0xa0)), 0xffffffff)))
-            w1 := or(w1, shl(64, and(mload(add(s, 0xc0)), 0xffffffff)))
-            w1 := or(w1, shl(32, and(mload(add(s, 0xe0)), 0xffffffff)))
-            w1 := or(w1, shr(32, steps))
-            mstore(add(m, 64), w1)
-            let w2 := shl(224, and(steps, 0xffffffff))
-            w2 := or(w2, shl(160, and(mload(add(s, 0x120)), 0xffffffffffffffff)))
-            w2 := or(w2, shl(152, and(mload(add(s, 0x140)), 0xff)))
-            mstore(add(m, 96), w2)
-            let d := keccak256(m, 109)
-            h := or(
-                shl(248, mload(add(s, 0x140))),
-                and(d, 0x00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
-            )
+            v := calldataload(p)
+        }
+    }
+
+    /// @dev The state hash of the witness the state encodes: the tag, then each field written
+    ///      big-endian at its `W_*` offset, in offset order (a write's zero tail is overwritten by the
+    ///      next field), so every register is taken modulo its width.
+    function _hashWitness(State memory s) internal pure returns (bytes32) {
+        uint256 m;
+        assembly ("memory-safe") {
+            m := mload(0x40)
+        }
+        unchecked {
+            uint256 w = m + 32;
+            _store(m, uint256(L.STATE_TAG));
+            _store(w + L.W_MEM_ROOT, uint256(s.root));
+            _store(w + L.W_PC, s.pc << 224);
+            _store(w + L.W_SP, s.sp << 224);
+            _store(w + L.W_FP, s.fp << 224);
+            _store(w + L.W_DEPTH, s.depth << 224);
+            _store(w + L.W_PAGES, s.pages << 224);
+            _store(w + L.W_MAX_PAGES, s.maxPages << 224);
+            _store(w + L.W_TABLE_SIZE, s.tableSize << 224);
+            _store(w + L.W_STEPS, s.steps << 192);
+            _store(w + L.W_STEP_LIMIT, s.stepLimit << 192);
+            _store(w + L.W_STATUS, s.status << 248);
+            uint256 d = _keccak(m, 32 + L.WITNESS_BYTES);
+            return bytes32((s.status << 248) | (d & ((1 << 248) - 1)));
+        }
+    }
+
+    /// @dev Stores the word `v` at memory address `p` (free memory: the witness being hashed).
+    function _store(uint256 p, uint256 v) private pure {
+        assembly ("memory-safe") {
+            mstore(p, v)
+        }
+    }
+
+    function _keccak(uint256 p, uint256 n) private pure returns (uint256 h) {
+        assembly ("memory-safe") {
+            h := keccak256(p, n)
         }
     }
 
@@ -269,6 +292,8 @@ contract StepVerifier is IStepVerifier {
         }
     }
 
+    // ------------------------------------------------------------------ slots
+
     function _slotAddr(uint256 i) private pure returns (uint256) {
         unchecked {
             return L.STACK_BASE + L.SLOT_BYTES * i;
@@ -276,11 +301,11 @@ contract StepVerifier is IStepVerifier {
     }
 
     function _readSlot(State memory s, uint256 i) internal pure returns (uint256) {
-        return _readIn(s, _slotAddr(i), 8);
+        return _readIn(s, _slotAddr(i), L.SLOT_BYTES);
     }
 
     function _writeSlot(State memory s, uint256 i, uint256 v) internal pure {
-        _writeIn(s, _slotAddr(i), 8, v);
+        _writeIn(s, _slotAddr(i), L.SLOT_BYTES, v);
     }
 
     /// @dev Pushes `v` (taken modulo 2^64) as slot `sp`.
@@ -291,138 +316,32 @@ contract StepVerifier is IStepVerifier {
         }
     }
 
-    /// @dev The instruction at `pc`: its op (uint32) and `a`, `b`, `c` (int32, sign-extended).
-    function _instr(State memory s, uint256 pc) internal pure returns (uint256 op, int256 a, int256 b, int256 c) {
-        unchecked {
-            uint256 addr = L.CODE_BASE + L.INSTR_BYTES * pc;
-            uint256 raw = (_readLeaf(s, addr) >> (8 * (16 - (addr % 32)))) & ((1 << 128) - 1);
-            op = VmBits.bswap(raw >> 96, 4);
-            a = VmBits.s32(VmBits.bswap((raw >> 64) & M32, 4));
-            b = VmBits.s32(VmBits.bswap((raw >> 32) & M32, 4));
-            c = VmBits.s32(VmBits.bswap(raw & M32, 4));
-        }
-    }
-
     // ------------------------------------------------------------------ execution
 
     /// @dev Executes the instruction at `pc` of a running state under its step cap.
     function _execute(State memory s) internal pure {
         unchecked {
-            (uint256 op, int256 a, int256 b, int256 c) = _instr(s, s.pc);
-            uint256 nextPc = s.pc + 1;
-            if (op >= 0x45) {
-                if (op < 0xf0) {
-                    if (!_numeric(s, op)) return _trap(s);
-                } else if (op == L.OP_HALT) {
-                    s.status = L.STATUS_HALTED;
-                    return;
-                } else {
-                    return _trap(s); // OP_TABLE_ENTRY and unknown opcodes
-                }
-            } else if (op >= 0x28) {
-                if (op <= 0x35) {
-                    if (!_load(s, op, uint256(a) & M32)) return _trap(s);
-                } else if (op <= 0x3e) {
-                    if (!_store(s, op, uint256(a) & M32)) return _trap(s);
-                } else if (op == 0x3f) {
-                    _push(s, s.pages);
-                } else if (op == 0x40) {
-                    uint256 delta = _readSlot(s, s.sp - 1) & M32;
-                    s.sp -= 1;
-                    uint256 old = s.pages;
-                    if (old + delta > s.maxPages) {
-                        _push(s, M32);
-                    } else {
-                        s.pages = old + delta;
-                        _push(s, old);
-                    }
-                } else if (op == 0x41) {
-                    _push(s, uint256(a) & M32);
-                } else if (op == 0x42) {
-                    _push(s, ((uint256(b) & M32) << 32) | (uint256(a) & M32));
-                } else {
-                    return _trap(s); // 0x43, 0x44: floats, refused by the loader
-                }
-            } else if (op >= 0x1a) {
-                if (op == 0x1a) {
-                    s.sp -= 1;
-                } else if (op == 0x1b) {
-                    uint256 cond = _readSlot(s, s.sp - 1) & M32;
-                    uint256 y = _readSlot(s, s.sp - 2);
-                    uint256 x = _readSlot(s, s.sp - 3);
-                    s.sp -= 3;
-                    _push(s, cond != 0 ? x : y);
-                } else if (op == 0x20) {
-                    _push(s, _readSlot(s, _local(s, a)));
-                } else if (op == 0x21) {
-                    uint256 v = _readSlot(s, s.sp - 1);
-                    s.sp -= 1;
-                    _writeSlot(s, _local(s, a), v);
-                } else if (op == 0x22) {
-                    _writeSlot(s, _local(s, a), _readSlot(s, s.sp - 1));
-                } else if (op == 0x23) {
-                    _push(s, _readIn(s, _globalAddr(a), 8));
-                } else if (op == 0x24) {
-                    uint256 v = _readSlot(s, s.sp - 1);
-                    s.sp -= 1;
-                    _writeIn(s, _globalAddr(a), 8, v);
-                } else {
-                    return _trap(s);
-                }
-            } else if (op == L.OP_BR) {
-                _adjust(s, b, c);
-                nextPc = uint256(a);
-            } else if (op == L.OP_BR_IF) {
-                uint256 v = _readSlot(s, s.sp - 1) & M32;
-                s.sp -= 1;
-                if (v != 0) {
-                    _adjust(s, b, c);
-                    nextPc = uint256(a);
-                }
-            } else if (op == L.OP_BR_UNLESS) {
-                uint256 v = _readSlot(s, s.sp - 1) & M32;
-                s.sp -= 1;
-                if (v == 0) nextPc = uint256(a);
-            } else if (op == L.OP_BR_TABLE) {
-                uint256 i = _readSlot(s, s.sp - 1) & M32;
-                s.sp -= 1;
-                // min(i, n) over the reference's numbers: n is the signed field `a`.
-                int256 k = int256(i) < a ? int256(i) : a;
-                (, int256 target, int256 keep, int256 drop) = _instr(s, uint256(int256(s.pc) + 1 + k));
-                _adjust(s, keep, drop);
-                nextPc = uint256(target);
-            } else if (op == L.OP_RETURN) {
-                if (s.depth == 0) return _trap(s);
-                for (int256 j = 0; j < a; j++) {
-                    uint256 v = _readSlot(s, uint256(int256(s.sp) - a + j));
-                    _writeSlot(s, uint256(int256(s.fp) + j), v);
-                }
-                s.sp = uint256(int256(s.fp) + a);
-                s.depth -= 1;
-                uint256 f = _readIn(s, L.CALL_BASE + L.FRAME_BYTES * s.depth, 8);
-                nextPc = f & M32;
-                s.fp = f >> 32;
-            } else if (op == L.OP_CALL) {
-                if (!_call(s, uint256(a) & M32, b, c)) return _trap(s);
-                return;
-            } else if (op == L.OP_CALL_INDIRECT) {
-                uint256 i = _readSlot(s, s.sp - 1) & M32;
-                if (i >= s.tableSize) return _trap(s);
-                uint256 f = _readIn(s, L.TABLE_BASE + L.TABLE_ENTRY_BYTES * i, 4);
-                if (f == M32) return _trap(s);
-                uint256 rec = _readIn(s, L.FUNC_BASE + L.FUNC_BYTES * f, 16);
-                // rec is little-endian: entryPc, typeId, nparams, frameSize from the low word up
-                if ((rec >> 32) & M32 != uint256(a) & M32) return _trap(s);
-                s.sp -= 1;
-                if (!_call(s, rec & M32, int256((rec >> 64) & M32), int256((rec >> 96) & M32))) {
-                    s.sp += 1;
-                    return _trap(s);
-                }
-                return;
-            } else {
-                return _trap(s); // OP_TRAP (unreachable) and unknown opcodes
-            }
-            s.pc = nextPc;
+            (uint256 op, int256 a, int256 b, int256 c) = _decode(s, s.pc);
+            bool ok = true;
+            if (op >= L.OP_I32_EQZ && op <= L.OP_I64_EXTEND32_S) ok = _numeric(s, op);
+            else if (op >= L.OP_I32_LOAD && op <= L.OP_I64_LOAD32_U) ok = _load(s, op, uint256(a) & M32);
+            else if (op >= L.OP_I32_STORE && op <= L.OP_I64_STORE32) ok = _store(s, op, uint256(a) & M32);
+            else if (op == L.OP_I32_CONST || op == L.OP_I64_CONST) _constant(s, op, a, b);
+            else if (op >= L.OP_LOCAL_GET && op <= L.OP_GLOBAL_SET) _variable(s, op, a);
+            else if (op == L.OP_DROP || op == L.OP_SELECT) _parametric(s, op);
+            else if (op == L.OP_MEMORY_SIZE || op == L.OP_MEMORY_GROW) _memoryPages(s, op);
+            else return _control(s, op, a, b, c);
+            if (!ok) return _trap(s);
+            s.pc += 1;
+        }
+    }
+
+    /// @dev The instruction at `pc`: its op (uint32) and `a`, `b`, `c` (int32, sign-extended), the
+    ///      little-endian words of its 16 bytes.
+    function _decode(State memory s, uint256 pc) internal pure returns (uint256 op, int256 a, int256 b, int256 c) {
+        unchecked {
+            uint256 ins = _readIn(s, L.CODE_BASE + L.INSTR_BYTES * pc, L.INSTR_BYTES);
+            return (ins & M32, VmBits.s32(ins >> 32), VmBits.s32(ins >> 64), VmBits.s32(ins >> 96));
         }
     }
 
@@ -430,12 +349,89 @@ contract StepVerifier is IStepVerifier {
         s.status = L.STATUS_TRAPPED;
     }
 
-    function _local(State memory s, int256 a) private pure returns (uint256) {
-        return uint256(int256(s.fp) + a);
+    /// @dev The flat control instructions (docs/protocol.md §5.3): each sets `pc`, or the status, itself.
+    function _control(State memory s, uint256 op, int256 a, int256 b, int256 c) private pure {
+        unchecked {
+            if (op == L.OP_BR) {
+                _adjust(s, b, c);
+                s.pc = uint256(a);
+            } else if (op == L.OP_BR_IF) {
+                uint256 v = _readSlot(s, s.sp - 1) & M32;
+                s.sp -= 1;
+                if (v != 0) {
+                    _adjust(s, b, c);
+                    s.pc = uint256(a);
+                } else {
+                    s.pc += 1;
+                }
+            } else if (op == L.OP_BR_UNLESS) {
+                uint256 v = _readSlot(s, s.sp - 1) & M32;
+                s.sp -= 1;
+                s.pc = v == 0 ? uint256(a) : s.pc + 1;
+            } else if (op == L.OP_BR_TABLE) {
+                uint256 i = _readSlot(s, s.sp - 1) & M32;
+                s.sp -= 1;
+                // min(i, n) over the reference's numbers: n is the signed field `a`.
+                (, int256 target, int256 keep, int256 drop) = _decode(s, uint256(int256(s.pc) + 1 + _min(i, a)));
+                _adjust(s, keep, drop);
+                s.pc = uint256(target);
+            } else if (op == L.OP_RETURN) {
+                if (s.depth == 0) return _trap(s);
+                for (int256 j = 0; j < a; j++) {
+                    _writeSlot(s, uint256(int256(s.fp) + j), _readSlot(s, uint256(int256(s.sp) - a + j)));
+                }
+                s.sp = uint256(int256(s.fp) + a);
+                s.depth -= 1;
+                uint256 f = _readIn(s, L.CALL_BASE + L.FRAME_BYTES * s.depth, L.FRAME_BYTES);
+                s.pc = f & M32;
+                s.fp = f >> 32;
+            } else if (op == L.OP_CALL) {
+                if (!_call(s, uint256(a) & M32, b, c)) _trap(s);
+            } else if (op == L.OP_CALL_INDIRECT) {
+                if (!_callIndirect(s, a)) _trap(s);
+            } else if (op == L.OP_HALT) {
+                s.status = L.STATUS_HALTED;
+            } else {
+                _trap(s); // OP_TRAP, OP_TABLE_ENTRY and every opcode the VM does not execute
+            }
+        }
     }
 
-    function _globalAddr(int256 a) private pure returns (uint256) {
-        return uint256(int256(L.GLOBAL_BASE) + int256(L.SLOT_BYTES) * a);
+    function _min(uint256 i, int256 n) private pure returns (int256) {
+        return int256(i) < n ? int256(i) : n;
+    }
+
+    /// @dev Calls table entry `i` (slot `sp-1`) if its function's type is `typeId`; false (nothing
+    ///      changed) when the entry is out of range or null, the type differs, or the call overflows.
+    function _callIndirect(State memory s, int256 typeId) private pure returns (bool) {
+        unchecked {
+            uint256 i = _readSlot(s, s.sp - 1) & M32;
+            if (i >= s.tableSize) return false;
+            uint256 f = _readIn(s, L.TABLE_BASE + L.TABLE_ENTRY_BYTES * i, L.TABLE_ENTRY_BYTES);
+            if (f == M32) return false;
+            // the record is little-endian: entryPc, typeId, nparams, frameSize from the low word up
+            uint256 rec = _readIn(s, L.FUNC_BASE + L.FUNC_BYTES * f, L.FUNC_BYTES);
+            if ((rec >> 32) & M32 != uint256(typeId) & M32) return false;
+            s.sp -= 1;
+            if (_call(s, rec & M32, int256((rec >> 64) & M32), int256((rec >> 96) & M32))) return true;
+            s.sp += 1;
+            return false;
+        }
+    }
+
+    /// @dev Pushes the call frame `(pc + 1, fp)` and enters `entry`; false (nothing changed) when the
+    ///      call depth or the value stack would overflow.
+    function _call(State memory s, uint256 entry, int256 nparams, int256 frameSize) private pure returns (bool) {
+        unchecked {
+            int256 newFp = int256(s.sp) - nparams;
+            if (s.depth >= L.MAX_CALL_DEPTH || newFp + frameSize > int256(L.STACK_SLOTS)) return false;
+            uint256 frame = ((s.fp << 32) | (s.pc + 1)) & M64;
+            _writeIn(s, L.CALL_BASE + L.FRAME_BYTES * s.depth, L.FRAME_BYTES, frame);
+            s.depth += 1;
+            s.fp = uint256(newFp);
+            s.pc = entry;
+            return true;
+        }
     }
 
     /// @dev Moves the top `keep` slots down by `drop` slots (nothing when `drop` is 0).
@@ -444,68 +440,106 @@ contract StepVerifier is IStepVerifier {
         unchecked {
             int256 from = int256(s.sp) - keep;
             for (int256 j = 0; j < keep; j++) {
-                uint256 v = _readSlot(s, uint256(from + j));
-                _writeSlot(s, uint256(from - drop + j), v);
+                _writeSlot(s, uint256(from - drop + j), _readSlot(s, uint256(from + j)));
             }
             s.sp = uint256(int256(s.sp) - drop);
         }
     }
 
-    /// @dev Pushes a call frame `(pc + 1, fp)` and enters `entry`; false (nothing changed) when the
-    ///      call depth or the value stack would overflow.
-    function _call(State memory s, uint256 entry, int256 nparams, int256 frameSize) private pure returns (bool) {
+    /// @dev `drop` and `select`.
+    function _parametric(State memory s, uint256 op) private pure {
         unchecked {
-            int256 newFp = int256(s.sp) - nparams;
-            if (s.depth >= L.MAX_CALL_DEPTH || newFp + frameSize > int256(L.STACK_SLOTS)) return false;
-            uint256 frame = ((s.fp << 32) | (s.pc + 1)) & M64;
-            _writeIn(s, L.CALL_BASE + L.FRAME_BYTES * s.depth, 8, frame);
-            s.depth += 1;
-            s.fp = uint256(newFp);
-            s.pc = entry;
-            return true;
+            if (op == L.OP_DROP) {
+                s.sp -= 1;
+            } else {
+                uint256 cond = _readSlot(s, s.sp - 1) & M32;
+                uint256 y = _readSlot(s, s.sp - 2);
+                uint256 x = _readSlot(s, s.sp - 3);
+                s.sp -= 3;
+                _push(s, cond != 0 ? x : y);
+            }
         }
     }
 
-    /// @dev Loads 0x28–0x35; false on an out-of-bounds access (a trap).
+    function _globalAddr(int256 a) private pure returns (uint256) {
+        unchecked {
+            return uint256(int256(L.GLOBAL_BASE) + int256(L.SLOT_BYTES) * a);
+        }
+    }
+
+    /// @dev `local.get/set/tee` (slot `fp + a`) and `global.get/set` (global `a`).
+    function _variable(State memory s, uint256 op, int256 a) private pure {
+        unchecked {
+            uint256 local = uint256(int256(s.fp) + a);
+            if (op == L.OP_LOCAL_GET) {
+                _push(s, _readSlot(s, local));
+            } else if (op == L.OP_LOCAL_SET) {
+                uint256 v = _readSlot(s, s.sp - 1);
+                s.sp -= 1;
+                _writeSlot(s, local, v);
+            } else if (op == L.OP_LOCAL_TEE) {
+                _writeSlot(s, local, _readSlot(s, s.sp - 1));
+            } else if (op == L.OP_GLOBAL_GET) {
+                _push(s, _readIn(s, _globalAddr(a), L.SLOT_BYTES));
+            } else {
+                uint256 v = _readSlot(s, s.sp - 1);
+                s.sp -= 1;
+                _writeIn(s, _globalAddr(a), L.SLOT_BYTES, v);
+            }
+        }
+    }
+
+    /// @dev `memory.size` and `memory.grow` (−1 above `maxPages`; new pages are zero, never written).
+    function _memoryPages(State memory s, uint256 op) private pure {
+        unchecked {
+            if (op == L.OP_MEMORY_SIZE) return _push(s, s.pages);
+            uint256 delta = _readSlot(s, s.sp - 1) & M32;
+            s.sp -= 1;
+            uint256 old = s.pages;
+            if (old + delta > s.maxPages) {
+                _push(s, M32);
+            } else {
+                s.pages = old + delta;
+                _push(s, old);
+            }
+        }
+    }
+
+    /// @dev `i32.const` (`a`) and `i64.const` (`a` low, `b` high word).
+    function _constant(State memory s, uint256 op, int256 a, int256 b) private pure {
+        if (op == L.OP_I32_CONST) _push(s, uint256(a) & M32);
+        else _push(s, ((uint256(b) & M32) << 32) | (uint256(a) & M32));
+    }
+
+    /// @dev A load of `offset` past the address in slot `sp-1`; false on an out-of-bounds access (a trap).
     function _load(State memory s, uint256 op, uint256 offset) private pure returns (bool) {
         unchecked {
-            // width, signed, 64-bit result, by op - 0x28 (0x2a, 0x2b are float loads: refused)
-            uint256 width;
-            uint256 signed;
-            bool is64;
-            if (op == 0x28) (width, signed, is64) = (4, 1, false);
-            else if (op == 0x29) (width, signed, is64) = (8, 1, true);
-            else if (op == 0x2c) (width, signed, is64) = (1, 1, false);
-            else if (op == 0x2d) (width, signed, is64) = (1, 0, false);
-            else if (op == 0x2e) (width, signed, is64) = (2, 1, false);
-            else if (op == 0x2f) (width, signed, is64) = (2, 0, false);
-            else if (op == 0x30) (width, signed, is64) = (1, 1, true);
-            else if (op == 0x31) (width, signed, is64) = (1, 0, true);
-            else if (op == 0x32) (width, signed, is64) = (2, 1, true);
-            else if (op == 0x33) (width, signed, is64) = (2, 0, true);
-            else if (op == 0x34) (width, signed, is64) = (4, 1, true);
-            else if (op == 0x35) (width, signed, is64) = (4, 0, true);
-            else return false;
+            (uint256 width, bool signed, bool is64) = _loadSpec(op);
+            if (width == 0) return false;
             uint256 ea = (_readSlot(s, s.sp - 1) & M32) + offset;
             if (ea + width > s.pages * PAGE_BYTES) return false;
             s.sp -= 1;
             uint256 v = _readMem(s, ea, width);
-            if (signed != 0) v = uint256(VmBits.signExtend(v, width));
+            if (signed) v = uint256(VmBits.signExtend(v, width));
             _push(s, v & (is64 ? M64 : M32));
             return true;
         }
     }
 
-    /// @dev Stores 0x36–0x3e; false on an out-of-bounds access (a trap).
+    /// @dev A load's access from the opcode table (`L.LOAD_SPECS`): `width` bytes (0: not a load),
+    ///      sign-extended, to 64 bits.
+    function _loadSpec(uint256 op) private pure returns (uint256 width, bool signed, bool is64) {
+        unchecked {
+            uint256 spec = (L.LOAD_SPECS >> (8 * (op - L.OP_I32_LOAD))) & 0xff;
+            return (spec & 0x0f, spec & 0x10 != 0, spec & 0x20 != 0);
+        }
+    }
+
+    /// @dev A store of slot `sp-1` at `offset` past the address in slot `sp-2`; false when out of bounds.
     function _store(State memory s, uint256 op, uint256 offset) private pure returns (bool) {
         unchecked {
-            uint256 width;
-            if (op == 0x36) width = 4;
-            else if (op == 0x37) width = 8;
-            else if (op == 0x3a || op == 0x3c) width = 1;
-            else if (op == 0x3b || op == 0x3d) width = 2;
-            else if (op == 0x3e) width = 4;
-            else return false; // 0x38, 0x39: float stores, refused by the loader
+            uint256 width = (L.STORE_WIDTHS >> (8 * (op - L.OP_I32_STORE))) & 0xff;
+            if (width == 0) return false;
             uint256 v = _readSlot(s, s.sp - 1);
             uint256 ea = (_readSlot(s, s.sp - 2) & M32) + offset;
             if (ea + width > s.pages * PAGE_BYTES) return false;
@@ -515,52 +549,56 @@ contract StepVerifier is IStepVerifier {
         }
     }
 
-    /// @dev The integer numeric instructions 0x45–0xc4; false on a trap (division) or an unknown op.
+    /// @dev The integer numeric instructions; false on a trap (division) or an opcode the VM does not execute.
     function _numeric(State memory s, uint256 op) private pure returns (bool) {
         unchecked {
-            // binary 0x6a–0x78 (i32), 0x7c–0x8a (i64): read sp-1, sp-2; write sp-2
-            if ((op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a)) {
-                bool is64 = op >= 0x7c;
+            // binary: read sp-1, sp-2; write sp-2
+            if ((op >= L.OP_I32_ADD && op <= L.OP_I32_ROTR) || (op >= L.OP_I64_ADD && op <= L.OP_I64_ROTR)) {
+                bool is64 = op >= L.OP_I64_ADD;
                 uint256 mask = is64 ? M64 : M32;
                 uint256 y = _readSlot(s, s.sp - 1) & mask;
                 uint256 x = _readSlot(s, s.sp - 2) & mask;
-                (bool ok, uint256 res) = VmBits.binary(is64 ? op - 0x7c : op - 0x6a, x, y, is64 ? 64 : 32);
+                (bool ok, uint256 r) = VmBits.binary(is64 ? op - L.OP_I64_ADD : op - L.OP_I32_ADD, x, y, is64 ? 64 : 32);
                 if (!ok) return false;
                 s.sp -= 2;
-                _push(s, res & mask);
+                _push(s, r & mask);
                 return true;
             }
-            // comparisons 0x46–0x4f (i32), 0x51–0x5a (i64)
-            if ((op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a)) {
-                bool is64 = op >= 0x51;
+            // comparisons: read sp-1, sp-2; write sp-2
+            if ((op >= L.OP_I32_EQ && op <= L.OP_I32_GE_U) || (op >= L.OP_I64_EQ && op <= L.OP_I64_GE_U)) {
+                bool is64 = op >= L.OP_I64_EQ;
                 uint256 mask = is64 ? M64 : M32;
                 uint256 y = _readSlot(s, s.sp - 1) & mask;
                 uint256 x = _readSlot(s, s.sp - 2) & mask;
                 s.sp -= 2;
-                _push(s, VmBits.compare(is64 ? op - 0x51 : op - 0x46, x, y, is64 ? 64 : 32) ? 1 : 0);
+                _push(s, VmBits.compare(is64 ? op - L.OP_I64_EQ : op - L.OP_I32_EQ, x, y, is64 ? 64 : 32) ? 1 : 0);
                 return true;
             }
-            // unary, tests, conversions: read sp-1; write sp-1
+            // tests, unary, conversions: read sp-1; write sp-1
             uint256 r;
-            if (op == 0x45 || op == 0x67 || op == 0x68 || op == 0x69 || op == 0xc0 || op == 0xc1) {
+            if (
+                op == L.OP_I32_EQZ || op == L.OP_I32_CLZ || op == L.OP_I32_CTZ || op == L.OP_I32_POPCNT
+                    || op == L.OP_I32_EXTEND8_S || op == L.OP_I32_EXTEND16_S
+            ) {
                 uint256 x = _readSlot(s, s.sp - 1) & M32;
-                if (op == 0x45) r = x == 0 ? 1 : 0;
-                else if (op == 0x67) r = VmBits.clz(x, 32);
-                else if (op == 0x68) r = VmBits.ctz(x, 32);
-                else if (op == 0x69) r = VmBits.popcnt(x);
-                else r = uint256(VmBits.signExtend(x, op == 0xc0 ? 1 : 2)) & M32;
+                if (op == L.OP_I32_EQZ) r = x == 0 ? 1 : 0;
+                else if (op == L.OP_I32_CLZ) r = VmBits.clz(x, 32);
+                else if (op == L.OP_I32_CTZ) r = VmBits.ctz(x, 32);
+                else if (op == L.OP_I32_POPCNT) r = VmBits.popcnt(x);
+                else r = uint256(VmBits.signExtend(x, 1 << (op - L.OP_I32_EXTEND8_S))) & M32; // 1 or 2 bytes
             } else if (
-                op == 0x50 || op == 0x79 || op == 0x7a || op == 0x7b || op == 0xa7 || op == 0xac || op == 0xad
-                    || (op >= 0xc2 && op <= 0xc4)
+                op == L.OP_I64_EQZ || op == L.OP_I64_CLZ || op == L.OP_I64_CTZ || op == L.OP_I64_POPCNT
+                    || op == L.OP_I32_WRAP_I64 || op == L.OP_I64_EXTEND_I32_S || op == L.OP_I64_EXTEND_I32_U
+                    || (op >= L.OP_I64_EXTEND8_S && op <= L.OP_I64_EXTEND32_S)
             ) {
                 uint256 x = _readSlot(s, s.sp - 1);
-                if (op == 0x50) r = x == 0 ? 1 : 0;
-                else if (op == 0x79) r = VmBits.clz(x, 64);
-                else if (op == 0x7a) r = VmBits.ctz(x, 64);
-                else if (op == 0x7b) r = VmBits.popcnt(x);
-                else if (op == 0xa7 || op == 0xad) r = x & M32;
-                else if (op == 0xac) r = uint256(VmBits.signExtend(x & M32, 4)) & M64;
-                else r = uint256(VmBits.signExtend(x, op == 0xc2 ? 1 : op == 0xc3 ? 2 : 4)) & M64;
+                if (op == L.OP_I64_EQZ) r = x == 0 ? 1 : 0;
+                else if (op == L.OP_I64_CLZ) r = VmBits.clz(x, 64);
+                else if (op == L.OP_I64_CTZ) r = VmBits.ctz(x, 64);
+                else if (op == L.OP_I64_POPCNT) r = VmBits.popcnt(x);
+                else if (op == L.OP_I32_WRAP_I64 || op == L.OP_I64_EXTEND_I32_U) r = x & M32;
+                else if (op == L.OP_I64_EXTEND_I32_S) r = uint256(VmBits.signExtend(x & M32, 4)) & M64;
+                else r = uint256(VmBits.signExtend(x, 1 << (op - L.OP_I64_EXTEND8_S))) & M64; // 1, 2 or 4 bytes
             } else {
                 return false;
             }

@@ -2,13 +2,15 @@
 pragma solidity ^0.8.24;
 
 // Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
-// exactly as vm/step.ts reduces it (checked by the differential test).
+// exactly as vm/step.ts reduces it (checked by test/stepDiff.test.ts).
 // forge-lint: disable-start(unsafe-typecast,incorrect-shift)
 
 /// @title VmBits
 /// @notice Integer helpers of the one-step verifier: byte order, sign extension, bit counts and the
 ///         WASM i32/i64 binary and comparison operators over values held in `uint256`
-///         (an i32 in its low 32 bits, an i64 in its low 64 bits).
+///         (an i32 in its low 32 bits, an i64 in its low 64 bits). `vm/bits.ts` is its TypeScript
+///         twin, function for function (the byte-order helpers excepted: the TypeScript leaf memory
+///         reads little-endian values directly).
 /// @dev Results of `binary` are not reduced: the caller masks them to 32 or 64 bits.
 library VmBits {
     /// @notice Reverses the byte order of the low `n` bytes of `x` (`n` ≤ 8 or `n` = 16; `x` < 2^(8n)):
@@ -89,12 +91,14 @@ library VmBits {
     }
 
     /// @notice The binary operator `k` (0 add, 1 sub, 2 mul, 3 div_s, 4 div_u, 5 rem_s, 6 rem_u, 7 and,
-    ///         8 or, 9 xor, 10 shl, 11 shr_s, 12 shr_u, 13 rotl, 14 rotr: the order of WASM opcodes
-    ///         0x6a… and 0x7c…) on `bits`-bit operands; `ok` is false when it traps (division by
+    ///         8 or, 9 xor, 10 shl, 11 shr_s, 12 shr_u, 13 rotl, 14 rotr: the order of the opcodes from
+    ///         `OP_I32_ADD` and from `OP_I64_ADD`) on `bits`-bit operands; `ok` is false when it traps (division by
     ///         zero, signed overflow of div_s).
     function binary(uint256 k, uint256 x, uint256 y, uint256 bits) internal pure returns (bool ok, uint256 r) {
         unchecked {
-            if (k <= 2) return (true, k == 0 ? x + y : k == 1 ? x - y : x * y);
+            if (k == 0) return (true, x + y);
+            if (k == 1) return (true, x - y);
+            if (k == 2) return (true, x * y);
             if (k <= 6) {
                 if (y == 0) return (false, 0);
                 if (k == 4) return (true, x / y);
@@ -121,7 +125,7 @@ library VmBits {
     }
 
     /// @notice The comparison `k` (0 eq, 1 ne, 2 lt_s, 3 lt_u, 4 gt_s, 5 gt_u, 6 le_s, 7 le_u, 8 ge_s,
-    ///         9 ge_u: the order of WASM opcodes 0x46… and 0x51…) on `bits`-bit operands.
+    ///         9 ge_u: the order of the opcodes from `OP_I32_EQ` and from `OP_I64_EQ`) on `bits`-bit operands.
     function compare(uint256 k, uint256 x, uint256 y, uint256 bits) internal pure returns (bool) {
         if (k == 0) return x == y;
         if (k == 1) return x != y;

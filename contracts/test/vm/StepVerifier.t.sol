@@ -2,71 +2,57 @@
 pragma solidity ^0.8.28;
 
 // Shifts of 1 build masks and casts wrap on purpose: every value is reduced modulo its width
-// exactly as vm/step.ts reduces it (checked by the differential test).
+// exactly as vm/step.ts reduces it (checked by test/stepDiff.test.ts).
 // forge-lint: disable-start(unsafe-typecast,incorrect-shift)
 
-import {Test} from "../utils/Test.sol";
+import {GoldenVectors} from "./GoldenVectors.sol";
 import {StepVerifier} from "../../src/vm/StepVerifier.sol";
 import {VmLayout} from "../../src/vm/VmLayout.sol";
 import {VmStatus} from "../../src/interfaces/IStepVerifier.sol";
 
-/// @notice Replays the golden one-step vectors of contracts/test/vectors/vm.json (written from the
-///         TypeScript VM by contracts/tools/writeVmVectors.ts) and checks every malformed-input revert.
-contract StepVerifierTest is Test {
-    string internal constant PATH = "contracts/test/vectors/vm.json";
-    uint256 internal constant ACCESS = 992;
-
-    /// @dev Fields in alphabetical order, as forge's JSON-to-ABI mapping expects.
-    struct StepVector {
-        uint256 accesses;
-        string name;
-        uint256 op;
-        bytes32 post;
-        bytes32 pre;
-        bytes proof;
-        string source;
-        bytes witness;
-    }
-
-    StepVerifier internal verifier;
-    StepVector[] internal vectors;
+/// @notice Replays the VM's golden one-step vectors (contracts/test/vectors/vm/, written from the
+///         TypeScript VM by vm/tools/goldenVectors.ts): all of them, and its named cases one by one;
+///         and checks every malformed-input revert.
+contract StepVerifierTest is GoldenVectors {
+    /// @dev The named cases (named.json), in storage for the tests that pick them by name.
+    Vector[] internal named;
 
     function setUp() public {
-        verifier = new StepVerifier();
-        bytes memory raw = vm.parseJsonTypeArray(
-            readProjectFile(PATH),
-            ".vectors",
-            "StepVector(uint256 accesses,string name,uint256 op,bytes32 post,bytes32 pre,bytes proof,string source,bytes witness)"
-        );
-        StepVector[] memory vs = abi.decode(raw, (StepVector[]));
+        Vector[] memory vs = _load("named.json");
         for (uint256 i = 0; i < vs.length; i++) {
-            vectors.push(vs[i]);
+            named.push(vs[i]);
         }
     }
 
-    function _named(string memory name) internal view returns (StepVector memory) {
-        for (uint256 i = 0; i < vectors.length; i++) {
-            if (keccak256(bytes(vectors[i].name)) == keccak256(bytes(name))) return vectors[i];
+    function _named(string memory name) internal view returns (Vector memory) {
+        for (uint256 i = 0; i < named.length; i++) {
+            if (keccak256(bytes(named[i].name)) == keccak256(bytes(name))) return named[i];
         }
         revert(string.concat("no vector ", name));
     }
 
     function _replay(string memory name) internal view returns (bytes32 post) {
-        StepVector memory v = _named(name);
-        post = verifier.step(v.witness, v.proof);
-        assertEq(post, v.post, name);
+        Vector memory v = _named(name);
+        post = verifier.step(v.preWitness, v.proof);
+        assertEq(post, v.postStateHash, name);
+    }
+
+    /// @dev A vector picked by two fuzzed numbers: a file of `_files()`, then a vector of it.
+    function _pick(uint256 file, uint256 which) internal view returns (Vector memory) {
+        string[] memory files = _files();
+        Vector[] memory vs = _load(files[bound(file, 0, files.length - 1)]);
+        return vs[bound(which, 0, vs.length - 1)];
     }
 
     // ------------------------------------------------------------------ golden vectors
 
     function testDiff_allGoldenVectors_matchTheTypeScriptVm() public view {
-        assertGt(vectors.length, 200);
-        for (uint256 i = 0; i < vectors.length; i++) {
-            StepVector memory v = vectors[i];
-            assertEq(v.proof.length, v.accesses * ACCESS, v.name);
-            assertEq(verifier.stateHash(v.witness), v.pre, string.concat(v.name, " pre-state hash"));
-            assertEq(verifier.step(v.witness, v.proof), v.post, string.concat(v.name, " ", v.source));
+        string[] memory files = _files();
+        uint256 n;
+        for (uint256 f = 0; f < files.length; f++) {
+            n += _replayFile(files[f]);
         }
+        assertGt(n, 200);
     }
 
     function testDiff_step_i32DivByZero_traps() public view {
@@ -125,27 +111,32 @@ contract StepVerifierTest is Test {
 
     /// @notice Halted and trapped states are fixed points: the post-state hash is the pre-state hash.
     function testDiff_step_haltedAndTrapped_areFixedPoints() public view {
-        StepVector memory h = _named("halted_isFixedPoint");
-        StepVector memory t = _named("trapped_isFixedPoint");
-        assertEq(verifier.step(h.witness, ""), verifier.stateHash(h.witness));
-        assertEq(VmStatus.statusOf(verifier.step(h.witness, "")), VmStatus.HALTED);
-        assertEq(verifier.step(t.witness, ""), verifier.stateHash(t.witness));
-        assertEq(VmStatus.statusOf(verifier.step(t.witness, "")), VmStatus.TRAPPED);
+        Vector memory h = _named("halted_isFixedPoint");
+        Vector memory t = _named("trapped_isFixedPoint");
+        assertEq(verifier.step(h.preWitness, ""), verifier.stateHash(h.preWitness));
+        assertEq(VmStatus.statusOf(verifier.step(h.preWitness, "")), VmStatus.HALTED);
+        assertEq(verifier.step(t.preWitness, ""), verifier.stateHash(t.preWitness));
+        assertEq(VmStatus.statusOf(verifier.step(t.preWitness, "")), VmStatus.TRAPPED);
     }
 
     // ------------------------------------------------------------------ gas
 
-    /// @notice The gas goal of the issue: any single step ≤ 100k gas (execution of the step call;
+    /// @notice The gas goal: any single step ≤ 100k gas (execution of the step call;
     ///         the proof's calldata is priced by the transaction that carries it, see bench/contracts.ts).
     function test_gas_everyGoldenVector_isAtMost100k() public view {
+        string[] memory files = _files();
         uint256 worst;
-        for (uint256 i = 0; i < vectors.length; i++) {
-            StepVector memory v = vectors[i];
-            uint256 g = gasleft();
-            verifier.step(v.witness, v.proof);
-            g -= gasleft();
-            if (g > worst) worst = g;
-            assertLe(g, 100_000, v.name);
+        for (uint256 f = 0; f < files.length; f++) {
+            uint256 mark = _mark();
+            Vector[] memory vs = _load(files[f]);
+            for (uint256 i = 0; i < vs.length; i++) {
+                uint256 g = gasleft();
+                verifier.step(vs[i].preWitness, vs[i].proof);
+                g -= gasleft();
+                if (g > worst) worst = g;
+                assertLe(g, 100_000, vs[i].name);
+            }
+            _release(mark);
         }
         assertGt(worst, 20_000); // the measurement sees real work
     }
@@ -153,16 +144,16 @@ contract StepVerifierTest is Test {
     // ------------------------------------------------------------------ state hash
 
     function test_stateHash_isTaggedKeccakWithStatusInTopByte() public view {
-        StepVector memory v = _named("halted_isFixedPoint");
-        bytes32 d = keccak256(abi.encodePacked(VmLayout.STATE_TAG, v.witness));
-        assertEq(verifier.stateHash(v.witness), VmStatus.tag(d, VmStatus.HALTED));
+        Vector memory v = _named("halted_isFixedPoint");
+        bytes32 d = keccak256(abi.encodePacked(VmLayout.STATE_TAG, v.preWitness));
+        assertEq(verifier.stateHash(v.preWitness), VmStatus.tag(d, VmStatus.HALTED));
     }
 
     // ------------------------------------------------------------------ malformed input
 
     function test_step_shortWitness_revertsWitnessLength() public {
-        StepVector memory v = _named("halt_halts");
-        bytes memory w = _slice(v.witness, 0, 76);
+        Vector memory v = _named("halt_halts");
+        bytes memory w = _slice(v.preWitness, 0, 76);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessLength.selector, 77, 76));
         verifier.step(w, v.proof);
     }
@@ -174,63 +165,63 @@ contract StepVerifierTest is Test {
     }
 
     function test_step_unknownStatus_revertsWitnessStatus() public {
-        StepVector memory v = _named("halt_halts");
-        bytes memory w = bytes.concat(v.witness);
+        Vector memory v = _named("halt_halts");
+        bytes memory w = bytes.concat(v.preWitness);
         w[76] = 0x03;
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.WitnessStatus.selector, 3));
         verifier.step(w, v.proof);
     }
 
     function test_step_proofForFixedPoint_revertsProofLength() public {
-        StepVector memory h = _named("halted_isFixedPoint");
+        Vector memory h = _named("halted_isFixedPoint");
         bytes memory p = _named("halt_halts").proof;
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, 0, p.length));
-        verifier.step(h.witness, p);
+        verifier.step(h.preWitness, p);
     }
 
     function test_step_missingAccess_revertsProofTooShort() public {
-        StepVector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
         bytes memory p = _slice(v.proof, 0, 4 * ACCESS);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 4, 5 * ACCESS, 4 * ACCESS));
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     function test_step_partialAccess_revertsProofTooShort() public {
-        StepVector memory v = _named("halt_halts");
+        Vector memory v = _named("halt_halts");
         bytes memory p = _slice(v.proof, 0, 100);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofTooShort.selector, 0, ACCESS, 100));
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     function test_step_unusedAccess_revertsProofLength() public {
-        StepVector memory v = _named("halt_halts");
+        Vector memory v = _named("halt_halts");
         bytes memory p = bytes.concat(v.proof, v.proof);
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.ProofLength.selector, ACCESS, 2 * ACCESS));
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     /// @notice A tampered leaf (the value a binary op reads) no longer climbs to the memory root.
     function test_step_tamperedLeaf_revertsLeafMismatch() public {
-        StepVector memory v = _named("i32DivByZero_traps");
+        Vector memory v = _named("i32DivByZero_traps");
         bytes memory p = bytes.concat(v.proof);
         p[ACCESS + 31] = bytes1(uint8(p[ACCESS + 31]) ^ 1); // access 1: slot sp-1
         vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     /// @notice A tampered sibling of a later access (after a write moved the root) is caught too.
     function test_step_tamperedSiblingAfterWrite_revertsLeafMismatch() public {
-        StepVector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
+        Vector memory v = _named("storeAcrossLeaves_writesTwoLeaves");
         bytes memory p = bytes.concat(v.proof);
         p[4 * ACCESS + 32 + 5] = bytes1(uint8(p[4 * ACCESS + 32 + 5]) ^ 0x80); // access 4, sibling 0
         vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     /// @notice A proof taken against another memory root is refused at its first access.
     function test_step_wrongRoot_revertsLeafMismatchWithBothRoots() public {
-        StepVector memory v = _named("halt_halts");
-        bytes memory w = bytes.concat(v.witness);
+        Vector memory v = _named("halt_halts");
+        bytes memory w = bytes.concat(v.preWitness);
         w[0] = bytes1(uint8(w[0]) ^ 0xff);
         bytes32 root;
         bytes32 leaf;
@@ -243,7 +234,7 @@ contract StepVerifierTest is Test {
             leaf := mload(add(p, 32))
         }
         bytes32 trueRoot = bytes32(uint256(root) ^ (uint256(0xff) << 248));
-        uint256 pc = uint256(uint32(bytes4(_slice(v.witness, 32, 4))));
+        uint256 pc = uint256(uint32(bytes4(_slice(v.preWitness, 32, 4))));
         uint256 leafIndex = (VmLayout.CODE_BASE + VmLayout.INSTR_BYTES * pc) / 32;
         vm.expectRevert(abi.encodeWithSelector(StepVerifier.LeafMismatch.selector, 0, leafIndex, root, trueRoot));
         verifier.step(w, p);
@@ -252,24 +243,27 @@ contract StepVerifierTest is Test {
 
     /// @notice Soundness of the proof check: flipping any bit of any access (leaf or sibling) of any
     ///         vector makes the step revert; it can never yield another post-state.
-    function testFuzz_step_anyFlippedProofBit_reverts(uint256 which, uint256 pos, uint8 bit) public {
-        StepVector memory v = vectors[bound(which, 0, vectors.length - 1)];
+    function testFuzz_step_anyFlippedProofBit_reverts(uint256 file, uint256 which, uint256 pos, uint8 bit) public {
+        Vector memory v = _pick(file, which);
         vm.assume(v.proof.length > 0);
         bytes memory p = bytes.concat(v.proof);
         pos = bound(pos, 0, p.length - 1);
         p[pos] = bytes1(uint8(p[pos]) ^ uint8(1 << (bit % 8)));
         vm.expectPartialRevert(StepVerifier.LeafMismatch.selector);
-        verifier.step(v.witness, p);
+        verifier.step(v.preWitness, p);
     }
 
     /// @notice Any change of a running witness's registers or root changes the post-state or reverts.
-    function testFuzz_step_flippedWitnessBit_neverGivesThePostState(uint256 which, uint256 pos, uint8 bit) public view {
-        StepVector memory v = vectors[bound(which, 0, vectors.length - 1)];
-        bytes memory w = bytes.concat(v.witness);
+    function testFuzz_step_flippedWitnessBit_neverGivesThePostState(uint256 file, uint256 which, uint256 pos, uint8 bit)
+        public
+        view
+    {
+        Vector memory v = _pick(file, which);
+        bytes memory w = bytes.concat(v.preWitness);
         pos = bound(pos, 0, 76);
         w[pos] = bytes1(uint8(w[pos]) ^ uint8(1 << (bit % 8)));
         try verifier.step(w, v.proof) returns (bytes32 post) {
-            assertNotEq(post, v.post, v.name);
+            assertNotEq(post, v.postStateHash, v.name);
         } catch {}
     }
 

@@ -1,77 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test} from "../utils/Test.sol";
-import {StepVerifier} from "../../src/vm/StepVerifier.sol";
-import {VmStatus} from "../../src/interfaces/IStepVerifier.sol";
+import {GoldenVectors} from "./GoldenVectors.sol";
+import {VmLayout} from "../../src/vm/VmLayout.sol";
 
-/// @notice Replays the VM's own golden vectors (contracts/test/vectors/vm/*.json, written by
-///         vm/tools/goldenVectors.ts): one file per flat opcode the VM accepts (a missing file fails),
-///         the step cap with its fixed points, and every step of a small kernel.
-contract VmGoldenVectorsTest is Test {
-    string internal constant DIR = "contracts/test/vectors/vm/";
-
-    /// @dev One vector, fields in alphabetical order (forge's JSON-to-ABI mapping). The JSON key
-    ///      `case` is a reserved word in Solidity, so the type description names a struct that
-    ///      does not exist in the sources and the result is decoded positionally into this one.
-    struct GoldenStep {
-        string name;
-        int256 op;
-        bytes32 postStateHash;
-        uint256 postStatus;
-        bytes preWitness;
-        bytes proof;
-        uint256 step;
-    }
-
-    StepVerifier internal verifier;
-
-    function setUp() public {
-        verifier = new StepVerifier();
-    }
-
-    function _load(string memory file) internal view returns (GoldenStep[] memory) {
-        bytes memory raw = vm.parseJsonTypeArray(
-            readProjectFile(string.concat(DIR, file)),
-            ".vectors",
-            "JsonGoldenStep(string case,int256 op,bytes32 postStateHash,uint256 postStatus,bytes preWitness,bytes proof,uint256 step)"
-        );
-        return abi.decode(raw, (GoldenStep[]));
-    }
-
-    /// @dev Replays every vector of `file`; returns how many.
-    function _replay(string memory file) internal view returns (uint256) {
-        GoldenStep[] memory vs = _load(file);
-        assertGt(vs.length, 0, file);
-        for (uint256 i = 0; i < vs.length; i++) {
-            bytes32 post = verifier.step(vs[i].preWitness, vs[i].proof);
-            assertEq(post, vs[i].postStateHash, string.concat(file, ": ", vs[i].name));
-            assertEq(VmStatus.statusOf(post), vs[i].postStatus, string.concat(file, " status: ", vs[i].name));
-        }
-        return vs.length;
-    }
-
-    function _hex2(uint256 op) internal pure returns (string memory) {
-        bytes memory d = "0123456789abcdef";
-        return string(abi.encodePacked(d[op >> 4], d[op & 15]));
-    }
-
-    /// @notice Every flat opcode the loader emits (docs/protocol.md §5.3), each with its vector file.
+/// @notice Replays the VM's golden vectors file by file: one file per flat opcode a program's steps
+///         execute (a missing file fails), the step cap with its fixed points, and every step of a
+///         small kernel. Each vector's pre-state hash, proof length, post-state hash and status must
+///         be the TypeScript VM's.
+contract VmGoldenVectorsTest is GoldenVectors {
+    /// @notice Every flat opcode a program's steps execute (`VmLayout.EXECUTED_OPCODES`, generated from
+    ///         the opcode table), each with its vector file.
     function testDiff_vmGoldenVectors_everyOpcodeFile() public view {
-        uint256[16] memory control =
-            [uint256(0x00), 0x04, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x1a, 0x1b, 0x20, 0x21, 0x22, 0x23, 0x24, 0xf0];
+        bytes memory ops = VmLayout.EXECUTED_OPCODES;
         uint256 n;
         uint256 files;
-        for (uint256 i = 0; i < control.length; i++) {
-            n += _replay(string.concat("op_0x", _hex2(control[i]), ".json"));
-            files++;
-        }
-        for (uint256 op = 0x28; op <= 0xc4; op++) {
-            bool accepted = (op <= 0x3e && op != 0x2a && op != 0x2b && op != 0x38 && op != 0x39) || op == 0x3f
-                || op == 0x40 || op == 0x41 || op == 0x42 || (op >= 0x45 && op <= 0x5a) || (op >= 0x67 && op <= 0x8a)
-                || op == 0xa7 || op == 0xac || op == 0xad || op >= 0xc0;
-            if (!accepted) continue;
-            n += _replay(string.concat("op_0x", _hex2(op), ".json"));
+        for (uint256 i = 0; i < ops.length; i++) {
+            n += _replayFile(_opFile(uint8(ops[i])));
             files++;
         }
         assertEq(files, 105);
@@ -79,10 +24,10 @@ contract VmGoldenVectorsTest is Test {
     }
 
     function testDiff_vmGoldenVectors_stepCapAndFixedPoints() public view {
-        assertEq(_replay("step_cap.json"), 3);
+        assertEq(_replayFile("step_cap.json"), 3);
     }
 
     function testDiff_vmGoldenVectors_everyStepOfTheDotKernel() public view {
-        assertGt(_replay("kernel_dot.json"), 100);
+        assertGt(_replayFile("kernel_dot.json"), 100);
     }
 }
