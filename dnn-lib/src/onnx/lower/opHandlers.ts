@@ -5,6 +5,12 @@
  */
 import type { OpHandler } from "./OpHandler.ts";
 import { activation } from "./ops/activation.ts";
+import { batchNormalization } from "./ops/batchNormalization.ts";
+import { expand } from "./ops/expand.ts";
+import { globalPool } from "./ops/globalPool.ts";
+import { neg } from "./ops/neg.ts";
+import { reduce } from "./ops/reduce.ts";
+import { sub } from "./ops/sub.ts";
 import { add } from "./ops/add.ts";
 import { alias } from "./ops/alias.ts";
 import { concat } from "./ops/concat.ts";
@@ -44,4 +50,12 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Squeeze", alias],
   ["Unsqueeze", alias],
   ["Identity", alias],
+  ["Sub", sub],
+  ["Neg", neg],
+  ["Expand", expand],
+  ["ReduceMean", reduce],
+  ["ReduceSum", reduce],
+  ["BatchNormalization", batchNormalization],
+  ["GlobalAveragePool", globalPool],
+  ["GlobalMaxPool", globalPool],
 ]);
