@@ -13,7 +13,7 @@ import type { Feeds } from "../src/onnx/ort.ts";
 import { DataType } from "../src/onnx/proto.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { Rng } from "../../common/rng.ts";
-import { toModel } from "../src/onnx/toModel.ts";
+import { checkSingleIO, toModel } from "../src/onnx/toModel.ts";
 import { tinyMlp } from "./tiny.ts";
 import { Progress } from "../../common/progress.ts";
 import { CalibrationError, ModelNotFoundError } from "./errors.ts";
@@ -182,6 +182,11 @@ export async function loadModelSource(ref: string, options: SourceOptions = {}):
   const bytes = new Uint8Array(readFileSync(ref));
   if (isModelFile(bytes)) return { ref, kind: "opml", model: decodeModel(bytes) };
   const onnx = readOnnx(bytes);
+  checkSingleIO(
+    graphInputs(onnx).map((v) => v.name),
+    onnx.graph.outputs.map((o) => o.name),
+    basename(ref),
+  );
   const n = sampleCount(options.calibration);
   const feeds =
     n !== undefined ? syntheticFeeds(onnx, n, basename(ref)) : readCalibrationFile(options.calibration!, onnx);
