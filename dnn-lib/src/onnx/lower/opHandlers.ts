@@ -4,7 +4,7 @@
  * naming it. Subgraphs lowered as one unit are fusions (fusions.ts), tried before these.
  */
 import type { OpHandler } from "./OpHandler.ts";
-import { activation } from "./ops/activation.ts";
+import { activation, ACTIVATION_OPS } from "./ops/activation.ts";
 import { batchNormalization } from "./ops/batchNormalization.ts";
 import { expand } from "./ops/expand.ts";
 import { globalPool } from "./ops/globalPool.ts";
@@ -33,9 +33,6 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Relu", relu],
   ["MaxPool", pool],
   ["AveragePool", pool],
-  ["Sigmoid", activation],
-  ["Tanh", activation],
-  ["Gelu", activation],
   ["Softmax", softmax],
   ["LayerNormalization", layerNormalization],
   ["Gather", gather],
@@ -58,4 +55,5 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["BatchNormalization", batchNormalization],
   ["GlobalAveragePool", globalPool],
   ["GlobalMaxPool", globalPool],
+  ...ACTIVATION_OPS.map((op): [string, OpHandler] => [op, activation]),
 ]);
