@@ -4,7 +4,7 @@
  * structure → same bytes). Only what float graphs of plain operators need is
  * represented; anything else is refused with a typed error that names it.
  */
-import { ModelProto, DataType, DATA_TYPE_NAMES, AttrType } from "./proto.ts";
+import { ModelProto, TensorProto, DataType, DATA_TYPE_NAMES, AttrType } from "./proto.ts";
 import { OnnxFormatError, OnnxUnsupportedError } from "./errors.ts";
 
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Int8Array | Uint8Array | Int16Array;
@@ -181,6 +181,17 @@ function decodeValueInfo(v: Obj): OnnxValueInfo {
       )
     : undefined;
   return { name: v.name ?? "", elemType: tt.elem_type ?? 0, shape };
+}
+
+/** Decodes one serialized TensorProto (a `.pb` file of the ONNX test data); refuses a type the reader does not hold. */
+export function readTensor(bytes: Uint8Array, where = "tensor"): OnnxTensor {
+  let msg: Obj;
+  try {
+    msg = TensorProto.toObject(TensorProto.decode(bytes), { longs: Number, enums: Number, defaults: false });
+  } catch (e) {
+    throw new OnnxFormatError("not a valid ONNX TensorProto", { details: `${bytes.length} bytes`, cause: e });
+  }
+  return decodeTensor(msg, where);
 }
 
 /** Decodes and validates an ONNX ModelProto. Throws OnnxFormatError for truncated or corrupt bytes. */
