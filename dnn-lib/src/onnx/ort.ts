@@ -19,6 +19,8 @@ export const SESSION_OPTIONS = {
   interOpNumThreads: 1,
   executionMode: "sequential",
   graphOptimizationLevel: "all",
+  // Warnings only clutter: the unfolded exports make the optimizer report every Unsqueeze it keeps.
+  logSeverityLevel: 3,
 } as const;
 
 export class OrtModel {
