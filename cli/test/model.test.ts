@@ -130,14 +130,14 @@ test("model compile --max-steps tiles big nodes: more nodes, each bound under th
   assert.equal(tiled.commitment.nodeCount, tiled.nodes.length);
 });
 
-test("model compile refuses an unknown model name, a generated calibration for int64 inputs, a calibration file that misses an input, a file that is not ONNX and a tiny step budget", async () => {
+test("model compile refuses an unknown model name (and takes generated ids for an embedding's int64 input), a calibration file that misses an input, a file that is not ONNX and a tiny step budget", async () => {
   const unknown = await runOpml(["model", "compile", "resnet50"]);
   assert.ok(unknown.error instanceof ModelNotFoundError, String(unknown.error));
   assert.match(unknown.error.message, /unknown model "resnet50"[\s\S]*tiny-mlp, mlp, cnn, gpt/);
 
-  const gpt = await runOpml(["model", "compile", modelPath("gpt").pathname, "-o", join(dir, "g.opml")]);
-  assert.ok(gpt.error instanceof CalibrationError, String(gpt.error));
-  assert.match(gpt.error.message, /not a float tensor/);
+  // Token ids read by an embedding Gather get generated calibration ids.
+  const gpt = await runOpml(["model", "compile", modelPath("gpt").pathname, "-o", join(dir, "g.opml"), "--quiet"]);
+  assert.equal(gpt.error, undefined, String(gpt.error));
 
   const bad = join(dir, "bad.json");
   writeFileSync(bad, JSON.stringify([{ y: { dims: [1], data: [0] } }]));

@@ -13,7 +13,7 @@ import type { Feeds } from "../src/onnx/ort.ts";
 import { DataType } from "../src/onnx/proto.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { Rng } from "../../common/rng.ts";
-import { toModel } from "../src/onnx/toModel.ts";
+import { checkSingleIO, toModel } from "../src/onnx/toModel.ts";
 import { tinyMlp } from "./tiny.ts";
 import { Progress } from "../../common/progress.ts";
 import { CalibrationError, ModelNotFoundError } from "./errors.ts";
@@ -102,14 +102,38 @@ function graphInputs(onnx: OnnxModel) {
   return onnx.graph.inputs.filter((v) => !inits.has(v.name));
 }
 
-/** `n` seeded inputs uniform in [-1, 1] for a model whose inputs are float tensors of fixed shape. */
+/**
+ * The number of rows of the constant table that a Gather reads with graph input `name` (token ids
+ * into an embedding), or undefined when no Gather of a constant table reads it.
+ */
+function idCount(onnx: OnnxModel, name: string): number | undefined {
+  const g = onnx.graph;
+  for (const n of g.nodes) {
+    if (n.opType !== "Gather" || n.inputs[1] !== name) continue;
+    const init = g.initializers.find((t) => t.name === n.inputs[0]);
+    const konst = g.nodes.find((c) => c.opType === "Constant" && c.outputs[0] === n.inputs[0]);
+    const value = konst?.attributes["value"];
+    const dims = init?.dims ?? (value?.type === "tensor" ? value.value.dims : undefined);
+    if (dims && dims.length > 0) return dims[0];
+  }
+  return undefined;
+}
+
+/**
+ * `n` seeded inputs for a model whose inputs have a fixed shape: floats uniform in [-1, 1], and
+ * int64 token ids uniform over the rows of the embedding table a Gather reads them from.
+ */
 function syntheticFeeds(onnx: OnnxModel, n: number, what: string): Feeds[] {
   const rng = new Rng(CALIBRATION_SEED);
   const inputs = graphInputs(onnx);
+  const ids = new Map<string, number>();
   for (const input of inputs) {
-    if (input.elemType !== DataType.FLOAT)
-      throw new CalibrationError(`input "${input.name}" of ${what} is not a float tensor`, {
-        details: "generated calibration inputs are uniform floats; give --calibration <file.json> with real inputs",
+    const count = input.elemType === DataType.INT64 ? idCount(onnx, input.name) : undefined;
+    if (count !== undefined) ids.set(input.name, count);
+    else if (input.elemType !== DataType.FLOAT)
+      throw new CalibrationError(`input "${input.name}" of ${what} is neither a float tensor nor token ids`, {
+        details:
+          "generated calibration inputs are uniform floats or ids of an embedding Gather; give --calibration <file.json> with real inputs",
       });
     if (!input.shape || input.shape.some((d) => typeof d !== "number" || d < 1))
       throw new CalibrationError(`input "${input.name}" of ${what} has no fixed shape`, {
@@ -121,6 +145,12 @@ function syntheticFeeds(onnx: OnnxModel, n: number, what: string): Feeds[] {
       inputs.map((input) => {
         const dims = input.shape as number[];
         const size = dims.reduce((a, b) => a * b, 1);
+        const V = ids.get(input.name);
+        if (V !== undefined)
+          return [
+            input.name,
+            { dims, data: BigInt64Array.from({ length: size }, () => BigInt(Math.floor(rng.next() * V))) },
+          ];
         return [input.name, { dims, data: Float32Array.from({ length: size }, () => 2 * rng.next() - 1) }];
       }),
     ),
@@ -152,6 +182,11 @@ export async function loadModelSource(ref: string, options: SourceOptions = {}):
   const bytes = new Uint8Array(readFileSync(ref));
   if (isModelFile(bytes)) return { ref, kind: "opml", model: decodeModel(bytes) };
   const onnx = readOnnx(bytes);
+  checkSingleIO(
+    graphInputs(onnx).map((v) => v.name),
+    onnx.graph.outputs.map((o) => o.name),
+    basename(ref),
+  );
   const n = sampleCount(options.calibration);
   const feeds =
     n !== undefined ? syntheticFeeds(onnx, n, basename(ref)) : readCalibrationFile(options.calibration!, onnx);

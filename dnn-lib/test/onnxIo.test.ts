@@ -89,25 +89,25 @@ describe("ONNX importer errors", () => {
   test("an unsupported operator is refused with OnnxUnsupportedError naming the operator", async () => {
     const g = new GraphBuilder("unsupported");
     const x = g.input("x", [1, 4]);
-    g.node("HardSwish", [x], {}, "y");
+    g.node("Hardmax", [x], {}, "y");
     g.output("y", [1, 4]);
     const feeds = [{ x: { dims: [1, 4], data: Float32Array.from([1, -1, 2, 0]) } }];
     await assert.rejects(
       quantizeModel(g.build(17), feeds),
-      (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "HardSwish" && /HardSwish/.test(e.message),
+      (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Hardmax" && /Hardmax/.test(e.message),
     );
   });
 
-  test("an unsupported attribute value (Conv with group 2) is refused naming Conv", async () => {
-    const g = new GraphBuilder("grouped");
-    const x = g.input("x", [1, 2, 4, 4]);
-    const w = g.init("w", [2, 1, 3, 3], new Float32Array(18).fill(0.1));
-    g.node("Conv", [x, w], { group: 2, kernel_shape: [3, 3] }, "y");
-    g.output("y", [1, 2, 2, 2]);
-    const feeds = [{ x: { dims: [1, 2, 4, 4], data: new Float32Array(32).fill(1) } }];
+  test("an unsupported attribute value (Conv with unequal strides) is refused naming Conv", async () => {
+    const g = new GraphBuilder("strided");
+    const x = g.input("x", [1, 2, 5, 5]);
+    const w = g.init("w", [2, 2, 3, 3], new Float32Array(36).fill(0.1));
+    g.node("Conv", [x, w], { strides: [1, 2], kernel_shape: [3, 3] }, "y");
+    g.output("y", [1, 2, 3, 2]);
+    const feeds = [{ x: { dims: [1, 2, 5, 5], data: new Float32Array(50).fill(1) } }];
     await assert.rejects(
       quantizeModel(g.build(17), feeds),
-      (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Conv" && /group/.test(e.message),
+      (e: unknown) => e instanceof OnnxUnsupportedError && e.what === "Conv" && /unequal strides/.test(e.message),
     );
   });
 

@@ -4,7 +4,7 @@
  * structure → same bytes). Only what float graphs of plain operators need is
  * represented; anything else is refused with a typed error that names it.
  */
-import { ModelProto, DataType, DATA_TYPE_NAMES, AttrType } from "./proto.ts";
+import { ModelProto, TensorProto, DataType, DATA_TYPE_NAMES, AttrType } from "./proto.ts";
 import { OnnxFormatError, OnnxUnsupportedError } from "./errors.ts";
 
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Int8Array | Uint8Array | Int16Array;
@@ -66,6 +66,8 @@ const ELEMENT_ARRAYS: Record<number, { size: number; make: (b: ArrayBuffer) => T
   [DataType.INT8]: { size: 1, make: (b) => new Int8Array(b) },
   [DataType.UINT8]: { size: 1, make: (b) => new Uint8Array(b) },
   [DataType.INT16]: { size: 2, make: (b) => new Int16Array(b) },
+  // A bool is one byte, 0 or 1 (int32_data when not raw); its tensor keeps dataType BOOL.
+  [DataType.BOOL]: { size: 1, make: (b) => new Uint8Array(b) },
 };
 
 export function dataTypeName(t: number): string {
@@ -76,9 +78,12 @@ function elementCount(dims: number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
-/** A tensor from its dims and typed data (checks that the element count matches). */
-export function makeTensor(name: string, dims: number[], data: TensorData): OnnxTensor {
-  const dataType =
+/**
+ * A tensor from its dims and typed data (checks that the element count matches); the data type is
+ * the array's unless `dataType` is given (BOOL, held as a Uint8Array of 0/1).
+ */
+export function makeTensor(name: string, dims: number[], data: TensorData, dataType?: number): OnnxTensor {
+  dataType ??=
     data instanceof Float32Array
       ? DataType.FLOAT
       : data instanceof Float64Array
@@ -178,6 +183,17 @@ function decodeValueInfo(v: Obj): OnnxValueInfo {
   return { name: v.name ?? "", elemType: tt.elem_type ?? 0, shape };
 }
 
+/** Decodes one serialized TensorProto (a `.pb` file of the ONNX test data); refuses a type the reader does not hold. */
+export function readTensor(bytes: Uint8Array, where = "tensor"): OnnxTensor {
+  let msg: Obj;
+  try {
+    msg = TensorProto.toObject(TensorProto.decode(bytes), { longs: Number, enums: Number, defaults: false });
+  } catch (e) {
+    throw new OnnxFormatError("not a valid ONNX TensorProto", { details: `${bytes.length} bytes`, cause: e });
+  }
+  return decodeTensor(msg, where);
+}
+
 /** Decodes and validates an ONNX ModelProto. Throws OnnxFormatError for truncated or corrupt bytes. */
 export function readOnnx(bytes: Uint8Array): OnnxModel {
   let msg: Obj;
@@ -270,6 +286,8 @@ function encodeAttr(name: string, a: OnnxAttr): Obj {
 }
 
 function encodeValueInfo(v: OnnxValueInfo): Obj {
+  // Element type 0 (UNDEFINED): no type at all, for onnxruntime to infer (calibration's added outputs).
+  if (v.elemType === 0 && v.shape === undefined) return { name: v.name };
   return {
     name: v.name,
     type: {

@@ -5,7 +5,6 @@
  * graph output).
  */
 import ort from "onnxruntime-node";
-import { DataType } from "./proto.ts";
 import { writeOnnx, type OnnxModel } from "./model.ts";
 import { OnnxRunError } from "./errors.ts";
 
@@ -20,6 +19,8 @@ export const SESSION_OPTIONS = {
   interOpNumThreads: 1,
   executionMode: "sequential",
   graphOptimizationLevel: "all",
+  // Warnings only clutter: the unfolded exports make the optimizer report every Unsqueeze it keeps.
+  logSeverityLevel: 3,
 } as const;
 
 export class OrtModel {
@@ -37,7 +38,8 @@ export class OrtModel {
     return this.session.outputNames;
   }
 
-  async run(feeds: Feeds, outputs?: string[]): Promise<Record<string, FloatTensor>> {
+  /** `anyType`: an output of another element type (bool, int32…) comes back as float32 values instead of refused. */
+  async run(feeds: Feeds, outputs?: string[], anyType = false): Promise<Record<string, FloatTensor>> {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds))
       f[k] = new ort.Tensor(v.data instanceof BigInt64Array ? "int64" : "float32", v.data, v.dims);
@@ -50,7 +52,9 @@ export class OrtModel {
     const out: Record<string, FloatTensor> = {};
     for (const [k, v] of Object.entries(res)) {
       const t = v as ort.Tensor;
-      const data = t.data;
+      let data = t.data;
+      if (anyType && !(data instanceof Float32Array) && !(data instanceof BigInt64Array) && ArrayBuffer.isView(data))
+        data = Float32Array.from(data as ArrayLike<number>);
       if (!(data instanceof Float32Array) && !(data instanceof BigInt64Array))
         throw new OnnxRunError(`output ${k} has unsupported type ${t.type}`);
       out[k] = { dims: [...t.dims], data };
@@ -69,7 +73,8 @@ export function withAllOutputs(model: OnnxModel): OnnxModel {
   const extra = model.graph.nodes
     .flatMap((n) => n.outputs)
     .filter((o) => o !== "" && !have.has(o))
-    .map((name) => ({ name, elemType: DataType.FLOAT }));
+    // No type (elemType 0): onnxruntime infers it, float or not (bools, int64 shape arithmetic).
+    .map((name) => ({ name, elemType: 0 }));
   return { ...model, graph: { ...model.graph, outputs: [...model.graph.outputs, ...extra] } };
 }
 
@@ -78,7 +83,7 @@ export async function runAllTensors(model: OnnxModel, feeds: Feeds[]): Promise<R
   const m = await OrtModel.load(writeOnnx(withAllOutputs(model)));
   try {
     const out: Record<string, FloatTensor>[] = [];
-    for (const f of feeds) out.push({ ...f, ...(await m.run(f)) });
+    for (const f of feeds) out.push({ ...f, ...(await m.run(f, undefined, true)) });
     return out;
   } finally {
     await m.release();

@@ -123,9 +123,10 @@ message OperatorSetIdProto {
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 export const ModelProto = root.lookupType("onnx.ModelProto");
+export const TensorProto = root.lookupType("onnx.TensorProto");
 
 /** ONNX TensorProto.DataType values the importer reads. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 export const DATA_TYPE_NAMES: Record<number, string> = {
   0: "UNDEFINED",
   1: "FLOAT",

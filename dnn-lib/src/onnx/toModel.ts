@@ -11,11 +11,26 @@ import { outputSlotOf, type GraphNode, type Model } from "../model/Model.ts";
 import { OnnxUnsupportedError } from "./errors.ts";
 import type { QuantGraph } from "./QuantGraph.ts";
 
+/**
+ * Refuses a graph of several inputs or outputs (a KV-cache decode step: ids, positions and the
+ * cache in, logits and the new cache out): the model file holds one input and one output.
+ */
+export function checkSingleIO(inputs: readonly string[], outputs: readonly string[], what = "the graph"): void {
+  if (inputs.length !== 1 || outputs.length !== 1)
+    throw new OnnxUnsupportedError(
+      "graph inputs/outputs",
+      `the model format holds one input and one output; ${what} has ${inputs.length} inputs and ${outputs.length} outputs`,
+      {
+        details: `inputs: ${inputs.join(", ")}; outputs: ${outputs.join(", ")}. Graphs of several inputs (a generation step with a key/value cache) are not supported by the model format`,
+      },
+    );
+}
+
 export function toModel(g: QuantGraph): Model {
-  if (g.inputs.length !== 1 || g.outputs.length !== 1)
-    throw new OnnxUnsupportedError("graph inputs/outputs", "the model format takes one input and one output", {
-      details: `${g.inputs.length} inputs, ${g.outputs.length} outputs`,
-    });
+  checkSingleIO(
+    g.inputs.map((i) => i.name),
+    g.outputs.map((o) => o.name),
+  );
   const slotOf = new Map<number, OperandSlot>([[g.inputs[0].id, { kind: SlotKind.activation, slot: 0 }]]);
   const weights: Uint8Array[] = [];
   const nodes: GraphNode[] = g.nodes.map((n, i) => {

@@ -39,6 +39,8 @@ function bytesOf(a: Int8Array | Int16Array | Int32Array): Uint8Array {
 
 export class LowerContext {
   readonly graph: OnnxGraph;
+  /** The default-domain opset the model imports (attributes' meanings change with it). */
+  readonly opset: number;
   /** The graph's constants (initializers) by name. */
   readonly inits: Map<string, OnnxTensor>;
   /** The index of the node that writes each tensor. */
@@ -57,6 +59,7 @@ export class LowerContext {
   constructor(model: OnnxModel, calibration: Calibration) {
     this.cal = { dims: new Map(calibration.dims), maxAbs: calibration.maxAbs };
     const g = (this.graph = model.graph);
+    this.opset = model.opsetImports.find((o) => o.domain === "" || o.domain === "ai.onnx")?.version ?? 17;
     this.inits = new Map(g.initializers.map((t) => [t.name, t]));
     g.nodes.forEach((n, i) =>
       n.inputs.forEach((x) => {
@@ -74,6 +77,15 @@ export class LowerContext {
   soleConsumer(name: string): number | undefined {
     const c = this.consumers.get(name) ?? [];
     return c.length === 1 && !this.graphOutputs.has(name) ? c[0] : undefined;
+  }
+
+  /** The indices of the nodes that read `name`. */
+  readers(name: string): readonly number[] {
+    return this.consumers.get(name) ?? [];
+  }
+
+  isGraphOutput(name: string): boolean {
+    return this.graphOutputs.has(name);
   }
 
   /** Marks node `idx` as lowered by another's handler (a fused bias Add): the walk passes it by. */

@@ -7,7 +7,19 @@
  */
 import type { FindFusions } from "./FusionMatch.ts";
 import { attention } from "./fusions/attention.ts";
+import { convBatchNorm } from "./fusions/convBatchNorm.ts";
+import { normPatterns } from "./fusions/normPatterns.ts";
+import { silu } from "./fusions/silu.ts";
+import { tanhGelu } from "./fusions/tanhGelu.ts";
 import { erfGelu } from "./fusions/erfGelu.ts";
 import { rotary } from "./fusions/rotary.ts";
 
-export const FUSIONS: readonly FindFusions[] = [attention, erfGelu, rotary];
+export const FUSIONS: readonly FindFusions[] = [
+  attention,
+  erfGelu,
+  rotary,
+  normPatterns,
+  tanhGelu,
+  silu,
+  convBatchNorm,
+];

@@ -1,6 +1,7 @@
 /**
- * Lowers a calibrated ONNX float graph to a QuantGraph (docs/fixed-point.md §6). In order:
+ * Lowers a calibrated ONNX float graph to a QuantGraph (docs/fixed-point.md §6, docs/onnx.md). In order:
  *
+ * 0. the folding pass (../fold/foldConstants.ts) replaces every static node by an initializer;
  * 1. each op handler's `prepare` runs on its nodes (Concat ties its inputs' scales);
  * 2. the fusion finders (fusions.ts) claim the subgraphs lowered as one node;
  * 3. the graph inputs are bound (bindGraphInputs.ts); with `int16Residual` the residual Adds are
@@ -14,6 +15,7 @@
  */
 import type { OnnxModel } from "../model.ts";
 import { OnnxUnsupportedError } from "../errors.ts";
+import { foldConstants } from "../fold/foldConstants.ts";
 import type { Calibration } from "../calibrate.ts";
 import type { QuantGraph } from "../QuantGraph.ts";
 import { bindGraphInputs } from "./bindGraphInputs.ts";
@@ -37,13 +39,14 @@ export function lowerModel(model: OnnxModel, calibration: Calibration, opts: Low
   for (const o of model.opsetImports)
     if (o.domain !== "" && o.domain !== "ai.onnx")
       throw new OnnxUnsupportedError(o.domain, `unsupported operator set domain "${o.domain}"`);
-  const ctx = new LowerContext(model, calibration);
-  const g = model.graph;
+  const ctx = new LowerContext(foldConstants(model, calibration.dims).model, calibration);
+  const g = ctx.graph;
 
   const claims = new Map<number, FusionMatch>();
   const covered = new Set<number>();
   const claim = (found: Map<number, FusionMatch>) => {
     for (const [at, m] of found) {
+      if (!selfContained(ctx, at, m)) continue;
       if (!claims.has(at)) claims.set(at, m);
       m.nodes.forEach((i) => i !== at && covered.add(i));
     }
@@ -64,4 +67,14 @@ export function lowerModel(model: OnnxModel, calibration: Calibration, opts: Low
   });
 
   return { name: g.name, tensors: ctx.tensors, nodes: ctx.nodes, inputs, outputs: readGraphOutputs(ctx) };
+}
+
+/** A match whose inner nodes' outputs are read only inside it (or by nothing); else it is no match. */
+function selfContained(ctx: LowerContext, at: number, m: FusionMatch): boolean {
+  const inside = new Set(m.nodes);
+  return m.nodes.every(
+    (i) =>
+      i === at ||
+      ctx.graph.nodes[i].outputs.every((o) => ctx.readers(o).every((r) => inside.has(r)) && !ctx.isGraphOutput(o)),
+  );
 }

@@ -4,7 +4,13 @@
  * naming it. Subgraphs lowered as one unit are fusions (fusions.ts), tried before these.
  */
 import type { OpHandler } from "./OpHandler.ts";
-import { activation } from "./ops/activation.ts";
+import { activation, ACTIVATION_OPS } from "./ops/activation.ts";
+import { batchNormalization } from "./ops/batchNormalization.ts";
+import { expand } from "./ops/expand.ts";
+import { globalPool } from "./ops/globalPool.ts";
+import { neg } from "./ops/neg.ts";
+import { reduce } from "./ops/reduce.ts";
+import { sub } from "./ops/sub.ts";
 import { add } from "./ops/add.ts";
 import { alias } from "./ops/alias.ts";
 import { concat } from "./ops/concat.ts";
@@ -27,9 +33,6 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Relu", relu],
   ["MaxPool", pool],
   ["AveragePool", pool],
-  ["Sigmoid", activation],
-  ["Tanh", activation],
-  ["Gelu", activation],
   ["Softmax", softmax],
   ["LayerNormalization", layerNormalization],
   ["Gather", gather],
@@ -44,4 +47,13 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Squeeze", alias],
   ["Unsqueeze", alias],
   ["Identity", alias],
+  ["Sub", sub],
+  ["Neg", neg],
+  ["Expand", expand],
+  ["ReduceMean", reduce],
+  ["ReduceSum", reduce],
+  ["BatchNormalization", batchNormalization],
+  ["GlobalAveragePool", globalPool],
+  ["GlobalMaxPool", globalPool],
+  ...ACTIVATION_OPS.map((op): [string, OpHandler] => [op, activation]),
 ]);

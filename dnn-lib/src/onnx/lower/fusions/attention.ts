@@ -1,6 +1,6 @@
 /**
  * Causal self-attention: MatMul(Q, Transpose(K)) → [Mul/Div by a positive scalar α] → Add(causal
- * mask) → Softmax → MatMul(·, V), with Q, K, V of one shape [..][T][Dh] (the leading dims are the
+ * mask) or Where(causal bool mask, −big, ·) → Softmax → MatMul(·, V), with Q, K, V of one shape [..][T][Dh] (the leading dims are the
  * heads), becomes one `attention` node: mS/2^sS = s_q·s_k·α/s_z with s_z the calibrated scale of
  * the scaled scores, an exp table for s_z, mO/2^sO = s_v/(127·s_out). Keyed by the last MatMul.
  */
@@ -33,7 +33,19 @@ export const attention: FindFusions = (ctx) => {
     let cur = sm.inputs[0];
     let p = ctx.producer.get(cur);
     let masked = false;
-    if (p !== undefined && g.nodes[p].opType === "Add" && ctx.soleConsumer(cur) === si) {
+    if (p !== undefined && g.nodes[p].opType === "Where" && ctx.soleConsumer(cur) === si) {
+      // Where(mask, −big, scores): the mask a bool constant, true exactly above the diagonal.
+      const wh = g.nodes[p];
+      const [cond, fill, other] = wh.inputs;
+      const fillV = ctx.scalarConst(fill);
+      const condT = ctx.inits.get(cond);
+      if (!condT || ctx.inits.has(other) || fillV === undefined || fillV > -1e4) return;
+      checkCausalCondition(condT, wh);
+      masked = true;
+      chain.push(p);
+      cur = other;
+      p = ctx.producer.get(cur);
+    } else if (p !== undefined && g.nodes[p].opType === "Add" && ctx.soleConsumer(cur) === si) {
       const add = g.nodes[p];
       const mask = add.inputs.find((x) => ctx.inits.has(x));
       const other = add.inputs.find((x) => !ctx.inits.has(x));
@@ -99,6 +111,20 @@ function lowerAttention(ctx: LowerContext, n: OnnxNode, pat: Attention): void {
   const exp = ctx.constant(`${pat.out}.exp`, expTable(sZ), [256]);
   const params = [H, T, Dh, T, 0, mS, sS, mO, sO];
   ctx.emit(Op.attention, [q.id, k.id, v.id, exp], params, pat.out, sOut, ctx.sourceOf(pat.nodes));
+}
+
+/** The condition of a Where mask must be causal: true exactly above the diagonal. */
+function checkCausalCondition(t: OnnxTensor, where: OnnxNode): void {
+  const d = t.dims.filter((x) => x !== 1);
+  const T = d[d.length - 1];
+  const ok =
+    d.length === 2 &&
+    d[0] === T &&
+    Array.from({ length: T * T }, (_, i) => i).every((i) => i % T > Math.floor(i / T) === (Number(t.data[i]) !== 0));
+  if (!ok)
+    throw new OnnxUnsupportedError("Where", `ONNX Where (node ${where.name}): attention mask is not causal`, {
+      details: "the attention op is causal: the masked positions must be exactly those above the diagonal",
+    });
 }
 
 /** The mask of the attention pattern must be causal: 0 on and below the diagonal, ≤ −1e4 (or −∞) above. */

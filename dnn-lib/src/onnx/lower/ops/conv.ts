@@ -1,38 +1,108 @@
-/** Conv (2-D, `group = 1`, dilation 1, equal strides, equal pads, batch 1) → `conv2d`, weights per output channel. */
+/**
+ * Conv (1-D or 2-D, batch 1) → `conv2d`, weights per output channel. `group` > 1 (depthwise
+ * included) becomes the dense convolution of block-diagonal weights, `dilations` a kernel with
+ * zero taps between the weights, so both are exact at the cost of the zero MACs; a 1-D Conv is a
+ * 2-D one of height 1. Pads (explicit or `auto_pad`) the same on all four sides go to the
+ * kernel's `pad`; other pads are made explicit by `concat` with zero blocks (spatial.ts).
+ * Strides must be equal on both axes (a 1-D Conv has one).
+ */
 import { Op } from "../../../ops.ts";
+import type { OnnxNode } from "../../model.ts";
 import { emitWeighted } from "../emitWeighted.ts";
+import type { LowerContext } from "../LowerContext.ts";
 import type { OpHandler } from "../OpHandler.ts";
+import { padSpatial, spatialPads } from "../spatial.ts";
+
+/** Lowers Conv node `n` with weights W (of the node's weight shape), writing `out`. */
+export function lowerConv(
+  ctx: LowerContext,
+  n: OnnxNode,
+  W: Float64Array,
+  bias: Float64Array | undefined,
+  out: string,
+  source: string,
+): void {
+  const dIn = ctx.inputDims(n);
+  const wd = ctx.inits.get(n.inputs[1])!.dims;
+  const is1d = wd.length === 3;
+  if (wd.length !== 4 && !is1d) ctx.unsupported(n, `only 1-D and 2-D convolutions are supported, weights [${wd}]`);
+  const [OC, Cg, KH, KW] = is1d ? [wd[0], wd[1], 1, wd[2]] : wd;
+  const g = ctx.intAttr(n, "group", 1);
+  const C = Cg * g;
+  if (g < 1 || OC % g !== 0) ctx.unsupported(n, `group ${g} does not divide ${OC} output channels`);
+  if (dIn.length !== wd.length || dIn[0] !== 1 || dIn[1] !== C)
+    ctx.unsupported(n, `input must be [1][${C}]${is1d ? "[L]" : "[H][W]"}, is [${dIn}]`);
+  const H = is1d ? 1 : dIn[2];
+  const Wd = dIn[dIn.length - 1];
+  const one = (a: number[] | undefined, d: number) => (a ? (is1d ? [d, a[0]] : a) : [d, d]);
+  const dil = one(ctx.intsAttr(n, "dilations"), 1);
+  const st = one(ctx.intsAttr(n, "strides"), 1);
+  if (dil.some((v) => v < 1)) ctx.unsupported(n, `dilations [${dil}]`);
+  const stride = st[1];
+  if (!is1d && st[0] !== st[1]) ctx.unsupported(n, `unequal strides [${st}]`);
+  const kh = (KH - 1) * dil[0] + 1;
+  const kw = (KW - 1) * dil[1] + 1;
+  let pads: number[];
+  if (is1d) {
+    const p = spatialPads(
+      ctx,
+      { ...n, attributes: { ...n.attributes, ...pads1d(ctx, n) } },
+      [1, Wd],
+      [1, kw],
+      [1, stride],
+    );
+    pads = [0, p[1], 0, p[3]];
+  } else pads = spatialPads(ctx, n, [H, Wd], [kh, kw], st);
+  // Dense weights [OC][C][kh][kw]: the group's block, dilated; the plain case keeps W as it is.
+  let w = W;
+  if (g !== 1 || kh !== KH || kw !== KW) {
+    w = new Float64Array(OC * C * kh * kw);
+    const opg = OC / g;
+    for (let o = 0; o < OC; o++)
+      for (let c = 0; c < Cg; c++)
+        for (let u = 0; u < KH; u++)
+          for (let v = 0; v < KW; v++)
+            w[((o * C + Math.floor(o / opg) * Cg + c) * kh + u * dil[0]) * kw + v * dil[1]] =
+              W[((o * Cg + c) * KH + u) * KW + v];
+  }
+  const symmetric = !is1d && pads.every((p) => p === pads[0]);
+  let x = n.inputs[0];
+  const pad = symmetric ? pads[0] : 0;
+  let [h, wdt] = [H, Wd];
+  if (!symmetric && pads.some((p) => p > 0)) {
+    const padded = padSpatial(ctx, n, x, ctx.get(x, n), C, H, Wd, pads, 0);
+    x = `${x}.padded`;
+    ctx.bind(x, padded.ref);
+    [h, wdt] = [padded.H, padded.W];
+  }
+  if (h < kh || wdt < kw) ctx.unsupported(n, "the kernel is larger than the padded input");
+  emitWeighted(ctx, n, {
+    op: Op.conv2d,
+    x,
+    weight: n.inputs[1],
+    w,
+    wShape: g !== 1 || kh !== KH || kw !== KW || is1d ? [OC, C, kh, kw] : wd,
+    N: OC,
+    K: C * kh * kw,
+    bias,
+    params: [C, h, wdt, OC, kh, kw, stride, pad],
+    out,
+    source,
+  });
+}
+
+/** A 1-D Conv's pads [begin, end] as the 2-D form [0, begin, 0, end]. */
+function pads1d(ctx: LowerContext, n: OnnxNode): Record<string, { type: "ints"; value: number[] }> {
+  const p = ctx.intsAttr(n, "pads");
+  return p ? { pads: { type: "ints", value: [0, p[0], 0, p[1]] } } : {};
+}
 
 export const conv: OpHandler = {
   lower(ctx, n) {
-    const dIn = ctx.inputDims(n);
     const W = ctx.floatInit(n.inputs[1], n);
     if (!W) ctx.unsupported(n, "weights must be a constant");
-    const wd = ctx.inits.get(n.inputs[1])!.dims;
-    const [OC, C, KH, KW] = wd;
-    if (ctx.intAttr(n, "group", 1) !== 1) ctx.unsupported(n, "group ≠ 1");
-    const ap = n.attributes["auto_pad"];
-    if (ap && !(ap.type === "string" && ap.value === "NOTSET")) ctx.unsupported(n, "auto_pad");
-    if ((ctx.intsAttr(n, "dilations") ?? [1, 1]).some((d) => d !== 1)) ctx.unsupported(n, "dilation ≠ 1");
-    const st = ctx.intsAttr(n, "strides") ?? [1, 1];
-    const pads = ctx.intsAttr(n, "pads") ?? [0, 0, 0, 0];
-    if (st[0] !== st[1]) ctx.unsupported(n, `unequal strides [${st}]`);
-    if (pads.some((p) => p !== pads[0])) ctx.unsupported(n, `asymmetric pads [${pads}]`);
-    if (dIn.length !== 4 || dIn[0] !== 1 || dIn[1] !== C)
-      ctx.unsupported(n, `input must be [1][${C}][H][W], is [${dIn}]`);
     const bias = n.inputs[2] ? ctx.floatInit(n.inputs[2], n) : undefined;
-    emitWeighted(ctx, n, {
-      op: Op.conv2d,
-      x: n.inputs[0],
-      weight: n.inputs[1],
-      w: W!,
-      wShape: wd,
-      N: OC,
-      K: C * KH * KW,
-      bias,
-      params: [C, dIn[2], dIn[3], OC, KH, KW, st[0], pads[0]],
-      out: n.outputs[0],
-      source: n.name,
-    });
+    if (n.inputs[2] && !bias) ctx.unsupported(n, "the bias must be a constant");
+    lowerConv(ctx, n, W!, bias, n.outputs[0], n.name);
   },
 };

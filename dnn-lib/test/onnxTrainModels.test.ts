@@ -1,0 +1,65 @@
+/**
+ * The PyTorch 1.13 exports of models/train/onnx import unmodified and agree with onnxruntime
+ * float on real inputs (Fashion-MNIST test images and English text; generated ones when the
+ * Debian data packages are missing), run by the SIMD build; lm_decode.onnx is refused, typed.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  FMNIST_EXPORTS,
+  LM_EXPORTS,
+  TRAIN_ONNX,
+  evaluateTrainModel,
+  fashionMnist,
+  readTrainModel,
+  textWindows,
+} from "../models/trainModels.ts";
+import { loadModelSource } from "../models/modelSource.ts";
+import { encodeModel } from "../src/model/modelFile.ts";
+import { toModel } from "../src/onnx/toModel.ts";
+import { OnnxUnsupportedError } from "../src/onnx/errors.ts";
+
+for (const file of FMNIST_EXPORTS)
+  test(`${file}: quantized agrees with onnxruntime on Fashion-MNIST test images`, async () => {
+    const calib = fashionMnist(32, 5000);
+    const r = await evaluateTrainModel(readTrainModel(file), calib, fashionMnist(200));
+    console.log(
+      `${file} (${calib.real ? "real" : "generated"} images): top-1 agreement ${r.top1}, cosine ${r.cosine.toFixed(4)}` +
+        (r.floatAccuracy !== undefined ? `, accuracy float ${r.floatAccuracy} quantized ${r.quantAccuracy}` : ""),
+    );
+    assert.ok(r.top1 >= 0.97, `top-1 agreement ${r.top1}`);
+    assert.ok(r.cosine >= 0.99, `cosine ${r.cosine}`);
+    if (r.floatAccuracy !== undefined) assert.ok(r.quantAccuracy! >= r.floatAccuracy - 0.02);
+    assert.ok(toModel(r.graph).nodes.length > 0);
+  });
+
+test("lm_full.onnx and its unfolded export quantize to the same model and agree with onnxruntime on text", async () => {
+  const bytes: Uint8Array[] = [];
+  for (const file of LM_EXPORTS) {
+    const r = await evaluateTrainModel(readTrainModel(file), textWindows(2, 100), textWindows(2));
+    console.log(`${file}: next-byte top-1 agreement ${r.top1}, logit cosine ${r.cosine.toFixed(4)}`);
+    assert.ok(r.top1 >= 0.85, `top-1 agreement ${r.top1}`);
+    assert.ok(r.cosine >= 0.99, `cosine ${r.cosine}`);
+    bytes.push(encodeModel({ ...toModel(r.graph), name: "lm" }));
+  }
+  // The folding pass makes the Shape/Concat arithmetic and the weight Transposes what the folded export holds.
+  assert.deepEqual(bytes[0], bytes[1]);
+});
+
+test("opml model compile takes a PyTorch export as it is (fmnist_cnn.onnx, generated calibration)", async () => {
+  const src = await loadModelSource(fileURLToPath(new URL("fmnist_cnn.onnx", TRAIN_ONNX)));
+  assert.equal(src.kind, "onnx");
+  assert.equal(src.model.inputLength, 784);
+});
+
+test("lm_decode.onnx (several inputs, a KV-cache step) is refused before calibration, naming its inputs", async () => {
+  await assert.rejects(
+    loadModelSource(fileURLToPath(new URL("lm_decode.onnx", TRAIN_ONNX))),
+    (e: unknown) =>
+      e instanceof OnnxUnsupportedError &&
+      /one input and one output/.test(e.message) &&
+      /10 inputs/.test(e.message) &&
+      /past_key_values\.0\.key/.test(e.details ?? ""),
+  );
+});
