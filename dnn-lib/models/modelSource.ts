@@ -9,7 +9,7 @@ import { CALIBRATION_SEED, modelPath, modelSpec } from "./index.ts";
 import type { Model } from "../src/model/Model.ts";
 import { decodeModel, MODEL_MAGIC } from "../src/model/modelFile.ts";
 import { readOnnx, type OnnxModel } from "../src/onnx/model.ts";
-import type { Feeds } from "../src/onnx/ort.ts";
+import type { Feeds, FloatTensor } from "../src/onnx/ort.ts";
 import { DataType } from "../src/onnx/proto.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { Rng } from "../../common/rng.ts";
@@ -142,15 +142,12 @@ function syntheticFeeds(onnx: OnnxModel, n: number, what: string): Feeds[] {
   }
   return Array.from({ length: n }, () =>
     Object.fromEntries(
-      inputs.map((input) => {
+      inputs.map((input): [string, FloatTensor] => {
         const dims = input.shape as number[];
         const size = dims.reduce((a, b) => a * b, 1);
         const V = ids.get(input.name);
         if (V !== undefined)
-          return [
-            input.name,
-            { dims, data: BigInt64Array.from({ length: size }, () => BigInt(Math.floor(rng.next() * V))) },
-          ];
+          return [input.name, { dims, data: BigInt64Array.from({ length: size }, () => BigInt(rng.below(V))) }];
         return [input.name, { dims, data: Float32Array.from({ length: size }, () => 2 * rng.next() - 1) }];
       }),
     ),

@@ -95,14 +95,14 @@ export interface Agreement {
 /** Quantizes `model` on `calib`, runs it (SIMD build) and onnxruntime float on `evaluate`, and compares. */
 export async function evaluateTrainModel(model: OnnxModel, calib: Samples, evaluate: Samples): Promise<Agreement> {
   const g = await quantizeModel(model, calib.feeds);
-  const out = g.outputs[0];
-  const L = out.dims[out.dims.length - 1];
+  const out = g.outputs[0]!; // quantizeModel refuses a graph without outputs
+  const L = out.dims[out.dims.length - 1] ?? 1;
   const ort = await OrtModel.load(writeOnnx(model));
   const kernels = await KernelInstance.create("simd");
   let [agree, rows, cos, right, rightQ] = [0, 0, 0, 0, 0];
   try {
     for (const [i, f] of evaluate.feeds.entries()) {
-      const want = (await ort.run(f))[out.name].data as Float32Array;
+      const want = (await ort.run(f))[out.name]!.data as Float32Array; // the graph's own output
       const vals = await runQuantGraphKernels(g, quantizeFeeds(g, f), "simd", kernels);
       const b = vals.get(out.id)!;
       const got = Float32Array.from(new Int8Array(b.buffer, b.byteOffset, b.byteLength), (v) => v * out.scale);

@@ -45,8 +45,8 @@ function fakeTest(model: Uint8Array, inputs: Float32Array[], dims: number[][], o
     TensorProto.encode(
       TensorProto.fromObject({ dims: d, data_type: 1, raw_data: new Uint8Array(data.buffer.slice(0)) }),
     ).finish();
-  inputs.forEach((x, i) => writeFileSync(join(set, `input_${i}.pb`), pb(x, dims[i])));
-  outputs.forEach((x, i) => writeFileSync(join(set, `output_${i}.pb`), pb(x, dims[0])));
+  inputs.forEach((x, i) => writeFileSync(join(set, `input_${i}.pb`), pb(x, dims[i]!)));
+  outputs.forEach((x, i) => writeFileSync(join(set, `output_${i}.pb`), pb(x, dims[0]!)));
   return dir;
 }
 

@@ -56,7 +56,7 @@ function reshaped(n: OnnxNode, x: OnnxTensor, dims: number[]): OnnxTensor[] {
 function pick(name: string, x: OnnxTensor, dims: number[], idx: ArrayLike<number>): OnnxTensor {
   const data = alloc(x.dataType, idx.length);
   const src = x.data as ArrayLike<Scalar>;
-  for (let i = 0; i < idx.length; i++) (data as unknown as Scalar[])[i] = src[idx[i]];
+  for (let i = 0; i < idx.length; i++) (data as unknown as Scalar[])[i] = src[idx[i]!]!;
   return tensor(name, x.dataType, dims, data);
 }
 
@@ -74,7 +74,7 @@ function elementwise(
   const data = alloc(outType, count);
   const vals = new Array<Scalar>(ins.length);
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < ins.length; j++) vals[j] = (ins[j].data as ArrayLike<Scalar>)[idx[j][i]];
+    for (let j = 0; j < ins.length; j++) vals[j] = (ins[j]!.data as ArrayLike<Scalar>)[idx[j]![i]!]!;
     put(data, outType, i, fn(vals));
   }
   return tensor(outName, outType, dims, data);
@@ -169,7 +169,7 @@ export function sliceRanges(
   starts.forEach((s0, i) => {
     const a = axisOf(axes ? axes[i] : i, dims.length);
     const d = dims[a];
-    const step = steps ? steps[i] : 1;
+    const step = steps?.[i] ?? 1;
     if (step === 0) throw new NotFoldable("step 0");
     let s = s0 < 0 ? s0 + d : s0;
     let e = ends[i] < 0 ? ends[i] + d : ends[i];

@@ -66,7 +66,7 @@ export const tanhGelu: FindFusions = (ctx) => {
     const m1Other = other(g.nodes[m1], add.outputs[0]);
     const xs = x;
     const match = (nodes: number[]): FusionMatch => {
-      const out = g.nodes[nodes[nodes.length - 1]].outputs[0];
+      const out = g.nodes[nodes[nodes.length - 1]!]!.outputs[0]!;
       return { nodes, lower: (c, at) => emitLut(c, at, xs, out, geluTanh, c.sourceOf(nodes)) };
     };
     if (m1Other === x) {
