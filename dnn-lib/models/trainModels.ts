@@ -1,23 +1,20 @@
 /**
- * The PyTorch exports of models/train/onnx (README there) with their real inputs: Fashion-MNIST
- * test images normalised as the sidecars say (Debian's dataset-fashion-mnist; seeded synthetic
- * images when it is not installed), and 128-byte windows of English text for the byte-level
- * language model (Debian's fortunes `wisdom` file, the model's held-out text, or a built-in
- * passage). `evaluateTrainModel` quantizes one export and compares it with onnxruntime float.
+ * The PyTorch exports of models/train/onnx (README there), by file and by name, with the data
+ * they are calibrated on: Fashion-MNIST training images, and 128-byte windows of the language
+ * model's training corpus (Debian's fortunes, minus the held-out `wisdom`). Evaluation uses the
+ * other split (realData.ts). `evaluateTrainModel` quantizes one export and compares it with
+ * onnxruntime float.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { Rng } from "../../common/rng.ts";
-import { readOnnx, writeOnnx, type OnnxModel } from "../src/onnx/model.ts";
-import { OrtModel, type Feeds } from "../src/onnx/ort.ts";
+import { readOnnx, type OnnxModel } from "../src/onnx/model.ts";
+import type { Feeds } from "../src/onnx/ort.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import type { QuantGraph } from "../src/onnx/QuantGraph.ts";
-import { argmaxRows, cosine, quantizeFeeds, runQuantGraphKernels } from "../src/onnx/runQuant.ts";
-import { KernelInstance } from "../src/KernelInstance.ts";
+import { FloatModel, QuantizedModel, measureAgreement, type Agreement } from "./agreement.ts";
+import { fashionMnist, fashionMnistCalibration, heldOutText, textWindows, type Samples } from "./realData.ts";
 
 export const TRAIN_ONNX = new URL("./train/onnx/", import.meta.url);
-export const FMNIST_DIR = "/usr/share/datasets/fashion-mnist";
-const WISDOM = "/usr/share/games/fortunes/wisdom";
 
 /** The Fashion-MNIST exports (main and variants) and the full-sequence language models. */
 export const FMNIST_EXPORTS = [
@@ -34,97 +31,80 @@ export function readTrainModel(file: string): OnnxModel {
   return readOnnx(new Uint8Array(readFileSync(new URL(file, TRAIN_ONNX))));
 }
 
-export interface Samples {
-  feeds: Feeds[];
-  /** The true classes, for real images only. */
-  labels?: number[];
-  /** Whether the inputs are the real data set (else generated). */
-  real: boolean;
+/** The language model's context (lm.json `architecture.context`). */
+export const LM_CONTEXT = 128;
+
+/** The language model's training corpus (lm.json `corpus`): its files concatenated, or the built-in passage. */
+function trainingText(): { bytes: Uint8Array; real: boolean } {
+  const meta = JSON.parse(readFileSync(new URL("lm.json", TRAIN_ONNX), "utf8")) as {
+    corpus: { directory: string; train_files: string[] };
+  };
+  const files = meta.corpus.train_files.map((f) => `${meta.corpus.directory}/${f}`);
+  if (!files.every((f) => existsSync(f))) return { bytes: heldOutText().bytes, real: false };
+  return { bytes: new Uint8Array(Buffer.concat(files.map((f) => readFileSync(f)))), real: true };
 }
 
-/** `count` test images from `offset`, as the models' `input` feeds ((p/255 − 0.2860)/0.3530). */
-export function fashionMnist(count: number, offset = 0): Samples {
-  const norm = (p: number) => (p / 255 - 0.286) / 0.353;
-  const images = `${FMNIST_DIR}/t10k-images-idx3-ubyte.gz`;
-  const labels = `${FMNIST_DIR}/t10k-labels-idx1-ubyte.gz`;
-  if (existsSync(images) && existsSync(labels)) {
-    const img = gunzipSync(readFileSync(images));
-    const lab = gunzipSync(readFileSync(labels));
-    const feeds = Array.from({ length: count }, (_, i) => {
-      const at = 16 + (offset + i) * 784;
-      return { input: { dims: [1, 1, 28, 28], data: Float32Array.from(img.subarray(at, at + 784), norm) } };
-    });
-    return { feeds, labels: Array.from(lab.subarray(8 + offset, 8 + offset + count)), real: true };
-  }
-  const rng = new Rng(0xf3a5 + offset);
-  const feeds = Array.from({ length: count }, () => ({
-    input: { dims: [1, 1, 28, 28], data: Float32Array.from({ length: 784 }, () => norm(Math.floor(rng.next() * 256))) },
-  }));
-  return { feeds, real: false };
+/** `count` calibration windows of the training corpus at seeded offsets, as `input_ids` feeds. */
+export function lmCalibration(seed: number, count: number): Samples {
+  const corpus = trainingText();
+  let text = corpus.bytes;
+  while (text.length < 2 * LM_CONTEXT) text = new Uint8Array([...text, ...text]);
+  const rng = new Rng(seed);
+  const feeds = Array.from({ length: count }, () => {
+    const at = rng.below(text.length - LM_CONTEXT);
+    return {
+      input_ids: { dims: [1, LM_CONTEXT], data: BigInt64Array.from(text.subarray(at, at + LM_CONTEXT), BigInt) },
+    };
+  });
+  return { feeds, real: corpus.real };
 }
 
-const PASSAGE =
-  "The best way to predict the future is to invent it. A man who does not read has no advantage over one who cannot read. " +
-  "Whatever you are, be a good one. Life is what happens to you while you are busy making other plans. ";
-
-/** `count` consecutive 128-byte windows of English text from `offset` windows in, as `input_ids` feeds. */
-export function textWindows(count: number, offset = 0): Samples {
-  const real = existsSync(WISDOM);
-  let text = real ? new Uint8Array(readFileSync(WISDOM)) : new TextEncoder().encode(PASSAGE);
-  while (text.length < (offset + count) * 128) text = new Uint8Array([...text, ...text]);
-  const feeds = Array.from({ length: count }, (_, i) => ({
-    input_ids: {
-      dims: [1, 128],
-      data: BigInt64Array.from(text.subarray((offset + i) * 128, (offset + i + 1) * 128), BigInt),
-    },
-  }));
-  return { feeds, real };
+/** A trained model by name: its export and its calibration inputs. */
+export interface TrainedModel {
+  name: string;
+  file: string;
+  describe: string;
+  calibration: (seed: number, n: number) => Feeds[];
+  /** `n` evaluation inputs, from the split it was not trained or calibrated on. */
+  evaluation: (n: number) => Feeds[];
 }
 
-export interface Agreement {
-  /** Rows (images, or positions of the text) whose quantized argmax is the float argmax. */
-  top1: number;
-  /** Mean cosine of the quantized and float output rows. */
-  cosine: number;
-  /** Accuracy on the labels, float and quantized (real images only). */
-  floatAccuracy?: number;
-  quantAccuracy?: number;
+export const TRAINED_MODELS: Record<string, TrainedModel> = {
+  "fmnist-mlp": {
+    name: "fmnist-mlp",
+    file: "fmnist_mlp.onnx",
+    describe: "a Fashion-MNIST MLP trained here (PyTorch export; LayerNorm, GELU, 784 → 10 classes)",
+    calibration: (seed, n) => fashionMnistCalibration(seed, n).feeds,
+    evaluation: (n) => fashionMnist("test", n).feeds,
+  },
+  "fmnist-cnn": {
+    name: "fmnist-cnn",
+    file: "fmnist_cnn.onnx",
+    describe: "a Fashion-MNIST CNN trained here (PyTorch export; 2 conv + BN + pool, 92% test accuracy)",
+    calibration: (seed, n) => fashionMnistCalibration(seed, n).feeds,
+    evaluation: (n) => fashionMnist("test", n).feeds,
+  },
+  "byte-lm": {
+    name: "byte-lm",
+    file: "lm_full.onnx",
+    describe: "a byte-level LLaMA-style language model trained here (853k parameters, 128-byte context)",
+    calibration: (seed, n) => lmCalibration(seed, n).feeds,
+    evaluation: (n) => textWindows(n).feeds,
+  },
+};
+
+export interface TrainAgreement extends Agreement {
   graph: QuantGraph;
 }
 
-/** Quantizes `model` on `calib`, runs it (SIMD build) and onnxruntime float on `evaluate`, and compares. */
-export async function evaluateTrainModel(model: OnnxModel, calib: Samples, evaluate: Samples): Promise<Agreement> {
-  const g = await quantizeModel(model, calib.feeds);
-  const out = g.outputs[0]!; // quantizeModel refuses a graph without outputs
-  const L = out.dims[out.dims.length - 1] ?? 1;
-  const ort = await OrtModel.load(writeOnnx(model));
-  const kernels = await KernelInstance.create("simd");
-  let [agree, rows, cos, right, rightQ] = [0, 0, 0, 0, 0];
+/** Quantizes `model` on `calib`, runs it (native runner) and onnxruntime float on `evaluate`, and compares. */
+export async function evaluateTrainModel(model: OnnxModel, calib: Samples, evaluate: Samples): Promise<TrainAgreement> {
+  const graph = await quantizeModel(model, calib.feeds);
+  const quant = await QuantizedModel.create(graph);
+  const float = await FloatModel.create(model, quant.output.name);
   try {
-    for (const [i, f] of evaluate.feeds.entries()) {
-      const want = (await ort.run(f))[out.name]!.data as Float32Array; // the graph's own output
-      const vals = await runQuantGraphKernels(g, quantizeFeeds(g, f), "simd", kernels);
-      const b = vals.get(out.id)!;
-      const got = Float32Array.from(new Int8Array(b.buffer, b.byteOffset, b.byteLength), (v) => v * out.scale);
-      const [a, q] = [argmaxRows(want, L), argmaxRows(got, L)];
-      a.forEach((c, r) => {
-        agree += c === q[r] ? 1 : 0;
-        cos += cosine(want.subarray(r * L, (r + 1) * L), got.subarray(r * L, (r + 1) * L));
-      });
-      rows += a.length;
-      if (evaluate.labels) {
-        right += a[0] === evaluate.labels[i] ? 1 : 0;
-        rightQ += q[0] === evaluate.labels[i] ? 1 : 0;
-      }
-    }
+    return { ...(await measureAgreement(float, quant, evaluate.feeds, evaluate.labels)), graph };
   } finally {
-    await ort.release();
+    await float.release();
   }
-  const n = evaluate.feeds.length;
-  return {
-    top1: agree / rows,
-    cosine: cos / rows,
-    ...(evaluate.labels && { floatAccuracy: right / n, quantAccuracy: rightQ / n }),
-    graph: g,
-  };
 }

@@ -1,7 +1,8 @@
 /**
  * The PyTorch 1.13 exports of models/train/onnx import unmodified and agree with onnxruntime
- * float on real inputs (Fashion-MNIST test images and English text; generated ones when the
- * Debian data packages are missing), run by the SIMD build; lm_decode.onnx is refused, typed.
+ * float on real inputs (calibrated on Fashion-MNIST training images and the language model's
+ * training text, compared on test images and held-out text; generated ones when the Debian data
+ * packages are missing), run by the native runner; lm_decode.onnx is refused, typed.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,19 +12,20 @@ import {
   LM_EXPORTS,
   TRAIN_ONNX,
   evaluateTrainModel,
-  fashionMnist,
+  lmCalibration,
   readTrainModel,
-  textWindows,
 } from "../models/trainModels.ts";
+import { fashionMnist, fashionMnistCalibration, textWindows } from "../models/realData.ts";
+import { CALIBRATION_SEED } from "../models/index.ts";
 import { loadModelSource } from "../models/modelSource.ts";
 import { encodeModel } from "../src/model/modelFile.ts";
 import { toModel } from "../src/onnx/toModel.ts";
 import { OnnxUnsupportedError } from "../src/onnx/errors.ts";
 
 for (const file of FMNIST_EXPORTS)
-  test(`${file}: quantized agrees with onnxruntime on Fashion-MNIST test images`, async () => {
-    const calib = fashionMnist(32, 5000);
-    const r = await evaluateTrainModel(readTrainModel(file), calib, fashionMnist(200));
+  test(`${file}: calibrated on training images, quantized agrees with onnxruntime on test images`, async () => {
+    const calib = fashionMnistCalibration(CALIBRATION_SEED, 32);
+    const r = await evaluateTrainModel(readTrainModel(file), calib, fashionMnist("test", 200));
     console.log(
       `${file} (${calib.real ? "real" : "generated"} images): top-1 agreement ${r.top1}, cosine ${r.cosine.toFixed(4)}` +
         (r.floatAccuracy !== undefined ? `, accuracy float ${r.floatAccuracy} quantized ${r.quantAccuracy}` : ""),
@@ -37,7 +39,7 @@ for (const file of FMNIST_EXPORTS)
 test("lm_full.onnx and its unfolded export quantize to the same model and agree with onnxruntime on text", async () => {
   const bytes: Uint8Array[] = [];
   for (const file of LM_EXPORTS) {
-    const r = await evaluateTrainModel(readTrainModel(file), textWindows(2, 100), textWindows(2));
+    const r = await evaluateTrainModel(readTrainModel(file), lmCalibration(CALIBRATION_SEED, 2), textWindows(2));
     console.log(`${file}: next-byte top-1 agreement ${r.top1}, logit cosine ${r.cosine.toFixed(4)}`);
     assert.ok(r.top1 >= 0.85, `top-1 agreement ${r.top1}`);
     assert.ok(r.cosine >= 0.99, `cosine ${r.cosine}`);
