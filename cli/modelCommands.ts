@@ -25,7 +25,12 @@ import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/mode
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
 import { BadInputError, ChainError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
-import { DEFAULT_CALIBRATION_SAMPLES, DEMO_MODELS, loadModelSource } from "../dnn-lib/models/modelSource.ts";
+import {
+  DEFAULT_CALIBRATION_SAMPLES,
+  DEMO_MODELS,
+  loadModelSource,
+  type SourceAgreement,
+} from "../dnn-lib/models/modelSource.ts";
 import { formatCommitment, formatNodes, formatSlots, summarizeModel } from "./modelSummary.ts";
 import { traceModel } from "./traceModel.ts";
 
@@ -54,19 +59,29 @@ const DEMO_LIST = Object.entries(DEMO_MODELS)
 interface CompileFlags extends OutputFlags {
   output?: string;
   calibration?: string;
+  eval?: string;
   maxSteps?: number;
+}
+
+/** The quantized model against onnxruntime float, for the compile summary. */
+function formatAgreement(a: SourceAgreement): string[] {
+  return [
+    `Quantized vs float (onnxruntime) on ${a.inputs} ${a.on === "calibration inputs" ? a.on : `inputs of ${a.on}`}: top-1 agreement ${(100 * a.top1).toFixed(1)}% of ${a.rows.toLocaleString("en-US")} rows, mean cosine ${a.cosine.toFixed(4)}`,
+  ];
 }
 
 async function compileAction(ref: string, flags: CompileFlags): Promise<void> {
   const progress = progressFor(flags);
-  const source = await loadModelSource(ref, { calibration: flags.calibration, progress });
+  const source = await loadModelSource(ref, { calibration: flags.calibration, measure: flags.eval ?? true, progress });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
   const file = encodeModel(compiled.model);
   const out = flags.output ?? `${source.kind === "demo" ? ref : basename(ref, extname(ref))}.opml`;
   writeFileSync(out, file);
   const s = summarizeModel(compiled);
-  print(flags, { file: out, bytes: file.length, source: source.kind, ...s }, () => [
+  const agreement = source.agreement;
+  print(flags, { file: out, bytes: file.length, source: source.kind, ...(agreement && { agreement }), ...s }, () => [
     `Wrote ${out} (${file.length.toLocaleString("en-US")} bytes): model "${s.name}", ${s.nodes.length} nodes, ${compiled.model.weights.length} weight tensors.`,
+    ...(agreement ? formatAgreement(agreement) : []),
     "",
     ...formatCommitment(s.commitment),
     "",
@@ -234,6 +249,10 @@ Examples:
     .argument("<model>", `an ONNX file, an .opml file, or a demo model name (${Object.keys(DEMO_MODELS).join(", ")})`)
     .option("-o, --output <file>", "where to write the model file [default: <name>.opml here]")
     .option("--calibration <file.json|n>", calibration)
+    .option(
+      "--eval <file.json>",
+      "inputs to compare the quantized model with onnxruntime float on (top-1 agreement, cosine), feeds as for --calibration [default: the calibration inputs]",
+    )
     .option("--max-steps <n>", `VM step budget per node; bigger nodes are tiled (default 2^32)`, maxSteps)
     .option("--json", "print the result as JSON (no progress)")
     .option("-q, --quiet", "no progress output")
@@ -245,7 +264,8 @@ ${DEMO_LIST}
 
 Examples:
   $ opml model compile mlp                          # → mlp.opml, commitment and nodes printed
-  $ opml model compile net.onnx -o net.opml --calibration calib.json
+  $ opml model compile net.onnx -o net.opml --calibration calib.json --eval held-out.json
+  $ opml model compile fmnist-cnn                   # the trained CNN, calibrated on training images
   $ opml model compile cnn --max-steps 1000000      # tile nodes over 1M VM steps
   $ opml model compile tiny-mlp --json | jq .commitment`,
     )

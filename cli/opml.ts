@@ -117,7 +117,7 @@ export function createProgram(): Command {
     .option("-v, --verbose", "forward anvil's own log to stderr", false)
     .option(
       "--models <names>",
-      "more demo models to register besides tiny-mlp, comma-separated (mlp, cnn, gpt)",
+      "more models to register besides tiny-mlp, comma-separated (mlp, cnn, gpt; trained: fmnist-mlp, fmnist-cnn, byte-lm)",
       (v: string) => v.split(",").filter((s) => s.length > 0),
       [] as string[],
     )
@@ -131,7 +131,7 @@ Examples:
   $ opml devnet                      # anvil on 127.0.0.1:8545, contracts deployed
   $ opml devnet --port 0             # any free port (printed)
   $ opml devnet --no-deploy          # just the chain
-  $ opml devnet --models mlp,cnn     # also register mlp and cnn (ids printed)
+  $ opml devnet --models mlp,fmnist-cnn  # also register mlp and the trained CNN (ids printed)
   $ opml devnet --block-time 2       # a block every 2 s instead of automine
   $ npm run opml -- devnet -p 9545   # from the repository, through npm`,
     )

@@ -15,7 +15,7 @@ export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" |
   verbose?: boolean;
   /** Receives progress lines (starting, compiling, deploying). */
   log?: ProgressLog;
-  /** More demo models to register after the manifest's tiny-mlp (mlp, cnn, gpt). */
+  /** More models to register after the manifest's tiny-mlp (mlp, cnn, gpt; trained: fmnist-mlp, fmnist-cnn, byte-lm). */
   models?: readonly string[];
 }
 

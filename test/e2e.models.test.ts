@@ -18,12 +18,13 @@ import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus } from "../bisection/index.ts";
 
-// dnn-lib's real demo models (mlp, cnn, gpt) through the daemons on anvil, beyond tiny-mlp: each is quantized
-// from its ONNX file, compiled and registered with the oracle; an honest claim on an evaluation
-// input finalizes with the native runner's output, and a submitter lying inside the VM run of the
-// middle node passes the phase boundary and is caught by the on-chain step.
+// dnn-lib's models through the daemons on anvil, beyond tiny-mlp: the generated demo models (mlp,
+// cnn, gpt) and the CNN trained on Fashion-MNIST and exported by PyTorch (fmnist-cnn). Each is
+// quantized from its ONNX file, compiled and registered with the oracle; an honest claim on an
+// evaluation input finalizes with the native runner's output, and a submitter lying inside the VM
+// run of the middle node passes the phase boundary and is caught by the on-chain step.
 
-const NAMES = ["mlp", "cnn", "gpt"];
+const NAMES = ["mlp", "cnn", "gpt", "fmnist-cnn"];
 
 let sys: System;
 before(async () => {

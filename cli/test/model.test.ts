@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { bytesToHex } from "viem";
 import { compileDemoModel } from "../../devnet/deployManifest.ts";
 import { keccak256 } from "../../commitment/hash.ts";
-import { CALIBRATION_SEED, MODELS, modelPath } from "../../dnn-lib/models/index.ts";
+import { CALIBRATION_SEED, EVAL_SEED, MODELS, modelPath } from "../../dnn-lib/models/index.ts";
 import { compileModel } from "../../phase/compileModel.ts";
 import { ModelFormatError, ModelUnsupportedError } from "../../dnn-lib/src/model/errors.ts";
 import { OnnxFormatError } from "../../dnn-lib/src/onnx/errors.ts";
@@ -114,6 +114,37 @@ test("model compile of the mlp ONNX file with the demo's calibration inputs as a
     ]),
   );
   assert.notEqual(generated.commitment.weightsRoot, byName.commitment.weightsRoot);
+});
+
+test("model compile prints the quantized model's agreement with float: on the calibration inputs, on an --eval file, and refuses an --eval file that does not fit", async () => {
+  const text = await runOpml(["model", "compile", "mlp", "-o", join(dir, "m1.opml"), "--quiet"]);
+  assert.equal(text.error, undefined, String(text.error));
+  assert.match(
+    text.out,
+    /Quantized vs float \(onnxruntime\) on 8 calibration inputs: top-1 agreement [\d.]+% of 8 rows, mean cosine 0\.9\d+/,
+  );
+
+  const feeds = MODELS.mlp!.feeds(EVAL_SEED, 16).map((f) =>
+    Object.fromEntries(
+      Object.entries(f).map(([k, t]) => [k, { dims: t.dims, data: Array.from(t.data as Float32Array) }]),
+    ),
+  );
+  const evalFile = join(dir, "eval.json");
+  writeFileSync(evalFile, JSON.stringify(feeds));
+  const r = json<{ agreement: { on: string; inputs: number; rows: number; top1: number; cosine: number } }>(
+    await runOpml(["model", "compile", "mlp", "-o", join(dir, "m2.opml"), "--eval", evalFile, "--json"]),
+  );
+  assert.equal(r.agreement.on, evalFile);
+  assert.equal(r.agreement.inputs, 16);
+  assert.equal(r.agreement.rows, 16);
+  assert.ok(r.agreement.top1 >= 0.9 && r.agreement.top1 <= 1, `top-1 ${r.agreement.top1}`);
+  assert.ok(r.agreement.cosine > 0.95, `cosine ${r.agreement.cosine}`);
+
+  const wrong = join(dir, "eval-wrong.json");
+  writeFileSync(wrong, JSON.stringify([{ y: { dims: [1], data: [0] } }]));
+  const bad = await runOpml(["model", "compile", "mlp", "-o", join(dir, "m3.opml"), "--eval", wrong]);
+  assert.ok(bad.error instanceof CalibrationError, String(bad.error));
+  assert.match(bad.error.message, /evaluation feed 0 has no tensor for input "x"/);
 });
 
 test("model compile --max-steps tiles big nodes: more nodes, each bound under the budget, and the file compiles to the printed commitment", async () => {

@@ -179,13 +179,17 @@ test("opml devnet on a port already taken fails with AnvilPortInUseError, and ma
   }
 });
 
-test("opml devnet --models mlp serves a chain, prints URL, public keys, contracts and both demo model ids, records them, and on SIGINT stops anvil and removes the record", async () => {
+test("opml devnet --models mlp,fmnist-cnn serves a chain, prints URL, public keys, contracts and the three model ids (the trained CNN by name), records them, and on SIGINT stops anvil and removes the record", async () => {
   const dir = mkdtempSync(join(tmpdir(), "opml-devnet-"));
   const stateFile = join(dir, "devnet.json");
-  const child = spawn(process.execPath, [BIN, "devnet", "--port", "0", "--state-file", stateFile, "--models", "mlp"], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "devnet", "--port", "0", "--state-file", stateFile, "--models", "mlp,fmnist-cnn"],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
@@ -214,11 +218,13 @@ test("opml devnet --models mlp serves a chain, prints URL, public keys, contract
 
     const client = createPublicClient({ transport: http(state.rpcUrl) });
     assert.equal(await client.getChainId(), 31337);
-    // tiny-mlp (the manifest's) and mlp (--models): each printed id holds the printed graph root on chain.
-    const modelLines = [...stdout.matchAll(/^\s+(tiny-mlp|mlp)\s+model id (\d+) .*graphRoot (0x[0-9a-f]{64})\)$/gm)];
+    // tiny-mlp (the manifest's), mlp and fmnist-cnn (--models): each printed id holds the printed graph root on chain.
+    const modelLines = [
+      ...stdout.matchAll(/^\s+(tiny-mlp|mlp|fmnist-cnn)\s+model id (\d+) .*graphRoot (0x[0-9a-f]{64})\)$/gm),
+    ];
     assert.deepEqual(
       modelLines.map((m) => m[1]),
-      ["tiny-mlp", "mlp"],
+      ["tiny-mlp", "mlp", "fmnist-cnn"],
       `the demo models' ids are printed:\n${stdout}`,
     );
     assert.match(stdout, /Models \(registered with OpmlOracle from account 0\):/);

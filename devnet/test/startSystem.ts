@@ -66,25 +66,40 @@ export async function registerCompiled(c: DevClients, oracle: Address, compiled:
 }
 
 /**
- * One of dnn-lib's ONNX demo models (dnn-lib/models: mlp, cnn, gpt) quantized with its calibration
- * inputs and compiled, as dnn-lib's own model tests do, with one quantized evaluation input.
+ * One of dnn-lib's ONNX models by name — generated (dnn-lib/models: mlp, cnn, gpt) or trained
+ * (dnn-lib/models/train: fmnist-mlp, fmnist-cnn, byte-lm) — quantized on its calibration inputs
+ * and compiled, as dnn-lib's own model tests do, with one quantized evaluation input.
  */
 export async function compileOnnxModel(name: string): Promise<{ compiled: CompiledModel; input: Uint8Array }> {
-  const [{ readFileSync }, { readOnnx }, { quantizeModel }, { quantizeFeeds }, { toModel }, models, { compileModel }] =
-    await Promise.all([
-      import("node:fs"),
-      import("../../dnn-lib/src/onnx/model.ts"),
-      import("../../dnn-lib/src/onnx/quantize.ts"),
-      import("../../dnn-lib/src/onnx/runQuant.ts"),
-      import("../../dnn-lib/src/onnx/toModel.ts"),
-      import("../../dnn-lib/models/index.ts"),
-      import("../../phase/compileModel.ts"),
-    ]);
+  const [
+    { readFileSync },
+    { readOnnx },
+    { quantizeModel },
+    { quantizeFeeds },
+    { toModel },
+    models,
+    trained,
+    { compileModel },
+  ] = await Promise.all([
+    import("node:fs"),
+    import("../../dnn-lib/src/onnx/model.ts"),
+    import("../../dnn-lib/src/onnx/quantize.ts"),
+    import("../../dnn-lib/src/onnx/runQuant.ts"),
+    import("../../dnn-lib/src/onnx/toModel.ts"),
+    import("../../dnn-lib/models/index.ts"),
+    import("../../dnn-lib/models/trainModels.ts"),
+    import("../../phase/compileModel.ts"),
+  ]);
+  // A model trained in dnn-lib/models/train (fmnist-cnn…) or one generated in dnn-lib/models (mlp…).
+  const t = trained.TRAINED_MODELS[name];
   const spec = models.MODELS[name];
-  if (!spec) throw new RangeError(`no demo model ${name}`);
-  const g = await quantizeModel(readOnnx(readFileSync(models.modelPath(name))), spec.feeds(models.CALIBRATION_SEED, 8));
-  const input = quantizeFeeds(g, spec.feeds(models.EVAL_SEED, 1)[0]!).get(g.inputs[0]!.id)!;
-  return { compiled: await compileModel(toModel(g)), input };
+  if (!t && !spec) throw new RangeError(`no demo model ${name}`);
+  const onnx = t ? trained.readTrainModel(t.file) : readOnnx(readFileSync(models.modelPath(name)));
+  const calibration = t ? t.calibration(models.CALIBRATION_SEED, 8) : spec!.feeds(models.CALIBRATION_SEED, 8);
+  const g = await quantizeModel(onnx, calibration);
+  const feed = (t ? t.evaluation(1) : spec!.feeds(models.EVAL_SEED, 1))[0]!;
+  const input = quantizeFeeds(g, feed).get(g.inputs[0]!.id)!;
+  return { compiled: await compileModel({ ...toModel(g), name }), input };
 }
 
 /**

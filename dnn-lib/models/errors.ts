@@ -6,7 +6,7 @@ export class ModelNotFoundError extends OpmlError {
   override name = "ModelNotFoundError";
 }
 
-/** Calibration inputs are missing, unreadable or do not fit the model's inputs. */
+/** Calibration or evaluation inputs are missing, unreadable or do not fit the model's inputs. */
 export class CalibrationError extends OpmlError {
   override name = "CalibrationError";
 }

@@ -1,7 +1,9 @@
 /**
- * What `opml model compile|register` accept as a model: a demo model by name (mlp, cnn, gpt from
- * dnn-lib/models, tiny-mlp the devnet's), an ONNX file (imported and quantized by dnn-lib's
- * importer on calibration inputs), or a model file already compiled (.opml).
+ * What `opml model compile|register` accept as a model: a model by name (tiny-mlp the devnet's;
+ * mlp, cnn, gpt generated in dnn-lib/models; fmnist-mlp, fmnist-cnn, byte-lm trained in
+ * dnn-lib/models/train), an ONNX file (imported and quantized by dnn-lib's importer on
+ * calibration inputs), or a model file already compiled (.opml). An imported model can be
+ * measured against its float original (`agreement`).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
@@ -17,6 +19,9 @@ import { checkSingleIO, toModel } from "../src/onnx/toModel.ts";
 import { tinyMlp } from "./tiny.ts";
 import { Progress } from "../../common/progress.ts";
 import { CalibrationError, ModelNotFoundError } from "./errors.ts";
+import { readTrainModel, TRAINED_MODELS } from "./trainModels.ts";
+import type { QuantGraph } from "../src/onnx/QuantGraph.ts";
+import { FloatModel, measureAgreement, QuantizedModel, type Agreement } from "./agreement.ts";
 
 /** The demo models, by name, with what they are. */
 export const DEMO_MODELS: Record<string, string> = {
@@ -24,6 +29,7 @@ export const DEMO_MODELS: Record<string, string> = {
   mlp: "dnn-lib/models/mlp.onnx: a 2-layer MLP classifier (64 features → 128 → 10 classes)",
   cnn: "dnn-lib/models/cnn.onnx: a small CNN (1×16×16 image → 2 conv layers → 10 classes)",
   gpt: "dnn-lib/models/gpt.onnx: a 2-layer GPT-style decoder (16 token ids → 16×64 logits)",
+  ...Object.fromEntries(Object.values(TRAINED_MODELS).map((t) => [t.name, t.describe])),
 };
 
 /** Calibration inputs when none are given: this many, drawn from the model's own data (demo) or uniformly. */
@@ -32,7 +38,19 @@ export const DEFAULT_CALIBRATION_SAMPLES = 8;
 export interface SourceOptions {
   /** A JSON file of feeds, or a count of generated inputs. */
   calibration?: string;
+  /**
+   * Measure the quantized model against onnxruntime float: on the calibration inputs (`true`),
+   * or on the feeds of a JSON file (its path). Ignored for tiny-mlp and .opml files.
+   */
+  measure?: boolean | string;
   progress?: Progress;
+}
+
+/** The quantized model against its float original, and on what. */
+export interface SourceAgreement extends Agreement {
+  /** "calibration inputs" or the --eval file's path. */
+  on: string;
+  inputs: number;
 }
 
 export interface ModelSource {
@@ -40,6 +58,7 @@ export interface ModelSource {
   ref: string;
   kind: "demo" | "onnx" | "opml";
   model: Model;
+  agreement?: SourceAgreement;
 }
 
 /** Whether `bytes` start with the model file's magic. */
@@ -56,35 +75,39 @@ function sampleCount(calibration: string | undefined): number | undefined {
   return n;
 }
 
-/** Reads a calibration file: a JSON array of feeds `{ "<input>": { "dims": [...], "data": [...] } }`. */
-export function readCalibrationFile(path: string, onnx: OnnxModel): Feeds[] {
+/** Reads a calibration (or evaluation) file: a JSON array of feeds `{ "<input>": { "dims": [...], "data": [...] } }`. */
+export function readCalibrationFile(
+  path: string,
+  onnx: OnnxModel,
+  role: "calibration" | "evaluation" = "calibration",
+): Feeds[] {
   if (!existsSync(path))
-    throw new CalibrationError("calibration file not found", {
-      details: `${path} does not exist (give a JSON file of feeds, or a sample count)`,
+    throw new CalibrationError(`${role} file not found`, {
+      details: `${path} does not exist (give a JSON file of feeds${role === "calibration" ? ", or a sample count" : ""})`,
     });
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new CalibrationError("the calibration file is not valid JSON", { details: path, cause: err });
+    throw new CalibrationError(`the ${role} file is not valid JSON`, { details: path, cause: err });
   }
   if (!Array.isArray(json) || json.length === 0)
-    throw new CalibrationError("the calibration file must hold a non-empty JSON array of feeds", { details: path });
+    throw new CalibrationError(`the ${role} file must hold a non-empty JSON array of feeds`, { details: path });
   const inputs = graphInputs(onnx);
   return json.map((feed: unknown, i) => {
     if (typeof feed !== "object" || feed === null)
-      throw new CalibrationError(`calibration feed ${i} is not an object`, { details: path });
+      throw new CalibrationError(`${role} feed ${i} is not an object`, { details: path });
     const out: Feeds = {};
     for (const input of inputs) {
       const t = (feed as Record<string, { dims?: unknown; data?: unknown }>)[input.name];
       if (!t || !Array.isArray(t.dims) || !Array.isArray(t.data))
-        throw new CalibrationError(`calibration feed ${i} has no tensor for input "${input.name}"`, {
+        throw new CalibrationError(`${role} feed ${i} has no tensor for input "${input.name}"`, {
           details: `${path}: expected { "${input.name}": { "dims": [...], "data": [...] } }`,
         });
       const dims = t.dims.map(Number);
       const size = dims.reduce((a, b) => a * b, 1);
       if (t.data.length !== size || t.data.some((v) => typeof v !== "number"))
-        throw new CalibrationError(`calibration feed ${i}, input "${input.name}": data does not fit dims`, {
+        throw new CalibrationError(`${role} feed ${i}, input "${input.name}": data does not fit dims`, {
           details: `dims [${dims.join(", ")}] hold ${size} numbers, data has ${t.data.length}`,
         });
       const data =
@@ -154,11 +177,41 @@ function syntheticFeeds(onnx: OnnxModel, n: number, what: string): Feeds[] {
   );
 }
 
-async function quantize(onnx: OnnxModel, feeds: Feeds[], progress: Progress): Promise<Model> {
+async function quantize(onnx: OnnxModel, feeds: Feeds[], progress: Progress): Promise<QuantGraph> {
   const task = progress.start(`Calibrating and quantizing on ${feeds.length} inputs (onnxruntime)`);
-  const model = toModel(await quantizeModel(onnx, feeds));
-  task.done(`${model.nodes.length} nodes`);
-  return model;
+  const graph = await quantizeModel(onnx, feeds);
+  task.done(`${graph.nodes.length} nodes`);
+  return graph;
+}
+
+/** Top-1 agreement and cosine of the quantized graph against onnxruntime float. */
+async function measure(
+  onnx: OnnxModel,
+  graph: QuantGraph,
+  calibration: Feeds[],
+  options: SourceOptions,
+): Promise<SourceAgreement | undefined> {
+  if (options.measure === undefined || options.measure === false) return undefined;
+  const file = typeof options.measure === "string" ? options.measure : undefined;
+  const feeds = file !== undefined ? readCalibrationFile(file, onnx, "evaluation") : calibration;
+  const on = file ?? "calibration inputs";
+  const task = (options.progress ?? Progress.silent()).start(`Comparing with float on ${feeds.length} ${on}`);
+  const quant = await QuantizedModel.create(graph);
+  const float = await FloatModel.create(onnx, quant.output.name);
+  try {
+    const a = await measureAgreement(float, quant, feeds);
+    task.done(`top-1 ${(100 * a.top1).toFixed(1)}%`);
+    return { ...a, on, inputs: feeds.length };
+  } finally {
+    await float.release();
+  }
+}
+
+/** A named ONNX model: a trained export, or one of the generated demo models. */
+function namedOnnx(ref: string): { onnx: OnnxModel; feeds: (seed: number, n: number) => Feeds[] } {
+  const trained = TRAINED_MODELS[ref];
+  if (trained) return { onnx: readTrainModel(trained.file), feeds: trained.calibration };
+  return { onnx: readOnnx(new Uint8Array(readFileSync(modelPath(ref)))), feeds: modelSpec(ref).feeds };
 }
 
 /** Resolves a model argument: a demo model name, an ONNX file or a model file. */
@@ -166,11 +219,14 @@ export async function loadModelSource(ref: string, options: SourceOptions = {}):
   const progress = options.progress ?? Progress.silent();
   if (ref in DEMO_MODELS && !existsSync(ref)) {
     if (ref === "tiny-mlp") return { ref, kind: "demo", model: tinyMlp() };
-    const spec = modelSpec(ref);
-    const onnx = readOnnx(new Uint8Array(readFileSync(modelPath(ref))));
+    const named = namedOnnx(ref);
     const n = sampleCount(options.calibration);
-    const feeds = n !== undefined ? spec.feeds(CALIBRATION_SEED, n) : readCalibrationFile(options.calibration!, onnx);
-    return { ref, kind: "demo", model: await quantize(onnx, feeds, progress) };
+    const feeds =
+      n !== undefined ? named.feeds(CALIBRATION_SEED, n) : readCalibrationFile(options.calibration!, named.onnx);
+    const graph = await quantize(named.onnx, feeds, progress);
+    const agreement = await measure(named.onnx, graph, feeds, options);
+    // A PyTorch export's graph is called "torch_jit": the model takes the name it was asked by.
+    return { ref, kind: "demo", model: { ...toModel(graph), name: ref }, ...(agreement && { agreement }) };
   }
   if (!existsSync(ref) || !statSync(ref).isFile())
     throw new ModelNotFoundError(`unknown model "${ref}"`, {
@@ -187,5 +243,7 @@ export async function loadModelSource(ref: string, options: SourceOptions = {}):
   const n = sampleCount(options.calibration);
   const feeds =
     n !== undefined ? syntheticFeeds(onnx, n, basename(ref)) : readCalibrationFile(options.calibration!, onnx);
-  return { ref, kind: "onnx", model: await quantize(onnx, feeds, progress) };
+  const graph = await quantize(onnx, feeds, progress);
+  const agreement = await measure(onnx, graph, feeds, options);
+  return { ref, kind: "onnx", model: toModel(graph), ...(agreement && { agreement }) };
 }
