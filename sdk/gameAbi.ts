@@ -31,6 +31,7 @@ export const disputeGameAbi = parseAbi([
   "error InvalidArity(uint256 k)",
   "error InvalidClock(uint64 clockBudget)",
   "error InvalidStepDepth(uint256 stepDepth)",
+  "error StepDepthBelowStepLimit(uint256 stepDepth, uint256 stepLimit)",
   "error ModelMismatch(bytes32 expected, bytes32 actual)",
   "error PreStateMismatch(bytes32 expected, bytes32 actual)",
   "error Reentrancy()",

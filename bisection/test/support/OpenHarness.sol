@@ -16,6 +16,11 @@ struct ModelCommitment {
 contract OpenHarness {
     bytes32 public constant INITIAL = bytes32(uint256(0x0abc)); // top byte 0: running
 
+    /// @dev No step cap of its own: any step depth >= 1 covers it.
+    function stepLimit() external pure returns (uint256) {
+        return 2;
+    }
+
     function initialStateHash(ModelCommitment calldata, uint256, bytes32, bytes calldata)
         external
         pure

@@ -27,6 +27,7 @@ contract DisputeGame is IDisputeGame {
 
     error InvalidArity(uint256 k);
     error InvalidStepDepth(uint256 stepDepth);
+    error StepDepthBelowStepLimit(uint256 stepDepth, uint256 stepLimit);
     error InvalidClock(uint64 clockBudget);
     error ZeroParty(address defender, address challenger);
     error ZeroNodeCount();
@@ -107,7 +108,8 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @param k_ Arity, 2 <= k <= 64.
-    /// @param stepDepth_ D, 1 <= D <= 62: level 2 covers 2^D steps.
+    /// @param stepDepth_ D, 1 <= D <= 62 and 2^D >= `phaseBoundary_.stepLimit()`: level 2 covers
+    ///        2^D steps, so every run that halts within the VM's step cap is halted by step 2^D.
     /// @param clockBudget_ Seconds on each side's clock at the start of a game (> 0).
     /// @param phase2Extension_ Seconds granted to the defender for opening phase 2.
     /// @param stepExtension_ Seconds granted to the challenger for the final step.
@@ -124,6 +126,8 @@ contract DisputeGame is IDisputeGame {
     ) {
         if (k_ < 2 || k_ > 64) revert InvalidArity(k_);
         if (stepDepth_ == 0 || stepDepth_ > 62) revert InvalidStepDepth(stepDepth_);
+        uint256 stepLimit = phaseBoundary_.stepLimit();
+        if ((uint256(1) << stepDepth_) < stepLimit) revert StepDepthBelowStepLimit(stepDepth_, stepLimit);
         if (clockBudget_ == 0) revert InvalidClock(clockBudget_);
         k = k_;
         stepDepth = stepDepth_;

@@ -8,6 +8,11 @@ import {ModelCommitment} from "./ModelCommitment.sol";
 /// @dev Both functions revert with a custom error when a proof does not hold; they never return
 ///      a "false" that a caller could forget to check.
 interface IPhaseBoundary {
+    /// @notice The step cap of every phase-2 run this boundary starts: a step from a running state
+    ///         that has taken `stepLimit` steps traps. The game's level 2 must cover it.
+    /// @return The step cap (2^32 for the real VM).
+    function stepLimit() external view returns (uint256);
+
     /// @notice Builds the initial VM state hash of node `node` from the model commitment and the
     ///         agreed graph state `S_i`: programRoot, the node descriptor (proved against
     ///         graphRoot), weight operands (proved against weightsRoot) and activation operands

@@ -125,6 +125,11 @@ contract PhaseBoundary is IPhaseBoundary {
     error NextStateMismatch(bytes32 S_next, bytes32 computed);
 
     /// @inheritdoc IPhaseBoundary
+    function stepLimit() external pure returns (uint256) {
+        return STEP_LIMIT;
+    }
+
+    /// @inheritdoc IPhaseBoundary
     /// @dev `phaseProof` is `abi.encode(PhaseProof)` (docs/protocol.md §6.4). Reverts with
     ///      {NodeOutOfRange}, {DescriptorLength}, {ProofLength}, {DescriptorNotInGraph},
     ///      {HeaderNotInProgram}, {LinearMemoryNotInProgram}, {TooManyOperands}, {OperandCount},

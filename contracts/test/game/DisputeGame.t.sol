@@ -8,6 +8,7 @@ import {IDisputeGame, IGameResolver} from "../../src/interfaces/IDisputeGame.sol
 import {IStepVerifier, VmStatus} from "../../src/interfaces/IStepVerifier.sol";
 import {IPhaseBoundary} from "../../src/interfaces/IPhaseBoundary.sol";
 import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
+import {PhaseBoundary} from "../../src/phase/PhaseBoundary.sol";
 
 /// @notice Unit tests of every move and every revert of DisputeGame, and end-to-end games over the
 ///         toy VM. The test contract is the games' creator and records the resolution callbacks.
@@ -91,6 +92,22 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         new DisputeGame(2, 0, CLOCK, EXT2, EXTS, verifier, boundary);
         vm.expectRevert(abi.encodeWithSelector(DisputeGame.InvalidStepDepth.selector, 63));
         new DisputeGame(2, 63, CLOCK, EXT2, EXTS, verifier, boundary);
+    }
+
+    /// @notice Level 2 must cover the boundary's step cap: with 2^D below it an honest node that
+    ///         halts after more than 2^D steps could not be defended.
+    function test_constructor_stepDepthBelowStepLimit_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(DisputeGame.StepDepthBelowStepLimit.selector, 3, 16));
+        new DisputeGame(2, 3, CLOCK, EXT2, EXTS, verifier, boundary);
+        DisputeGame atCap = new DisputeGame(2, 4, CLOCK, EXT2, EXTS, verifier, boundary);
+        assertEq(atCap.stepDepth(), 4);
+    }
+
+    function test_constructor_realBoundary_refusesStepDepthBelow32() public {
+        PhaseBoundary real = new PhaseBoundary();
+        vm.expectRevert(abi.encodeWithSelector(DisputeGame.StepDepthBelowStepLimit.selector, 31, uint256(1) << 32));
+        new DisputeGame(2, 31, CLOCK, EXT2, EXTS, verifier, real);
+        assertEq(new DisputeGame(2, 32, CLOCK, EXT2, EXTS, verifier, real).stepDepth(), 32);
     }
 
     function test_constructor_zeroClock_reverts() public {

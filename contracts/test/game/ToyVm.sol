@@ -112,6 +112,14 @@ contract ToyPhaseBoundary is IPhaseBoundary {
     error ExitNotHalted(uint8 status);
     error ExitStateMismatch(bytes32 expected, bytes32 actual);
 
+    /// @notice Toy traces are 16 steps long (the program halts after 10): games need D >= 4.
+    uint256 public constant STEP_LIMIT = 16;
+
+    /// @inheritdoc IPhaseBoundary
+    function stepLimit() external pure returns (uint256) {
+        return STEP_LIMIT;
+    }
+
     /// @inheritdoc IPhaseBoundary
     function initialStateHash(ModelCommitment calldata m, uint256 node, bytes32 sI, bytes calldata phaseProof)
         external
