@@ -28,14 +28,14 @@ interface IOpmlOracle {
         uint32 maxCallbackGas;
         uint64 challengeWindow;
         uint96 fee; // base fee per request, to the submitter of the final claim
-        uint96 feePerCallbackGas; // wei per unit of callback gas, covers the finalizer's cost
+        uint96 feePerCallbackGas; // wei per unit of callback gas, paid to the finalizer who carries it
         uint96 submitterBond;
         uint96 challengerBond;
     }
 
     enum RequestStatus {
         None,
-        Open, // waiting for a claim (again, after a claim was rejected)
+        Open, // waiting for a claim (again, from the block after a claim was rejected)
         Claimed, // an active claim is in its window or in games
         Finalized,
         Cancelled // no claim came in time; the fee went back to the requester
@@ -160,7 +160,10 @@ interface IOpmlOracle {
     function challenge(uint256 requestId) external payable returns (uint256 gameId);
 
     /// @notice Permissionless: finalizes a request whose active claim's window has passed with no
-    ///         open game, pays the submitter and delivers the callback once.
+    ///         open game, pays the submitter and delivers the callback once. The fee's callback
+    ///         part (`callbackGasLimit * feePerCallbackGas`) goes to the caller, who carries the
+    ///         callback's gas; the rest of the fee, the bond and the challenger bonds the claim
+    ///         won (less the burn) go to the submitter.
     /// @param requestId The request.
     function finalize(uint256 requestId) external;
 
@@ -168,7 +171,8 @@ interface IOpmlOracle {
     /// @param requestId The request.
     function retryCallback(uint256 requestId) external;
 
-    /// @notice Requester only: takes the fee back from a request that got no claim in time.
+    /// @notice Requester only: takes the fee back from an open request (no active claim) that got
+    ///         no claim in time or had a claim rejected.
     /// @param requestId The request.
     function cancelRequest(uint256 requestId) external;
 

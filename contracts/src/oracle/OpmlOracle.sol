@@ -16,10 +16,19 @@ import {TensorRoot} from "../commitment/TensorRoot.sol";
 ///         Value: this contract holds every fee and bond. Payouts are credited to `payouts` and
 ///         pulled with `withdraw`. The burned share of a loser's bond stays locked here forever
 ///         (`burned`); no function can move it.
+///
+///         Settlement (protocol.md §8.4) is built so that challenging one's own false claim never
+///         pays: a rejected claim's bond, less the burned share, is split equally among every game
+///         that was open against it when it was rejected, so an honest challenger still in its
+///         game is paid whoever ended first; a submitter is paid the bonds of the challengers it
+///         beat only if its claim finalizes; and a rejected request takes no new claim in the
+///         block of the rejection, while its requester may cancel it at once.
 contract OpmlOracle is IOpmlOracle, IGameResolver {
     // ------------------------------------------------------------------ errors
 
     error InvalidBurnShare(uint256 burnBps);
+    error BurnShareBelowMinimum(uint256 burnBps, uint256 minimum);
+    error ResubmitTooSoon(uint256 requestId, uint256 rejectedInBlock, uint256 blockNumber);
     error InvalidModel(string field, uint256 value);
     error UnknownModel(uint256 modelId);
     error UnknownRequest(uint256 requestId);
@@ -50,6 +59,10 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     uint256 public constant CALLBACK_OVERHEAD = 30_000;
     /// @notice Upper bound on any model's maxCallbackGas.
     uint256 public constant MAX_CALLBACK_GAS = 5_000_000;
+    /// @notice The least `burnBps` a deployment may choose: with no honest challenger around, a
+    ///         submitter that rejects its own claim through a second address still loses this
+    ///         share of its bond per rejection.
+    uint256 public constant MIN_BURN_BPS = 1000;
     /// @notice Basis points of a loser's bond that are burned (locked here forever).
     uint256 public immutable burnBps;
     /// @notice Seconds after which a request without an active claim may be cancelled.
@@ -67,6 +80,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         address callback;
         uint32 callbackGasLimit;
         uint64 modelId;
+        uint64 rejectedInBlock; // block of the last rejection of a claim on it, 0 if none
         uint256 fee;
         bytes32 inputState;
         uint256 activeClaimId;
@@ -80,6 +94,9 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         ClaimStatus status;
         uint24 openGames;
         uint96 bond;
+        // Active: the won challenger bonds (less the burn), paid with the bond at finalization.
+        // Rejected: each game open at the rejection is owed this share of the forfeited bond.
+        uint128 held;
         bytes32 finalState;
         bytes output;
     }
@@ -116,10 +133,11 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     }
 
     /// @param disputeGame_ The dispute game contract.
-    /// @param burnBps_ Share of a loser's bond burned, in basis points (<= 10000).
+    /// @param burnBps_ Share of a loser's bond burned, in basis points (MIN_BURN_BPS..10000).
     /// @param requestTimeout_ Seconds before an unclaimed request may be cancelled.
     constructor(IDisputeGame disputeGame_, uint256 burnBps_, uint64 requestTimeout_) {
         if (burnBps_ > 10_000) revert InvalidBurnShare(burnBps_);
+        if (burnBps_ < MIN_BURN_BPS) revert BurnShareBelowMinimum(burnBps_, MIN_BURN_BPS);
         disputeGame = disputeGame_;
         burnBps = burnBps_;
         requestTimeout = requestTimeout_;
@@ -217,7 +235,10 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         if (r.status != RequestStatus.Open) revert WrongRequestStatus(requestId, RequestStatus.Open, r.status);
         if (msg.sender != r.requester) revert NotRequester(requestId, r.requester, msg.sender);
         uint256 expiresAt = uint256(r.createdAt) + requestTimeout;
-        if (block.timestamp < expiresAt) revert RequestNotExpired(requestId, expiresAt, block.timestamp);
+        // After a rejection the requester need not wait: the request was served a lie once.
+        if (r.rejectedInBlock == 0 && block.timestamp < expiresAt) {
+            revert RequestNotExpired(requestId, expiresAt, block.timestamp);
+        }
         r.status = RequestStatus.Cancelled;
         if (r.callbackStatus == CallbackStatus.Pending) r.callbackStatus = CallbackStatus.None;
         payouts[r.requester] += r.fee;
@@ -235,6 +256,9 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     ) external payable returns (uint256 claimId) {
         Request storage r = _request(requestId);
         if (r.status != RequestStatus.Open) revert WrongRequestStatus(requestId, RequestStatus.Open, r.status);
+        // Not in the rejection's block: a rejection and a new claim never share a transaction, so
+        // the requester (cancel) and honest submitters get a chance at the reopened request.
+        if (block.number <= r.rejectedInBlock) revert ResubmitTooSoon(requestId, r.rejectedInBlock, block.number);
         ModelConfig storage c = _models[r.modelId];
         if (msg.value != c.submitterBond) revert BondMismatch(c.submitterBond, msg.value);
         if (output.length != c.outputLength) revert OutputLengthMismatch(c.outputLength, output.length);
@@ -272,12 +296,17 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         emit ClaimChallenged(requestId, claimId, gameId, msg.sender);
     }
 
-    /// @notice Called by the dispute game when a game this oracle opened ends. Settles the bonds:
-    ///         defender won: the challenger's bond, less the burned share, to the submitter;
-    ///         challenger won: the claim is rejected, the request reopens for new claims, the
-    ///         submitter's bond less the burned share and the challenger's own bond to the
-    ///         challenger. A game against a claim already rejected by another game is moot: its
-    ///         challenger gets its bond back in full, whoever won.
+    /// @notice Called by the dispute game when a game this oracle opened ends. Settles the bonds
+    ///         (protocol.md §8.4), `burnBps` of every forfeited bond burned:
+    ///         - claim active, defender won: the challenger's bond, less the burn, is held for the
+    ///           submitter and paid with its own bond when the claim finalizes;
+    ///         - claim active, challenger won: the claim is rejected and the request reopens; the
+    ///           submitter's bond less the burn is split equally among the n games open against
+    ///           the claim (this one included), what the submitter had won from other games is
+    ///           burned, and this challenger is credited its share and its own bond;
+    ///         - claim already rejected, challenger won: its share and its own bond;
+    ///         - claim already rejected, defender won: the bond and the share are burned (the
+    ///           submitter lied, so nobody is owed them).
     /// @param gameId The game.
     /// @param defenderWon Whether the claim's submitter won.
     function onGameResolved(uint256 gameId, bool defenderWon) external nonReentrant {
@@ -290,22 +319,41 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         cl.openGames -= 1;
         uint256 requestId = cl.requestId;
         uint256 burnedNow;
-        if (cl.status != ClaimStatus.Active) {
-            payouts[g.challenger] += g.bond;
+        if (cl.status == ClaimStatus.Active) {
+            if (defenderWon) {
+                burnedNow = (uint256(g.bond) * burnBps) / 10_000;
+                cl.held += uint128(g.bond - burnedNow);
+            } else {
+                burnedNow = _reject(requestId, g.claimId, gameId, cl);
+                payouts[g.challenger] += uint256(cl.held) + g.bond;
+            }
         } else if (defenderWon) {
-            burnedNow = (uint256(g.bond) * burnBps) / 10_000;
-            payouts[cl.submitter] += g.bond - burnedNow;
+            burnedNow = uint256(cl.held) + g.bond;
         } else {
-            cl.status = ClaimStatus.Rejected;
-            Request storage r = _requests[requestId];
-            r.status = RequestStatus.Open;
-            r.activeClaimId = 0;
-            burnedNow = (uint256(cl.bond) * burnBps) / 10_000;
-            payouts[g.challenger] += uint256(cl.bond) - burnedNow + g.bond;
-            emit ClaimRejected(requestId, g.claimId, gameId);
+            payouts[g.challenger] += uint256(cl.held) + g.bond;
         }
         burned += burnedNow;
         emit GameSettled(requestId, g.claimId, gameId, defenderWon, burnedNow);
+    }
+
+    /// @dev Rejects an active claim whose game `gameId` the challenger won; sets the per-game share
+    ///      and returns what is burned: the burn of the submitter's bond, the rounding remainder of
+    ///      the split, and everything the submitter had won from other games on this claim.
+    function _reject(uint256 requestId, uint256 claimId, uint256 gameId, Claim storage cl)
+        private
+        returns (uint256 burnedNow)
+    {
+        cl.status = ClaimStatus.Rejected;
+        Request storage r = _requests[requestId];
+        r.status = RequestStatus.Open;
+        r.activeClaimId = 0;
+        r.rejectedInBlock = uint64(block.number);
+        uint256 games = uint256(cl.openGames) + 1; // every game open right now, this one included
+        uint256 pool = uint256(cl.bond) - (uint256(cl.bond) * burnBps) / 10_000;
+        uint256 share = pool / games;
+        burnedNow = uint256(cl.bond) - share * games + cl.held;
+        cl.held = uint128(share);
+        emit ClaimRejected(requestId, claimId, gameId);
     }
 
     // ------------------------------------------------------------------ finality
@@ -322,7 +370,14 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
 
         r.status = RequestStatus.Finalized;
         cl.status = ClaimStatus.Finalized;
-        payouts[cl.submitter] += uint256(cl.bond) + r.fee;
+        // The callback's gas is paid for by whoever carries it: the finalizer gets that part of the fee.
+        uint256 callbackFee;
+        if (r.callbackStatus == CallbackStatus.Pending) {
+            callbackFee = uint256(r.callbackGasLimit) * _models[r.modelId].feePerCallbackGas;
+            payouts[msg.sender] += callbackFee;
+        }
+        payouts[cl.submitter] += uint256(cl.bond) + cl.held + r.fee - callbackFee;
+        cl.held = 0;
         emit RequestFinalized(requestId, claimId, cl.submitter, cl.finalState, cl.output);
         if (r.callbackStatus == CallbackStatus.Pending) _deliver(requestId, r, cl.output);
     }
@@ -399,6 +454,15 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
             finalState: cl.finalState,
             output: cl.output
         });
+    }
+
+    /// @notice What a claim holds besides its bond: while active, the challenger bonds it won
+    ///         (less the burn), paid to its submitter at finalization; once rejected, the share of
+    ///         its forfeited bond each game open at the rejection is owed if its challenger wins.
+    /// @param claimId The claim.
+    /// @return The held amount in wei.
+    function claimHeld(uint256 claimId) external view returns (uint256) {
+        return _claims[claimId].held;
     }
 
     /// @notice The oracle's record of a game it opened.

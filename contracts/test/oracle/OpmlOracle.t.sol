@@ -27,6 +27,7 @@ contract OpmlOracleTest is GameHarness {
 
     address internal constant DAPP = address(0xDA77);
     address internal constant CHAL2 = address(0xC4A2);
+    address internal constant FINALIZER = address(0xF1);
 
     DisputeGame internal game;
     OpmlOracle internal oracle;
@@ -84,8 +85,14 @@ contract OpmlOracleTest is GameHarness {
 
     /// @dev Everything the oracle owes or has burned, for the solvency checks.
     function _assertSolvent(uint256 held) internal view {
-        uint256 owed = oracle.payouts(DEF) + oracle.payouts(CHAL) + oracle.payouts(CHAL2) + oracle.payouts(DAPP);
+        uint256 owed = oracle.payouts(DEF) + oracle.payouts(CHAL) + oracle.payouts(CHAL2) + oracle.payouts(DAPP)
+            + oracle.payouts(address(this)) + oracle.payouts(FINALIZER);
         assertEq(address(oracle).balance, owed + oracle.burned() + held, "oracle balance != owed + burned + held");
+    }
+
+    /// @dev Each game's share of a rejected submitter bond split among `games` open games.
+    function _share(uint256 games) internal pure returns (uint256) {
+        return (uint256(SUB_BOND) - (uint256(SUB_BOND) * BURN_BPS) / 10_000) / games;
     }
 
     // ------------------------------------------------------------------ registry
@@ -136,6 +143,15 @@ contract OpmlOracleTest is GameHarness {
     function test_constructor_burnShareAboveWhole_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidBurnShare.selector, 10_001));
         new OpmlOracle(game, 10_001, REQUEST_TIMEOUT);
+    }
+
+    /// @notice A deployment cannot make self-challenge free: some share of a rejected bond burns.
+    function test_constructor_burnShareBelowMinimum_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.BurnShareBelowMinimum.selector, 0, 1000));
+        new OpmlOracle(game, 0, REQUEST_TIMEOUT);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.BurnShareBelowMinimum.selector, 999, 1000));
+        new OpmlOracle(game, 999, REQUEST_TIMEOUT);
+        assertEq(new OpmlOracle(game, 1000, REQUEST_TIMEOUT).burnBps(), 1000);
     }
 
     function test_estimateFee_addsCallbackGasAtModelPrice() public view {
@@ -326,7 +342,7 @@ contract OpmlOracleTest is GameHarness {
 
     // ------------------------------------------------------------------ finality
 
-    function test_finalize_paysSubmitterAndDeliversCallbackOnce() public {
+    function test_finalize_paysSubmitterAndFinalizerAndDeliversCallbackOnce() public {
         RecordingConsumer consumer = new RecordingConsumer();
         uint256 id = _request(address(consumer), 300_000);
         uint256 fee = oracle.getRequest(id).fee;
@@ -335,7 +351,7 @@ contract OpmlOracleTest is GameHarness {
         (, bytes memory out,) = world.claim(N, STEPS, HONEST, HONEST);
         vm.expectEmit(true, true, true, true);
         emit IOpmlOracle.RequestFinalized(id, claimId, DEF, oracle.getClaim(claimId).finalState, out);
-        vm.prank(address(0xF1)); // permissionless
+        vm.prank(FINALIZER); // permissionless
         oracle.finalize(id);
         assertTrue(oracle.isFinalized(id));
         assertEq(oracle.getResult(id), out);
@@ -344,7 +360,9 @@ contract OpmlOracleTest is GameHarness {
         assertEq(consumer.lastOutput(), out);
         assertEq(consumer.lastData(), bytes("ctx"));
         assertTrue(oracle.getRequest(id).callbackStatus == IOpmlOracle.CallbackStatus.Delivered);
-        assertEq(oracle.payouts(DEF), SUB_BOND + fee);
+        uint256 callbackFee = 300_000 * uint256(FEE_PER_GAS);
+        assertEq(oracle.payouts(DEF), SUB_BOND + fee - callbackFee, "the submitter: bond and the base fee");
+        assertEq(oracle.payouts(FINALIZER), callbackFee, "the finalizer carried the callback's gas");
         _assertSolvent(0);
 
         vm.expectRevert(
@@ -537,6 +555,37 @@ contract OpmlOracleTest is GameHarness {
         oracle.cancelRequest(id);
     }
 
+    /// @notice A request that was served a lie may be cancelled at once, without the timeout.
+    function test_cancelRequest_afterRejection_needsNoTimeout() public {
+        uint256 id = _request(address(0), 0);
+        _claim(id, liar(DEF, 1, 2));
+        uint256 g = _challenge(id, CHAL);
+        assertTrue(!_play(game, g, liar(DEF, 1, 2), honest(CHAL), N));
+        assertTrue(block.timestamp < oracle.getRequest(id).createdAt + REQUEST_TIMEOUT);
+        vm.prank(DAPP);
+        oracle.cancelRequest(id);
+        assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Cancelled);
+        assertEq(oracle.payouts(DAPP), FEE);
+        _assertSolvent(0);
+    }
+
+    /// @notice A rejection and a new claim never share a block: nobody can reopen and re-lock a
+    ///         request inside one transaction.
+    function test_submitClaim_inTheRejectionsBlock_reverts() public {
+        uint256 id = _request(address(0), 0);
+        _claim(id, liar(DEF, 1, 2));
+        uint256 g = _challenge(id, CHAL);
+        assertTrue(!_play(game, g, liar(DEF, 1, 2), honest(CHAL), N));
+        (bytes32 sN, bytes memory out, bytes32[] memory proof) = world.claim(N, STEPS, HONEST, HONEST);
+        vm.prank(CHAL);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.ResubmitTooSoon.selector, id, block.number, block.number));
+        oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
+        vm.roll(block.number + 1);
+        vm.prank(CHAL);
+        oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
+        assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Claimed);
+    }
+
     function test_withdraw_nothing_reverts() public {
         vm.expectRevert(abi.encodeWithSelector(OpmlOracle.NothingToWithdraw.selector, address(this)));
         oracle.withdraw();
@@ -553,10 +602,11 @@ contract OpmlOracleTest is GameHarness {
         assertTrue(!_play(game, g1, liar(DEF, 1, 1), honest(CHAL), N));
         vm.warp(block.timestamp + 10 days);
         game.timeout(g2);
-        assertEq(oracle.payouts(address(refuser)), CH_BOND);
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.WithdrawFailed.selector, address(refuser), CH_BOND));
+        uint256 owed = CH_BOND + _share(2);
+        assertEq(oracle.payouts(address(refuser)), owed);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.WithdrawFailed.selector, address(refuser), owed));
         refuser.withdrawFrom(oracle);
-        assertEq(oracle.payouts(address(refuser)), CH_BOND);
+        assertEq(oracle.payouts(address(refuser)), owed);
     }
 
     // ------------------------------------------------------------------ end to end
@@ -578,9 +628,12 @@ contract OpmlOracleTest is GameHarness {
         assertEq(oracle.payouts(DEF), 0);
         _assertSolvent(fee);
 
-        // The challenger now posts the honest claim; nobody challenges; it finalizes.
+        // The challenger now posts the honest claim (from the next block); nobody challenges; it
+        // finalizes, the challenger finalizing it itself and so also paid the callback's part.
+        vm.roll(block.number + 1);
         _claim(id, honest(CHAL));
         vm.warp(block.timestamp + WINDOW);
+        vm.prank(CHAL);
         oracle.finalize(id);
         (, bytes memory honestOut,) = world.claim(N, STEPS, HONEST, HONEST);
         assertEq(oracle.getResult(id), honestOut);
@@ -603,15 +656,17 @@ contract OpmlOracleTest is GameHarness {
         uint256 gameId = _challenge(id, CHAL);
         assertTrue(_play(game, gameId, honest(DEF), liar(CHAL, 3, 2), N), "the honest defender wins");
         uint256 burnt = (uint256(CH_BOND) * BURN_BPS) / 10_000;
-        assertEq(oracle.payouts(DEF), CH_BOND - burnt);
+        assertEq(oracle.payouts(DEF), 0, "won bonds wait for the claim to finalize");
+        assertEq(oracle.claimHeld(1), CH_BOND - burnt);
         assertEq(oracle.burned(), burnt);
+        _assertSolvent(fee + SUB_BOND + CH_BOND - burnt);
         vm.warp(block.timestamp + WINDOW);
         oracle.finalize(id);
         assertEq(oracle.payouts(DEF), CH_BOND - burnt + SUB_BOND + fee);
         _assertSolvent(0);
     }
 
-    function test_endToEnd_parallelChallengers_secondGameIsMootAndRefunded() public {
+    function test_endToEnd_parallelChallengers_shareTheRejectedBond() public {
         uint256 id = _request(address(0), 0);
         uint256 fee = oracle.getRequest(id).fee;
         uint256 claimId = _claim(id, liar(DEF, 0, 3));
@@ -620,13 +675,15 @@ contract OpmlOracleTest is GameHarness {
         assertEq(oracle.getClaim(claimId).openGames, 2);
         assertTrue(!_play(game, g1, liar(DEF, 0, 3), honest(CHAL), N));
         assertTrue(oracle.getClaim(claimId).status == IOpmlOracle.ClaimStatus.Rejected);
-        // The second game goes on; its defender gives up; CHAL2 gets its bond back in full.
+        // Both games were open at the rejection: each is owed half of the unburned bond.
+        assertEq(oracle.payouts(CHAL), _share(2) + CH_BOND);
+        _assertSolvent(fee + CH_BOND + _share(2));
+        // The second game goes on; its defender gives up; CHAL2 gets its bond and its share.
         vm.warp(block.timestamp + 10 days);
         game.timeout(g2);
-        assertEq(oracle.payouts(CHAL2), CH_BOND);
+        assertEq(oracle.payouts(CHAL2), _share(2) + CH_BOND);
         assertEq(oracle.getClaim(claimId).openGames, 0);
-        uint256 burnt = (uint256(SUB_BOND) * BURN_BPS) / 10_000;
-        assertEq(oracle.payouts(CHAL), SUB_BOND - burnt + CH_BOND);
+        assertEq(oracle.burned(), (uint256(SUB_BOND) * BURN_BPS) / 10_000);
         _assertSolvent(fee);
     }
 
@@ -639,9 +696,14 @@ contract OpmlOracleTest is GameHarness {
         assertTrue(_play(game, g1, liar(DEF, 4, 0), randomChallenger(CHAL2, 2), N), "random challenger loses");
         assertTrue(oracle.getClaim(claimId).status == IOpmlOracle.ClaimStatus.Active, "one win keeps the claim");
         uint256 burntCh = (uint256(CH_BOND) * BURN_BPS) / 10_000;
-        assertEq(oracle.payouts(DEF), CH_BOND - burntCh);
+        assertEq(oracle.payouts(DEF), 0);
+        assertEq(oracle.claimHeld(claimId), CH_BOND - burntCh, "held for the submitter until finality");
         assertTrue(!_play(game, g2, liar(DEF, 4, 0), honest(CHAL), N));
         assertTrue(oracle.getClaim(claimId).status == IOpmlOracle.ClaimStatus.Rejected);
+        // The liar keeps nothing it won on a claim that fell: the held bond burns too.
+        assertEq(oracle.payouts(DEF), 0);
+        assertEq(oracle.burned(), CH_BOND + (uint256(SUB_BOND) * BURN_BPS) / 10_000);
+        assertEq(oracle.payouts(CHAL), CH_BOND + SUB_BOND - (uint256(SUB_BOND) * BURN_BPS) / 10_000);
         vm.warp(block.timestamp + WINDOW);
         vm.expectRevert(
             abi.encodeWithSelector(

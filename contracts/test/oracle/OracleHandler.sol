@@ -76,7 +76,8 @@ contract OracleHandler is GameHarness {
     }
 
     /// @notice Wei the oracle holds for open business: fees of live requests, bonds of active
-    ///         claims, bonds of unsettled games.
+    ///         claims and the won bonds they hold, bonds of unsettled games, and the share each
+    ///         unsettled game against a rejected claim is owed.
     function held() external view returns (uint256 h) {
         for (uint256 i = 0; i < requestIds.length; ++i) {
             IOpmlOracle.RequestView memory r = oracle.getRequest(requestIds[i]);
@@ -86,11 +87,13 @@ contract OracleHandler is GameHarness {
         }
         for (uint256 i = 0; i < claimIds.length; ++i) {
             IOpmlOracle.ClaimView memory c = oracle.getClaim(claimIds[i]);
-            if (c.status == IOpmlOracle.ClaimStatus.Active) h += c.bond;
+            if (c.status == IOpmlOracle.ClaimStatus.Active) h += c.bond + oracle.claimHeld(claimIds[i]);
         }
         for (uint256 i = 0; i < gameIds.length; ++i) {
-            (,, uint256 bond, bool settled) = oracle.getGameRecord(gameIds[i]);
-            if (!settled) h += bond;
+            (uint256 claimId,, uint256 bond, bool settled) = oracle.getGameRecord(gameIds[i]);
+            if (settled) continue;
+            h += bond;
+            if (oracle.getClaim(claimId).status == IOpmlOracle.ClaimStatus.Rejected) h += oracle.claimHeld(claimId);
         }
     }
 
@@ -111,6 +114,7 @@ contract OracleHandler is GameHarness {
         Party memory p = honestClaim ? honest(DEF) : liar(DEF, (seed >> 16) % N, (seed >> 24) % (STEPS + 1));
         p.seed = seed >> 32; // a lying submitter is lazy (moves only when the fuzzer says) if seed % 3 == 0
         (bytes32 sN, bytes memory out, bytes32[] memory proof) = world.claim(N, STEPS, p.lieNode, p.lieStep);
+        vm.roll(block.number + 1); // never in the block of a rejection (ResubmitTooSoon)
         vm.prank(DEF);
         uint256 claimId = oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
         claimIds.push(claimId);
