@@ -11,6 +11,7 @@ import {IOpmlOracle} from "../interfaces/IOpmlOracle.sol";
 contract ClassifierGate is OpmlConsumer {
     error FeeMismatch(uint256 expected, uint256 paid);
     error UnknownItem(uint256 requestId);
+    error TooManyClasses(uint256 classes, uint256 max);
 
     struct Item {
         address submitter;
@@ -25,6 +26,8 @@ contract ClassifierGate is OpmlConsumer {
     uint256 public immutable modelId;
     /// @notice The class that gets an item accepted.
     uint8 public immutable acceptedClass;
+    /// @notice Labels are uint8: a classifier may have at most this many classes.
+    uint256 public constant MAX_CLASSES = 256;
     /// @notice Gas granted to each result callback.
     uint32 public constant CALLBACK_GAS = 100_000;
 
@@ -34,7 +37,11 @@ contract ClassifierGate is OpmlConsumer {
     /// @param oracle_ The oracle.
     /// @param modelId_ The classifier model.
     /// @param acceptedClass_ The class that gets an item accepted.
+    /// @dev Reverts with `TooManyClasses` if the model outputs more than 256 logits (a label >= 256
+    ///      would not fit a uint8).
     constructor(IOpmlOracle oracle_, uint256 modelId_, uint8 acceptedClass_) OpmlConsumer(oracle_) {
+        uint256 classes = oracle_.getModel(modelId_).outputLength;
+        if (classes > MAX_CLASSES) revert TooManyClasses(classes, MAX_CLASSES);
         modelId = modelId_;
         acceptedClass = acceptedClass_;
     }
@@ -64,20 +71,29 @@ contract ClassifierGate is OpmlConsumer {
         return it.labelled && it.label == acceptedClass;
     }
 
+    /// @dev Labels the item with the arg-max class of its logits (the first on a tie).
     function _onOpmlResult(uint256 requestId, bytes calldata output, bytes calldata) internal override {
         Item storage it = items[requestId];
         if (it.submitter == address(0)) revert UnknownItem(requestId);
+        if (output.length > MAX_CLASSES) revert TooManyClasses(output.length, MAX_CLASSES);
         uint8 best = 0;
         int8 bestLogit = type(int8).min;
         for (uint256 i = 0; i < output.length; ++i) {
             int8 logit = int8(uint8(output[i]));
             if (logit > bestLogit) {
                 bestLogit = logit;
+                // casting to 'uint8' is safe because i < output.length <= MAX_CLASSES = 256.
+                // forge-lint: disable-next-line(unsafe-typecast)
                 best = uint8(i);
             }
         }
         it.labelled = true;
         it.label = best;
         emit ItemLabelled(requestId, best, best == acceptedClass);
+    }
+
+    /// @dev A cancelled item is forgotten (its fee went back to its submitter).
+    function _onCancelled(uint256 requestId) internal override {
+        delete items[requestId];
     }
 }

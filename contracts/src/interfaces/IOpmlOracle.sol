@@ -179,6 +179,16 @@ interface IOpmlOracle {
     /// @notice Withdraws the caller's credited payouts (fees, returned and won bonds).
     function withdraw() external;
 
+    /// @notice Wei credited to `account`, withdrawable.
+    /// @param account The account.
+    /// @return The credited amount.
+    function payouts(address account) external view returns (uint256);
+
+    /// @notice A registered model's configuration.
+    /// @param modelId The model.
+    /// @return The configuration.
+    function getModel(uint256 modelId) external view returns (ModelConfig memory);
+
     /// @notice The request's public state.
     /// @param requestId The request.
     /// @return The request.

@@ -163,9 +163,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         emit ModelRegistered(modelId, msg.sender, c);
     }
 
-    /// @notice A registered model's configuration.
-    /// @param modelId The model.
-    /// @return The configuration.
+    /// @inheritdoc IOpmlOracle
     function getModel(uint256 modelId) external view returns (ModelConfig memory) {
         return _model(modelId);
     }

@@ -11,6 +11,7 @@ import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
 import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
 import {Merkle} from "../../src/commitment/Merkle.sol";
 import {ClassifierGate} from "../../src/examples/ClassifierGate.sol";
+import {OpmlConsumer as OpmlConsumerErrors} from "../../src/examples/OpmlConsumer.sol";
 
 /// @notice Unit and end-to-end tests of OpmlOracle over the real DisputeGame and the toy VM.
 contract OpmlOracleTest is GameHarness {
@@ -740,6 +741,64 @@ contract OpmlOracleTest is GameHarness {
         assertTrue(labelled);
         assertEq(label, best);
         assertEq(gate.isAccepted(id), best == 3);
+    }
+
+    /// @notice Labels are uint8: a model with more than 256 classes is refused at construction.
+    function test_example_classifierGate_modelWithOver256Classes_reverts() public {
+        IOpmlOracle.ModelConfig memory c = _config();
+        c.outputLength = 257;
+        uint256 wide = oracle.registerModel(c);
+        vm.expectRevert(abi.encodeWithSelector(ClassifierGate.TooManyClasses.selector, 257, 256));
+        new ClassifierGate(oracle, wide, 3);
+        c.outputLength = 256;
+        new ClassifierGate(oracle, oracle.registerModel(c), 3);
+    }
+
+    /// @notice An unserved item's fee goes back to whoever paid it: cancel, then withdraw.
+    function test_example_classifierGate_cancelRefundsThePayer() public {
+        ClassifierGate gate = new ClassifierGate(oracle, modelId, 3);
+        uint256 fee = gate.fee();
+        bytes memory inp = input;
+        vm.prank(DAPP);
+        uint256 id = gate.submit{value: fee}(inp);
+        assertEq(gate.payerOf(id), DAPP);
+        vm.warp(block.timestamp + REQUEST_TIMEOUT);
+        vm.prank(CHAL);
+        vm.expectRevert(abi.encodeWithSelector(OpmlConsumerErrors.NotPayerOrOwner.selector, id, DAPP, CHAL));
+        gate.cancelRequest(id);
+        vm.prank(DAPP);
+        gate.cancelRequest(id);
+        assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Cancelled);
+        assertEq(gate.refunds(DAPP), fee);
+        assertEq(address(gate).balance, fee, "pulled from the oracle");
+        (address submitter,,) = gate.items(id);
+        assertEq(submitter, address(0), "the item is forgotten");
+        uint256 before = DAPP.balance;
+        vm.prank(DAPP);
+        gate.withdraw();
+        assertEq(DAPP.balance, before + fee);
+        vm.prank(DAPP);
+        vm.expectRevert(abi.encodeWithSelector(OpmlConsumerErrors.NothingToWithdraw.selector, DAPP));
+        gate.withdraw();
+    }
+
+    /// @notice The owner may cancel for a payer, after a rejection without waiting; only the
+    ///         oracle may send the consumer ETH.
+    function test_example_classifierGate_ownerCancelsAfterRejection() public {
+        ClassifierGate gate = new ClassifierGate(oracle, modelId, 3);
+        uint256 fee = gate.fee();
+        bytes memory inp = input;
+        vm.prank(DAPP);
+        uint256 id = gate.submit{value: fee}(inp);
+        _claim(id, liar(DEF, 1, 2));
+        uint256 g = _challenge(id, CHAL);
+        assertTrue(!_play(game, g, liar(DEF, 1, 2), honest(CHAL), N));
+        gate.cancelRequest(id); // this test contract deployed the gate: its owner
+        assertEq(gate.refunds(DAPP), fee, "credited to the payer, not the owner");
+        vm.deal(CHAL, 1 ether);
+        vm.prank(CHAL);
+        (bool ok,) = address(gate).call{value: 1}("");
+        assertTrue(!ok, "only the oracle sends ETH");
     }
 
     function test_example_onlyOracleMayCallBack() public {
