@@ -44,7 +44,7 @@ export const opmlOracleAbi = parseAbi([
   "event Withdrawn(address indexed account, uint256 amount)",
   "error InvalidBurnShare(uint256 burnBps)",
   "error BurnShareBelowMinimum(uint256 burnBps, uint256 minimum)",
-  "error ResubmitTooSoon(uint256 requestId, uint256 rejectedInBlock, uint256 blockNumber)",
+  "error ClaimInRejectionTransaction(uint256 requestId)",
   "error InvalidModel(string field, uint256 value)",
   "error UnknownModel(uint256 modelId)",
   "error UnknownRequest(uint256 requestId)",

@@ -35,7 +35,7 @@ interface IOpmlOracle {
 
     enum RequestStatus {
         None,
-        Open, // waiting for a claim (again, from the block after a claim was rejected)
+        Open, // waiting for a claim (again, from the transaction after a claim was rejected)
         Claimed, // an active claim is in its window or in games
         Finalized,
         Cancelled // no claim came in time; the fee went back to the requester

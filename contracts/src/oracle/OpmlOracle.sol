@@ -22,13 +22,13 @@ import {TensorRoot} from "../commitment/TensorRoot.sol";
 ///         that was open against it when it was rejected, so an honest challenger still in its
 ///         game is paid whoever ended first; a submitter is paid the bonds of the challengers it
 ///         beat only if its claim finalizes; and a rejected request takes no new claim in the
-///         block of the rejection, while its requester may cancel it at once.
+///         transaction of the rejection, while its requester may cancel it at once.
 contract OpmlOracle is IOpmlOracle, IGameResolver {
     // ------------------------------------------------------------------ errors
 
     error InvalidBurnShare(uint256 burnBps);
     error BurnShareBelowMinimum(uint256 burnBps, uint256 minimum);
-    error ResubmitTooSoon(uint256 requestId, uint256 rejectedInBlock, uint256 blockNumber);
+    error ClaimInRejectionTransaction(uint256 requestId);
     error InvalidModel(string field, uint256 value);
     error UnknownModel(uint256 modelId);
     error UnknownRequest(uint256 requestId);
@@ -254,9 +254,9 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     ) external payable returns (uint256 claimId) {
         Request storage r = _request(requestId);
         if (r.status != RequestStatus.Open) revert WrongRequestStatus(requestId, RequestStatus.Open, r.status);
-        // Not in the rejection's block: a rejection and a new claim never share a transaction, so
-        // the requester (cancel) and honest submitters get a chance at the reopened request.
-        if (block.number <= r.rejectedInBlock) revert ResubmitTooSoon(requestId, r.rejectedInBlock, block.number);
+        // A rejection and a new claim never share a transaction: the request is open between
+        // transactions, so the requester (cancel) and honest submitters get a chance at it.
+        if (_rejectedInThisTransaction(requestId)) revert ClaimInRejectionTransaction(requestId);
         ModelConfig storage c = _models[r.modelId];
         if (msg.value != c.submitterBond) revert BondMismatch(c.submitterBond, msg.value);
         if (output.length != c.outputLength) revert OutputLengthMismatch(c.outputLength, output.length);
@@ -346,6 +346,10 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         r.status = RequestStatus.Open;
         r.activeClaimId = 0;
         r.rejectedInBlock = uint64(block.number);
+        bytes32 key = _rejectionKey(requestId);
+        assembly ("memory-safe") {
+            tstore(key, 1)
+        }
         uint256 games = uint256(cl.openGames) + 1; // every game open right now, this one included
         uint256 pool = uint256(cl.bond) - (uint256(cl.bond) * burnBps) / 10_000;
         uint256 share = pool / games;
@@ -497,6 +501,18 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     function _model(uint256 modelId) private view returns (ModelConfig storage c) {
         if (modelId == 0 || modelId > modelCount) revert UnknownModel(modelId);
         c = _models[modelId];
+    }
+
+    /// @dev Transient slot marking "a claim on `requestId` was rejected in this transaction".
+    function _rejectionKey(uint256 requestId) private pure returns (bytes32) {
+        return keccak256(abi.encode("opml.oracle.rejectedInTx", requestId));
+    }
+
+    function _rejectedInThisTransaction(uint256 requestId) private view returns (bool rejected) {
+        bytes32 key = _rejectionKey(requestId);
+        assembly ("memory-safe") {
+            rejected := tload(key)
+        }
     }
 
     function _request(uint256 requestId) private view returns (Request storage r) {

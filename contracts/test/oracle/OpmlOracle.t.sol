@@ -570,21 +570,19 @@ contract OpmlOracleTest is GameHarness {
         _assertSolvent(0);
     }
 
-    /// @notice A rejection and a new claim never share a block: nobody can reopen and re-lock a
-    ///         request inside one transaction.
-    function test_submitClaim_inTheRejectionsBlock_reverts() public {
+    /// @notice A rejection and a new claim never share a transaction: nobody can reopen and re-lock
+    ///         a request atomically. (This test function runs as one transaction; the isolated
+    ///         end-to-end test claims again in a later one.)
+    function test_submitClaim_inTheRejectionsTransaction_reverts() public {
         uint256 id = _request(address(0), 0);
         _claim(id, liar(DEF, 1, 2));
         uint256 g = _challenge(id, CHAL);
         assertTrue(!_play(game, g, liar(DEF, 1, 2), honest(CHAL), N));
         (bytes32 sN, bytes memory out, bytes32[] memory proof) = world.claim(N, STEPS, HONEST, HONEST);
         vm.prank(CHAL);
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.ResubmitTooSoon.selector, id, block.number, block.number));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.ClaimInRejectionTransaction.selector, id));
         oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
-        vm.roll(block.number + 1);
-        vm.prank(CHAL);
-        oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
-        assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Claimed);
+        assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Open);
     }
 
     function test_withdraw_nothing_reverts() public {
@@ -612,6 +610,7 @@ contract OpmlOracleTest is GameHarness {
 
     // ------------------------------------------------------------------ end to end
 
+    /// forge-config: default.isolate = true
     function test_endToEnd_lyingSubmitterLosesAndHonestClaimFinalizes() public {
         RecordingConsumer consumer = new RecordingConsumer();
         uint256 id = _request(address(consumer), 300_000);

@@ -114,7 +114,7 @@ contract OracleHandler is GameHarness {
         Party memory p = honestClaim ? honest(DEF) : liar(DEF, (seed >> 16) % N, (seed >> 24) % (STEPS + 1));
         p.seed = seed >> 32; // a lying submitter is lazy (moves only when the fuzzer says) if seed % 3 == 0
         (bytes32 sN, bytes memory out, bytes32[] memory proof) = world.claim(N, STEPS, p.lieNode, p.lieStep);
-        vm.roll(block.number + 1); // never in the block of a rejection (ResubmitTooSoon)
+        vm.roll(block.number + 1);
         vm.prank(DEF);
         uint256 claimId = oracle.submitClaim{value: SUB_BOND}(id, sN, out, proof);
         claimIds.push(claimId);

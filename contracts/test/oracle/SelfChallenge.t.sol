@@ -136,7 +136,7 @@ contract SelfChallengeTest is GameHarness {
         (uint256 id, uint256 sockGame,) = _setUpAttack();
         (bytes32 sN, bytes memory out, bytes32[] memory proof) = _lie();
         vm.deal(address(this), 10 ether);
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.ResubmitTooSoon.selector, id, block.number, block.number));
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.ClaimInRejectionTransaction.selector, id));
         attacker.timeoutAndResubmit{value: SUB_BOND}(sockGame, id, sN, out, proof);
         assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Claimed, "nothing happened");
     }
