@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 
-const PENDING = ["vm/", "dnn-lib/src/onnx/"];
+const PENDING = ["vm/"];
 
 const root = new URL("..", import.meta.url).pathname;
 const tscBin = createRequire(import.meta.url).resolve("typescript/bin/tsc");
