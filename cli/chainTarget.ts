@@ -11,7 +11,6 @@ import {
   isHex,
   type Address,
   type Chain,
-  type Hex,
   type PublicClient,
   type Transport,
 } from "viem";
@@ -93,6 +92,6 @@ export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): P
     oracle,
     source: state ? flags.stateFile : "flags",
     publicClient,
-    ...(key !== undefined ? { clients: devClients(rpcUrl, chainId, key as Hex) } : {}),
+    ...(key !== undefined ? { clients: devClients(rpcUrl, chainId, key) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * may come from a JSON file (--config); `opml config <role>` shows what resolved, from where.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ChallengerDaemon, type ChallengerMode } from "../challenger/daemon.ts";
+import { ChallengerDaemon } from "../challenger/daemon.ts";
 import {
   COMMON_OPTIONS,
   ConfigError,
@@ -147,7 +147,7 @@ Examples:
       const d = new ChallengerDaemon({
         client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
         oracle: p.oracle,
-        mode: mode as ChallengerMode,
+        mode,
         models,
         logger: p.logger,
         journal: p.journal,
@@ -211,7 +211,7 @@ Examples:
         oracle: oracleFrom(cfg),
         requestId: id,
       });
-      console.log(JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+      console.log(JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
     });
 
   addOptions(

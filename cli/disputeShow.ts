@@ -78,7 +78,7 @@ function label(who: Address, g: { defender: Address; challenger: Address; creato
   return who;
 }
 
-const short = (h: Hex) => `${h.slice(0, 10)}…`;
+const short = (h: Hex | undefined) => (h === undefined ? "?" : `${h.slice(0, 10)}…`);
 
 export async function readDispute(client: Client, oracle: Address, gameId: bigint): Promise<DisputeReport> {
   let game: Address;
@@ -105,7 +105,7 @@ export async function readDispute(client: Client, oracle: Address, gameId: bigin
 
   // Every event of this game, in chain order, with the sender of its transaction.
   const logs = (await client.getContractEvents({ address: game, abi: gameAbi, fromBlock: 0n }))
-    .filter((l) => (l.args as { gameId?: bigint }).gameId === gameId)
+    .filter((l) => l.args.gameId === gameId)
     .sort((a, b) => Number(a.blockNumber - b.blockNumber) || a.logIndex - b.logIndex);
   const senders = new Map<Hex, Address>();
   const times = new Map<bigint, bigint>();
@@ -117,8 +117,8 @@ export async function readDispute(client: Client, oracle: Address, gameId: bigin
   }
   let byTimeout: boolean | null = null;
   const moves: Move[] = [];
+  // Each event's args, typed by its name (viem: every field optional).
   for (const l of logs) {
-    const a = l.args as Record<string, unknown>;
     const base = {
       block: l.blockNumber.toString(),
       time: new Date(Number(times.get(l.blockNumber)!) * 1000).toISOString(),
@@ -127,38 +127,45 @@ export async function readDispute(client: Client, oracle: Address, gameId: bigin
     };
     switch (l.eventName) {
       case "GameCreated": {
-        const m = a.model as { nodeCount: number };
+        const a = l.args;
         moves.push({
           ...base,
           move: "created",
-          detail: `${m.nodeCount} nodes; agreed S_0 ${short(a.startState as Hex)}, claimed S_N ${short(a.claimedState as Hex)}`,
+          detail: `${a.model?.nodeCount} nodes; agreed S_0 ${short(a.startState)}, claimed S_N ${short(a.claimedState)}`,
         });
         break;
       }
-      case "Bisected":
+      case "Bisected": {
+        const a = l.args;
         moves.push({
           ...base,
           move: "bisect",
-          detail: `level ${a.level} [${a.lo}, ${a.hi}]: ${(a.intermediates as Hex[]).length} intermediate states`,
+          detail: `level ${a.level} [${a.lo}, ${a.hi}]: ${a.intermediates?.length} intermediate states`,
         });
         break;
-      case "SegmentChosen":
+      }
+      case "SegmentChosen": {
+        const a = l.args;
         moves.push({
           ...base,
           move: "choose",
-          detail: `level ${a.level} → [${a.lo}, ${a.hi}]: agreed ${short(a.agreed as Hex)}, disputed ${short(a.disputed as Hex)}`,
+          detail: `level ${a.level} → [${a.lo}, ${a.hi}]: agreed ${short(a.agreed)}, disputed ${short(a.disputed)}`,
         });
         break;
-      case "Phase2Opened":
+      }
+      case "Phase2Opened": {
+        const a = l.args;
         moves.push({
           ...base,
           move: "openPhase2",
-          detail: `node ${a.node}: VM initial ${short(a.initialVmState as Hex)}, final ${short(a.finalVmState as Hex)}`,
+          detail: `node ${a.node}: VM initial ${short(a.initialVmState)}, final ${short(a.finalVmState)}`,
         });
         break;
+      }
       case "StepExecuted": {
-        const post = a.postState as Hex;
-        const verdict = post === a.claimed ? "matches the defender's claim" : "differs from the defender's claim";
+        const a = l.args;
+        const verdict =
+          a.postState === a.claimed ? "matches the defender's claim" : "differs from the defender's claim";
         moves.push({
           ...base,
           move: "step",
@@ -166,14 +173,16 @@ export async function readDispute(client: Client, oracle: Address, gameId: bigin
         });
         break;
       }
-      case "GameResolved":
-        byTimeout = a.byTimeout as boolean;
+      case "GameResolved": {
+        const a = l.args;
+        byTimeout = a.byTimeout ?? null;
         moves.push({
           ...base,
           move: "resolved",
           detail: `${STATUS_NAMES[Number(a.status)]}${byTimeout ? " by timeout" : ""}`,
         });
         break;
+      }
     }
   }
 

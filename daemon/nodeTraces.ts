@@ -31,7 +31,7 @@ export class NodeTraces {
 
   private keyOf(served: ServedModel, claim: ComputedClaim, node: number): ReturnType<NodeTraces["computeKey"]> {
     let perNode = this.keys.get(claim);
-    if (!perNode) this.keys.set(claim, (perNode = new Map()));
+    if (!perNode) this.keys.set(claim, (perNode = new Map<number, ReturnType<NodeTraces["computeKey"]>>()));
     let k = perNode.get(node);
     if (!k) perNode.set(node, (k = this.computeKey(served, claim, node)));
     return k;

@@ -13,7 +13,6 @@ import {
   isAddress,
   isHex,
   type Address,
-  type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getChainId } from "viem/actions";
@@ -42,7 +41,7 @@ export function clientsFrom(cfg: ResolvedConfig) {
     throw new ConfigError("privateKey is not a 32-byte 0x hex key", { details: "(value not shown)" });
   }
   const walletClient = key
-    ? createWalletClient({ transport, pollingInterval, account: privateKeyToAccount(key as Hex) })
+    ? createWalletClient({ transport, pollingInterval, account: privateKeyToAccount(key) })
     : undefined;
   return { publicClient, walletClient };
 }

@@ -145,7 +145,7 @@ export function toOpmlError(err: unknown): unknown {
   const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
   if (!(revert instanceof ContractFunctionRevertedError)) return err;
   const name = revert.data?.errorName;
-  const args = (revert.data?.args ?? []) as readonly unknown[];
+  const args = revert.data?.args ?? [];
   const big = (i: number) => args[i] as bigint;
   switch (name) {
     case "UnknownModel":

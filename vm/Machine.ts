@@ -169,7 +169,8 @@ export class Machine {
   prepareCall(name: string, args: bigint[], withStart = false): void {
     const e = this.program.module.exports.get(name);
     if (!e || e.kind !== "func") throw new VmUsageError(`no exported function "${name}"`);
-    const f = this.program.funcs[e.index];
+    // decodeModule checked the export's index, and the function's type index.
+    const f = this.program.funcs[e.index]!;
     if (args.length !== f.nparams)
       throw new VmUsageError(`wrong argument count for "${name}"`, {
         details: `expected ${f.nparams}, got ${args.length}`,
@@ -177,7 +178,7 @@ export class Machine {
     const start = withStart && this.program.module.start !== null;
     const boot = start ? this.program.bootWithStart.get(e.index) : this.program.boot.get(e.index);
     const mod = this.program.module;
-    this.callAt(boot!, args, mod.types[mod.funcTypes[e.index]].params);
+    this.callAt(boot!, args, mod.types[mod.funcTypes[e.index]!]!.params);
   }
 
   /** Positions a call of the start function (conformance: instantiation runs it). */
@@ -244,7 +245,10 @@ export class Machine {
 
   /** The value stack slot `i` as an unsigned 64-bit BigInt. */
   slot(i: number): bigint {
-    return (BigInt(this.stack[2 * i + 1] >>> 0) << 32n) | BigInt(this.stack[2 * i] >>> 0);
+    const lo = this.stack[2 * i];
+    const hi = this.stack[2 * i + 1];
+    if (lo === undefined || hi === undefined) throw new VmUsageError(`no value stack slot ${i}`);
+    return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   }
 
   /** Results of the halted call: `n` slots from the bottom of the stack. */

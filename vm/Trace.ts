@@ -51,7 +51,7 @@ export class Trace {
   record(maxSteps = Number.MAX_SAFE_INTEGER): Machine {
     this.cursor = null;
     const m = Machine.create(this.program, this.opts);
-    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1; // the initial image is the base
+    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c]! &= 1; // the initial image is the base
     this.snapshots.length = 0;
     this.snapshots.push(this.take(m));
     while (m.status === STATUS_RUNNING && m.steps < maxSteps) {
@@ -73,8 +73,8 @@ export class Trace {
     const size = 1 << CHUNK_SHIFT;
     let bytes = 0;
     for (let c = 0; c < m.memDirty.length; c++) {
-      if ((m.memDirty[c] & 2) === 0) continue;
-      m.memDirty[c] &= 1;
+      if ((m.memDirty[c]! & 2) === 0) continue;
+      m.memDirty[c]! &= 1;
       const chunk = m.mem.slice(c * size, (c + 1) * size);
       chunks.set(c, chunk);
       bytes += chunk.length;
@@ -112,7 +112,7 @@ export class Trace {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step must be a non-negative integer, got ${k}`);
     if (this.snapshots.length === 0) throw new VmInternalError("trace not recorded: call record() first");
     const j = Math.min(Math.floor(k / this.interval), this.snapshots.length - 1);
-    const snap = this.snapshots[j];
+    const snap = this.snapshots[j]!;
     const m = this.cursor ?? this.newCursor();
     const size = 1 << CHUNK_SHIFT;
     const tree = m.memoryTree(); // the tree now equals the typed arrays
@@ -122,7 +122,7 @@ export class Trace {
     const lo = Math.min(this.cursorSnap, j);
     const hi = Math.max(this.cursorSnap, j);
     for (const [c, vs] of this.versions) if (vs.some((v) => v > lo && v <= hi)) candidates.add(c);
-    for (let c = 0; c < m.memDirty.length; c++) if (m.memDirty[c] & 2) candidates.add(c);
+    for (let c = 0; c < m.memDirty.length; c++) if (m.memDirty[c]! & 2) candidates.add(c);
 
     const newBytes = snap.regs.pages * 65536;
     const zeros = new Uint8Array(size);
@@ -138,10 +138,10 @@ export class Trace {
         )
       ) {
         have.set(want);
-        m.memDirty[c] |= 1;
+        m.memDirty[c]! |= 1;
       }
     }
-    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1;
+    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c]! &= 1;
     this.cursorSnap = j;
 
     // Stacks: snapshot j's used part; anything above it is zeroed (and still synced).
@@ -162,7 +162,7 @@ export class Trace {
   private newCursor(): Machine {
     const m = Machine.create(this.program, this.opts);
     this.initialMem = m.mem.slice();
-    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c] &= 1;
+    for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c]! &= 1;
     this.versions.clear();
     this.snapshots.forEach((s, i) => {
       for (const c of s.chunks.keys()) {
@@ -179,7 +179,10 @@ export class Trace {
   private chunkAt(c: number, j: number): Uint8Array {
     const size = 1 << CHUNK_SHIFT;
     const vs = this.versions.get(c) ?? [];
-    for (let i = vs.length - 1; i >= 0; i--) if (vs[i] <= j) return this.snapshots[vs[i]].chunks.get(c)!;
+    for (let i = vs.length - 1; i >= 0; i--) {
+      const v = vs[i]!;
+      if (v <= j) return this.snapshots[v]!.chunks.get(c)!; // snapshot v's diff holds chunk c
+    }
     const out = new Uint8Array(size);
     if (c * size < this.initialMem.length) out.set(this.initialMem.subarray(c * size, (c + 1) * size));
     return out;

@@ -38,7 +38,7 @@ function toLe(v: bigint, n: number): Uint8Array {
 
 function fromLe(b: Uint8Array): bigint {
   let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
   return v;
 }
 

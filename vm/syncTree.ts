@@ -69,8 +69,8 @@ export function syncTree(m: Machine, tree: SparseMerkleTree, first: boolean): vo
   const dirty = m.memDirty;
   const chunk = 1 << CHUNK_SHIFT;
   for (let c = 0; c < dirty.length; c++) {
-    if ((dirty[c] & 1) === 0) continue;
-    dirty[c] &= 2;
+    if ((dirty[c]! & 1) === 0) continue;
+    dirty[c]! &= 2;
     syncBytes(tree, c * chunk, m.mem.subarray(c * chunk, Math.min(m.mem.length, (c + 1) * chunk)));
   }
 }

@@ -76,7 +76,7 @@ export function decodeWitness(b: Uint8Array): { regs: Registers; memRoot: Uint8A
     tableSize: v.getUint32(W_TABLE_SIZE),
     steps: Number(v.getBigUint64(W_STEPS)),
     stepLimit: Number(v.getBigUint64(W_STEP_LIMIT)),
-    status: b[W_STATUS],
+    status: v.getUint8(W_STATUS),
   };
   if (regs.status > 2)
     throw new WitnessError("state witness has an unknown status", { details: `status ${regs.status}` });
@@ -85,7 +85,11 @@ export function decodeWitness(b: Uint8Array): { regs: Registers; memRoot: Uint8A
 
 /** stateHash = status in the top byte, then the low 31 bytes of H("opml.vm.state.v1" ‖ witness). */
 export function hashWitness(witness: Uint8Array): Uint8Array {
+  if (witness.length !== WITNESS_BYTES)
+    throw new WitnessError("state witness has the wrong length", {
+      details: `expected ${WITNESS_BYTES} bytes, got ${witness.length}`,
+    });
   const h = hashWithDomain(TAG, witness);
-  h[0] = witness[W_STATUS];
+  h[0] = witness[W_STATUS]!;
   return h;
 }

@@ -68,7 +68,7 @@ test("a saved event cursor survives an RPC outage at restart and resumes once th
 
   // A chain that lacks the saved block (a fresh anvil at the same place, say): the cursor is dropped.
   const head = await getBlock(client);
-  second.commit({ fromBlock: 26n, toBlock: 1000n, toHash: head.hash! }, ["8"]);
+  second.commit({ fromBlock: 26n, toBlock: 1000n, toHash: head.hash }, ["8"]);
   const third = make();
   assert.equal(await third.restore(), undefined);
   assert.equal(third.nextBlock, 0n, "rescan from the first block");

@@ -1,14 +1,15 @@
 /**
  * Every way the ONNX lowering refuses a graph, one small graph each: the error is typed
  * (OnnxUnsupportedError naming the operator, attribute value, data type or domain in `what`;
- * OnnxRunError for a tensor without a calibrated shape) and its message names the node and
- * what was wrong. The graphs are lowered with a hand-written calibration (shapes, and
- * magnitudes where one matters), so onnxruntime does not run: some of them it would refuse too.
+ * OnnxRunError for a tensor without a calibrated shape; OnnxFormatError for a node without an
+ * input its op requires) and its message names the node and what was wrong. The graphs are
+ * lowered with a hand-written calibration (shapes, and magnitudes where one matters), so
+ * onnxruntime does not run: some of them it would refuse too.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GraphBuilder } from "../src/onnx/builder.ts";
-import { OnnxRunError, OnnxUnsupportedError } from "../src/onnx/errors.ts";
+import { OnnxFormatError, OnnxRunError, OnnxUnsupportedError } from "../src/onnx/errors.ts";
 import type { OnnxModel } from "../src/onnx/model.ts";
 import { DataType } from "../src/onnx/proto.ts";
 import { lowerModel, type LowerOptions } from "../src/onnx/quantize.ts";
@@ -23,7 +24,7 @@ interface Refusal {
   maxAbs?: Record<string, number>;
   edit?: (m: OnnxModel) => void;
   opts?: LowerOptions;
-  error: typeof OnnxUnsupportedError | typeof OnnxRunError;
+  error: typeof OnnxUnsupportedError | typeof OnnxRunError | typeof OnnxFormatError;
   what?: string;
   message: RegExp;
   details?: RegExp;
@@ -560,6 +561,44 @@ const REFUSALS: Refusal[] = [
     what: "RotaryEmbedding",
     message: /rotary embedding at ONNX Add \(node Add_6\): the cos\/sin tables differ between the two halves/,
     details: /^position 1, pair 0: /,
+  },
+  {
+    title: "a Conv without its weights (a malformed node)",
+    build: (g) => {
+      g.node("Conv", [g.input("x", [1, 1, 4, 4])], { kernel_shape: [3, 3] }, "y");
+      g.output("y", []);
+    },
+    dims: { x: [1, 1, 4, 4], y: [1, 1, 2, 2] },
+    error: OnnxFormatError,
+    message: /ONNX Conv \(node Conv_0\): input 1 is missing \(the node has 1\)/,
+  },
+  {
+    title: "a Conv whose bias is not one value per output channel",
+    build: (g) => {
+      const ins = [g.input("x", [1, 1, 4, 4]), g.init("w", [1, 1, 3, 3], f32(9)), g.init("b", [2], f32(2))];
+      g.node("Conv", ins, { kernel_shape: [3, 3] }, "y");
+      g.output("y", []);
+    },
+    dims: { x: [1, 1, 4, 4], y: [1, 1, 2, 2] },
+    error: OnnxUnsupportedError,
+    what: "Conv",
+    message: /the bias has 2 values for 1 output channels/,
+  },
+  {
+    title: "a Transpose whose perm is not a permutation",
+    build: unary("Transpose", { perm: [0, 0] }, [2, 3]),
+    dims: { x: [2, 3], y: [2, 2] },
+    error: OnnxUnsupportedError,
+    what: "Transpose",
+    message: /perm \[0,0\] is not a permutation of 2 axes/,
+  },
+  {
+    title: "a Slice with starts and ends as attributes (before opset 10)",
+    build: unary("Slice", { starts: [0], ends: [1] }, [2, 6]),
+    dims: { x: [2, 6], y: [1, 6] },
+    error: OnnxUnsupportedError,
+    what: "Slice",
+    message: /starts and ends must be inputs/,
   },
 ];
 

@@ -25,10 +25,11 @@ function readString(src: string, i: number, out: number[]): number {
       i += ch.length;
       continue;
     }
-    const n = src[i + 1];
+    const n = src.charAt(i + 1);
     const simple: Record<string, number> = { n: 10, t: 9, r: 13, '"': 34, "'": 39, "\\": 92 };
-    if (n in simple) {
-      out.push(simple[n]);
+    const escaped = simple[n];
+    if (escaped !== undefined) {
+      out.push(escaped);
       i += 2;
     } else if (n === "u") {
       const close = src.indexOf("}", i);
@@ -46,10 +47,13 @@ function readString(src: string, i: number, out: number[]): number {
 
 /** Parses a .wast script into its top-level s-expressions (comments dropped). */
 export function parseWast(src: string): SExpr[] {
-  const stack: { items: SExpr[]; start: number }[] = [{ items: [], start: 0 }];
+  const script: { items: SExpr[]; start: number } = { items: [], start: 0 };
+  const stack = [script];
+  /** The innermost open list: the script itself is never popped. */
+  const innermost = () => stack[stack.length - 1]!;
   let i = 0;
   while (i < src.length) {
-    const c = src[i];
+    const c = src.charAt(i);
     if (c === ";" && src[i + 1] === ";") {
       while (i < src.length && src[i] !== "\n") i++;
     } else if (c === "(" && src[i + 1] === ";") {
@@ -69,22 +73,22 @@ export function parseWast(src: string): SExpr[] {
       i++;
     } else if (c === ")") {
       const top = stack.pop();
-      if (!top || stack.length === 0)
-        throw new WastSyntaxError("unbalanced parenthesis", { details: `at character ${i}` });
-      stack[stack.length - 1].items.push({ kind: "list", items: top.items, start: top.start, end: i + 1 });
+      const parent = stack[stack.length - 1];
+      if (!top || !parent) throw new WastSyntaxError("unbalanced parenthesis", { details: `at character ${i}` });
+      parent.items.push({ kind: "list", items: top.items, start: top.start, end: i + 1 });
       i++;
     } else if (c === '"') {
       const bytes: number[] = [];
       i = readString(src, i, bytes);
-      stack[stack.length - 1].items.push({ kind: "string", bytes: new Uint8Array(bytes) });
+      innermost().items.push({ kind: "string", bytes: new Uint8Array(bytes) });
     } else if (/\s/.test(c)) i++;
     else {
       let j = i;
-      while (j < src.length && !/[\s()";]/.test(src[j])) j++;
-      stack[stack.length - 1].items.push({ kind: "atom", value: src.slice(i, j) });
+      while (j < src.length && !/[\s()";]/.test(src.charAt(j))) j++;
+      innermost().items.push({ kind: "atom", value: src.slice(i, j) });
       i = j;
     }
   }
   if (stack.length !== 1) throw new WastSyntaxError("unbalanced parenthesis at end of script");
-  return stack[0].items;
+  return script.items;
 }

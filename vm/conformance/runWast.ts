@@ -80,7 +80,7 @@ export function runWast(src: string, name = "script"): WastResult {
 
   const refuse = (why: string) => {
     res.refused++;
-    const key = why.split(":")[0];
+    const key = why.split(":")[0]!; // split returns at least one part
     res.refusals.set(key, (res.refusals.get(key) ?? 0) + 1);
   };
   const fail = (e: SExpr, why: string) => {
@@ -102,9 +102,9 @@ export function runWast(src: string, name = "script"): WastResult {
 
   /** Performs an action; returns the machine after the call, or a refusal reason. */
   const act = (
-    e: SExpr,
+    e: SExpr | undefined,
   ): { m: Machine; nresults: number; global?: bigint } | { refused: string } | { error: string } => {
-    if (e.kind !== "list") return { error: "malformed action" };
+    if (e?.kind !== "list") return { error: "malformed action" };
     const kind = atom(e.items[0]);
     let k = 1;
     let mod = current;
@@ -116,14 +116,14 @@ export function runWast(src: string, name = "script"): WastResult {
     if (!mod) return { error: "no module" };
     if ("refused" in mod) return { refused: mod.refused };
     const fname = e.items[k];
-    if (fname.kind !== "string") return { error: "malformed action name" };
+    if (fname?.kind !== "string") return { error: "malformed action name" };
     const exportName = new TextDecoder().decode(fname.bytes);
     const m = mod.machine;
     if (kind === "get") {
       const ex = m.program.module.exports.get(exportName);
       if (!ex || ex.kind !== "global") return { error: `no global export ${exportName}` };
-      const g = ex.index;
-      const v = (BigInt(m.globals[2 * g + 1] >>> 0) << 32n) | BigInt(m.globals[2 * g] >>> 0);
+      const g = ex.index; // decodeModule checked it: `globals` holds two words a global
+      const v = (BigInt(m.globals[2 * g + 1]! >>> 0) << 32n) | BigInt(m.globals[2 * g]! >>> 0);
       return { m, nresults: 0, global: v };
     }
     const args: bigint[] = [];
@@ -137,7 +137,7 @@ export function runWast(src: string, name = "script"): WastResult {
     m.prepareCall(exportName, args);
     m.stepLimit = STEP_LIMIT;
     m.run();
-    return { m, nresults: m.program.funcs[ex.index].nresults };
+    return { m, nresults: m.program.funcs[ex.index]!.nresults }; // prepareCall found the function
   };
 
   for (const cmd of parseWast(src)) {
@@ -213,7 +213,7 @@ export function runWast(src: string, name = "script"): WastResult {
         case "assert_exhaustion": {
           const target = cmd.items[1];
           const msg = cmd.items[2]?.kind === "string" ? new TextDecoder().decode(cmd.items[2].bytes) : "";
-          if (target.kind === "list" && atom(target.items[0]) === "module") {
+          if (target?.kind === "list" && atom(target.items[0]) === "module") {
             try {
               instantiate(moduleBytes(src, target));
               fail(cmd, "module instantiated");

@@ -30,8 +30,8 @@ export interface Case {
 
 function pairs(vals: bigint[]): bigint[][] {
   const out: bigint[][] = [];
-  for (let i = 0; i < vals.length; i++)
-    for (let j = 0; j < vals.length; j += 3) out.push([vals[i], vals[(i + j) % vals.length]]);
+  for (const [i, a] of vals.entries())
+    for (let j = 0; j < vals.length; j += 3) out.push([a, vals[(i + j) % vals.length]!]);
   return out;
 }
 
@@ -47,16 +47,18 @@ export function opcodeCorpus(): { wat: string; cases: Case[] } {
   const edges = (t: ValType) => (t === I64 ? I64_EDGE : I32_EDGE);
   // the one pair whose signed division overflows: the most negative value by -1
   const OVERFLOW = (t: ValType) => (t === I64 ? [1n << 63n, (1n << 64n) - 1n] : [1n << 31n, (1n << 32n) - 1n]);
-  const signature = (spec: OpcodeSpec) =>
-    `(param ${spec.params.map(type).join(" ")})` + (spec.results.length ? ` (result ${type(spec.results[0])})` : "");
+  const signature = (spec: OpcodeSpec) => {
+    const [result] = spec.results;
+    return `(param ${spec.params.map(type).join(" ")})` + (result !== undefined ? ` (result ${type(result)})` : "");
+  };
   for (const spec of flatOpcodesOfKind("test", "compare", "unary", "binary", "convert")) {
     const args = spec.params.map((_, i) => `(local.get ${i})`).join(" ");
-    const t = spec.params[0];
+    const t = spec.params[0]!; // each of these kinds takes one or two operands
     const inputs = spec.params.length === 2 ? [...pairs(edges(t)), OVERFLOW(t)] : edges(t).map((v) => [v]);
     add(spec.wasm!, signature(spec), `(${spec.wasm} ${args})`, inputs);
   }
   // Addresses around leaf boundaries (27 + 3: a load across two leaves), the page end, far out.
-  const addrs = [0n, 1n, 27n, 29n, 31n, 65528n, 65535n, 65536n, 0xfffffff0n].map((a) => [a]);
+  const addrs = [0n, 1n, 27n, 29n, 31n, 65528n, 65535n, 65536n, 0xfffffff0n].map((a): [bigint] => [a]);
   for (const spec of flatOpcodesOfKind("load"))
     add(spec.wasm!, signature(spec), `(${spec.wasm} offset=3 (local.get 0))`, addrs);
   for (const spec of flatOpcodesOfKind("store")) {

@@ -72,7 +72,7 @@ export function opClass(op: StepCase["op"]): string {
 function opAt(m: Machine): StepCase["op"] {
   if (m.status !== STATUS_RUNNING) return "fixed";
   if (m.steps >= m.stepLimit) return "cap";
-  return m.program.code[4 * m.pc] >>> 0;
+  return m.program.code[4 * m.pc]! >>> 0; // a running machine's pc is an instruction
 }
 
 /** Proves the next step of `m` (advancing it). */

@@ -66,7 +66,7 @@ export class FunctionCompiler {
     readonly module: ModuleCompilation,
   ) {
     this.type = m.types[m.funcTypes[funcIndex]!]!; // the function section checked each type index
-    const body = m.bodies[funcIndex];
+    const body = m.bodies[funcIndex]!; // decodeModule read one body per function
     this.r = new ByteReader(m.bytes, body.start, body.end);
     this.locals = [...this.type.params];
   }
@@ -106,7 +106,7 @@ export class FunctionCompiler {
 
   /** The innermost open block. */
   get top(): Ctrl {
-    return this.ctrls[this.ctrls.length - 1];
+    return this.ctrls[this.ctrls.length - 1]!; // compileFunction stops once the function's own block closes
   }
 
   pushCtrl(kind: CtrlKind, params: ValType[], results: ValType[]): Ctrl {
@@ -156,8 +156,9 @@ export class FunctionCompiler {
 
   /** The block a branch of label `depth` targets. */
   label(depth: number): Ctrl {
-    if (depth >= this.ctrls.length) this.invalid(`unknown label ${depth}`);
-    return this.ctrls[this.ctrls.length - 1 - depth];
+    const c = this.ctrls[this.ctrls.length - 1 - depth];
+    if (c === undefined) this.invalid(`unknown label ${depth}`);
+    return c;
   }
 
   /** Emits a branch to `c` taken with the current stack; `op` is OP_BR, OP_BR_IF or OP_TABLE_ENTRY. */
@@ -181,9 +182,9 @@ export class FunctionCompiler {
     if (r.pos < r.end && (b === I32 || b === I64 || b === 0x7d || b === 0x7c || b === 0x7b || b === 0x70 || b === 0x6f))
       return [[], [readValType(r, "block type")]];
     const idx = r.s33("block type index");
-    if (idx < 0 || idx >= this.m.types.length)
-      throw new WasmInvalidError(`unknown type ${idx} as block type in function ${this.funcIndex}`, at);
     const t = this.m.types[idx];
+    if (t === undefined)
+      throw new WasmInvalidError(`unknown type ${idx} as block type in function ${this.funcIndex}`, at);
     return [t.params, t.results];
   }
 

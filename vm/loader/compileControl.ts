@@ -121,7 +121,7 @@ function brTable(f: FunctionCompiler): void {
     depths.push(r.u32("br_table label"));
   }
   f.pop(I32);
-  const arity = f.labelTypes(f.label(depths[n])).length;
+  const arity = f.labelTypes(f.label(depths[n]!)).length; // the default: the loop read n + 1 labels
   for (const d of depths) {
     const ts = f.labelTypes(f.label(d));
     if (ts.length !== arity) f.invalid("type mismatch: br_table targets have different arities");
@@ -158,8 +158,8 @@ function callIndirect(f: FunctionCompiler): void {
   const table = r.u32("table index");
   if (table !== 0) throw new WasmUnsupportedError("reference types: call_indirect on a table other than 0", tableAt);
   if (!f.m.table) f.invalid("unknown table 0");
-  if (ti >= f.m.types.length) f.invalid(`unknown type ${ti}`);
   const t = f.m.types[ti];
+  if (t === undefined) f.invalid(`unknown type ${ti}`);
   f.pop(I32);
   f.popAll(t.params);
   f.pushAll(t.results);

@@ -55,7 +55,7 @@ export function compileFunction(
     if (!spec) refuse(f, op);
     else if (spec.kind === "control") compileControl(f, spec);
     else compileInstruction(f, spec);
-    mc.opcodeCounts[op]++;
+    mc.opcodeCounts[op]!++; // one counter per byte value
   }
   if (f.r.pos !== f.r.end)
     throw new WasmMalformedError(`section size mismatch: bytes after the end of function ${funcIndex}`, f.r.pos);
@@ -146,16 +146,16 @@ function parametric(f: FunctionCompiler, spec: OpcodeSpec): void {
 function variable(f: FunctionCompiler, op: number): void {
   if (op === OP_LOCAL_GET || op === OP_LOCAL_SET || op === OP_LOCAL_TEE) {
     const i = f.r.u32("local index");
-    if (i >= f.locals.length) f.invalid(`unknown local ${i}`);
     const t = f.locals[i];
+    if (t === undefined) f.invalid(`unknown local ${i}`);
     if (op !== OP_LOCAL_GET) f.pop(t);
     if (op !== OP_LOCAL_SET) f.push(t);
     f.code.emit(op, i);
     return;
   }
   const i = f.r.u32("global index");
-  if (i >= f.m.globals.length) f.invalid(`unknown global ${i}`);
   const g = f.m.globals[i];
+  if (g === undefined) f.invalid(`unknown global ${i}`);
   if (op === OP_GLOBAL_GET) f.push(g.type);
   else {
     if (!g.mutable) f.invalid(`global is immutable: global ${i}`);

@@ -91,7 +91,7 @@ export function decodeModule(bytes: Uint8Array): WasmModule {
       lastOrder = order;
     }
     const s = new ByteReader(bytes, d.start, d.start + size);
-    SECTION_READERS[id](s, m, d);
+    SECTION_READERS[id]!(s, m, d); // id is 0 or has a SECTION_ORDER entry: a reader each
     if (s.pos !== s.end)
       throw new WasmMalformedError(`section size mismatch: ${name} section has ${s.end - s.pos} unread bytes`, s.pos);
     r.pos = s.end;

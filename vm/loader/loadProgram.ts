@@ -40,9 +40,14 @@ export function loadProgram(bytes: Uint8Array): Program {
   const funcs: CompiledFunc[] = [];
   for (let f = 0; f < m.funcTypes.length; f++) funcs.push(compileFunction(m, f, code, mc));
 
+  // decodeModule checked each function's type index, and the export and start indices below
+  // against the functions, of which `funcs` has one each.
   const funcRecords = new Int32Array(funcs.length * 4);
-  funcs.forEach((f, i) => funcRecords.set([f.entryPc, canon[m.funcTypes[i]], f.nparams, f.frameSize], i * 4));
-  const emitCall = (f: number) => code.emit(OP_CALL, funcs[f].entryPc, funcs[f].nparams, funcs[f].frameSize);
+  funcs.forEach((f, i) => funcRecords.set([f.entryPc, canon[m.funcTypes[i]!]!, f.nparams, f.frameSize], i * 4));
+  const emitCall = (i: number) => {
+    const f = funcs[i]!;
+    return code.emit(OP_CALL, f.entryPc, f.nparams, f.frameSize);
+  };
 
   const boot = new Map<number, number>();
   const bootWithStart = new Map<number, number>();
@@ -60,7 +65,7 @@ export function loadProgram(bytes: Uint8Array): Program {
   }
   const words = code.finish();
   for (const pc of mc.callFixups) {
-    const f = funcs[words[pc * 4 + 1]];
+    const f = funcs[words[pc * 4 + 1]!]!; // a call's `a` is its callee's index, checked by call()
     words[pc * 4 + 1] = f.entryPc;
     words[pc * 4 + 2] = f.nparams;
     words[pc * 4 + 3] = f.frameSize;

@@ -160,8 +160,8 @@ const readExports: SectionReader = (s, m) =>
     const kindAt = s.pos;
     const kind = s.byte("export kind");
     const index = s.u32("export index");
-    if (kind > 3) throw new WasmMalformedError(`malformed export kind 0x${kind.toString(16)}`, kindAt);
     const k = EXPORT_KINDS[kind];
+    if (k === undefined) throw new WasmMalformedError(`malformed export kind 0x${kind.toString(16)}`, kindAt);
     if (index >= defined(m, k))
       throw new WasmInvalidError(`unknown ${k === "func" ? "function" : k} ${index} in export "${field}"`, at);
     if (m.exports.has(field)) throw new WasmInvalidError(`duplicate export name "${field}"`, at);
@@ -201,8 +201,9 @@ const readElements: SectionReader = (s, m) => {
     }
     const funcs: number[] = [];
     readVec(s, "element count", () => {
-      refs.push({ at: s.pos, idx: s.u32("element function index") });
-      funcs.push(refs[refs.length - 1].idx);
+      const ref = { at: s.pos, idx: s.u32("element function index") };
+      refs.push(ref);
+      funcs.push(ref.idx);
     });
     m.elems.push({ offset: offset >>> 0, funcs });
   });

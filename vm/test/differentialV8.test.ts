@@ -12,26 +12,31 @@ type Outcome = { trapped: boolean; result?: bigint; memory: Uint8Array; globals:
 function runV8(
   bytes: Uint8Array,
   entry: string,
-  args: bigint[],
+  args: (number | bigint)[],
   instance?: WebAssembly.Instance,
 ): [Outcome, WebAssembly.Instance] {
   const inst = instance ?? new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {});
-  const ex = inst.exports as Record<string, any>;
+  const ex = inst.exports;
+  const f = ex[entry];
+  if (typeof f !== "function") throw new Error(`no exported function ${entry}`);
   let trapped = false;
   let result: bigint | undefined;
   try {
-    const r = ex[entry](...args);
-    result = r === undefined ? undefined : BigInt.asUintN(64, BigInt(r));
+    // An i32 is passed and returned as a number, an i64 as a BigInt.
+    const r = (f as (...a: (number | bigint)[]) => unknown)(...args);
+    if (typeof r === "number" || typeof r === "bigint") result = BigInt.asUintN(64, BigInt(r));
+    else if (r !== undefined) throw new Error(`${entry} returned a ${typeof r}`);
   } catch (e) {
     if (!(e instanceof WebAssembly.RuntimeError)) throw e;
     trapped = true;
   }
-  const memory = ex.memory ? new Uint8Array((ex.memory as WebAssembly.Memory).buffer).slice() : new Uint8Array();
+  const mem = ex.memory;
+  const memory = mem instanceof WebAssembly.Memory ? new Uint8Array(mem.buffer).slice() : new Uint8Array();
   const globals = Object.keys(ex)
     .filter((k) => /^g\d+$/.test(k))
     .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
     .map((k) => {
-      const v = (ex[k] as WebAssembly.Global).value;
+      const v = (ex[k] as WebAssembly.Global<"i32" | "i64">).value; // the VM has only i32 and i64 globals
       return typeof v === "number" ? BigInt.asUintN(32, BigInt(v)) : BigInt.asUintN(64, v);
     });
   return [{ trapped, result, memory, globals }, inst];
@@ -44,7 +49,7 @@ function runVm(m: Machine, entry: string, args: bigint[], nresults: number): Out
   assert.notEqual(m.status, 0, "VM run did not finish");
   const globals = Array.from(
     { length: m.globals.length / 2 },
-    (_, i) => (BigInt(m.globals[2 * i + 1] >>> 0) << 32n) | BigInt(m.globals[2 * i] >>> 0),
+    (_, i) => (BigInt(m.globals[2 * i + 1]! >>> 0) << 32n) | BigInt(m.globals[2 * i]! >>> 0),
   );
   return {
     trapped: m.trapped,
@@ -106,11 +111,12 @@ test("opcode corpus: VM and V8 agree on every case", () => {
   let inst: WebAssembly.Instance | undefined;
   for (const c of cases) {
     if (c.name === "recursion.exhaustion") continue; // V8's stack limit differs by design
-    const f = p.funcs[p.module.exports.get(c.name)!.index];
-    const t = p.module.types[p.module.funcTypes[p.module.exports.get(c.name)!.index]];
+    const index = p.module.exports.get(c.name)!.index;
+    const f = p.funcs[index]!;
+    const t = p.module.types[p.module.funcTypes[index]!]!;
     for (const args of c.inputs) {
       const v8args = args.map((a, i) => (t.params[i] === 0x7f ? Number(BigInt.asIntN(32, a)) : BigInt.asIntN(64, a)));
-      const [v8, instance] = runV8(bytes, c.name, v8args as any, inst);
+      const [v8, instance] = runV8(bytes, c.name, v8args, inst);
       inst = instance;
       if (v8.result !== undefined && t.results[0] === 0x7f) v8.result = BigInt.asUintN(32, v8.result);
       same(v8, runVm(m, c.name, args, f.nresults), `${c.name}(${args})`);

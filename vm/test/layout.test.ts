@@ -24,10 +24,10 @@ test("docs/protocol.md §5.3 lists the opcode table's numeric instructions", () 
   const ranges: string[] = [];
   for (let i = 0; i < ops.length;) {
     let j = i;
-    while (j + 1 < ops.length && ops[j + 1] === ops[j] + 1) j++;
+    while (j + 1 < ops.length && ops[j + 1] === ops[j]! + 1) j++;
     ranges.push(
       j - i >= 2
-        ? `${hex2(ops[i])}–${hex2(ops[j])}`
+        ? `${hex2(ops[i]!)}–${hex2(ops[j]!)}`
         : ops
             .slice(i, j + 1)
             .map(hex2)
@@ -56,9 +56,11 @@ test("memory regions are ordered, disjoint and inside the address space", () => 
     [L.CALL_BASE, L.MAX_CALL_DEPTH * L.FRAME_BYTES],
     [L.STACK_BASE, L.STACK_SLOTS * L.SLOT_BYTES],
   ];
-  for (let i = 1; i < regions.length; i++)
-    assert.ok(regions[i - 1][0] + regions[i - 1][1] <= regions[i][0], `region ${i} overlaps`);
-  const [lastBase, lastSize] = regions[regions.length - 1];
+  for (let i = 1; i < regions.length; i++) {
+    const [prevBase, prevSize] = regions[i - 1]!;
+    assert.ok(prevBase + prevSize <= regions[i]![0], `region ${i} overlaps`);
+  }
+  const [lastBase, lastSize] = regions[regions.length - 1]!;
   assert.ok(lastBase + lastSize <= 2 ** L.ADDRESS_BITS);
   assert.equal(2 ** L.ADDRESS_BITS, 2 ** L.MEM_DEPTH * L.LEAF_BYTES);
   assert.equal(L.W_STATUS + 1, L.WITNESS_BYTES);

@@ -35,7 +35,7 @@ function exercise(bytes: Uint8Array): void {
     return;
   }
   for (const [name, e] of p.module.exports) {
-    if (e.kind !== "func" || p.funcs[e.index].nparams !== 0) continue;
+    if (e.kind !== "func" || p.funcs[e.index]!.nparams !== 0) continue; // the loader checked the index
     try {
       const m = Machine.create(p, { entry: name, stepLimit: 5000 });
       m.run();
@@ -61,14 +61,14 @@ test("loader fuzz: mutated valid modules load, or give typed errors, and never h
   const r = rng(99);
   let loaded = 0;
   for (let i = 0; i < 3000; i++) {
-    const b = seeds[i % seeds.length].slice();
+    const b = seeds[i % seeds.length]!.slice();
     const flips = 1 + (r() % 3);
     for (let k = 0; k < flips; k++) {
       const at = 8 + (r() % (b.length - 8));
       const kind = r() % 3;
       if (kind === 0) b[at] = r() & 0xff;
-      else if (kind === 1) b[at] ^= 1 << (r() % 8);
-      else b[at] = [0x00, 0x0b, 0x7f, 0x80, 0xff, 0x41, 0x02][r() % 7];
+      else if (kind === 1) b[at]! ^= 1 << (r() % 8);
+      else b[at] = [0x00, 0x0b, 0x7f, 0x80, 0xff, 0x41, 0x02][r() % 7]!;
     }
     const cut = r() % 8 === 0 ? b.subarray(0, 8 + (r() % (b.length - 8))) : b;
     try {

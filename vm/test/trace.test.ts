@@ -129,7 +129,7 @@ test("a tampered or truncated one-step proof is rejected with a typed error", ()
   const pr = trace.prove(2500);
   assert.ok(pr.accesses.length >= 2);
   const bad = pr.proof.slice();
-  bad[ACCESS_BYTES + 5] ^= 1;
+  bad[ACCESS_BYTES + 5]! ^= 1;
   assert.throws(() => verifyStep(pr.preWitness, bad), StepProofError);
   assert.throws(() => verifyStep(pr.preWitness, pr.proof.subarray(0, ACCESS_BYTES)), StepProofError);
   assert.throws(() => verifyStep(pr.preWitness, pr.proof.subarray(0, 100)), StepProofError);

@@ -16,11 +16,11 @@ test("verifyStep rejects every mutated proof with a typed error; a mutated witne
   while (m.status === 0 && proofs.length < 60) proofs.push(proveNext(m));
   let rejected = 0;
   for (let i = 0; i < 1500; i++) {
-    const pr = proofs[r.int(0, proofs.length - 1)];
+    const pr = r.pick(proofs);
     const w = pr.preWitness.slice();
     const p = pr.proof.slice();
     const target = r.chance(0.5) || p.length === 0 ? w : p;
-    target[r.int(0, target.length - 1)] ^= 1 << r.int(0, 7);
+    target[r.int(0, target.length - 1)]! ^= 1 << r.int(0, 7);
     let verified = false;
     try {
       verifyStep(w, p);

@@ -47,19 +47,15 @@ export function tableRows(section: string): string[][] {
 export function docLayoutRows(doc: string): LayoutRow[] {
   const rows: LayoutRow[] = [];
   const seen = new Set<string>();
-  for (const cells of tableRows(docSection(doc, "### 5.1 ", "### 5.3 "))) {
-    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cells[0])?.[1];
-    const value = cells[1];
+  for (const [first = "", value = "", ...rest] of tableRows(docSection(doc, "### 5.1 ", "### 5.3 "))) {
+    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(first)?.[1];
     if (!name || !(/^(0x[0-9a-f]+|\d+)$/i.test(value) || /^"[^"]*"$/.test(value))) continue;
     if (seen.has(name)) throw new Error(`constant ${name} defined twice in docs/protocol.md §5`);
     seen.add(name);
     rows.push({
       name,
       value,
-      meaning: cells
-        .slice(2)
-        .filter((c) => c !== "")
-        .join("; "),
+      meaning: rest.filter((c) => c !== "").join("; "),
     });
   }
   return rows;
@@ -67,9 +63,9 @@ export function docLayoutRows(doc: string): LayoutRow[] {
 
 /** The flat-instruction table of docs/protocol.md §5.3: constant, op, a, b, c of each row. */
 export function docControlRows(doc: string): string[][] {
-  return tableRows(docSection(doc, "### 5.3 ", "### 5.4 "))
-    .filter((cells) => /^`OP_[A-Z_]+`$/.test(cells[0]))
-    .map((cells) => [cells[0].slice(1, -1), ...cells.slice(1, 5)]);
+  return tableRows(docSection(doc, "### 5.3 ", "### 5.4 ")).flatMap(([first = "", ...rest]) =>
+    /^`OP_[A-Z_]+`$/.test(first) ? [[first.slice(1, -1), ...rest.slice(0, 4)]] : [],
+  );
 }
 
 const hex2 = (n: number) => "0x" + n.toString(16).padStart(2, "0");
@@ -104,7 +100,8 @@ export function executedOpcodes(): number[] {
  */
 function packed(kind: OpcodeSpec["kind"], byteOf: (s: OpcodeSpec) => number): { first: number; word: bigint } {
   const rows = flatOpcodesOfKind(kind);
-  const first = rows[0].op;
+  const first = rows[0]?.op;
+  if (first === undefined) throw new Error(`no flat opcode of kind ${kind}`);
   let word = 0n;
   for (const s of rows) word |= BigInt(byteOf(s)) << BigInt(8 * (s.op - first));
   return { first, word };

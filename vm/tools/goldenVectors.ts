@@ -110,7 +110,7 @@ function toVector(c: StepCase, name: string): Vector {
     name,
     op: c.op === "fixed" ? -1 : c.op === "cap" ? -2 : c.op,
     postStateHash: hex(c.postStateHash),
-    postStatus: c.postStateHash[0],
+    postStatus: c.postStateHash[0]!, // a 32-byte hash, status in its top byte
     preStateHash: hex(hashWitness(c.preWitness)),
     preWitness: hex(c.preWitness),
     proof: hex(c.proof),

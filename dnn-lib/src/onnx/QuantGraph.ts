@@ -52,3 +52,10 @@ export interface QuantGraph {
   inputs: QGraphIO[];
   outputs: QGraphIO[];
 }
+
+/** Tensor `id` of `g`: ids are indices into `tensors`; a RangeError for an id the graph does not have. */
+export function tensorOf(g: QuantGraph, id: number): QTensor {
+  const t = g.tensors[id];
+  if (!t) throw new RangeError(`QuantGraph ${g.name}: no tensor ${id}`);
+  return t;
+}

@@ -2,6 +2,7 @@
  * Accuracy of the quantized graph against onnxruntime float on the same ONNX
  * file: top-1 agreement (per logits row) and the cosine of the logit vectors.
  */
+import { OnnxRunError } from "./errors.ts";
 import { readOnnx } from "./model.ts";
 import { OrtModel, type Feeds } from "./ort.ts";
 import { quantizeModel, type QuantGraph } from "./quantize.ts";
@@ -38,11 +39,12 @@ export async function measureAccuracy(
   try {
     for (const f of evaluation) {
       let t = performance.now();
-      const ref = (await ort.run(f, [logits.output]))[logits.output].data as Float32Array;
+      const ref = (await ort.run(f, [logits.output]))[logits.output]?.data as Float32Array | undefined;
       ortMs += performance.now() - t;
       t = performance.now();
-      const q = runQuantFloat(g, f)[logits.output].data as Float32Array;
+      const q = runQuantFloat(g, f)[logits.output]?.data as Float32Array | undefined;
       refMs += performance.now() - t;
+      if (!ref || !q) throw new OnnxRunError(`the model has no output ${logits.output}`);
       const L = logits.classes;
       const a = argmaxRows(ref, L);
       const b = argmaxRows(q, L);

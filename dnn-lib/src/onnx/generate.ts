@@ -9,7 +9,7 @@
  */
 import { OnnxRunError } from "./errors.ts";
 import type { OrtModel } from "./ort.ts";
-import type { QuantGraph } from "./QuantGraph.ts";
+import type { QGraphIO, QuantGraph } from "./QuantGraph.ts";
 import { runQuantGraph } from "./runQuant.ts";
 import { expTable } from "./quantMath.ts";
 import { Rng } from "../../../common/rng.ts";
@@ -33,21 +33,24 @@ function checkSteps(prompt: number[], steps: number, T: number): void {
 
 function argmax(row: ArrayLike<number>): number {
   let b = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[b]) b = i;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[b]!) b = i;
   return b;
 }
 
-/** Integer sampling: w_i = exp[max − l_i] (an exp table for scale / temperature), draw ⌊u·Σw / 2^32⌋. */
+/**
+ * Integer sampling: w_i = exp[max − l_i] (an exp table for scale / temperature: 256 entries, one
+ * per difference of two int8 values), draw ⌊u·Σw / 2^32⌋.
+ */
 export function sampleInt8(logits: Int8Array, exp: Int32Array, rng: Rng): number {
   let mx = -128;
   for (const v of logits) mx = Math.max(mx, v);
-  const w = Array.from(logits, (v) => exp[mx - v]);
+  const w = Array.from(logits, (v) => exp[mx - v]!);
   const S = w.reduce((a, b) => a + b, 0);
   // u < 2^32 and S < 2^21 here, so u·S is an exact integer in a double and the shift is exact.
   const target = Math.floor((rng.u32() * S) / 2 ** 32);
   let acc = 0;
-  for (let i = 0; i < w.length; i++) {
-    acc += w[i];
+  for (const [i, wi] of w.entries()) {
+    acc += wi;
     if (target < acc) return i;
   }
   return w.length - 1;
@@ -55,12 +58,12 @@ export function sampleInt8(logits: Int8Array, exp: Int32Array, rng: Rng): number
 
 export function sampleFloat(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
   let mx = -Infinity;
-  for (let i = 0; i < logits.length; i++) mx = Math.max(mx, logits[i]);
-  const w = Array.from({ length: logits.length }, (_, i) => Math.exp((logits[i] - mx) / temperature));
+  for (let i = 0; i < logits.length; i++) mx = Math.max(mx, logits[i]!);
+  const w = Array.from({ length: logits.length }, (_, i) => Math.exp((logits[i]! - mx) / temperature));
   const target = rng.next() * w.reduce((a, b) => a + b, 0);
   let acc = 0;
-  for (let i = 0; i < w.length; i++) {
-    acc += w[i];
+  for (const [i, wi] of w.entries()) {
+    acc += wi;
     if (target < acc) return i;
   }
   return w.length - 1;
@@ -68,10 +71,16 @@ export function sampleFloat(logits: ArrayLike<number>, temperature: number, rng:
 
 /** Generates `steps` tokens after `prompt` with the quantized graph run by the TS reference. */
 export function generateQuant(g: QuantGraph, prompt: number[], steps: number, dec: Decoding): number[] {
-  const inp = g.inputs[0];
-  const out = g.outputs[0];
-  const T = inp.dims[0];
-  const V = out.dims[out.dims.length - 1];
+  const [inp] = g.inputs;
+  const [out] = g.outputs;
+  const T = inp?.dims[0];
+  const V = out?.dims[out.dims.length - 1];
+  if (!inp || !out || T === undefined || V === undefined) {
+    const shapes = (io: QGraphIO[]) => io.map((t) => `${t.name} [${t.dims}]`).join(", ");
+    throw new OnnxRunError("generation needs a graph ids[T] → logits[T][V]", {
+      details: `inputs: ${shapes(g.inputs)}; outputs: ${shapes(g.outputs)}`,
+    });
+  }
   checkSteps(prompt, steps, T);
   const rng = dec.kind === "sample" ? new Rng(dec.seed) : undefined;
   const exp = dec.kind === "sample" ? expTable(out.scale / dec.temperature) : undefined;
@@ -100,7 +109,9 @@ export async function generateFloat(
   const tokens = [...prompt];
   for (let s = 0; s < steps; s++) {
     const res = await ort.run({ [names.input]: { dims: [T], data: padded(tokens, T) } }, [names.output]);
-    const all = res[names.output].data as Float32Array;
+    const logits = res[names.output];
+    if (!logits) throw new OnnxRunError(`onnxruntime returned no output ${names.output}`);
+    const all = logits.data as Float32Array;
     const V = all.length / T;
     const row = all.subarray((tokens.length - 1) * V, tokens.length * V);
     tokens.push(rng && dec.kind === "sample" ? sampleFloat(row, dec.temperature, rng) : argmax(row));

@@ -104,12 +104,74 @@ export function makeTensor(name: string, dims: number[], data: TensorData, dataT
 
 // ---------------------------------------------------------------- decoding
 
-type Obj = Record<string, any>;
+// The messages as protobufjs's `toObject` gives them (longs and enums as numbers, bytes as
+// Uint8Array, no defaults: an absent field is absent). The decoder has checked each field against
+// the schema of proto.ts, so these types hold; which fields are present is up to the file.
 
-function decodeTensor(t: Obj, where: string): OnnxTensor {
-  const name: string = t.name ?? "";
-  const dims: number[] = (t.dims ?? []).map(Number);
-  const dataType: number = t.data_type ?? 0;
+interface TensorMsg {
+  name?: string;
+  dims?: number[];
+  data_type?: number;
+  raw_data?: Uint8Array;
+  float_data?: number[];
+  double_data?: number[];
+  int32_data?: number[];
+  int64_data?: number[];
+}
+
+interface AttrMsg {
+  name?: string;
+  type?: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: TensorMsg;
+  floats?: number[];
+  ints?: number[];
+}
+
+interface ValueInfoMsg {
+  name?: string;
+  type?: {
+    tensor_type?: {
+      elem_type?: number;
+      shape?: { dim?: { dim_value?: number | null; dim_param?: string | null }[] };
+    };
+  };
+}
+
+interface NodeMsg {
+  input?: string[];
+  output?: string[];
+  name?: string;
+  op_type?: string;
+  domain?: string;
+  attribute?: AttrMsg[];
+}
+
+interface GraphMsg {
+  node?: NodeMsg[];
+  name?: string;
+  initializer?: TensorMsg[];
+  input?: ValueInfoMsg[];
+  output?: ValueInfoMsg[];
+}
+
+interface ModelMsg {
+  ir_version?: number;
+  opset_import?: { domain?: string; version?: number }[];
+  producer_name?: string;
+  producer_version?: string;
+  doc_string?: string;
+  graph?: GraphMsg;
+}
+
+const TO_OBJECT = { longs: Number, enums: Number, defaults: false } as const;
+
+function decodeTensor(t: TensorMsg, where: string): OnnxTensor {
+  const name = t.name ?? "";
+  const dims = (t.dims ?? []).map(Number);
+  const dataType = t.data_type ?? 0;
   const kind = ELEMENT_ARRAYS[dataType];
   if (!kind)
     throw new OnnxUnsupportedError(
@@ -121,14 +183,14 @@ function decodeTensor(t: Obj, where: string): OnnxTensor {
   const n = elementCount(dims);
   let data: TensorData;
   if (t.raw_data && t.raw_data.length > 0) {
-    const raw: Uint8Array = t.raw_data;
+    const raw = t.raw_data;
     if (raw.length !== n * kind.size)
       throw new OnnxFormatError(`tensor ${name || where}: raw_data has the wrong length`, {
         details: `${raw.length} bytes for dims [${dims}] of ${dataTypeName(dataType)}`,
       });
     data = kind.make(new Uint8Array(raw).buffer); // a copy: protobufjs may hand out a Buffer view into a pool
   } else {
-    const src: number[] =
+    const src =
       dataType === DataType.FLOAT
         ? t.float_data
         : dataType === DataType.DOUBLE
@@ -139,15 +201,16 @@ function decodeTensor(t: Obj, where: string): OnnxTensor {
     const vals = (src ?? []).map(Number);
     if (vals.length !== n)
       throw new OnnxFormatError(`tensor ${name || where}: ${vals.length} values for dims [${dims}]`);
-    data = kind.make(new ArrayBuffer(n * kind.size));
-    if (data instanceof BigInt64Array) vals.forEach((v, i) => ((data as BigInt64Array)[i] = BigInt(v)));
-    else (data as Exclude<TensorData, BigInt64Array>).set(vals);
+    const made = kind.make(new ArrayBuffer(n * kind.size));
+    if (made instanceof BigInt64Array) vals.forEach((v, i) => (made[i] = BigInt(v)));
+    else made.set(vals);
+    data = made;
   }
   return { name, dataType, dims, data };
 }
 
-function decodeAttr(a: Obj, node: string): [string, OnnxAttr] {
-  const name: string = a.name ?? "";
+function decodeAttr(a: AttrMsg, node: string): [string, OnnxAttr] {
+  const name = a.name ?? "";
   switch (a.type) {
     case AttrType.FLOAT:
       return [name, { type: "float", value: a.f ?? 0 }];
@@ -172,11 +235,11 @@ function decodeAttr(a: Obj, node: string): [string, OnnxAttr] {
   }
 }
 
-function decodeValueInfo(v: Obj): OnnxValueInfo {
+function decodeValueInfo(v: ValueInfoMsg): OnnxValueInfo {
   const tt = v.type?.tensor_type;
   if (!tt) throw new OnnxUnsupportedError("non-tensor value", `value ${v.name}: only tensor types are supported`);
   const shape = tt.shape
-    ? (tt.shape.dim ?? []).map((d: Obj) =>
+    ? (tt.shape.dim ?? []).map((d) =>
         d.dim_value !== undefined && d.dim_value !== null ? Number(d.dim_value) : String(d.dim_param ?? "?"),
       )
     : undefined;
@@ -185,9 +248,9 @@ function decodeValueInfo(v: Obj): OnnxValueInfo {
 
 /** Decodes one serialized TensorProto (a `.pb` file of the ONNX test data); refuses a type the reader does not hold. */
 export function readTensor(bytes: Uint8Array, where = "tensor"): OnnxTensor {
-  let msg: Obj;
+  let msg: TensorMsg;
   try {
-    msg = TensorProto.toObject(TensorProto.decode(bytes), { longs: Number, enums: Number, defaults: false });
+    msg = TensorProto.toObject(TensorProto.decode(bytes), TO_OBJECT);
   } catch (e) {
     throw new OnnxFormatError("not a valid ONNX TensorProto", { details: `${bytes.length} bytes`, cause: e });
   }
@@ -196,9 +259,9 @@ export function readTensor(bytes: Uint8Array, where = "tensor"): OnnxTensor {
 
 /** Decodes and validates an ONNX ModelProto. Throws OnnxFormatError for truncated or corrupt bytes. */
 export function readOnnx(bytes: Uint8Array): OnnxModel {
-  let msg: Obj;
+  let msg: ModelMsg;
   try {
-    msg = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, enums: Number, defaults: false });
+    msg = ModelProto.toObject(ModelProto.decode(bytes), TO_OBJECT);
   } catch (e) {
     throw new OnnxFormatError("not a valid ONNX ModelProto (truncated or corrupt protobuf)", {
       details: `${bytes.length} bytes`,
@@ -208,8 +271,8 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
   if (!msg.graph) throw new OnnxFormatError("ONNX model has no graph", { details: `${bytes.length} bytes` });
   if (!msg.opset_import?.length) throw new OnnxFormatError("ONNX model has no opset_import");
   const g = msg.graph;
-  const nodes: OnnxNode[] = (g.node ?? []).map((n: Obj, i: number) => {
-    const name: string = n.name || `node${i}`;
+  const nodes: OnnxNode[] = (g.node ?? []).map((n, i) => {
+    const name = n.name || `node${i}`;
     if (!n.op_type) throw new OnnxFormatError(`ONNX node ${name} has no op_type`);
     return {
       name,
@@ -217,19 +280,19 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
       domain: n.domain ?? "",
       inputs: n.input ?? [],
       outputs: n.output ?? [],
-      attributes: Object.fromEntries((n.attribute ?? []).map((a: Obj) => decodeAttr(a, name))),
+      attributes: Object.fromEntries((n.attribute ?? []).map((a) => decodeAttr(a, name))),
     };
   });
   const model: OnnxModel = {
     irVersion: Number(msg.ir_version ?? 0),
-    opsetImports: msg.opset_import.map((o: Obj) => ({ domain: o.domain ?? "", version: Number(o.version ?? 0) })),
+    opsetImports: msg.opset_import.map((o) => ({ domain: o.domain ?? "", version: Number(o.version ?? 0) })),
     producerName: msg.producer_name ?? "",
     producerVersion: msg.producer_version ?? "",
     docString: msg.doc_string ?? "",
     graph: {
       name: g.name ?? "",
       nodes,
-      initializers: (g.initializer ?? []).map((t: Obj, i: number) => decodeTensor(t, `initializer${i}`)),
+      initializers: (g.initializer ?? []).map((t, i) => decodeTensor(t, `initializer${i}`)),
       inputs: (g.input ?? []).map(decodeValueInfo),
       outputs: (g.output ?? []).map(decodeValueInfo),
     },
@@ -256,6 +319,9 @@ export function checkGraph(g: OnnxGraph): void {
 }
 
 // ---------------------------------------------------------------- encoding
+
+/** A message for protobufjs's `fromObject`. */
+type Obj = Record<string, unknown>;
 
 function encodeTensor(t: OnnxTensor): Obj {
   const kind = ELEMENT_ARRAYS[t.dataType];
@@ -318,9 +384,9 @@ export function writeOnnx(model: OnnxModel): Uint8Array {
         name: n.name,
         op_type: n.opType,
         domain: n.domain,
-        attribute: Object.keys(n.attributes)
-          .sort()
-          .map((k) => encodeAttr(k, n.attributes[k])),
+        attribute: Object.entries(n.attributes)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, a]) => encodeAttr(k, a)),
       })),
       name: g.name,
       initializer: g.initializers.map(encodeTensor),

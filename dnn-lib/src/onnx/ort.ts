@@ -50,8 +50,7 @@ export class OrtModel {
       throw new OnnxRunError("onnxruntime run failed", { cause: e });
     }
     const out: Record<string, FloatTensor> = {};
-    for (const [k, v] of Object.entries(res)) {
-      const t = v as ort.Tensor;
+    for (const [k, t] of Object.entries(res)) {
       let data = t.data;
       if (anyType && !(data instanceof Float32Array) && !(data instanceof BigInt64Array) && ArrayBuffer.isView(data))
         data = Float32Array.from(data as ArrayLike<number>);

@@ -53,40 +53,41 @@ export function scaleOf(maxAbs: number): number {
 export function quantizeI8(values: ArrayLike<number>, scale: number): Int8Array {
   // A plain loop: Int8Array.from with a map function walks the iterator protocol (several times slower).
   const q = new Int8Array(values.length);
-  for (let i = 0; i < values.length; i++) q[i] = sat8(roundHalfAway(values[i] / scale));
+  for (let i = 0; i < values.length; i++) q[i] = sat8(roundHalfAway(values[i]! / scale));
   return q;
 }
 
 /** int8 codes times their scale, as floats (the model's real-valued output). */
 export function dequantizeI8(q: Int8Array, scale: number): Float32Array {
   const out = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) out[i] = q[i] * scale;
+  for (let i = 0; i < q.length; i++) out[i] = q[i]! * scale;
   return out;
 }
 
+/** The largest magnitude of values[from, to) (0 when empty); `to` at most values.length. */
 export function maxAbs(values: ArrayLike<number>, from = 0, to = values.length): number {
   let m = 0;
-  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(values[i]));
+  for (let i = from; i < to; i++) m = Math.max(m, Math.abs(values[i]!));
   return m;
 }
 
 /** The ONNX operators that become a `lut` node, with their float functions (dnn-lib/src/tables.ts). */
-export const NONLINEAR: Record<string, (r: number) => number> = {
+export const NONLINEAR = {
   Gelu: ACTIVATIONS.gelu,
   Sigmoid: ACTIVATIONS.sigmoid,
   Tanh: ACTIVATIONS.tanh,
-};
+} satisfies Record<string, (r: number) => number>;
 
 export { lutTable, expTable };
 
-/** Per-output-channel int8 weights of w[N][K] (row n = channel n) with their scales. */
+/** Per-output-channel int8 weights of w[N][K] (row n = channel n, w of N·K values) with their scales. */
 export function quantizePerChannel(w: ArrayLike<number>, N: number, K: number): { q: Int8Array; scales: Float64Array } {
   const q = new Int8Array(N * K);
   const scales = new Float64Array(N);
   for (let n = 0; n < N; n++) {
     const s = scaleOf(maxAbs(w, n * K, (n + 1) * K));
     scales[n] = s;
-    for (let k = 0; k < K; k++) q[n * K + k] = sat8(roundHalfAway(w[n * K + k] / s));
+    for (let k = 0; k < K; k++) q[n * K + k] = sat8(roundHalfAway(w[n * K + k]! / s));
   }
   return { q, scales };
 }

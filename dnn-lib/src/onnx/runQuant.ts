@@ -8,7 +8,7 @@ import { KernelInstance } from "../KernelInstance.ts";
 import { buildNodeInput } from "../nodeInput.ts";
 import type { KernelFlavor } from "../kernels.ts";
 import type { Feeds, FloatTensor } from "./ort.ts";
-import type { QuantGraph } from "./QuantGraph.ts";
+import { tensorOf, type QuantGraph } from "./QuantGraph.ts";
 import { OnnxRunError } from "./errors.ts";
 import { quantizeI8 } from "./quantMath.ts";
 
@@ -43,7 +43,7 @@ export function runQuantGraph(g: QuantGraph, inputs: Map<number, Uint8Array>): M
   for (const n of g.nodes) {
     const ops = n.inputs.map((id) => {
       const v = vals.get(id);
-      if (!v) throw new OnnxRunError(`node ${n.source}: operand ${g.tensors[id].name} has no value`);
+      if (!v) throw new OnnxRunError(`node ${n.source}: operand ${tensorOf(g, id).name} has no value`);
       return v;
     });
     vals.set(n.output, runReference(n.op, ops, n.params));
@@ -63,24 +63,26 @@ export function runQuantFloat(g: QuantGraph, feeds: Feeds): Record<string, Float
   return out;
 }
 
+/** The cosine of two vectors of one length (1 for two zero vectors, 0 for one). */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0;
   let aa = 0;
   let bb = 0;
   for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
+    const [ai, bi] = [a[i]!, b[i]!];
+    ab += ai * bi;
+    aa += ai * ai;
+    bb += bi * bi;
   }
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : aa === bb ? 1 : 0;
 }
 
-/** The first index of the maximum of each row of length L. */
+/** The first index of the maximum of each row of length L (x holds whole rows). */
 export function argmaxRows(x: ArrayLike<number>, L: number): number[] {
   const out: number[] = [];
   for (let r = 0; r * L < x.length; r++) {
     let best = 0;
-    for (let i = 1; i < L; i++) if (x[r * L + i] > x[r * L + best]) best = i;
+    for (let i = 1; i < L; i++) if (x[r * L + i]! > x[r * L + best]!) best = i;
     out.push(best);
   }
   return out;

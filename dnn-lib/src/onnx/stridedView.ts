@@ -17,7 +17,7 @@ export interface View {
 /** Row-major element strides of `dims`. */
 export function rowMajorStrides(dims: readonly number[]): number[] {
   const st = new Array<number>(dims.length).fill(1);
-  for (let k = dims.length - 2; k >= 0; k--) st[k] = st[k + 1] * dims[k + 1];
+  for (let k = dims.length - 2; k >= 0; k--) st[k] = st[k + 1]! * dims[k + 1]!;
   return st;
 }
 
@@ -40,11 +40,19 @@ function compact(axes: { d: number; st: number }[], n: number): View | null {
   return { d: merged.map((a) => a.d), st: merged.map((a) => a.st), n };
 }
 
-/** out = transpose(x, perm): out dims dIn[perm[k]], strides of the input permuted. */
+/** True when `perm` is a permutation of [0, rank). */
+export function isPermutation(perm: readonly number[], rank: number): boolean {
+  return perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
+}
+
+/**
+ * out = transpose(x, perm): out dims dIn[perm[k]], strides of the input permuted; `perm` is a
+ * permutation of dIn's axes.
+ */
 export function transposeView(dIn: readonly number[], perm: readonly number[]): View | null {
   const st = rowMajorStrides(dIn);
   return compact(
-    perm.map((a) => ({ d: dIn[a], st: st[a] })),
+    perm.map((a) => ({ d: dIn[a]!, st: st[a]! })),
     prod(dIn),
   );
 }
@@ -63,24 +71,34 @@ export function broadcastView(dIn: readonly number[], dOut: readonly number[]): 
   const pad = [...new Array<number>(dOut.length - dIn.length).fill(1), ...dIn];
   const st = rowMajorStrides(pad);
   const axes: { d: number; st: number }[] = [];
-  for (let k = 0; k < dOut.length; k++) {
-    if (pad[k] === dOut[k]) axes.push({ d: dOut[k], st: pad[k] === 1 ? 0 : st[k] });
-    else if (pad[k] === 1) axes.push({ d: dOut[k], st: 0 });
+  for (const [k, d] of dOut.entries()) {
+    const p = pad[k]!; // pad has dOut's rank
+    if (p === d) axes.push({ d, st: p === 1 ? 0 : st[k]! });
+    else if (p === 1) axes.push({ d, st: 0 });
     else return undefined;
   }
   return compact(axes, prod(dIn));
 }
 
-/** A float constant broadcast to `dOut` (numpy rules), for constants the importer expands at import time. */
-export function broadcastFloat(data: ArrayLike<number>, dIn: readonly number[], dOut: readonly number[]): Float64Array {
+/**
+ * A float constant (`data` of dims `dIn`) broadcast to `dOut` (numpy rules), for constants the
+ * importer expands at import time; `undefined` when the shapes do not broadcast.
+ */
+export function broadcastFloat(
+  data: ArrayLike<number>,
+  dIn: readonly number[],
+  dOut: readonly number[],
+): Float64Array | undefined {
+  if (broadcastView(dIn, dOut) === undefined || data.length !== prod(dIn)) return undefined;
   const pad = [...new Array<number>(Math.max(0, dOut.length - dIn.length)).fill(1), ...dIn];
   const st = rowMajorStrides(pad).map((s, k) => (pad[k] === 1 ? 0 : s));
   const out = new Float64Array(prod(dOut));
   const idx = new Array<number>(dOut.length).fill(0);
+  // idx, st and dOut have one entry per output axis, and each index is within data (the shapes broadcast).
   for (let i = 0; i < out.length; i++) {
-    out[i] = data[idx.reduce((a, v, k) => a + v * st[k], 0)];
+    out[i] = data[idx.reduce((a, v, k) => a + v * st[k]!, 0)]!;
     for (let k = dOut.length - 1; k >= 0; k--) {
-      if (++idx[k] < dOut[k]) break;
+      if (++idx[k]! < dOut[k]!) break;
       idx[k] = 0;
     }
   }

@@ -9,7 +9,7 @@ import { Op } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { outputSlotOf, type GraphNode, type Model } from "../model/Model.ts";
 import { OnnxUnsupportedError } from "./errors.ts";
-import type { QuantGraph } from "./QuantGraph.ts";
+import { tensorOf, type QuantGraph } from "./QuantGraph.ts";
 
 /**
  * Refuses a graph of several inputs or outputs (a KV-cache decode step: ids, positions and the
@@ -31,13 +31,15 @@ export function toModel(g: QuantGraph): Model {
     g.inputs.map((i) => i.name),
     g.outputs.map((o) => o.name),
   );
-  const slotOf = new Map<number, OperandSlot>([[g.inputs[0].id, { kind: SlotKind.activation, slot: 0 }]]);
+  const input = g.inputs[0]!; // one input and one output (checkSingleIO)
+  const out = g.outputs[0]!;
+  const slotOf = new Map<number, OperandSlot>([[input.id, { kind: SlotKind.activation, slot: 0 }]]);
   const weights: Uint8Array[] = [];
   const nodes: GraphNode[] = g.nodes.map((n, i) => {
     const inputs = n.inputs.map((id) => {
       let s = slotOf.get(id);
       if (!s) {
-        const t = g.tensors[id];
+        const t = tensorOf(g, id);
         if (t.kind !== "const") throw new OnnxUnsupportedError(t.name, `tensor ${t.name} is read before it is written`);
         s = { kind: SlotKind.weight, slot: weights.length };
         weights.push(t.data!);
@@ -48,19 +50,18 @@ export function toModel(g: QuantGraph): Model {
     slotOf.set(n.output, { kind: SlotKind.activation, slot: outputSlotOf(i) });
     return { op: n.op, inputs, params: [...n.params] };
   });
-  const out = g.outputs[0];
   const last = g.nodes[g.nodes.length - 1];
   if (!last || last.output !== out.id) {
     const src = slotOf.get(out.id);
     if (!src) throw new OnnxUnsupportedError(out.name, `graph output ${out.name} is not a computed tensor`);
-    const n = g.tensors[out.id].shape.reduce((a, b) => a * b, 1) * (out.dtype === "i32" ? 4 : 1);
+    const n = tensorOf(g, out.id).shape.reduce((a, b) => a * b, 1) * (out.dtype === "i32" ? 4 : 1);
     nodes.push({ op: Op.copy, inputs: [src], params: [n] });
   }
-  const inLen = g.inputs[0].dims.reduce((a, b) => a * b, 1) * (g.inputs[0].dtype === "i32" ? 4 : 1);
+  const inLen = input.dims.reduce((a, b) => a * b, 1) * (input.dtype === "i32" ? 4 : 1);
   return {
     name: g.name,
     inputLength: inLen,
-    inputScale: g.inputs[0].scale,
+    inputScale: input.scale,
     outputScale: out.scale,
     nodes,
     weights,

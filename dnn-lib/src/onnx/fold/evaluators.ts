@@ -7,6 +7,7 @@
  */
 import { DataType } from "../proto.ts";
 import type { OnnxNode, OnnxTensor } from "../model.ts";
+import { ofLength, type Tuple } from "../tuple.ts";
 import {
   alloc,
   axisOf,
@@ -45,7 +46,25 @@ function need(t: OnnxTensor | undefined): OnnxTensor {
   return t;
 }
 
-const out0 = (n: OnnxNode) => n.outputs[0];
+/** Exactly `k` inputs, each present (an op of fixed arity). */
+function exactly<N extends number>(ins: (OnnxTensor | undefined)[], k: N): Tuple<OnnxTensor, N> {
+  const xs = ofLength(ins.map(need), k);
+  if (!xs) throw new NotFoldable(`${ins.length} inputs`);
+  return xs;
+}
+
+/** The one element of a scalar (or one-element) tensor, as a Number. */
+function scalar(t: OnnxTensor): number {
+  if (t.data.length !== 1) throw new NotFoldable(`${t.data.length} elements for a scalar`);
+  return Number(t.data[0]);
+}
+
+/** The node's output (foldConstants folds nodes of one output). */
+function out0(n: OnnxNode): string {
+  const o = n.outputs[0];
+  if (o === undefined) throw new NotFoldable("no output");
+  return o;
+}
 
 /** The same elements under new dims. */
 function reshaped(n: OnnxNode, x: OnnxTensor, dims: number[]): OnnxTensor[] {
@@ -60,12 +79,15 @@ function pick(name: string, x: OnnxTensor, dims: number[], idx: ArrayLike<number
   return tensor(name, x.dataType, dims, data);
 }
 
+/** One element of each of the tensors `A`: a tuple of inputs gives a tuple of elements. */
+type Elements<A extends OnnxTensor[]> = { [K in keyof A]: Scalar };
+
 /** An elementwise op over broadcast inputs; `fn` gets the elements (bigint for int64 inputs). */
-function elementwise(
+function elementwise<A extends OnnxTensor[]>(
   n: OnnxNode,
-  ins: OnnxTensor[],
+  ins: [...A],
   outType: number,
-  fn: (v: Scalar[]) => Scalar,
+  fn: (v: Elements<A>) => Scalar,
   outName = out0(n),
 ): OnnxTensor {
   const dims = broadcastShape(ins.map((t) => t.dims));
@@ -74,14 +96,16 @@ function elementwise(
   const data = alloc(outType, count);
   const vals = new Array<Scalar>(ins.length);
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < ins.length; j++) vals[j] = (ins[j]!.data as ArrayLike<Scalar>)[idx[j]![i]!]!;
-    put(data, outType, i, fn(vals));
+    for (let j = 0; j < ins.length; j++) vals[j] = (ins[j].data as ArrayLike<Scalar>)[idx[j]![i]!]!;
+    put(data, outType, i, fn(vals as Elements<A>)); // one element per input
   }
   return tensor(outName, outType, dims, data);
 }
 
 function sameType(ins: OnnxTensor[]): number {
-  const t = ins[0].dataType;
+  const [first] = ins;
+  if (!first) throw new NotFoldable("no inputs");
+  const t = first.dataType;
   if (ins.some((x) => x.dataType !== t)) throw new NotFoldable("mixed input types");
   alloc(t, 0);
   return t;
@@ -90,7 +114,7 @@ function sameType(ins: OnnxTensor[]): number {
 /** Binary arithmetic: bigint for int64, truncating division for other integers, float rounding by the store. */
 function arith(op: (a: number, b: number) => number, big: (a: bigint, b: bigint) => bigint, intDiv = false): Evaluator {
   return (ins, n) => {
-    const xs = ins.map(need);
+    const xs = exactly(ins, 2);
     const t = sameType(xs);
     const isInt = !isFloatType(t);
     return [
@@ -117,7 +141,7 @@ function unaryFloat(fn: (x: number) => number, big?: (x: bigint) => bigint): Eva
 
 function compare(fn: (c: number) => boolean): Evaluator {
   return (ins, n) => {
-    const xs = ins.map(need);
+    const xs = exactly(ins, 2);
     sameType(xs);
     return [
       elementwise(n, xs, DataType.BOOL, ([a, b]) => {
@@ -130,7 +154,7 @@ function compare(fn: (c: number) => boolean): Evaluator {
 
 function logic(fn: (a: boolean, b: boolean) => boolean): Evaluator {
   return (ins, n) => {
-    const xs = ins.map(need);
+    const xs = exactly(ins, 2);
     if (xs.some((x) => x.dataType !== DataType.BOOL)) throw new NotFoldable("non-bool input");
     return [elementwise(n, xs, DataType.BOOL, ([a, b]) => (fn(Boolean(a), Boolean(b)) ? 1 : 0))];
   };
@@ -144,11 +168,15 @@ function axesOf(ins: (OnnxTensor | undefined)[], n: OnnxNode, opset: number): nu
 
 /** Shape of a Reshape: 0 copies the input's dim (unless allowzero), −1 is inferred. */
 export function reshapeDims(inDims: readonly number[], shape: number[], allowZero: boolean): number[] {
-  const dims = shape.map((d, k) => (d === 0 && !allowZero ? inDims[k] : d));
+  const dims = shape.map((d, k) => {
+    const v = d === 0 && !allowZero ? inDims[k] : d;
+    if (v === undefined || v < -1) throw new NotFoldable(`shape [${shape}]`);
+    return v;
+  });
   const known = prod(dims.filter((d) => d !== -1));
   const total = prod(inDims);
   const free = dims.filter((d) => d === -1).length;
-  if (free > 1 || dims.some((d) => d === undefined || d < -1)) throw new NotFoldable(`shape [${shape}]`);
+  if (free > 1) throw new NotFoldable(`shape [${shape}]`);
   if (free === 1) {
     if (known === 0 || total % known !== 0) throw new NotFoldable(`shape [${shape}]`);
     return dims.map((d) => (d === -1 ? total / known : d));
@@ -167,12 +195,15 @@ export function sliceRanges(
 ): { start: number; count: number; step: number }[] {
   const r = dims.map((d) => ({ start: 0, count: d, step: 1 }));
   starts.forEach((s0, i) => {
-    const a = axisOf(axes ? axes[i] : i, dims.length);
-    const d = dims[a];
+    const ax = axes ? axes[i] : i;
+    const e0 = ends[i];
+    if (ax === undefined || e0 === undefined) throw new NotFoldable("starts, ends and axes of unequal lengths");
+    const a = axisOf(ax, dims.length);
+    const d = dims[a]!; // axisOf: a < rank
     const step = steps?.[i] ?? 1;
     if (step === 0) throw new NotFoldable("step 0");
     let s = s0 < 0 ? s0 + d : s0;
-    let e = ends[i] < 0 ? ends[i] + d : ends[i];
+    let e = e0 < 0 ? e0 + d : e0;
     if (step > 0) {
       s = Math.min(Math.max(s, 0), d);
       e = Math.min(Math.max(e, 0), d);
@@ -186,13 +217,14 @@ export function sliceRanges(
   return r;
 }
 
-/** Element indices of a strided box of x (one {start, count, step} per axis). */
+/** Element indices of a strided box of x (one {start, count, step} per axis of `dims`). */
 export function boxIndex(dims: readonly number[], ranges: { start: number; count: number; step: number }[]): number[] {
   const st = strides(dims);
   let idx = [0];
   ranges.forEach((r, k) => {
     const next: number[] = [];
-    for (const base of idx) for (let i = 0; i < r.count; i++) next.push(base + (r.start + i * r.step) * st[k]);
+    const stk = st[k]!; // a range per axis
+    for (const base of idx) for (let i = 0; i < r.count; i++) next.push(base + (r.start + i * r.step) * stk);
     idx = next;
   });
   return idx;
@@ -203,7 +235,7 @@ function cast(x: OnnxTensor, to: number, name: string): OnnxTensor {
   const data = alloc(to, x.data.length);
   const src = x.data as ArrayLike<Scalar>;
   for (let i = 0; i < src.length; i++) {
-    let v = src[i];
+    let v = src[i]!;
     if (to === DataType.INT64 && typeof v === "number" && !Number.isFinite(v)) throw new NotFoldable("cast of ±∞");
     if (!isFloatType(to) && to !== DataType.BOOL && typeof v === "number") v = Math.trunc(v);
     if (to === DataType.UINT8 || to === DataType.INT8 || to === DataType.INT16)
@@ -231,7 +263,8 @@ function constantValue(n: OnnxNode): OnnxTensor {
 function transpose(x: OnnxTensor, perm: number[], name: string): OnnxTensor {
   const r = x.dims.length;
   if (perm.length !== r || [...perm].sort().some((p, i) => p !== i)) throw new NotFoldable(`perm [${perm}]`);
-  const dims = perm.map((p) => x.dims[p]);
+  // perm is a permutation of x's r axes; st, ost and dims have r entries.
+  const dims = perm.map((p) => x.dims[p]!);
   const st = strides(x.dims);
   const idx = boxIndex(
     dims,
@@ -243,9 +276,9 @@ function transpose(x: OnnxTensor, perm: number[], name: string): OnnxTensor {
     let rem = o;
     let off = 0;
     for (let k = 0; k < r; k++) {
-      const c = Math.floor(rem / ost[k]);
-      rem -= c * ost[k];
-      off += c * st[perm[k]];
+      const c = Math.floor(rem / ost[k]!);
+      rem -= c * ost[k]!;
+      off += c * st[perm[k]!]!;
     }
     return off;
   });
@@ -302,7 +335,11 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
       const norm = axes.map((a) => axisOf(a, r));
       const dims: number[] = [];
       let j = 0;
-      for (let k = 0; k < r; k++) dims.push(norm.includes(k) ? 1 : x.dims[j++]);
+      for (let k = 0; k < r; k++) {
+        const d = norm.includes(k) ? 1 : x.dims[j++];
+        if (d === undefined) throw new NotFoldable(`axes [${axes}]`); // a repeated axis
+        dims.push(d);
+      }
       return reshaped(n, x, dims);
     },
   ],
@@ -311,17 +348,22 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
     (ins, n) => {
       const xs = ins.map(need);
       const t = sameType(xs);
-      const r = xs[0].dims.length;
+      const [first] = xs;
+      if (!first) throw new NotFoldable("no inputs");
+      const r = first.dims.length;
       const axis = axisOf(attrInt(n, "axis", 0), r);
-      const outer = prod(xs[0].dims.slice(0, axis));
-      const dims = [...xs[0].dims];
-      dims[axis] = xs.reduce((a, x) => a + x.dims[axis], 0);
+      if (xs.some((x) => x.dims.length !== r || x.dims.some((d, k) => k !== axis && d !== first.dims[k])))
+        throw new NotFoldable("inputs of different shapes");
+      const outer = prod(first.dims.slice(0, axis));
+      const dims = [...first.dims];
+      // Every input has the rank r > axis, and outer · w elements.
+      dims[axis] = xs.reduce((a, x) => a + x.dims[axis]!, 0);
       const data = alloc(t, prod(dims));
       let off = 0;
       for (let o = 0; o < outer; o++)
         for (const x of xs) {
           const w = prod(x.dims.slice(axis));
-          for (let i = 0; i < w; i++) (data as unknown as Scalar[])[off++] = (x.data as ArrayLike<Scalar>)[o * w + i];
+          for (let i = 0; i < w; i++) (data as unknown as Scalar[])[off++] = (x.data as ArrayLike<Scalar>)[o * w + i]!;
         }
       return [tensor(out0(n), t, dims, data)];
     },
@@ -332,13 +374,14 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
       const [x, ix] = [need(ins[0]), need(ins[1])];
       const r = x.dims.length;
       const axis = axisOf(attrInt(n, "axis", 0), r);
-      const ids = intList(ix).map((i) => (i < 0 ? i + x.dims[axis] : i));
-      if (ids.some((i) => i < 0 || i >= x.dims[axis])) throw new NotFoldable("index out of range");
+      const D = x.dims[axis]!; // axisOf: axis < r
+      const ids = intList(ix).map((i) => (i < 0 ? i + D : i));
+      if (ids.some((i) => i < 0 || i >= D)) throw new NotFoldable("index out of range");
       const outer = prod(x.dims.slice(0, axis));
       const inner = prod(x.dims.slice(axis + 1));
       const idx: number[] = [];
       for (let o = 0; o < outer; o++)
-        for (const i of ids) for (let k = 0; k < inner; k++) idx.push((o * x.dims[axis] + i) * inner + k);
+        for (const i of ids) for (let k = 0; k < inner; k++) idx.push((o * D + i) * inner + k);
       return [pick(out0(n), x, [...x.dims.slice(0, axis), ...ix.dims, ...x.dims.slice(axis + 1)], idx)];
     },
   ],
@@ -383,7 +426,8 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
       const x = need(ins[0]);
       const reps = intList(need(ins[1]));
       if (reps.length !== x.dims.length || reps.some((r) => r < 0)) throw new NotFoldable("repeats");
-      const dims = x.dims.map((d, k) => d * reps[k]);
+      // reps, x.dims, dims, st and ost have one entry per axis.
+      const dims = x.dims.map((d, k) => d * reps[k]!);
       const st = strides(x.dims);
       const idx = boxIndex(
         dims,
@@ -393,9 +437,9 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
         let rem = o;
         let off = 0;
         for (let k = 0; k < dims.length; k++) {
-          const c = Math.floor(rem / ost[k]);
-          rem -= c * ost[k];
-          off += (c % x.dims[k]) * st[k];
+          const c = Math.floor(rem / ost[k]!);
+          rem -= c * ost[k]!;
+          off += (c % x.dims[k]!) * st[k]!;
         }
         return off;
       });
@@ -421,16 +465,17 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
       const value = v && v.type === "tensor" ? v.value : tensor("", DataType.FLOAT, [1], Float32Array.of(0));
       if (value.data.length !== 1) throw new NotFoldable("value");
       const data = alloc(value.dataType, prod(dims));
-      for (let i = 0; i < data.length; i++) (data as unknown as Scalar[])[i] = (value.data as ArrayLike<Scalar>)[0];
+      const v0 = (value.data as ArrayLike<Scalar>)[0]!;
+      for (let i = 0; i < data.length; i++) (data as unknown as Scalar[])[i] = v0;
       return [tensor(out0(n), value.dataType, dims, data)];
     },
   ],
   [
     "Range",
     (ins, n) => {
-      const [s, l, d] = ins.map(need);
+      const [s, l, d] = exactly(ins, 3);
       const t = sameType([s, l, d]);
-      const [a, b, c] = [s, l, d].map((x) => Number((x.data as ArrayLike<Scalar>)[0]));
+      const [a, b, c] = [scalar(s), scalar(l), scalar(d)];
       if (c === 0) throw new NotFoldable("delta 0");
       const count = Math.max(Math.ceil((b - a) / c), 0);
       const data = alloc(t, count);
@@ -442,18 +487,17 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
     "Trilu",
     (ins, n) => {
       const x = need(ins[0]);
-      const k = ins[1] ? intList(ins[1])[0] : 0;
+      const k = ins[1] ? scalar(ins[1]) : 0;
       const upper = attrInt(n, "upper", 1) === 1;
-      const r = x.dims.length;
-      if (r < 2) throw new NotFoldable("rank < 2");
-      const [R, C] = [x.dims[r - 2], x.dims[r - 1]];
+      const [R, C] = x.dims.slice(-2);
+      if (R === undefined || C === undefined) throw new NotFoldable("rank < 2");
       const data = alloc(x.dataType, x.data.length);
       for (let i = 0; i < x.data.length; i++) {
         const col = i % C;
         const row = Math.floor(i / C) % R;
         const keep = upper ? col - row >= k : col - row <= k;
         (data as unknown as Scalar[])[i] = keep
-          ? (x.data as ArrayLike<Scalar>)[i]
+          ? (x.data as ArrayLike<Scalar>)[i]!
           : x.dataType === DataType.INT64
             ? 0n
             : 0;
@@ -464,7 +508,7 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
   [
     "Where",
     (ins, n) => {
-      const [c, a, b] = ins.map(need);
+      const [c, a, b] = exactly(ins, 3);
       if (c.dataType !== DataType.BOOL) throw new NotFoldable("condition not bool");
       const t = sameType([a, b]);
       return [elementwise(n, [c, a, b], t, ([cv, av, bv]) => (cv ? av : bv))];
@@ -523,7 +567,7 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map<string, Evalua
   [
     "Pow",
     (ins, n) => {
-      const [x, y] = ins.map(need);
+      const [x, y] = exactly(ins, 2);
       if (!isFloatType(x.dataType) || !isFloatType(y.dataType)) throw new NotFoldable("integer Pow");
       return [elementwise(n, [x, y], x.dataType, ([a, b]) => Math.pow(Number(a), Number(b)))];
     },

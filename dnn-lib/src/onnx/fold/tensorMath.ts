@@ -81,7 +81,10 @@ export function broadcastShape(shapes: readonly number[][]): number[] {
   return out;
 }
 
-/** For each element of `outDims`, the index of the element of a tensor of `dims` broadcast to it. */
+/**
+ * For each element of `outDims`, the index of the element of a tensor of `dims` broadcast to it;
+ * `outDims` is a broadcast shape of `dims` (broadcastShape).
+ */
 export function broadcastIndex(dims: readonly number[], outDims: readonly number[]): Int32Array {
   const n = prod(outDims);
   const idx = new Int32Array(n);
@@ -89,16 +92,18 @@ export function broadcastIndex(dims: readonly number[], outDims: readonly number
   const st = new Array<number>(r).fill(0);
   let s = 1;
   for (let k = dims.length - 1; k >= 0; k--) {
-    st[r - dims.length + k] = dims[k] === 1 ? 0 : s;
-    s *= dims[k];
+    const d = dims[k]!;
+    st[r - dims.length + k] = d === 1 ? 0 : s;
+    s *= d;
   }
+  // pos, st and outDims have r entries.
   const pos = new Array<number>(r).fill(0);
   for (let i = 0; i < n; i++) {
     let off = 0;
-    for (let k = 0; k < r; k++) off += pos[k] * st[k];
+    for (let k = 0; k < r; k++) off += pos[k]! * st[k]!;
     idx[i] = off;
     for (let k = r - 1; k >= 0; k--) {
-      if (++pos[k] < outDims[k]) break;
+      if (++pos[k]! < outDims[k]!) break;
       pos[k] = 0;
     }
   }
@@ -108,7 +113,7 @@ export function broadcastIndex(dims: readonly number[], outDims: readonly number
 /** Row-major strides of `dims`. */
 export function strides(dims: readonly number[]): number[] {
   const st = new Array<number>(dims.length).fill(1);
-  for (let k = dims.length - 2; k >= 0; k--) st[k] = st[k + 1] * dims[k + 1];
+  for (let k = dims.length - 2; k >= 0; k--) st[k] = st[k + 1]! * dims[k + 1]!;
   return st;
 }
 

@@ -16,7 +16,7 @@ import {
   type OnnxNode,
   type OnnxTensor,
 } from "../model.ts";
-import { OnnxRunError, OnnxUnsupportedError } from "../errors.ts";
+import { OnnxFormatError, OnnxRunError, OnnxUnsupportedError } from "../errors.ts";
 import { maxAbs, quantizeI8, quantizeMultiplier, scaleOf } from "../quantMath.ts";
 import type { Calibration } from "../calibrate.ts";
 import type { QNode, QTensor } from "../QuantGraph.ts";
@@ -73,10 +73,26 @@ export class LowerContext {
 
   // ── The ONNX graph ──────────────────────────────────────────────────────────────────────────
 
-  /** The index of the one node that reads `name`, unless more read it or it is a graph output. */
-  soleConsumer(name: string): number | undefined {
-    const c = this.consumers.get(name) ?? [];
-    return c.length === 1 && !this.graphOutputs.has(name) ? c[0] : undefined;
+  /** Node `i`: an index this context handed out (`producer`, `readers`, `soleConsumer`), or a node's own. */
+  node(i: number): OnnxNode {
+    const n = this.graph.nodes[i];
+    if (!n) throw new RangeError(`LowerContext: the graph has no node ${i}`);
+    return n;
+  }
+
+  /** The index of the node that writes `name` (undefined for a graph input, a constant, or no name). */
+  producerOf(name: string | undefined): number | undefined {
+    return name === undefined ? undefined : this.producer.get(name);
+  }
+
+  /**
+   * The index of the one node that reads `name`, unless more read it or it is a graph output
+   * (undefined for no name: a pattern finder asking about a node's missing input or output).
+   */
+  soleConsumer(name: string | undefined): number | undefined {
+    if (name === undefined) return undefined;
+    const [c, ...more] = this.consumers.get(name) ?? [];
+    return more.length === 0 && !this.graphOutputs.has(name) ? c : undefined;
   }
 
   /** The indices of the nodes that read `name`. */
@@ -99,7 +115,12 @@ export class LowerContext {
 
   /** The names of the nodes at `indices`, joined by "+": the `source` of a fused node. */
   sourceOf(indices: number[]): string {
-    return indices.map((i) => this.graph.nodes[i].name).join("+");
+    return indices.map((i) => this.node(i).name).join("+");
+  }
+
+  /** The constant (initializer) named `name`, undefined when it is not one or there is no name. */
+  initOf(name: string | undefined): OnnxTensor | undefined {
+    return name === undefined ? undefined : this.inits.get(name);
   }
 
   /** A constant's float values (undefined when `name` is not a constant); refuses a non-float constant. */
@@ -114,9 +135,9 @@ export class LowerContext {
     return Float64Array.from(t.data);
   }
 
-  /** The value of a one-element finite constant, else undefined. */
-  scalarConst(name: string): number | undefined {
-    const t = this.inits.get(name);
+  /** The value of a one-element finite constant, else (or for no name) undefined. */
+  scalarConst(name: string | undefined): number | undefined {
+    const t = this.initOf(name);
     if (!t || t.data.length !== 1) return undefined;
     const v = Number(t.data[0]);
     return Number.isFinite(v) ? v : undefined;
@@ -143,11 +164,39 @@ export class LowerContext {
     return v.value;
   }
 
+  // ── A node's inputs and outputs ─────────────────────────────────────────────────────────────
+
+  /** The name of input `i` of `n`, which its op requires; OnnxFormatError when the node lacks it. */
+  input(n: OnnxNode, i: number): string {
+    const name = n.inputs[i];
+    if (name === undefined || name === "") this.malformed(n, `input ${i} is missing (the node has ${n.inputs.length})`);
+    return name;
+  }
+
+  /** The name of optional input `i` of `n`, undefined when it is omitted (absent or ""). */
+  optionalInput(n: OnnxNode, i: number): string | undefined {
+    const name = n.inputs[i];
+    return name === "" ? undefined : name;
+  }
+
+  /** The name of output `i` (default the first) of `n`; OnnxFormatError when the node lacks it. */
+  output(n: OnnxNode, i = 0): string {
+    const name = n.outputs[i];
+    if (name === undefined || name === "")
+      this.malformed(n, `output ${i} is missing (the node has ${n.outputs.length})`);
+    return name;
+  }
+
   // ── Refusals ────────────────────────────────────────────────────────────────────────────────
 
   /** Refuses node `n`: OnnxUnsupportedError whose `what` is the op type and whose message says why. */
   unsupported(n: OnnxNode, why: string): never {
     throw new OnnxUnsupportedError(n.opType, `ONNX ${n.opType} (node ${n.name}): ${why}`);
+  }
+
+  /** Refuses node `n` as not well-formed ONNX (a required input or output missing): OnnxFormatError. */
+  malformed(n: OnnxNode, why: string): never {
+    throw new OnnxFormatError(`ONNX ${n.opType} (node ${n.name}): ${why}`);
   }
 
   /** `axis` in [0, rank) (a negative one counts from the end), else refuses `n`. */
@@ -182,7 +231,8 @@ export class LowerContext {
 
   /** The shape of a node's first input, [] when it has none or it is not calibrated. */
   inputDims(n: OnnxNode): number[] {
-    return n.inputs.length > 0 && this.cal.dims.has(n.inputs[0]) ? this.dimsOf(n.inputs[0]) : [];
+    const x = n.inputs[0];
+    return x !== undefined && this.cal.dims.has(x) ? this.dimsOf(x) : [];
   }
 
   /** The largest calibrated magnitude of a tensor (undefined when not recorded). */
@@ -201,6 +251,13 @@ export class LowerContext {
   }
 
   // ── The quantized graph ─────────────────────────────────────────────────────────────────────
+
+  /** Tensor `id` of the quantized graph: an id `newTensor` handed out. */
+  tensor(id: number): QTensor {
+    const t = this.tensors[id];
+    if (!t) throw new RangeError(`LowerContext: the graph has no tensor ${id}`);
+    return t;
+  }
 
   newTensor(t: Omit<QTensor, "id">): number {
     this.tensors.push({ id: this.tensors.length, ...t });

@@ -23,6 +23,7 @@ export function broadcastOperand(
   if (!recip && dName.join() === dOut.join()) return ctx.get(name, n);
   if (t && (t.data instanceof Float32Array || t.data instanceof Float64Array)) {
     const data = broadcastFloat(recip ? Float64Array.from(t.data, (v) => 1 / v) : t.data, t.dims, dOut);
+    if (!data) ctx.unsupported(n, `[${t.dims}] does not broadcast to [${dOut}]`);
     const s = scaleOf(maxAbs(data));
     return { id: ctx.constant(`${name}→[${dOut}]`, quantizeI8(data, s), dOut, s), scale: s };
   }

@@ -18,7 +18,7 @@ export function emitMatmul(
 ): void {
   const dIn = ctx.inputDims(n);
   if (dIn[dIn.length - 1] !== K) ctx.unsupported(n, `input inner dimension ${dIn[dIn.length - 1]} ≠ weight ${K}`);
-  const [x, weight] = n.inputs;
+  const [x, weight] = [ctx.input(n, 0), ctx.input(n, 1)];
   const params = [prod(dIn) / K, N, K];
   emitWeighted(ctx, n, { op: Op.matmul, x, weight, w, wShape: [N, K], N, K, bias, params, out, source });
 }

@@ -25,6 +25,7 @@ export interface NormSpec {
 export function emitNorm(ctx: LowerContext, n: OnnxNode, spec: NormSpec): void {
   const dIn = ctx.dimsOf(spec.x);
   const D = dIn[dIn.length - 1];
+  if (D === undefined) ctx.unsupported(n, `${spec.x} is a scalar: there is no last axis to normalize`);
   const x = ctx.get(spec.x, n);
   const sG = scaleOf(maxAbs(spec.gamma));
   const sOut = ctx.actScale(spec.out);

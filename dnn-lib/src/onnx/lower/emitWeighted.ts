@@ -24,7 +24,12 @@ export interface Weighted {
   source: string;
 }
 
+/** Refuses weights that are not N·K values or a bias that is not N (a malformed model's constants). */
 export function emitWeighted(ctx: LowerContext, n: OnnxNode, spec: Weighted): void {
+  if (spec.w.length !== spec.N * spec.K)
+    ctx.unsupported(n, `${spec.weight} has ${spec.w.length} values, not ${spec.N}·${spec.K}`);
+  if (spec.bias && spec.bias.length !== spec.N)
+    ctx.unsupported(n, `the bias has ${spec.bias.length} values for ${spec.N} output channels`);
   const x = ctx.get(spec.x, n);
   const sOut = ctx.actScale(spec.out);
   const { q, scales } = quantizePerChannel(spec.w, spec.N, spec.K);
@@ -33,7 +38,10 @@ export function emitWeighted(ctx: LowerContext, n: OnnxNode, spec: Weighted): vo
   ctx.emit(spec.op, [x.id, w, ...consts], spec.params, spec.out, sOut, spec.source);
 }
 
-/** Bias, multiplier and shift constants of a per-channel requantization from s_x · s_w[c] to sOut. */
+/**
+ * Bias, multiplier and shift constants of a per-channel requantization from s_x · s_w[c] to sOut;
+ * `b`, when given, has one value per channel (emitWeighted checked).
+ */
 function requantConsts(
   ctx: LowerContext,
   base: string,
@@ -47,8 +55,9 @@ function requantConsts(
   const mult = new Int32Array(N);
   const shift = new Int32Array(N);
   for (let c = 0; c < N; c++) {
-    bias[c] = b ? clampI32(roundHalfAway(b[c] / (sx * sw[c]))) : 0;
-    const { m, s } = quantizeMultiplier((sx * sw[c]) / sOut, base);
+    const swc = sw[c]!;
+    bias[c] = b ? clampI32(roundHalfAway(b[c]! / (sx * swc))) : 0;
+    const { m, s } = quantizeMultiplier((sx * swc) / sOut, base);
     mult[c] = m;
     shift[c] = s;
   }

@@ -74,7 +74,6 @@ function selfContained(ctx: LowerContext, at: number, m: FusionMatch): boolean {
   const inside = new Set(m.nodes);
   return m.nodes.every(
     (i) =>
-      i === at ||
-      ctx.graph.nodes[i].outputs.every((o) => ctx.readers(o).every((r) => inside.has(r)) && !ctx.isGraphOutput(o)),
+      i === at || ctx.node(i).outputs.every((o) => ctx.readers(o).every((r) => inside.has(r)) && !ctx.isGraphOutput(o)),
   );
 }

@@ -12,7 +12,8 @@ export function readGraphOutputs(ctx: LowerContext): QGraphIO[] {
         `graph output ${o.name} does not depend on the graph's inputs (it folds to a constant)`,
       );
     if (!e) throw new OnnxRunError(`graph output ${o.name} was not produced`);
-    if (e.i16) e = ctx.narrow(o.name, e, ctx.graph.nodes[ctx.producer.get(o.name)!]);
-    return { id: e.id, name: o.name, scale: e.scale, dtype: ctx.tensors[e.id].dtype, dims: ctx.dimsOf(o.name) };
+    // Only node outputs are bound to int16 tensors (an add16's, or an alias of one).
+    if (e.i16) e = ctx.narrow(o.name, e, ctx.node(ctx.producer.get(o.name)!));
+    return { id: e.id, name: o.name, scale: e.scale, dtype: ctx.tensor(e.id).dtype, dims: ctx.dimsOf(o.name) };
   });
 }

@@ -7,28 +7,35 @@
 import { Op } from "../../ops.ts";
 import type { OnnxNode } from "../model.ts";
 import type { LowerContext, TensorRef } from "./LowerContext.ts";
+import { ofLength } from "../tuple.ts";
+
+/** Two spatial extents: [height, width]. */
+export type Pair = readonly [number, number];
+/** Pads of the two spatial axes: [top, left, bottom, right]. */
+export type Pads = [number, number, number, number];
 
 /** [top, left, bottom, right] pads of a 2-D window op with kernel extent k (dilated), strides s, input [H, W]. */
-export function spatialPads(ctx: LowerContext, n: OnnxNode, hw: number[], k: number[], s: number[]): number[] {
+export function spatialPads(ctx: LowerContext, n: OnnxNode, hw: Pair, k: Pair, s: Pair): Pads {
   const ap = n.attributes["auto_pad"];
   const mode = ap ? (ap.type === "string" ? ap.value : ctx.unsupported(n, "auto_pad is not a string")) : "NOTSET";
   if (mode === "NOTSET") {
     const p = ctx.intsAttr(n, "pads") ?? [0, 0, 0, 0];
-    if (p.length !== 4 || p.some((v) => v < 0)) ctx.unsupported(n, `pads [${p}]`);
-    return [p[0], p[1], p[2], p[3]];
+    const pads = ofLength(p, 4);
+    if (!pads || p.some((v) => v < 0)) ctx.unsupported(n, `pads [${p}]`);
+    return [...pads];
   }
   if (mode === "VALID") return [0, 0, 0, 0];
   if (mode !== "SAME_UPPER" && mode !== "SAME_LOWER") ctx.unsupported(n, `auto_pad ${mode}`);
-  const begin: number[] = [];
-  const end: number[] = [];
-  for (let a = 0; a < 2; a++) {
+  // [begin, end] of axis a: the total padding, split with the odd one at the end (SAME_UPPER) or the beginning.
+  const same = (a: 0 | 1): Pair => {
     const out = Math.ceil(hw[a] / s[a]);
     const total = Math.max((out - 1) * s[a] + k[a] - hw[a], 0);
     const lo = mode === "SAME_UPPER" ? Math.floor(total / 2) : Math.ceil(total / 2);
-    begin.push(lo);
-    end.push(total - lo);
-  }
-  return [begin[0], begin[1], end[0], end[1]];
+    return [lo, total - lo];
+  };
+  const [top, bottom] = same(0);
+  const [left, right] = same(1);
+  return [top, left, bottom, right];
 }
 
 /** x [1][C][H][W] padded by [top, left, bottom, right] elements of `value`, through `concat` nodes. */
@@ -40,7 +47,7 @@ export function padSpatial(
   C: number,
   H: number,
   W: number,
-  pads: number[],
+  pads: Pads,
   value: number,
 ): { ref: TensorRef; H: number; W: number } {
   const [t, l, b, r] = pads;

@@ -11,6 +11,7 @@ import { expTable, quantizeMultiplier } from "../../quantMath.ts";
 import type { FindFusions, FusionMatch } from "../FusionMatch.ts";
 import type { LowerContext } from "../LowerContext.ts";
 import { prod } from "../prod.ts";
+import { ofLength } from "../../tuple.ts";
 
 interface Attention {
   q: string;
@@ -27,64 +28,60 @@ export const attention: FindFusions = (ctx) => {
   const g = ctx.graph;
   g.nodes.forEach((sm, si) => {
     if (sm.opType !== "Softmax") return;
-    const pv = ctx.soleConsumer(sm.outputs[0]);
-    if (pv === undefined || g.nodes[pv].opType !== "MatMul" || g.nodes[pv].inputs[0] !== sm.outputs[0]) return;
+    const probs = sm.outputs[0];
+    const pv = ctx.soleConsumer(probs);
+    if (pv === undefined) return;
+    const pvNode = ctx.node(pv);
+    if (pvNode.opType !== "MatMul" || pvNode.inputs[0] !== probs) return;
     const chain = [si, pv];
-    let cur = sm.inputs[0];
-    let p = ctx.producer.get(cur);
-    let masked = false;
-    if (p !== undefined && g.nodes[p].opType === "Where" && ctx.soleConsumer(cur) === si) {
+    const masked = sm.inputs[0];
+    let p = ctx.producerOf(masked);
+    // The scores before the mask, once a mask is found.
+    let score: string | undefined;
+    if (p !== undefined && ctx.node(p).opType === "Where" && ctx.soleConsumer(masked) === si) {
       // Where(mask, −big, scores): the mask a bool constant, true exactly above the diagonal.
-      const wh = g.nodes[p];
+      const wh = ctx.node(p);
       const [cond, fill, other] = wh.inputs;
       const fillV = ctx.scalarConst(fill);
-      const condT = ctx.inits.get(cond);
-      if (!condT || ctx.inits.has(other) || fillV === undefined || fillV > -1e4) return;
+      const condT = ctx.initOf(cond);
+      if (!condT || other === undefined || ctx.inits.has(other) || fillV === undefined || fillV > -1e4) return;
       checkCausalCondition(condT, wh);
-      masked = true;
       chain.push(p);
-      cur = other;
-      p = ctx.producer.get(cur);
-    } else if (p !== undefined && g.nodes[p].opType === "Add" && ctx.soleConsumer(cur) === si) {
-      const add = g.nodes[p];
-      const mask = add.inputs.find((x) => ctx.inits.has(x));
+      score = other;
+    } else if (p !== undefined && ctx.node(p).opType === "Add" && ctx.soleConsumer(masked) === si) {
+      const add = ctx.node(p);
+      const mask = ctx.initOf(add.inputs.find((x) => ctx.inits.has(x)));
       const other = add.inputs.find((x) => !ctx.inits.has(x));
       if (!mask || !other) return;
-      checkCausalMask(ctx.inits.get(mask)!, add);
-      masked = true;
+      checkCausalMask(mask, add);
       chain.push(p);
-      cur = other;
-      p = ctx.producer.get(cur);
+      score = other;
     }
-    if (!masked) return;
-    const score = cur;
+    if (score === undefined) return;
+    p = ctx.producerOf(score);
     let alpha = 1;
-    if (p !== undefined && (g.nodes[p].opType === "Mul" || g.nodes[p].opType === "Div")) {
-      const m = g.nodes[p];
+    if (p !== undefined && (ctx.node(p).opType === "Mul" || ctx.node(p).opType === "Div")) {
+      const m = ctx.node(p);
       const c = ctx.scalarConst(m.inputs[1]);
       if (c === undefined || c <= 0) return;
       alpha = m.opType === "Mul" ? c : 1 / c;
       chain.push(p);
-      cur = m.inputs[0];
-      p = ctx.producer.get(cur);
+      p = ctx.producerOf(m.inputs[0]);
     }
-    if (p === undefined || g.nodes[p].opType !== "MatMul") return;
-    const qk = g.nodes[p];
-    const tp = ctx.producer.get(qk.inputs[1]);
-    if (tp === undefined || g.nodes[tp].opType !== "Transpose") return;
-    const perm = ctx.intsAttr(g.nodes[tp], "perm");
-    const rank = ctx.dimsOf(qk.inputs[1]).length;
+    if (p === undefined || ctx.node(p).opType !== "MatMul") return;
+    const qk = ctx.node(p);
+    const [q, kT] = qk.inputs;
+    const tp = ctx.producerOf(kT);
+    if (q === undefined || kT === undefined || tp === undefined || ctx.node(tp).opType !== "Transpose") return;
+    const perm = ctx.intsAttr(ctx.node(tp), "perm");
+    const rank = ctx.dimsOf(kT).length;
     if (perm && !(perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1)) return;
     chain.push(p, tp);
-    const pat: Attention = {
-      q: qk.inputs[0],
-      k: g.nodes[tp].inputs[0],
-      v: g.nodes[pv].inputs[1],
-      alpha,
-      score,
-      out: g.nodes[pv].outputs[0],
-      nodes: chain,
-    };
+    const k = ctx.node(tp).inputs[0];
+    const v = pvNode.inputs[1];
+    const out = pvNode.outputs[0];
+    if (k === undefined || v === undefined || out === undefined) return;
+    const pat: Attention = { q, k, v, alpha, score, out, nodes: chain };
     found.set(pv, { nodes: chain, lower: (c, at) => lowerAttention(c, at, pat) });
   });
   return found;
@@ -95,8 +92,8 @@ function lowerAttention(ctx: LowerContext, n: OnnxNode, pat: Attention): void {
   const k = ctx.get(pat.k, n);
   const v = ctx.get(pat.v, n);
   const qd = ctx.dimsOf(pat.q);
-  const T = qd[qd.length - 2];
-  const Dh = qd[qd.length - 1];
+  const [T, Dh] = qd.slice(-2);
+  if (T === undefined || Dh === undefined) ctx.unsupported(n, `attention: Q [${qd}] must be [..][T][Dh]`);
   // Heads are the leading dims of Q, K and V, each [H][T][Dh].
   const H = prod(qd) / (T * Dh);
   if (ctx.dimsOf(pat.k).join() !== qd.join() || ctx.dimsOf(pat.v).join() !== qd.join())
@@ -113,15 +110,20 @@ function lowerAttention(ctx: LowerContext, n: OnnxNode, pat: Attention): void {
   ctx.emit(Op.attention, [q.id, k.id, v.id, exp], params, pat.out, sOut, ctx.sourceOf(pat.nodes));
 }
 
+/** Whether a constant's non-unit axes are [T][T] and `holds(row, col, value)` for each of its elements. */
+function everyOfSquare(t: OnnxTensor, holds: (row: number, col: number, v: number) => boolean): boolean {
+  const d = ofLength(
+    t.dims.filter((x) => x !== 1),
+    2,
+  );
+  if (!d || d[0] !== d[1]) return false;
+  const T = d[0];
+  return Array.from({ length: T * T }, (_, i) => i).every((i) => holds(Math.floor(i / T), i % T, Number(t.data[i])));
+}
+
 /** The condition of a Where mask must be causal: true exactly above the diagonal. */
 function checkCausalCondition(t: OnnxTensor, where: OnnxNode): void {
-  const d = t.dims.filter((x) => x !== 1);
-  const T = d[d.length - 1];
-  const ok =
-    d.length === 2 &&
-    d[0] === T &&
-    Array.from({ length: T * T }, (_, i) => i).every((i) => i % T > Math.floor(i / T) === (Number(t.data[i]) !== 0));
-  if (!ok)
+  if (!everyOfSquare(t, (row, col, v) => col > row === (v !== 0)))
     throw new OnnxUnsupportedError("Where", `ONNX Where (node ${where.name}): attention mask is not causal`, {
       details: "the attention op is causal: the masked positions must be exactly those above the diagonal",
     });
@@ -129,16 +131,7 @@ function checkCausalCondition(t: OnnxTensor, where: OnnxNode): void {
 
 /** The mask of the attention pattern must be causal: 0 on and below the diagonal, ≤ −1e4 (or −∞) above. */
 function checkCausalMask(t: OnnxTensor, add: OnnxNode): void {
-  const d = t.dims.filter((x) => x !== 1);
-  const T = d[d.length - 1];
-  const ok =
-    d.length === 2 &&
-    d[0] === T &&
-    Array.from({ length: T * T }, (_, i) => i).every((i) => {
-      const v = Number(t.data[i]);
-      return i % T <= Math.floor(i / T) ? v === 0 : v <= -1e4;
-    });
-  if (!ok)
+  if (!everyOfSquare(t, (row, col, v) => (col <= row ? v === 0 : v <= -1e4)))
     throw new OnnxUnsupportedError("Add", `ONNX Add (node ${add.name}): attention mask is not causal`, {
       details: "the attention op is causal: mask must be 0 on and below the diagonal and ≤ −1e4 above",
     });

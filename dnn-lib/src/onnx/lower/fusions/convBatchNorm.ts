@@ -13,23 +13,25 @@ export const convBatchNorm: FindFusions = (ctx) => {
   const g = ctx.graph;
   g.nodes.forEach((bn, bi) => {
     if (bn.opType !== "BatchNormalization") return;
-    const ci = ctx.producer.get(bn.inputs[0]);
+    const ci = ctx.producerOf(bn.inputs[0]);
     if (ci === undefined || ctx.soleConsumer(bn.inputs[0]) !== bi) return;
-    const conv = g.nodes[ci];
-    const wt = ctx.inits.get(conv.inputs[1]);
-    if (conv.opType !== "Conv" || !wt || (conv.inputs[2] && !ctx.inits.has(conv.inputs[2]))) return;
+    const conv = ctx.node(ci);
+    const [, wName, bName] = conv.inputs;
+    const OC = ctx.initOf(wName)?.dims[0];
+    if (conv.opType !== "Conv" || wName === undefined || OC === undefined || (bName && !ctx.inits.has(bName))) return;
     const nodes = [ci, bi];
     found.set(bi, {
       nodes,
       lower: (c, at) => {
-        const OC = wt.dims[0];
         const { a, b } = batchNormAffine(c, at, OC);
-        const W = c.floatInit(conv.inputs[1], conv)!;
+        const W = c.floatInit(wName, conv)!; // the constant found above
+        // a and b have OC values, W OC·per (the weights' dims [OC][..]).
         const per = W.length / OC;
-        const w = Float64Array.from(W, (v, i) => v * a[Math.floor(i / per)]);
-        const b0 = conv.inputs[2] ? c.floatInit(conv.inputs[2], conv)! : new Float64Array(OC);
-        const bias = Float64Array.from(b0, (v, o) => a[o] * v + b[o]);
-        lowerConv(c, conv, w, bias, at.outputs[0], c.sourceOf(nodes));
+        const w = Float64Array.from(W, (v, i) => v * a[Math.floor(i / per)]!);
+        const b0 = bName ? c.floatInit(bName, conv)! : new Float64Array(OC);
+        if (b0.length !== OC) c.unsupported(conv, `the bias has ${b0.length} values for ${OC} output channels`);
+        const bias = Float64Array.from(b0, (v, o) => a[o]! * v + b[o]!);
+        lowerConv(c, conv, w, bias, c.output(at), c.sourceOf(nodes));
       },
     });
   });

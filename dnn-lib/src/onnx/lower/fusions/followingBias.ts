@@ -13,11 +13,12 @@ export function followingBias(
 ): { bias: Float64Array; out: string; source: string } | undefined {
   const out = matMul.outputs[0];
   const c = ctx.soleConsumer(out);
-  if (c === undefined || ctx.graph.nodes[c].opType !== "Add") return undefined;
-  const add = ctx.graph.nodes[c];
+  if (c === undefined || ctx.node(c).opType !== "Add") return undefined;
+  const add = ctx.node(c);
   const other = add.inputs.find((x) => x !== out);
   const bias = other !== undefined ? ctx.floatInit(other, add) : undefined;
-  if (!bias || bias.length !== N) return undefined;
+  const sum = add.outputs[0];
+  if (!bias || bias.length !== N || sum === undefined) return undefined;
   ctx.skip(c);
-  return { bias, out: add.outputs[0], source: `${matMul.name}+${add.name}` };
+  return { bias, out: sum, source: `${matMul.name}+${add.name}` };
 }

@@ -24,18 +24,19 @@ interface Step {
 }
 
 /** The one reader of `name` if it is of type `op`. */
-function to(ctx: LowerContext, name: string, op: string): Step | undefined {
+function to(ctx: LowerContext, name: string | undefined, op: string): Step | undefined {
   const i = ctx.soleConsumer(name);
-  if (i === undefined || ctx.graph.nodes[i].opType !== op) return undefined;
-  return { i, n: ctx.graph.nodes[i] };
+  if (i === undefined || ctx.node(i).opType !== op) return undefined;
+  return { i, n: ctx.node(i) };
 }
 
-const other = (n: OnnxNode, x: string) => (n.inputs[0] === x ? n.inputs[1] : n.inputs[0]);
+const other = (n: OnnxNode, x: string | undefined) => (n.inputs[0] === x ? n.inputs[1] : n.inputs[0]);
 
 /** A ReduceMean over the last axis with keepdims. */
 function lastAxisMean(ctx: LowerContext, n: OnnxNode): boolean {
-  if (n.opType !== "ReduceMean" || !ctx.hasDims(n.inputs[0])) return false;
-  const rank = ctx.dimsOf(n.inputs[0]).length;
+  const x = n.inputs[0];
+  if (n.opType !== "ReduceMean" || x === undefined || !ctx.hasDims(x)) return false;
+  const rank = ctx.dimsOf(x).length;
   const axes = n.attributes["axes"];
   const keep = n.attributes["keepdims"];
   if (keep && !(keep.type === "int" && keep.value === 1)) return false;
@@ -70,13 +71,13 @@ function normalized(ctx: LowerContext, sqrt: Step, x: string): { y: Step; nodes:
 function perChannel(ctx: LowerContext, name: string, D: number, n: OnnxNode): Float64Array | undefined {
   const t = ctx.inits.get(name);
   if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) return undefined;
-  if (t.data.length === 1) return new Float64Array(D).fill(t.data[0]);
+  if (t.data.length === 1) return new Float64Array(D).fill(t.data[0]!);
   if (t.data.length !== D || t.dims[t.dims.length - 1] !== D) return undefined;
   return ctx.floatInit(name, n);
 }
 
 /** From r = Sqrt(Add(v, eps)) back: eps, and the Add and Sqrt steps, when v's reader is the Add. */
-function epsSqrt(ctx: LowerContext, v: string): { eps: number; add: Step; sqrt: Step } | undefined {
+function epsSqrt(ctx: LowerContext, v: string | undefined): { eps: number; add: Step; sqrt: Step } | undefined {
   const add = to(ctx, v, "Add");
   if (!add) return undefined;
   const eps = ctx.scalarConst(other(add.n, v));
@@ -87,8 +88,7 @@ function epsSqrt(ctx: LowerContext, v: string): { eps: number; add: Step; sqrt: 
 
 export const normPatterns: FindFusions = (ctx) => {
   const found = new Map<number, FusionMatch>();
-  const g = ctx.graph;
-  g.nodes.forEach((sq, si) => {
+  ctx.graph.nodes.forEach((sq, si) => {
     const d = square(ctx, sq);
     if (d === undefined) return;
     const mean2 = to(ctx, sq.outputs[0], "ReduceMean");
@@ -97,24 +97,26 @@ export const normPatterns: FindFusions = (ctx) => {
     if (!es) return;
     const dims = ctx.dimsOf(d);
     const D = dims[dims.length - 1];
+    if (D === undefined) return;
     // LayerNorm when d = Sub(x, ReduceMean(x)), else RMSNorm of d itself.
-    const subI = ctx.producer.get(d);
-    const sub = subI !== undefined ? g.nodes[subI] : undefined;
+    const subI = ctx.producerOf(d);
+    const sub = subI !== undefined ? ctx.node(subI) : undefined;
     let mode: 0 | 1 = 1;
     let x = d;
     const nodes = [si, mean2.i, es.add.i, es.sqrt.i];
-    if (sub && sub.opType === "Sub") {
-      const mi = ctx.producer.get(sub.inputs[1]);
-      const mean = mi !== undefined ? g.nodes[mi] : undefined;
+    if (subI !== undefined && sub && sub.opType === "Sub") {
+      const [sx, m] = sub.inputs;
+      const mi = ctx.producerOf(m);
       if (
-        mean &&
-        lastAxisMean(ctx, mean) &&
-        mean.inputs[0] === sub.inputs[0] &&
-        ctx.soleConsumer(sub.inputs[1]) === subI
+        mi !== undefined &&
+        sx !== undefined &&
+        lastAxisMean(ctx, ctx.node(mi)) &&
+        ctx.node(mi).inputs[0] === sx &&
+        ctx.soleConsumer(m) === subI
       ) {
         mode = 0;
-        x = sub.inputs[0];
-        nodes.unshift(mi!, subI!);
+        x = sx;
+        nodes.unshift(mi, subI);
       }
     }
     // The square's input is read by the square and the normalizing Div/Mul (twice by Mul(x, x)).
@@ -122,21 +124,23 @@ export const normPatterns: FindFusions = (ctx) => {
     if (!nm) return;
     nodes.push(...nm.nodes);
     let last = nm.y;
+    const y = last.n.outputs[0];
+    if (y === undefined) return;
     let gamma: Float64Array = new Float64Array(D).fill(1);
-    let gammaName = `${last.n.outputs[0]}.gamma`;
+    let gammaName = `${y}.gamma`;
     let beta: Float64Array = new Float64Array(D);
-    const mulG = to(ctx, last.n.outputs[0], "Mul");
-    const gName = mulG && other(mulG.n, last.n.outputs[0]);
-    const gv = gName !== undefined ? perChannel(ctx, gName, D, mulG!.n) : undefined;
-    if (mulG && gv) {
+    const mulG = to(ctx, y, "Mul");
+    const gName = mulG && other(mulG.n, y);
+    const gv = mulG && gName !== undefined ? perChannel(ctx, gName, D, mulG.n) : undefined;
+    if (mulG && gName !== undefined && gv) {
       gamma = gv;
-      gammaName = gName!;
+      gammaName = gName;
       nodes.push(mulG.i);
       last = mulG;
       if (mode === 0) {
         const addB = to(ctx, last.n.outputs[0], "Add");
         const bName = addB && other(addB.n, last.n.outputs[0]);
-        const bv = bName !== undefined ? perChannel(ctx, bName, D, addB!.n) : undefined;
+        const bv = addB && bName !== undefined ? perChannel(ctx, bName, D, addB.n) : undefined;
         if (addB && bv) {
           beta = bv;
           nodes.push(addB.i);
@@ -145,6 +149,7 @@ export const normPatterns: FindFusions = (ctx) => {
       }
     }
     const out = last.n.outputs[0];
+    if (out === undefined) return;
     const eps = es.eps;
     const source = ctx.sourceOf(nodes);
     found.set(last.i, {

@@ -15,16 +15,17 @@ import { prod } from "../prod.ts";
 export const residual16: FindFusions = (ctx) => {
   const found = new Map<number, FusionMatch>();
   ctx.graph.nodes.forEach((n, i) => {
-    const same = (x: string) => ctx.hasDims(x) && ctx.dimsOf(x).join() === ctx.dimsOf(n.outputs[0]).join();
-    if (n.opType === "Add" && n.inputs.length === 2 && n.inputs.every((x) => !ctx.inits.has(x) && same(x)))
-      found.set(i, { nodes: [i], lower: lowerResidual16 });
+    const out = n.outputs[0];
+    if (n.opType !== "Add" || out === undefined || n.inputs.length !== 2) return;
+    const same = (x: string) => ctx.hasDims(x) && ctx.dimsOf(x).join() === ctx.dimsOf(out).join();
+    if (n.inputs.every((x) => !ctx.inits.has(x) && same(x))) found.set(i, { nodes: [i], lower: lowerResidual16 });
   });
   return found;
 };
 
 function lowerResidual16(ctx: LowerContext, n: OnnxNode): void {
-  const [an, bn] = n.inputs;
-  const out = n.outputs[0];
+  const [an, bn] = [ctx.input(n, 0), ctx.input(n, 1)];
+  const out = ctx.output(n);
   const [a, b] = [ctx.wide(an, n), ctx.wide(bn, n)];
   const s16 = (ctx.maxAbsOf(out) || 1) / 32767;
   const { mA, mB, s } = quantizeMultiplierPair(a.scale / s16, b.scale / s16);

@@ -40,22 +40,26 @@ function ints(ctx: LowerContext, name: string | undefined): number[] | undefined
 
 /** [start, end) of a Slice on the last axis of its input (step 1), or undefined. */
 function lastAxisSlice(ctx: LowerContext, n: OnnxNode): { x: string; b: number; e: number } | undefined {
-  if (n.opType !== "Slice") return undefined;
-  const d = ctx.dimsOf(n.inputs[0]);
+  const x = n.inputs[0];
+  if (n.opType !== "Slice" || x === undefined) return undefined;
+  const d = ctx.dimsOf(x);
   const [starts, ends] = [ints(ctx, n.inputs[1]), ints(ctx, n.inputs[2])];
-  const axes = ints(ctx, n.inputs[3]) ?? [0];
+  const [axis] = ints(ctx, n.inputs[3]) ?? [0];
   const steps = ints(ctx, n.inputs[4]) ?? [1];
-  if (!starts || !ends || starts.length !== 1 || steps[0] !== 1) return undefined;
+  const start = starts?.length === 1 ? starts[0] : undefined;
+  const end = ends?.[0];
   const rank = d.length;
-  if ((axes[0] < 0 ? axes[0] + rank : axes[0]) !== rank - 1) return undefined;
   const dim = d[rank - 1];
+  if (start === undefined || end === undefined || axis === undefined || dim === undefined || steps[0] !== 1)
+    return undefined;
+  if ((axis < 0 ? axis + rank : axis) !== rank - 1) return undefined;
   const clamp = (v: number) => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
-  return { x: n.inputs[0], b: clamp(starts[0]), e: clamp(ends[0]) };
+  return { x, b: clamp(start), e: clamp(end) };
 }
 
-/** The [T][Dh] table of a constant whose non-unit axes are the last two of x's. */
-function table(ctx: LowerContext, name: string, T: number, Dh: number): Float64Array | undefined {
-  const t = ctx.inits.get(name);
+/** The [T][Dh] table of a constant whose non-unit axes are the last two of x's (T·Dh values), else undefined. */
+function table(ctx: LowerContext, name: string | undefined, T: number, Dh: number): Float64Array | undefined {
+  const t = ctx.initOf(name);
   if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) return undefined;
   const d = t.dims;
   if (d.length < 2 || d[d.length - 2] !== T || d[d.length - 1] !== Dh || d.slice(0, -2).some((v) => v !== 1))
@@ -65,12 +69,11 @@ function table(ctx: LowerContext, name: string, T: number, Dh: number): Float64A
 
 export const rotary: FindFusions = (ctx) => {
   const found = new Map<number, FusionMatch>();
-  const g = ctx.graph;
-  const node = (name: string) => {
-    const i = ctx.producer.get(name);
-    return i === undefined ? undefined : { i, n: g.nodes[i] };
+  const node = (name: string | undefined) => {
+    const i = ctx.producerOf(name);
+    return i === undefined ? undefined : { i, n: ctx.node(i) };
   };
-  g.nodes.forEach((cat, ci) => {
+  ctx.graph.nodes.forEach((cat, ci) => {
     if (cat.opType !== "Concat" || cat.inputs.length !== 2) return;
     const neg = node(cat.inputs[0]);
     const s1 = node(cat.inputs[1]);
@@ -78,34 +81,44 @@ export const rotary: FindFusions = (ctx) => {
     const s2 = node(neg.n.inputs[0]);
     const a = lastAxisSlice(ctx, s1.n);
     const b = s2 && lastAxisSlice(ctx, s2.n);
-    if (!a || !b || a.x !== b.x) return;
+    if (!s2 || !a || !b || a.x !== b.x) return;
     const x = a.x;
-    const dx = ctx.dimsOf(x);
-    const Dh = dx[dx.length - 1];
-    const T = dx[dx.length - 2];
+    const [T, Dh] = ctx.dimsOf(x).slice(-2);
+    if (T === undefined || Dh === undefined) return;
     const half = Dh / 2;
     if (Dh % 2 !== 0 || a.b !== 0 || a.e !== half || b.b !== half || b.e !== Dh) return;
     // Mul(rotated, sin) and Mul(x, cos), both feeding one Add.
-    const mi = ctx.soleConsumer(cat.outputs[0]);
-    const mulS = mi === undefined ? undefined : g.nodes[mi];
-    if (!mulS || mulS.opType !== "Mul") return;
+    const rotated = cat.outputs[0];
+    const mi = ctx.soleConsumer(rotated);
+    if (mi === undefined || ctx.node(mi).opType !== "Mul") return;
+    const mulS = ctx.node(mi);
     const ai = ctx.soleConsumer(mulS.outputs[0]);
-    const add = ai === undefined ? undefined : g.nodes[ai];
-    if (!add || add.opType !== "Add") return;
+    if (ai === undefined || ctx.node(ai).opType !== "Add") return;
+    const add = ctx.node(ai);
+    const out = add.outputs[0];
     const other = add.inputs.find((o) => o !== mulS.outputs[0]);
-    const mc = other === undefined ? undefined : node(other);
-    if (!mc || mc.n.opType !== "Mul" || !mc.n.inputs.includes(x) || ctx.soleConsumer(other!) !== ai) return;
-    const sinName = mulS.inputs.find((o) => o !== cat.outputs[0])!;
-    const cosName = mc.n.inputs.find((o) => o !== x)!;
-    const sinFull = table(ctx, sinName, T, Dh);
-    const cosFull = table(ctx, cosName, T, Dh);
-    if (!sinFull || !cosFull) return;
+    const mc = node(other);
+    if (!mc || mc.n.opType !== "Mul" || !mc.n.inputs.includes(x) || ctx.soleConsumer(other) !== ai) return;
+    const sinFull = table(
+      ctx,
+      mulS.inputs.find((o) => o !== rotated),
+      T,
+      Dh,
+    );
+    const cosFull = table(
+      ctx,
+      mc.n.inputs.find((o) => o !== x),
+      T,
+      Dh,
+    );
+    if (!sinFull || !cosFull || out === undefined) return;
     const cos = new Float64Array(T * half);
     const sin = new Float64Array(T * half);
+    // Both tables hold T·Dh values.
     for (let t = 0; t < T; t++)
       for (let i = 0; i < half; i++) {
-        const [c1, c2] = [cosFull[t * Dh + i], cosFull[t * Dh + i + half]];
-        const [s1v, s2v] = [sinFull[t * Dh + i], sinFull[t * Dh + i + half]];
+        const [c1, c2] = [cosFull[t * Dh + i]!, cosFull[t * Dh + i + half]!];
+        const [s1v, s2v] = [sinFull[t * Dh + i]!, sinFull[t * Dh + i + half]!];
         if (Math.abs(c1 - c2) > 1e-6 || Math.abs(s1v - s2v) > 1e-6)
           throw new OnnxUnsupportedError(
             "RotaryEmbedding",
@@ -117,8 +130,8 @@ export const rotary: FindFusions = (ctx) => {
         cos[t * half + i] = c1;
         sin[t * half + i] = s1v;
       }
-    const pat: Rotary = { x, out: add.outputs[0], cos, sin, T, Dh, nodes: [s1.i, s2.i, neg.i, ci, mi!, mc.i, ai!] };
-    found.set(ai!, { nodes: pat.nodes, lower: (c, at) => lowerRotary(c, at, pat) });
+    const pat: Rotary = { x, out, cos, sin, T, Dh, nodes: [s1.i, s2.i, neg.i, ci, mi, mc.i, ai] };
+    found.set(ai, { nodes: pat.nodes, lower: (c, at) => lowerRotary(c, at, pat) });
   });
   return found;
 };
@@ -128,8 +141,9 @@ function lowerRotary(ctx: LowerContext, n: OnnxNode, rot: Rotary): void {
   const x = ctx.get(rot.x, n);
   const H = prod(ctx.dimsOf(rot.x)) / (rot.T * rot.Dh);
   const half = rot.Dh / 2;
+  // f has T·half values.
   const q14 = (f: Float64Array) =>
-    Int16Array.from({ length: H * rot.T * half }, (_, j) => roundHalfAway(16384 * f[j % (rot.T * half)]));
+    Int16Array.from({ length: H * rot.T * half }, (_, j) => roundHalfAway(16384 * f[j % (rot.T * half)]!));
   const cos = ctx.constant(`${rot.out}.cos`, q14(rot.cos), [H * rot.T, half]);
   const sin = ctx.constant(`${rot.out}.sin`, q14(rot.sin), [H * rot.T, half]);
   const source = ctx.sourceOf(rot.nodes);

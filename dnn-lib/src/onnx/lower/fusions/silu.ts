@@ -8,19 +8,17 @@ import type { FindFusions, FusionMatch } from "../FusionMatch.ts";
 
 export const silu: FindFusions = (ctx) => {
   const found = new Map<number, FusionMatch>();
-  const g = ctx.graph;
-  g.nodes.forEach((sig, si) => {
+  ctx.graph.nodes.forEach((sig, si) => {
     if (sig.opType !== "Sigmoid") return;
     const mi = ctx.soleConsumer(sig.outputs[0]);
     if (mi === undefined) return;
-    const mul = g.nodes[mi];
+    const mul = ctx.node(mi);
     const x = sig.inputs[0];
-    if (mul.opType !== "Mul" || !mul.inputs.includes(x) || mul.inputs[0] === mul.inputs[1]) return;
+    const out = mul.outputs[0];
+    if (mul.opType !== "Mul" || x === undefined || out === undefined) return;
+    if (!mul.inputs.includes(x) || mul.inputs[0] === mul.inputs[1]) return;
     const nodes = [si, mi];
-    found.set(mi, {
-      nodes,
-      lower: (c, at) => emitLut(c, at, x, mul.outputs[0], ACTIVATIONS.silu, c.sourceOf(nodes)),
-    });
+    found.set(mi, { nodes, lower: (c, at) => emitLut(c, at, x, out, ACTIVATIONS.silu, c.sourceOf(nodes)) });
   });
   return found;
 };

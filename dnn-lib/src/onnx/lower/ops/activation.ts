@@ -119,6 +119,6 @@ export const activation: OpHandler = {
   lower(ctx, n) {
     const fn = functionOf(ctx, n);
     if (!fn) ctx.unsupported(n, "not a table activation");
-    emitLut(ctx, n, n.inputs[0], n.outputs[0], fn!, n.name, prod(ctx.inputDims(n)));
+    emitLut(ctx, n, ctx.input(n, 0), ctx.output(n), fn!, n.name, prod(ctx.inputDims(n)));
   },
 };

@@ -10,10 +10,10 @@ import { prod } from "../prod.ts";
 
 export const add: OpHandler = {
   lower(ctx, n) {
-    const out = n.outputs[0];
+    const out = ctx.output(n);
     const dOut = ctx.dimsOf(out);
-    const a = broadcastOperand(ctx, n, n.inputs[0], dOut, false);
-    const b = broadcastOperand(ctx, n, n.inputs[1], dOut, false);
+    const a = broadcastOperand(ctx, n, ctx.input(n, 0), dOut, false);
+    const b = broadcastOperand(ctx, n, ctx.input(n, 1), dOut, false);
     const sOut = ctx.actScale(out);
     const { mA, mB, s } = quantizeMultiplierPair(a.scale / sOut, b.scale / sOut);
     ctx.emit(Op.add, [a.id, b.id], [prod(dOut), mA, mB, s], out, sOut, n.name);

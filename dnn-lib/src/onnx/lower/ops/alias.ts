@@ -6,7 +6,8 @@ import type { OpHandler } from "../OpHandler.ts";
 
 export const alias: OpHandler = {
   lower(ctx, n) {
-    const e = ctx.lookup(n.inputs[0]);
-    ctx.bind(n.outputs[0], e?.i16 ? e : ctx.get(n.inputs[0], n));
+    const x = ctx.input(n, 0);
+    const e = ctx.lookup(x);
+    ctx.bind(ctx.output(n), e?.i16 ? e : ctx.get(x, n));
   },
 };

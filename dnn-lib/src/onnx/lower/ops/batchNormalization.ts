@@ -18,36 +18,28 @@ export function batchNormAffine(ctx: LowerContext, n: OnnxNode, C: number): { a:
   if (ctx.intAttr(n, "training_mode", 0) !== 0) ctx.unsupported(n, "training_mode = 1");
   if (n.outputs.length > 1 && n.outputs.slice(1).some((o) => o !== ""))
     ctx.unsupported(n, "the running mean and variance outputs are not supported");
-  const [g, beta, mean, v] = n.inputs.slice(1).map((name) => ctx.floatInit(name, n));
-  if (![g, beta, mean, v].every((t) => t && t.length === C))
+  const [g, beta, mean, v] = [1, 2, 3, 4].map((i) => ctx.floatInit(ctx.input(n, i), n));
+  if (!g || !beta || !mean || !v || ![g, beta, mean, v].every((t) => t.length === C))
     ctx.unsupported(n, `scale, bias, mean and variance must be constants of ${C} values`);
   const eps = ctx.floatAttr(n, "epsilon", 1e-5);
-  const a = Float64Array.from(g!, (gc, c) => gc / Math.sqrt(v![c] + eps));
-  const b = Float64Array.from(beta!, (bc, c) => bc - a[c] * mean![c]);
+  // All four hold C values.
+  const a = Float64Array.from(g, (gc, c) => gc / Math.sqrt(v[c]! + eps));
+  const b = Float64Array.from(beta, (bc, c) => bc - a[c]! * mean[c]!);
   return { a, b };
 }
 
 export const batchNormalization: OpHandler = {
-  lower(ctx, n) {
+  lower(ctx: LowerContext, n: OnnxNode) {
     const dIn = ctx.inputDims(n);
-    const C = dIn[1];
+    const [N, C] = dIn;
+    if (N === undefined || C === undefined || (dIn.length > 2 && (dIn.length > 4 || N !== 1)))
+      ctx.unsupported(n, `input must be [N][C], [1][C][L] or [1][C][H][W], is [${dIn}]`);
     const { a, b } = batchNormAffine(ctx, n, C);
     const w = new Float64Array(C * C);
-    for (let c = 0; c < C; c++) w[c * C + c] = a[c];
-    const spec = {
-      x: n.inputs[0],
-      weight: `${n.outputs[0]}.diag`,
-      w,
-      N: C,
-      K: C,
-      bias: b,
-      out: n.outputs[0],
-      source: n.name,
-    };
-    if (dIn.length === 2)
-      return emitWeighted(ctx, n, { ...spec, op: Op.matmul, wShape: [C, C], params: [dIn[0], C, C] });
-    if ((dIn.length !== 3 && dIn.length !== 4) || dIn[0] !== 1)
-      ctx.unsupported(n, `input must be [N][C], [1][C][L] or [1][C][H][W], is [${dIn}]`);
+    for (let c = 0; c < C; c++) w[c * C + c] = a[c]!; // a has C values
+    const out = ctx.output(n);
+    const spec = { x: ctx.input(n, 0), weight: `${out}.diag`, w, N: C, K: C, bias: b, out, source: n.name };
+    if (dIn.length === 2) return emitWeighted(ctx, n, { ...spec, op: Op.matmul, wShape: [C, C], params: [N, C, C] });
     // x is [C][H·W] as rows of channels, so the 1×1 convolution reads it as one plane of H·W.
     const HW = prod(dIn.slice(2));
     emitWeighted(ctx, n, { ...spec, op: Op.conv2d, wShape: [C, C, 1, 1], params: [C, 1, HW, C, 1, 1, 1, 0] });

@@ -11,17 +11,17 @@ import { prod } from "../prod.ts";
 
 export const concat: OpHandler = {
   prepare(ctx, n) {
-    for (const i of n.inputs) ctx.tieScale(i, ctx.actScale(n.outputs[0]));
+    for (const i of n.inputs) ctx.tieScale(i, ctx.actScale(ctx.output(n)));
   },
   lower(ctx, n) {
     const dIn = ctx.inputDims(n);
-    const out = n.outputs[0];
+    const out = ctx.output(n);
     const axis = ctx.normAxis(n, ctx.intAttr(n, "axis", -1), dIn.length);
     const sOut = ctx.actScale(out);
     const O = prod(dIn.slice(0, axis));
     let acc: TensorRef | undefined;
     let width = 0;
-    n.inputs.forEach((iname, j) => {
+    for (const [j, iname] of n.inputs.entries()) {
       let x = ctx.get(iname, n);
       if (Math.abs(x.scale / sOut - 1) > 1e-9) {
         // A producer with a tied scale: rescale with add(x, x, m, 0, s).
@@ -35,7 +35,7 @@ export const concat: OpHandler = {
       if (!acc) {
         acc = x;
         width = B;
-        return;
+        continue;
       }
       const last = j === n.inputs.length - 1;
       const name = last ? out : `${out}.part${j}`;
@@ -43,7 +43,8 @@ export const concat: OpHandler = {
       ctx.emit(Op.concat, [acc.id, x.id], [O, width, B], name, sOut, n.name);
       acc = ctx.lookup(name)!;
       width += B;
-    });
-    if (n.inputs.length === 1) ctx.bind(out, acc!);
+    }
+    // One input: the output is that input (at the output's scale).
+    if (n.inputs.length === 1 && acc) ctx.bind(out, acc);
   },
 };

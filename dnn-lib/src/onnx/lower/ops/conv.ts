@@ -11,7 +11,8 @@ import type { OnnxNode } from "../../model.ts";
 import { emitWeighted } from "../emitWeighted.ts";
 import type { LowerContext } from "../LowerContext.ts";
 import type { OpHandler } from "../OpHandler.ts";
-import { padSpatial, spatialPads } from "../spatial.ts";
+import { padSpatial, spatialPads, type Pads, type Pair } from "../spatial.ts";
+import { ofLength, type Tuple } from "../../tuple.ts";
 
 /** Lowers Conv node `n` with weights W (of the node's weight shape), writing `out`. */
 export function lowerConv(
@@ -23,26 +24,35 @@ export function lowerConv(
   source: string,
 ): void {
   const dIn = ctx.inputDims(n);
-  const wd = ctx.inits.get(n.inputs[1])!.dims;
-  const is1d = wd.length === 3;
-  if (wd.length !== 4 && !is1d) ctx.unsupported(n, `only 1-D and 2-D convolutions are supported, weights [${wd}]`);
-  const [OC, Cg, KH, KW] = is1d ? [wd[0], wd[1], 1, wd[2]] : wd;
+  const wd = ctx.initOf(ctx.input(n, 1))?.dims ?? ctx.unsupported(n, "weights must be a constant");
+  const w4 = ofLength(wd, 4);
+  const w3 = ofLength(wd, 3);
+  const is1d = w3 !== undefined;
+  const kernel: Tuple<number, 4> | undefined = w4 ?? (w3 && [w3[0], w3[1], 1, w3[2]]);
+  if (!kernel) ctx.unsupported(n, `only 1-D and 2-D convolutions are supported, weights [${wd}]`);
+  const [OC, Cg, KH, KW] = kernel;
   const g = ctx.intAttr(n, "group", 1);
   const C = Cg * g;
   if (g < 1 || OC % g !== 0) ctx.unsupported(n, `group ${g} does not divide ${OC} output channels`);
-  if (dIn.length !== wd.length || dIn[0] !== 1 || dIn[1] !== C)
+  // The plane [H][W]; a 1-D Conv's [L] is [1][L].
+  const plane = ofLength(is1d ? [1, ...dIn.slice(2)] : dIn.slice(2), 2);
+  if (!plane || dIn.length !== wd.length || dIn[0] !== 1 || dIn[1] !== C)
     ctx.unsupported(n, `input must be [1][${C}]${is1d ? "[L]" : "[H][W]"}, is [${dIn}]`);
-  const H = is1d ? 1 : dIn[2];
-  const Wd = dIn[dIn.length - 1];
-  const one = (a: number[] | undefined, d: number) => (a ? (is1d ? [d, a[0]] : a) : [d, d]);
-  const dil = one(ctx.intsAttr(n, "dilations"), 1);
-  const st = one(ctx.intsAttr(n, "strides"), 1);
+  const [H, Wd] = plane;
+  // dilations and strides: one per spatial axis (a 1-D Conv's as [1, ·]).
+  const pairAttr = (name: string, d: number): Pair => {
+    const a = ctx.intsAttr(n, name);
+    if (a === undefined) return [d, d];
+    return ofLength(is1d ? [d, ...a] : a, 2) ?? ctx.unsupported(n, `${name} [${a}]`);
+  };
+  const dil = pairAttr("dilations", 1);
+  const st = pairAttr("strides", 1);
   if (dil.some((v) => v < 1)) ctx.unsupported(n, `dilations [${dil}]`);
   const stride = st[1];
   if (!is1d && st[0] !== st[1]) ctx.unsupported(n, `unequal strides [${st}]`);
   const kh = (KH - 1) * dil[0] + 1;
   const kw = (KW - 1) * dil[1] + 1;
-  let pads: number[];
+  let pads: Pads;
   if (is1d) {
     const p = spatialPads(
       ctx,
@@ -54,6 +64,7 @@ export function lowerConv(
     pads = [0, p[1], 0, p[3]];
   } else pads = spatialPads(ctx, n, [H, Wd], [kh, kw], st);
   // Dense weights [OC][C][kh][kw]: the group's block, dilated; the plain case keeps W as it is.
+  // W holds OC·Cg·KH·KW values: the weights' own dims.
   let w = W;
   if (g !== 1 || kh !== KH || kw !== KW) {
     w = new Float64Array(OC * C * kh * kw);
@@ -63,10 +74,10 @@ export function lowerConv(
         for (let u = 0; u < KH; u++)
           for (let v = 0; v < KW; v++)
             w[((o * C + Math.floor(o / opg) * Cg + c) * kh + u * dil[0]) * kw + v * dil[1]] =
-              W[((o * Cg + c) * KH + u) * KW + v];
+              W[((o * Cg + c) * KH + u) * KW + v]!;
   }
   const symmetric = !is1d && pads.every((p) => p === pads[0]);
-  let x = n.inputs[0];
+  let x = ctx.input(n, 0);
   const pad = symmetric ? pads[0] : 0;
   let [h, wdt] = [H, Wd];
   if (!symmetric && pads.some((p) => p > 0)) {
@@ -79,7 +90,7 @@ export function lowerConv(
   emitWeighted(ctx, n, {
     op: Op.conv2d,
     x,
-    weight: n.inputs[1],
+    weight: ctx.input(n, 1),
     w,
     wShape: g !== 1 || kh !== KH || kw !== KW || is1d ? [OC, C, kh, kw] : wd,
     N: OC,
@@ -94,15 +105,16 @@ export function lowerConv(
 /** A 1-D Conv's pads [begin, end] as the 2-D form [0, begin, 0, end]. */
 function pads1d(ctx: LowerContext, n: OnnxNode): Record<string, { type: "ints"; value: number[] }> {
   const p = ctx.intsAttr(n, "pads");
-  return p ? { pads: { type: "ints", value: [0, p[0], 0, p[1]] } } : {};
+  if (!p) return {};
+  const [begin, end] = ofLength(p, 2) ?? ctx.unsupported(n, `pads [${p}] of a 1-D convolution`);
+  return { pads: { type: "ints", value: [0, begin, 0, end] } };
 }
 
 export const conv: OpHandler = {
   lower(ctx, n) {
-    const W = ctx.floatInit(n.inputs[1], n);
-    if (!W) ctx.unsupported(n, "weights must be a constant");
-    const bias = n.inputs[2] ? ctx.floatInit(n.inputs[2], n) : undefined;
-    if (n.inputs[2] && !bias) ctx.unsupported(n, "the bias must be a constant");
-    lowerConv(ctx, n, W!, bias, n.outputs[0], n.name);
+    const W = ctx.floatInit(ctx.input(n, 1), n) ?? ctx.unsupported(n, "weights must be a constant");
+    const b = ctx.optionalInput(n, 2);
+    const bias = b ? (ctx.floatInit(b, n) ?? ctx.unsupported(n, "the bias must be a constant")) : undefined;
+    lowerConv(ctx, n, W, bias, ctx.output(n), n.name);
   },
 };

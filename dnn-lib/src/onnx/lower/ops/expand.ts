@@ -7,7 +7,8 @@ import { broadcastOperand } from "../broadcastOperand.ts";
 
 export const expand: OpHandler = {
   lower(ctx, n) {
-    if (!ctx.inits.has(n.inputs[1])) ctx.unsupported(n, "the shape must be a constant");
-    ctx.bind(n.outputs[0], broadcastOperand(ctx, n, n.inputs[0], ctx.dimsOf(n.outputs[0]), false));
+    if (!ctx.inits.has(ctx.input(n, 1))) ctx.unsupported(n, "the shape must be a constant");
+    const out = ctx.output(n);
+    ctx.bind(out, broadcastOperand(ctx, n, ctx.input(n, 0), ctx.dimsOf(out), false));
   },
 };

@@ -11,10 +11,9 @@ import { transpose2 } from "../transpose2.ts";
 
 export const matMul: OpHandler = {
   lower(ctx, n) {
-    const { W: B, dims } = constantMatrix(ctx, n);
-    const [K, N] = dims;
+    const { W: B, R: K, C: N } = constantMatrix(ctx, n);
     const W = transpose2(B, K, N);
-    const { bias, out, source } = followingBias(ctx, n, N) ?? { bias: undefined, out: n.outputs[0], source: n.name };
+    const { bias, out, source } = followingBias(ctx, n, N) ?? { bias: undefined, out: ctx.output(n), source: n.name };
     emitMatmul(ctx, n, W, N, K, bias, out, source);
   },
 };

@@ -11,8 +11,8 @@ import { prod } from "../prod.ts";
 
 export const mulDiv: OpHandler = {
   lower(ctx, n) {
-    const out = n.outputs[0];
-    const [an, bn] = n.inputs;
+    const out = ctx.output(n);
+    const [an, bn] = [ctx.input(n, 0), ctx.input(n, 1)];
     const isMul = n.opType === "Mul";
     const c = ctx.scalarConst(bn) ?? (isMul ? ctx.scalarConst(an) : undefined);
     if (c !== undefined && c > 0) {

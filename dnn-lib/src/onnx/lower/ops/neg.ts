@@ -19,6 +19,6 @@ export function negate(ctx: LowerContext, n: OnnxNode, x: string): string {
 
 export const neg: OpHandler = {
   lower(ctx, n) {
-    ctx.bind(n.outputs[0], ctx.get(negate(ctx, n, n.inputs[0]), n));
+    ctx.bind(ctx.output(n), ctx.get(negate(ctx, n, ctx.input(n, 0)), n));
   },
 };

@@ -17,8 +17,9 @@ export const reduce: OpHandler = {
     const r = dIn.length;
     if (ctx.intAttr(n, "noop_with_empty_axes", 0) !== 0) ctx.unsupported(n, "noop_with_empty_axes = 1");
     let axes = ctx.intsAttr(n, "axes");
-    if (n.inputs[1]) {
-      const t = ctx.inits.get(n.inputs[1]);
+    const axesInput = ctx.optionalInput(n, 1);
+    if (axesInput) {
+      const t = ctx.inits.get(axesInput);
       if (!t) ctx.unsupported(n, "axes must be a constant");
       axes = Array.from(t!.data as ArrayLike<number | bigint>, Number);
     }
@@ -27,20 +28,22 @@ export const reduce: OpHandler = {
     ].sort((a, b) => a - b);
     const kept = dIn.map((_, k) => k).filter((k) => !red.includes(k));
     const perm = [...kept, ...red];
-    const K = prod(red.map((k) => dIn[k]));
-    const R = prod(kept.map((k) => dIn[k]));
-    let x = n.inputs[0];
+    // red and kept are axes of dIn (normAxis).
+    const K = prod(red.map((k) => dIn[k]!));
+    const R = prod(kept.map((k) => dIn[k]!));
+    const out = ctx.output(n);
+    let x = ctx.input(n, 0);
     if (perm.some((p, i) => p !== i)) {
       const view = transposeView(dIn, perm);
       if (!view) ctx.unsupported(n, `moving axes [${red}] of [${dIn}] last leaves more than 4 axes`);
       if (!isIdentityView(view!)) {
         const xq = ctx.get(x, n);
-        const name = `${n.outputs[0]}.moved`;
+        const name = `${out}.moved`;
         ctx.setDims(name, [R, K]);
         ctx.emit(Op.strided, [xq.id], [...view!.d, ...view!.st, 1, view!.n], name, xq.scale, n.name);
         x = name;
       }
     }
-    emitMean(ctx, n, x, R, K, n.outputs[0], n.opType === "ReduceSum");
+    emitMean(ctx, n, x, R, K, out, n.opType === "ReduceSum");
   },
 };

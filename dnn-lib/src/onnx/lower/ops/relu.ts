@@ -5,7 +5,7 @@ import { prod } from "../prod.ts";
 
 export const relu: OpHandler = {
   lower(ctx, n) {
-    const x = ctx.get(n.inputs[0], n);
-    ctx.emit(Op.relu, [x.id], [prod(ctx.inputDims(n))], n.outputs[0], x.scale, n.name);
+    const x = ctx.get(ctx.input(n, 0), n);
+    ctx.emit(Op.relu, [x.id], [prod(ctx.inputDims(n))], ctx.output(n), x.scale, n.name);
   },
 };

@@ -12,9 +12,9 @@ import { negate } from "./neg.ts";
 
 export const sub: OpHandler = {
   lower(ctx, n) {
-    const out = n.outputs[0];
+    const out = ctx.output(n);
     const dOut = ctx.dimsOf(out);
-    const [an, bn] = n.inputs;
+    const [an, bn] = [ctx.input(n, 0), ctx.input(n, 1)];
     const bConst = ctx.inits.get(bn);
     let a;
     let b;

@@ -4,25 +4,28 @@
  * contiguous axes merged), refused when more than 4 axes remain.
  */
 import { Op } from "../../../ops.ts";
-import { isIdentityView, transposeView } from "../../stridedView.ts";
+import { isIdentityView, isPermutation, transposeView } from "../../stridedView.ts";
 import type { OpHandler } from "../OpHandler.ts";
 import { prod } from "../prod.ts";
 
 export const transpose: OpHandler = {
   lower(ctx, n) {
     const dIn = ctx.inputDims(n);
-    const out = n.outputs[0];
+    const out = ctx.output(n);
     const rank = dIn.length;
     const perm = ctx.intsAttr(n, "perm") ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-    const x = ctx.get(n.inputs[0], n);
+    if (!isPermutation(perm, rank)) ctx.unsupported(n, `perm [${perm}] is not a permutation of ${rank} axes`);
+    const x = ctx.get(ctx.input(n, 0), n);
     // Drop size-1 axes; a rotation [k..r-1, 0..k-1] of what is left is a 2-D transpose of [R][C].
-    const keep = perm.filter((a) => dIn[a] !== 1);
+    // (perm is a permutation of dIn's axes.)
+    const keep = perm.filter((a) => dIn[a]! !== 1);
     const order = [...keep].sort((a, b) => a - b);
     const p = keep.map((a) => order.indexOf(a));
     const k = p[0];
-    if (p.every((v, i) => v === (i + k) % p.length)) {
-      const d = order.map((a) => dIn[a]);
+    if (k === undefined || p.every((v, i) => v === (i + k) % p.length)) {
+      const d = order.map((a) => dIn[a]!);
       if (k === 0) ctx.bind(out, x);
+      // (Every axis 1, k undefined: a one-element transpose.)
       else ctx.emit(Op.transpose, [x.id], [prod(d.slice(0, k)), prod(d.slice(k)), 1], out, x.scale, n.name);
       return;
     }
