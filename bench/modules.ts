@@ -8,6 +8,7 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
   { name: "dnnComponent", what: "the kernels as a jco WebAssembly component vs the core module: per-node overhead" },
   { name: "vm", what: "VM interpreter speed, slowdown against V8, snapshots, spec-suite counts" },
   { name: "contracts", what: "gas of the on-chain one-step verifier over the golden vectors" },
+  { name: "econ", what: "the self-challenge attack's best profit for the attacker over bonds, burns, socks" },
   { name: "dispute", what: "gas of a worst-case dispute (1,254 nodes, 2^32 steps) per arity k" },
   { name: "e2e", what: "the demo's story on anvil: undisputed and disputed wall time, gas, rounds" },
 ];
