@@ -71,6 +71,7 @@ export async function bench(): Promise<BenchReport> {
         "gas.step.vectors": gv.length,
         "gas.phase.initial.max": Math.max(...phase.map((p) => p.initialGas)),
         "gas.phase.exit.max": Math.max(...phase.map((p) => p.exitGas)),
+        "gas.phase.calldataMax": Math.max(...phase.map((p) => p.phaseCalldata + p.exitCalldata)),
       },
       rows,
       notes: [

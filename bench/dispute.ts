@@ -4,6 +4,16 @@
  * DisputeGame; per transaction: execution + 21,000 + calldata). Its phase-2 opening and final step
  * use the toy boundary and verifier of the game tests; `gas.dispute.total_real_step` swaps the toy
  * step for the real StepVerifier's worst step measured by bench/contracts.ts in the same run.
+ *
+ * `gas.dispute.defender_full_game` is what the honest defender pays over one worst-case game at
+ * the deployed k: DisputeGame makes the defender send every `bisect` (both levels) and
+ * `openPhase2`; `step` is permissionless and the defender's daemon (sdk/operator/stepGame.ts) sends
+ * it as soon as it is due, so the worst case counts it too. The toy opening and step transactions
+ * get the real phase boundary (`gas.phase.*`) and verifier (`gas.step.*`) added on top, so the
+ * toy contracts' own few thousand gas stay in: an upper bound, which is the right side to err on
+ * for a bond floor (chain/bondSizing.ts). It reads those figures from bench/results.json, so
+ * `contracts` must have been recorded by an earlier run (`bench/run.ts contracts`, then
+ * `bench/run.ts dispute`); without them the metric is left out.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
@@ -19,6 +29,7 @@ interface Row {
   k: number;
   rounds: number;
   txs: number;
+  bisectSum: number;
   open: number;
   step: number;
   total: number;
@@ -43,6 +54,7 @@ export async function bench(): Promise<BenchReport> {
       k: num("k"),
       rounds: num("rounds \\(bisect\\+choose pairs\\)"),
       txs: num("transactions"),
+      bisectSum: num("gas bisect \\(sum, defender\\)"),
       open: num("gas openPhase2 \\(toy boundary\\)"),
       step: num("gas step \\(toy verifier\\)"),
       total: num("gas total"),
@@ -66,6 +78,16 @@ export async function bench(): Promise<BenchReport> {
     "gas.dispute.total": chosen.total,
   };
   if (Number.isFinite(realStep)) metrics["gas.dispute.total_real_step"] = chosen.total - chosen.step + realStep;
+  const defenderParts = [
+    "gas.phase.initial.max",
+    "gas.phase.exit.max",
+    "gas.phase.calldataMax",
+    "gas.step.max",
+    "gas.step.calldataMax",
+  ].map((m) => prior[m]);
+  if (defenderParts.every((v) => v !== undefined))
+    metrics["gas.dispute.defender_full_game"] =
+      chosen.bisectSum + chosen.open + chosen.step + defenderParts.reduce((a, b) => a + b, 0);
   for (const x of rows) {
     metrics[`gas.dispute.k${x.k}.rounds`] = x.rounds;
     metrics[`gas.dispute.k${x.k}.total`] = x.total;
@@ -83,6 +105,13 @@ export async function bench(): Promise<BenchReport> {
         "final step here use the game tests' toy boundary and verifier; the real ones cost `gas.phase.*` and " +
         "`gas.step.*` (section above), and `gas.dispute.total_real_step` puts the real worst step (execution + " +
         "calldata + 21,000) in place of the toy one.",
+      `\`gas.dispute.defender_full_game\` (k = ${CHOSEN_K}): the honest defender's own transactions over the ` +
+        `worst-case game: ${chosen.rounds} bisects (${fmt(chosen.bisectSum)} gas), openPhase2 (toy ` +
+        `${fmt(chosen.open)} + the real boundary's worst initialStateHash, checkExit and proof calldata) and the ` +
+        `final step (toy ${fmt(chosen.step)} + the real verifier's worst step and proof calldata), which the ` +
+        "defender's daemon sends when due. An upper bound (the toy contracts' own gas stays in). Not included: " +
+        "the oracle's settlement callback that the final step triggers, and the defender's later withdraw. " +
+        "`opml model register` checks challenger bonds against it (chain/bondSizing.ts).",
     ],
   };
 }

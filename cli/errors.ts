@@ -46,3 +46,20 @@ export function toCliError(err: unknown): unknown {
     cause: err,
   });
 }
+
+/**
+ * A model's challenger bond does not cover the honest defender's gas over a full dispute game
+ * (chain/bondSizing.ts) at the gas price: a failed challenge would still cost the honest side.
+ */
+export class BondTooSmallError extends OpmlError {
+  override name = "BondTooSmallError";
+  readonly challengerBond: bigint;
+  readonly minimumBond: bigint;
+  constructor(challengerBond: bigint, minimumBond: bigint, details: string) {
+    super(`challenger bond ${challengerBond} wei is below the defender's full-game gas cost ${minimumBond} wei`, {
+      details,
+    });
+    this.challengerBond = challengerBond;
+    this.minimumBond = minimumBond;
+  }
+}

@@ -7,8 +7,10 @@ import { basename, extname } from "node:path";
 import {
   BaseError,
   bytesToHex,
+  formatGwei,
   hexToBytes,
   isHex,
+  parseGwei,
   type Address,
   type Chain,
   type PublicClient,
@@ -17,6 +19,7 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULT_DEVNET_STATE_FILE } from "../devnet/devnetState.ts";
 import { MODEL_TERMS } from "../chain/deploy.ts";
+import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
 import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
@@ -24,7 +27,13 @@ import { compileWithProgress, type ModelCommitment } from "../phase/compileModel
 import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
-import { BadInputError, ChainError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
+import {
+  BadInputError,
+  BondTooSmallError,
+  ChainError,
+  ModelAlreadyRegisteredError,
+  ModelNotFoundError,
+} from "./errors.ts";
 import {
   DEFAULT_CALIBRATION_SAMPLES,
   DEMO_MODELS,
@@ -48,6 +57,16 @@ function maxSteps(value: string): number {
   if (!/^\d+$/.test(value) || n < 1000 || n > DEFAULT_MAX_STEPS)
     throw new InvalidArgumentError(`must be an integer in [1000, ${DEFAULT_MAX_STEPS}].`);
   return n;
+}
+
+function weiAmount(value: string): bigint {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of wei.");
+  return BigInt(value);
+}
+
+function gweiAmount(value: string): bigint {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError("must be a number of gwei, e.g. 1.5.");
+  return parseGwei(value);
 }
 
 const DEMO_LIST = Object.entries(DEMO_MODELS)
@@ -150,6 +169,42 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
 interface RegisterFlags extends OutputFlags, ChainFlags {
   calibration?: string;
   maxSteps?: number;
+  challengerBond?: bigint;
+  gasPrice?: bigint;
+  allowSmallBond?: boolean;
+}
+
+/**
+ * The bond-sizing rule (docs/protocol.md §8): the challenger bond must cover the honest
+ * defender's gas over a full game (chain/bondSizing.ts) at the gas price (--gas-price, else the
+ * chain's). Refused with BondTooSmallError, or only warned about with --allow-small-bond.
+ */
+async function checkChallengerBond(
+  client: PublicClient<Transport, Chain>,
+  challengerBond: bigint,
+  flags: RegisterFlags,
+): Promise<void> {
+  let gasPrice = flags.gasPrice;
+  if (gasPrice === undefined) {
+    try {
+      gasPrice = await client.getGasPrice();
+    } catch (err) {
+      if (!(err instanceof BaseError)) throw err;
+      throw new ChainError("could not read the gas price to check the challenger bond", {
+        details: `${err.shortMessage}; pass --gas-price <gwei>`,
+        cause: err,
+      });
+    }
+  }
+  const minimum = minChallengerBond(gasPrice);
+  if (challengerBond >= minimum) return;
+  const details =
+    `${DEFENDER_FULL_GAME_GAS} gas (the honest defender's worst-case full game) × ${formatGwei(gasPrice)} gwei ` +
+    `(${flags.gasPrice === undefined ? "the chain's gas price" : "--gas-price"}) = ${minimum} wei; ` +
+    "raise --challenger-bond, or pass --allow-small-bond to register anyway";
+  const err = new BondTooSmallError(challengerBond, minimum, details);
+  if (!flags.allowSmallBond) throw err;
+  console.error(`warning: ${err.shortMessage} (${details.split(";")[0]}); registering anyway (--allow-small-bond)`);
 }
 
 /** The id of a registered model with the same commitment (roots, node count, slots, lengths), if any. */
@@ -178,6 +233,8 @@ export async function findRegisteredModel(
 
 async function registerAction(ref: string, flags: RegisterFlags): Promise<void> {
   const target = await resolveChainTarget(flags, true);
+  const terms = { ...MODEL_TERMS, challengerBond: flags.challengerBond ?? MODEL_TERMS.challengerBond };
+  await checkChallengerBond(target.publicClient, terms.challengerBond, flags);
   const progress = progressFor(flags);
   const source = await loadModelSource(ref, { calibration: flags.calibration, progress });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
@@ -190,7 +247,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
   let r: Awaited<ReturnType<typeof registerModel>>;
   try {
-    r = await registerModel(target.clients!, target.oracle, compiled);
+    r = await registerModel(target.clients!, target.oracle, compiled, terms);
   } catch (err) {
     if (!(err instanceof BaseError)) throw err;
     throw new ChainError("the registration was not accepted", {
@@ -200,7 +257,6 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   }
   task.done(`tx ${r.txHash}`);
   const s = summarizeModel(compiled);
-  const terms = Object.fromEntries(Object.entries(MODEL_TERMS).map(([k, v]) => [k, String(v)]));
   const data = {
     modelId: r.modelId.toString(),
     name: s.name,
@@ -209,11 +265,11 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
     tx: r.txHash,
     gasUsed: r.gasUsed.toString(),
     commitment: s.commitment,
-    terms,
+    terms: Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, String(v)])),
   };
   print(flags, data, () => [
     `Registered "${s.name}" as model ${r.modelId} (oracle ${target.oracle}, chain ${target.chainId}, tx ${r.txHash}, gas ${r.gasUsed}).`,
-    `Terms: fee ${MODEL_TERMS.fee} wei, submitter bond ${MODEL_TERMS.submitterBond} wei, challenger bond ${MODEL_TERMS.challengerBond} wei, challenge window ${MODEL_TERMS.challengeWindow} s.`,
+    `Terms: fee ${terms.fee} wei, submitter bond ${terms.submitterBond} wei, challenger bond ${terms.challengerBond} wei, challenge window ${terms.challengeWindow} s.`,
     "",
     ...formatCommitment(s.commitment),
   ]);
@@ -303,6 +359,9 @@ Examples:
   )
     .option("--calibration <file.json|n>", calibration)
     .option("--max-steps <n>", "VM step budget per node (as for compile)", maxSteps)
+    .option("--challenger-bond <wei>", `the challenger bond [default: ${MODEL_TERMS.challengerBond}]`, weiAmount)
+    .option("--gas-price <gwei>", "the gas price the bond check uses [default: the chain's]", gweiAmount)
+    .option("--allow-small-bond", "register even if the challenger bond is below the defender's full-game gas (warns)")
     .option("--json", "print the result as JSON (no progress)")
     .option("-q, --quiet", "no progress output")
     .addHelpText(
@@ -311,10 +370,16 @@ Examples:
 A model whose commitment is registered already is refused (ModelAlreadyRegisteredError, with
 its id): registering it twice would only split its requests.
 
+The challenger bond must cover the honest defender's gas over a full worst-case dispute
+(${DEFENDER_FULL_GAME_GAS} gas) at the gas price, so that every failed challenge pays the
+defender's costs; a smaller one is refused (BondTooSmallError, naming both amounts) unless
+--allow-small-bond is given.
+
 Examples:
   $ opml model register mlp.opml                    # on the running \`opml devnet\`
   $ opml model register cnn --json
-  $ opml model register net.opml --rpc http://127.0.0.1:8545 --oracle 0x… --key 0x…`,
+  $ opml model register net.opml --rpc http://127.0.0.1:8545 --oracle 0x… --key 0x…
+  $ opml model register cnn --challenger-bond 100000000000000000 --gas-price 30`,
     )
     .action(registerAction);
 }

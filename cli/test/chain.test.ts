@@ -16,7 +16,15 @@ import { requestInference } from "../../sdk/index.ts";
 import { ServedModel } from "../../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../../submitter/daemon.ts";
 import { ChallengerDaemon } from "../../challenger/daemon.ts";
-import { BadInputError, ChainError, GameNotFoundError, ModelAlreadyRegisteredError } from "../errors.ts";
+import {
+  BadInputError,
+  BondTooSmallError,
+  ChainError,
+  GameNotFoundError,
+  ModelAlreadyRegisteredError,
+} from "../errors.ts";
+import { DEFENDER_FULL_GAME_GAS } from "../../chain/bondSizing.ts";
+import { MODEL_TERMS } from "../../chain/deploy.ts";
 import type { DisputeReport } from "../disputeShow.ts";
 import { runOpml } from "./runOpml.ts";
 
@@ -143,6 +151,75 @@ test("model register refuses a wrong RPC URL, an oracle address without code, a 
   const noKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--state-file", join(dir, "none.json")]);
   assert.ok(noKey.error instanceof ChainError, String(noKey.error));
   assert.match(noKey.error.message, /--key is needed/);
+});
+
+test("model register: the default challenger bond covers the defender's full-game gas at anvil's gas price", async () => {
+  const gasPrice = await sys.clients[0]!.publicClient.getGasPrice();
+  assert.ok(MODEL_TERMS.challengerBond >= DEFENDER_FULL_GAME_GAS * gasPrice);
+  // The devnet's own tiny-mlp gets past the bond check with the defaults and stops at the next one.
+  const r = await runOpml(["model", "register", "tiny-mlp", ...chain(), ...key(0)]);
+  assert.ok(r.error instanceof ModelAlreadyRegisteredError, String(r.error));
+  assert.doesNotMatch(r.err, /warning/);
+});
+
+test("model register refuses a challenger bond below the defender's full-game gas × gas price with BondTooSmallError naming both amounts, and registers it with --allow-small-bond and a warning", async () => {
+  const gwei = 10n ** 9n;
+  const minimum = DEFENDER_FULL_GAME_GAS * 3n * gwei; // --gas-price 3
+  const small = minimum - 1n;
+  const refused = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    ...chain(),
+    ...key(0),
+    "--challenger-bond",
+    String(small),
+    "--gas-price",
+    "3",
+  ]);
+  assert.ok(refused.error instanceof BondTooSmallError, String(refused.error));
+  assert.equal(refused.error.challengerBond, small);
+  assert.equal(refused.error.minimumBond, minimum);
+  assert.match(refused.error.message, new RegExp(`challenger bond ${small} wei is below .* ${minimum} wei`));
+  assert.match(refused.error.message, new RegExp(`${DEFENDER_FULL_GAME_GAS} gas .* × 3 gwei \\(--gas-price\\)`));
+
+  // At the chain's own gas price (no --gas-price), a 1-wei bond is refused too.
+  const chainPrice = await runOpml(["model", "register", "tiny-mlp", ...chain(), ...key(0), "--challenger-bond", "1"]);
+  assert.ok(chainPrice.error instanceof BondTooSmallError, String(chainPrice.error));
+  assert.match(chainPrice.error.message, /the chain's gas price/);
+
+  const countBefore = await sys.clients[0]!.publicClient.readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "modelCount",
+  });
+  const allowed = await runOpml([
+    "model",
+    "register",
+    "mlp",
+    "--calibration",
+    "3",
+    ...chain(),
+    ...key(2),
+    "--challenger-bond",
+    String(small),
+    "--gas-price",
+    "3",
+    "--allow-small-bond",
+    "--json",
+  ]);
+  assert.equal(allowed.error, undefined, String(allowed.error));
+  assert.match(allowed.err, new RegExp(`warning: challenger bond ${small} wei is below .* ${minimum} wei`));
+  const out = JSON.parse(allowed.out) as { modelId: string; terms: { challengerBond: string } };
+  assert.equal(out.modelId, String(countBefore + 1n));
+  assert.equal(out.terms.challengerBond, String(small));
+  const onChain = await sys.clients[0]!.publicClient.readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "getModel",
+    args: [BigInt(out.modelId)],
+  });
+  assert.equal(onChain.challengerBond, small);
 });
 
 const quiet = () => createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });

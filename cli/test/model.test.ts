@@ -13,6 +13,8 @@ import { OnnxFormatError } from "../../dnn-lib/src/onnx/errors.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { CalibrationError, ModelNotFoundError } from "../errors.ts";
+import { DEFENDER_FULL_GAME_GAS } from "../../chain/bondSizing.ts";
+import { MODEL_TERMS } from "../../chain/deploy.ts";
 import { runOpml } from "./runOpml.ts";
 
 let dir: string;
@@ -260,4 +262,15 @@ test("model inspect refuses a missing, truncated, corrupt, foreign or newer-vers
   const unsupported = await inspect(newer);
   assert.ok(unsupported instanceof ModelUnsupportedError, String(unsupported));
   assert.match(unsupported.message, /unsupported model file version/);
+});
+
+test("the bond floor's DEFENDER_FULL_GAME_GAS is not below the bench's measured gas.dispute.defender_full_game, and the default challenger bond covers it at 40 gwei", () => {
+  const results = JSON.parse(readFileSync(new URL("../../bench/results.json", import.meta.url), "utf8")) as Record<
+    string,
+    number
+  >;
+  const measured = results["gas.dispute.defender_full_game"];
+  assert.ok(measured !== undefined && measured > 0, "bench/results.json records gas.dispute.defender_full_game");
+  assert.ok(DEFENDER_FULL_GAME_GAS >= BigInt(measured), `${DEFENDER_FULL_GAME_GAS} < measured ${measured}`);
+  assert.ok(MODEL_TERMS.challengerBond >= DEFENDER_FULL_GAME_GAS * 40n * 10n ** 9n);
 });

@@ -10,6 +10,9 @@ import {DisputeGame} from "../../src/game/DisputeGame.sol";
 ///         sub-segment: the maximum number of rounds. Per transaction: execution gas measured
 ///         around the call + 21,000 + calldata (4/16 per zero/non-zero byte). The one-step move uses
 ///         the toy verifier; the real verifier's step gas is added separately (bench `gas.step.*`).
+///         The defender sends every bisect and openPhase2 (DisputeGame checks the mover); `step` is
+///         permissionless and the honest defender's daemon sends it as soon as it is due, so the
+///         defender's worst case pays it too (bench `gas.dispute.defender_full_game`).
 ///         Run with -vv to see the figures.
 contract DisputeGameGasTest is GameHarness {
     uint256 internal constant N = 1254;
@@ -28,6 +31,7 @@ contract DisputeGameGasTest is GameHarness {
         txCount = 0;
         txGasTotal = 0;
         gasBisect = 0;
+        gasBisectSum = 0;
         gasChoose = 0;
         gasOpen = 0;
         gasStep = 0;
@@ -46,6 +50,7 @@ contract DisputeGameGasTest is GameHarness {
         emit log_named_uint("  transactions", txs);
         emit log_named_uint("  gas createGame", createGas);
         emit log_named_uint("  gas bisect (max)", gasBisect);
+        emit log_named_uint("  gas bisect (sum, defender)", gasBisectSum);
         emit log_named_uint("  gas choose (max)", gasChoose);
         emit log_named_uint("  gas openPhase2 (toy boundary)", gasOpen);
         emit log_named_uint("  gas step (toy verifier)", gasStep);

@@ -36,6 +36,7 @@ abstract contract GameHarness is Test {
 
     // gas accounting of the last played game (execution gas, plus 21000 + 16 gas/calldata byte)
     uint256 internal gasBisect;
+    uint256 internal gasBisectSum; // every bisect transaction of the game: the defender's posts
     uint256 internal gasChoose;
     uint256 internal gasOpen;
     uint256 internal gasStep;
@@ -181,7 +182,9 @@ abstract contract GameHarness is Test {
         vm.prank(x.d.addr);
         uint256 g0 = gasleft();
         x.game.bisect(x.gameId, inter);
-        gasBisect = _max(gasBisect, _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.bisect, (x.gameId, inter))));
+        uint256 charged = _charge(g0 - gasleft(), abi.encodeCall(DisputeGame.bisect, (x.gameId, inter)));
+        gasBisect = _max(gasBisect, charged);
+        gasBisectSum += charged;
     }
 
     function _doChoose(Ctx memory x, IDisputeGame.GameView memory v) internal {
