@@ -34,5 +34,5 @@ export interface Asc {
   main(argv: string[], options: APIOptions): Promise<APIResult>;
 }
 
-declare const asc: Asc;
-export default asc;
+/** asc, imported once, on the first call (its import alone takes seconds). */
+export function loadAsc(): Promise<Asc>;

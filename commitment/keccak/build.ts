@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import asc from "../../common/asc.js";
+import { loadAsc } from "../../common/asc.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -15,6 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function buildKeccakWasm(): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   const stderr: string[] = [];
+  const asc = await loadAsc();
   const { error } = await asc.main(
     [
       join(here, "keccak.as.ts"),

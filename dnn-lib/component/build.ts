@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import asc from "../../common/asc.js";
+import { loadAsc } from "../../common/asc.js";
 import { transpileBytes } from "@bytecodealliance/jco-transpile";
 import { componentEmbed, componentNew } from "@bytecodealliance/jco-transpile/wasm-tools";
 import { ASC_FLAGS, ASSEMBLY_DIR, BUILD_DIR } from "../src/kernels.ts";
@@ -45,6 +45,7 @@ export const EXPORT_NAMES: Record<string, string> = {
 export async function buildCore(): Promise<Uint8Array> {
   let binary: Uint8Array | undefined;
   const stderr: string[] = [];
+  const asc = await loadAsc();
   const { error } = await asc.main([GLUE_PATH, "--outFile", "core.wasm", ...ASC_FLAGS.simd], {
     writeFile(name: string, contents: Uint8Array | string) {
       if (name.endsWith(".wasm") && typeof contents !== "string") binary = contents;

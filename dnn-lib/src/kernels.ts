@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "../../common/asc.js";
+import { loadAsc } from "../../common/asc.js";
 import { DnnBuildError } from "./errors.ts";
 
 export const DNN_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -36,6 +36,7 @@ export async function buildKernel(flavor: KernelFlavor): Promise<Uint8Array<Arra
   mkdirSync(BUILD_DIR, { recursive: true });
   const target = kernelPath(flavor);
   const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  const asc = await loadAsc();
   const { error, stderr } = await asc.main([join(ASSEMBLY_DIR, "index.ts"), "-o", tmp, ...ASC_FLAGS[flavor]]);
   if (error)
     throw new DnnBuildError(`asc failed to build the ${flavor} kernels`, { details: stderr.toString(), cause: error });
