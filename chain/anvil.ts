@@ -15,6 +15,11 @@ export interface StartAnvilOptions {
   host?: string;
   /** Seconds between blocks; unset means a block per transaction (automine). */
   blockTime?: number;
+  /**
+   * With `blockTime`: also mine a block per transaction (anvil's `--mixed-mining`), so transactions
+   * stay instant while chain time follows the wall clock. Ignored without `blockTime`.
+   */
+  mixedMining?: boolean;
   /** BIP-39 mnemonic the dev accounts derive from (default: Anvil's public test mnemonic). */
   mnemonic?: string;
   /** Number of funded dev accounts (default 10). */
@@ -150,6 +155,7 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
     port = 0,
     host = "127.0.0.1",
     blockTime,
+    mixedMining = false,
     mnemonic = ANVIL_TEST_MNEMONIC,
     accounts = 10,
     chainId = ANVIL_DEFAULT_CHAIN_ID,
@@ -169,7 +175,10 @@ export async function startAnvil(options: StartAnvilOptions = {}): Promise<Anvil
 
   const args = ["--host", host, "--port", String(port), "--chain-id", String(chainId)];
   args.push("--accounts", String(accounts), "--mnemonic", mnemonic, "--color", "never");
-  if (blockTime !== undefined) args.push("--block-time", String(blockTime));
+  if (blockTime !== undefined) {
+    args.push("--block-time", String(blockTime));
+    if (mixedMining) args.push("--mixed-mining");
+  }
 
   installHooks();
   // Its own process group: see `live` above.

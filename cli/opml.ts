@@ -1,9 +1,9 @@
 import { pathToFileURL } from "node:url";
-import { relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_DEVNET_STATE_FILE, removeDevnetState, writeDevnetState } from "../devnet/devnetState.ts";
-import { formatDevnet, startDevnet } from "../devnet/startDevnet.ts";
+import { formatDaemonCommands, formatDevnet, startDevnet, writeDevnetModels } from "../devnet/startDevnet.ts";
 import { registerDaemonCommands } from "./daemons.ts";
 import { registerModelCommands } from "./modelCommands.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
@@ -20,11 +20,16 @@ function intOption(name: string, min: number, max: number) {
   };
 }
 
-function positiveNumber(value: string): number {
+/** The devnet's block time: seconds between blocks, or 0 for no interval mining. */
+function blockTimeOption(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds.");
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n > 86_400)
+    throw new InvalidArgumentError("must be a number of seconds in [0, 86400] (0: no interval mining).");
   return n;
 }
+
+/** `opml devnet`'s default: a block every second besides one per transaction. */
+export const DEFAULT_DEVNET_BLOCK_TIME = 1;
 
 const EXAMPLES = `
 Examples:
@@ -43,7 +48,7 @@ interface DevnetCommandOptions {
   deploy: boolean;
   accounts: number;
   chainId: number;
-  blockTime?: number;
+  blockTime: number;
   stateFile: string;
   verbose: boolean;
   models: string[];
@@ -69,17 +74,24 @@ async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
     host: opts.host,
     accounts: opts.accounts,
     chainId: opts.chainId,
-    blockTime: opts.blockTime,
+    blockTime: opts.blockTime || undefined,
     deploy: opts.deploy,
     verbose: opts.verbose,
     models: opts.models,
     log: (line) => console.error(line),
   });
   const { anvil } = devnet;
+  const stateDir = dirname(resolve(opts.stateFile));
+  const files = writeDevnetModels(devnet, stateDir);
   const path = writeDevnetState(devnet.state, opts.stateFile);
   console.log(formatDevnet(devnet, opts.deploy));
-  const shown = relative(process.cwd(), path);
-  console.log(`\nWrote ${shown.startsWith("..") ? path : shown}.`);
+  const commands = formatDaemonCommands(devnet, stateDir);
+  if (commands.length > 0) console.log(["", ...commands].join("\n"));
+  const show = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r.startsWith("..") ? p : r;
+  };
+  console.log(`\nWrote ${[path, ...files].map(show).join(", ")}.`);
   console.log("Running. Press Ctrl-C to stop.");
 
   const signal = await untilStopped(anvil.exited);
@@ -105,14 +117,21 @@ export function createProgram(): Command {
     .command("devnet")
     .description(
       "Start a local anvil chain with deterministic dev accounts, deploy the opML contracts, register " +
-        "the demo model(s), record them in the state file, and run until Ctrl-C.",
+        "the demo model(s), write their .opml files, record them in the state file, print the daemons' " +
+        "commands, and run until Ctrl-C. A block is mined every second and on each transaction.",
     )
     .option("-p, --port <port>", "port to listen on (0 picks a free one)", intOption("port", 0, 65535), 8545)
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--no-deploy", "start the chain without deploying contracts")
     .option("--accounts <n>", "number of funded dev accounts", intOption("accounts", 1, 1000), 10)
     .option("--chain-id <id>", "chain id", intOption("chain id", 1, Number.MAX_SAFE_INTEGER), 31337)
-    .option("--block-time <seconds>", "mine a block every N seconds instead of one per transaction", positiveNumber)
+    .option(
+      "--block-time <seconds>",
+      "interval mining: a block every N seconds besides one per transaction, so chain time follows the " +
+        "wall clock; 0 mines on transactions only",
+      blockTimeOption,
+      DEFAULT_DEVNET_BLOCK_TIME,
+    )
     .option("--state-file <path>", "where to record the RPC URL, accounts and addresses", DEFAULT_DEVNET_STATE_FILE)
     .option("-v, --verbose", "forward anvil's own log to stderr", false)
     .option(
@@ -132,7 +151,8 @@ Examples:
   $ opml devnet --port 0             # any free port (printed)
   $ opml devnet --no-deploy          # just the chain
   $ opml devnet --models mlp,fmnist-cnn  # also register mlp and the trained CNN (ids printed)
-  $ opml devnet --block-time 2       # a block every 2 s instead of automine
+  $ opml devnet --block-time 5       # a block every 5 s (and one per transaction)
+  $ opml devnet --block-time 0       # blocks on transactions only: chain time stands still between them
   $ npm run opml -- devnet -p 9545   # from the repository, through npm`,
     )
     .action(devnetAction);

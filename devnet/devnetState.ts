@@ -20,8 +20,16 @@ export interface DevnetState {
   contracts: Record<string, Address>;
   /** Manifest entries not deployed because their source does not exist yet. */
   missing: string[];
-  /** Demo models registered with the oracle: name, id (decimal string) and graph root. */
-  models?: { name: string; modelId: string; graphRoot: Hex }[];
+  /**
+   * Seconds between blocks when interval mining is on (blocks are still mined on each transaction);
+   * absent: a block per transaction only, and chain time stands still between transactions.
+   */
+  blockTime?: number;
+  /**
+   * Demo models registered with the oracle: name, id (decimal string), graph root, and `file`, the
+   * absolute path of its `.opml` model file (what the daemons' `--models <id>=<file>` takes).
+   */
+  models?: { name: string; modelId: string; graphRoot: Hex; file?: string }[];
 }
 
 export class DevnetStateError extends OpmlError {

@@ -6,6 +6,7 @@ import type { GetBlockErrorType, Hex } from "viem";
 import { getBlock } from "viem/actions";
 import { getRequestStatus, type GetRequestStatusErrorType } from "../actions/getRequestStatus.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
+import { describeChainTimeLag } from "./chainTimeLag.ts";
 import { WrongRequestStateError } from "./errors.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
 import type { Journaled } from "./txLog.ts";
@@ -35,8 +36,12 @@ export async function finalizeRequest(
   }
   const block = await getBlock(client);
   if (block.timestamp < status.claim.challengeDeadline) {
+    const lag = describeChainTimeLag(block.timestamp);
     throw new WrongRequestStateError(`request ${requestId}'s challenge window is still open`, {
-      details: `deadline ${status.claim.challengeDeadline}, chain time ${block.timestamp}`,
+      details:
+        `deadline ${status.claim.challengeDeadline}, chain time ${block.timestamp} ` +
+        `(${status.claim.challengeDeadline - block.timestamp} s to go in chain time)` +
+        (lag ? `; ${lag}` : ""),
     });
   }
   if (status.claim.openGames > 0) {

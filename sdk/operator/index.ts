@@ -3,6 +3,7 @@
  * file, with the DisputeGame ABI and the journal interface they record transactions through.
  */
 export * from "../gameAbi.ts";
+export * from "./chainTimeLag.ts";
 export * from "./challengeClaim.ts";
 export * from "./errors.ts";
 export * from "./finalizeRequest.ts";
