@@ -1,15 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http } from "viem";
+import { bytesToHex, createPublicClient, http } from "viem";
 import type { CommanderError } from "commander";
 import { AnvilPortInUseError, startAnvil } from "../../chain/anvil.ts";
 import { readDevnetState } from "../../devnet/devnetState.ts";
 import { REPO_ROOT } from "../../chain/foundry.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
+import { describeChainTimeLag } from "../../sdk/operator/chainTimeLag.ts";
+import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
+import { compileModel } from "../../phase/compileModel.ts";
 import { ModelNotFoundError } from "../errors.ts";
 import { createProgram, main } from "../opml.ts";
 import { runOpml } from "./runOpml.ts";
@@ -60,7 +63,9 @@ async function opmlInProcess(args: string[]) {
 test("opml devnet --help shows the options and examples, and warns that the dev keys are public", async () => {
   const r = await opmlInProcess(["devnet", "--help"]);
   assert.equal((r.error as CommanderError).code, "commander.helpDisplayed");
-  for (const flag of ["--port", "--host", "--no-deploy", "--state-file"]) assert.ok(r.out.includes(flag), flag);
+  for (const flag of ["--port", "--host", "--no-deploy", "--state-file", "--block-time"])
+    assert.ok(r.out.includes(flag), flag);
+  assert.match(r.out, /0 mines on transactions only/);
   assert.match(r.out, /Examples:\n\s+\$ opml devnet/);
   assert.match(r.out, /public test mnemonic/);
 });
@@ -165,6 +170,47 @@ test("opml devnet rejects a port outside 0..65535 and says why", async () => {
   assert.match(r.err, /port must be an integer in \[0, 65535\]/);
 });
 
+test("opml devnet --block-time takes a non-negative number of seconds and says why otherwise", async () => {
+  for (const bad of ["-1", "x", "1e3"]) {
+    const r = await opmlInProcess(["devnet", "--block-time", bad]);
+    assert.equal((r.error as CommanderError).code, "commander.invalidArgument", bad);
+    assert.match(r.err, /0: no interval mining/);
+  }
+});
+
+test("opml devnet --block-time 0 mines on transactions only: no block arrives while nothing is sent", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "opml-devnet-"));
+  const stateFile = join(dir, "devnet.json");
+  const args = [BIN, "devnet", "--port", "0", "--no-deploy", "--block-time", "0", "--state-file", stateFile];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let anvilPid = 0;
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes("Press Ctrl-C to stop")) {
+      if (child.exitCode !== null || Date.now() > deadline) assert.fail(`opml devnet did not come up:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const state = readDevnetState(stateFile);
+    anvilPid = state.pid;
+    assert.equal(state.blockTime, undefined);
+    assert.match(stdout, /mining\s+a block per transaction only/);
+    assert.doesNotMatch(stdout, /opml submitter/, "no oracle, no daemon commands");
+    const client = createPublicClient({ transport: http(state.rpcUrl) });
+    const before = await client.getBlockNumber({ cacheTime: 0 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await client.getBlockNumber({ cacheTime: 0 }), before);
+    child.kill("SIGINT");
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    if (anvilPid && isAlive(anvilPid)) process.kill(anvilPid, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("opml devnet on a port already taken fails with AnvilPortInUseError, and main() prints it and sets exit code 1", async () => {
   const other = await startAnvil();
   try {
@@ -179,7 +225,7 @@ test("opml devnet on a port already taken fails with AnvilPortInUseError, and ma
   }
 });
 
-test("opml devnet --models mlp,fmnist-cnn serves a chain, prints URL, public keys, contracts and the three model ids (the trained CNN by name), records them, and on SIGINT stops anvil and removes the record", async () => {
+test("opml devnet --models mlp,fmnist-cnn serves a chain, prints URL, public keys, contracts and the three model ids (the trained CNN by name), records them with their .opml files, prints the daemons' commands, mines on its own, and on SIGINT stops anvil and removes the record", async () => {
   const dir = mkdtempSync(join(tmpdir(), "opml-devnet-"));
   const stateFile = join(dir, "devnet.json");
   const child = spawn(
@@ -238,10 +284,39 @@ test("opml devnet --models mlp,fmnist-cnn serves a chain, prints URL, public key
       assert.equal(registered.graphRoot, graphRoot, `model ${id} is the registered ${name}`);
     }
     assert.deepEqual(
-      state.models,
+      state.models?.map(({ name, modelId, graphRoot }) => ({ name, modelId, graphRoot })),
       modelLines.map(([, name, id, graphRoot]) => ({ name, modelId: id, graphRoot })),
       "the state file records the registered models as printed",
     );
+    // Each registered model's .opml file is written next to the state file, recorded there, and
+    // decodes to a model that compiles to the registered graph root.
+    for (const m of state.models) {
+      assert.equal(m.file, join(dir, "models", `${m.name}.opml`), `${m.name}'s file is recorded`);
+      assert.ok(existsSync(m.file), `${m.file} was written`);
+      const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(m.file))));
+      assert.equal(bytesToHex(compiled.commitment.graphRoot), m.graphRoot, `${m.file} is model ${m.modelId}`);
+    }
+    // Ready-to-paste daemon commands: the state's RPC URL and oracle, a different dev key each, every model file.
+    const models = state.models.map((m) => `${m.modelId}=${m.file!}`).join(",");
+    const daemonLine = (role: string, account: number) =>
+      `  opml ${role} --rpc-url ${state.rpcUrl} --oracle ${state.contracts.OpmlOracle!} ` +
+      `--private-key ${state.accounts[account]!.privateKey} --models ${models} --data-dir ${join(dir, role)} `;
+    for (const [role, account] of [
+      ["submitter", 1],
+      ["challenger", 2],
+    ] as const)
+      assert.ok(stdout.includes(daemonLine(role, account)), `the ${role}'s command is printed:\n${stdout}`);
+    assert.match(stdout, /^\s+opml challenger .* --mode defend/m);
+    assert.equal(state.blockTime, 1, "interval mining is on by default");
+    assert.match(stdout, /mining\s+a block every 1 s and one per transaction/);
+
+    // The chain moves without transactions: blocks and their timestamps advance on their own.
+    const before = await client.getBlock();
+    await new Promise((r) => setTimeout(r, 2500));
+    const after = await client.getBlock();
+    assert.ok(after.number >= before.number + 2n, `blocks ${before.number} -> ${after.number} in 2.5 s`);
+    assert.ok(after.timestamp >= before.timestamp + 2n, `timestamps ${before.timestamp} -> ${after.timestamp}`);
+    assert.equal(describeChainTimeLag(after.timestamp), undefined, "chain time follows the wall clock");
     for (const address of Object.values(state.contracts)) {
       const code = await client.getCode({ address });
       assert.ok(code && code.length > 2, `no code at ${address}`);
