@@ -15,8 +15,8 @@ export function describeChainTimeLag(chainTime: bigint, nowMs: number = Date.now
   const lag = BigInt(Math.floor(nowMs / 1000)) - chainTime;
   if (lag <= BigInt(CHAIN_TIME_LAG_TOLERANCE_S)) return undefined;
   return (
-    `chain time is ${lag} s behind the wall clock: the chain mines no blocks while no transactions ` +
-    "arrive (a devnet mines on transactions only when interval mining is off, as with " +
-    "`opml devnet --block-time 0`); any transaction, or a devnet with interval mining, moves it"
+    `chain time is ${lag} s behind the wall clock (the latest block is that old); a devnet mines on ` +
+    "transactions only when interval mining is off (`opml devnet --block-time 0`), so there any " +
+    "transaction moves it, or restart it with interval mining (the default)"
   );
 }
