@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import {
   COMMON_OPTIONS,
+  roleOptions,
   ConfigError,
   envOf,
   flagOf,
@@ -20,12 +21,12 @@ import { finalizeRequest } from "../sdk/operator/index.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
-  ...COMMON_OPTIONS,
+  ...roleOptions("submitter"),
   { name: "models", kind: "list", description: "served models as id=model-file (comma-separated)", default: [] },
   { name: "lieAtNode", kind: "int", description: "DEMO ONLY: claim wrong outputs, lying at this node" },
 ];
 export const CHALLENGER_OPTIONS: readonly OptionSpec[] = [
-  ...COMMON_OPTIONS,
+  ...roleOptions("challenger"),
   { name: "models", kind: "list", description: "re-executed models as id=model-file (comma-separated)", default: [] },
   {
     name: "mode",
@@ -60,7 +61,6 @@ const CLIENT_OPTIONS: readonly OptionSpec[] = COMMON_OPTIONS.filter((s) =>
     "pollMs",
     "logLevel",
     "pretty",
-    "dataDir",
     "fromBlock",
   ].includes(s.name),
 );
@@ -123,6 +123,7 @@ export function registerDaemonCommands(program: Command): void {
       await untilSignal();
       p.logger.info("stopping");
       await d.stop();
+      p.lock.release();
     });
 
   addOptions(
@@ -159,6 +160,7 @@ Examples:
       await untilSignal();
       p.logger.info("stopping");
       await d.stop();
+      p.lock.release();
     });
 
   const config = program

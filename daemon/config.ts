@@ -139,11 +139,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "rpcUrl", kind: "string", description: "JSON-RPC endpoint", default: "http://127.0.0.1:8545" },
   { name: "oracle", kind: "string", description: "OpmlOracle address" },
   { name: "privateKey", kind: "string", description: "signing key (0x hex); never logged", secret: true },
+  // No default here: each role has its own (roleOptions).
   {
     name: "dataDir",
     kind: "string",
-    description: "data directory: journal, event cursor, claim and VM trace caches (deleting it only costs time)",
-    default: ".opml/daemon",
+    description:
+      "data directory: journal, event cursor, claim and VM trace caches (deleting it only costs time); one daemon each, locked",
   },
   { name: "pollMs", kind: "int", description: "chain poll interval in ms", default: 1000 },
   { name: "rpcTimeoutMs", kind: "int", description: "per-RPC timeout in ms", default: 15000 },
@@ -158,3 +159,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "logLevel", kind: "string", description: "pino level (trace..fatal)", default: "info" },
   { name: "pretty", kind: "bool", description: "pretty logs instead of JSON lines", default: false },
 ];
+
+/** COMMON_OPTIONS with the data directory defaulting to `.opml/<role>`, so that two daemons never share one by default. */
+export function roleOptions(role: "submitter" | "challenger"): OptionSpec[] {
+  return COMMON_OPTIONS.map((s) => (s.name === "dataDir" ? { ...s, default: `.opml/${role}` } : s));
+}

@@ -21,6 +21,7 @@ import { decodeModel } from "../dnn-lib/src/model/modelFile.ts";
 import { getModel } from "../sdk/index.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { ConfigError, type ResolvedConfig } from "./config.ts";
+import { lockDataDir } from "./dataDirLock.ts";
 import { Journal } from "./journal.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
@@ -85,7 +86,11 @@ export async function loadServedModels(
   return out;
 }
 
-/** The logger, clients, oracle and journal of a daemon; logs its start-up line. `destination`: where logs go (default stdout). */
+/**
+ * The logger, clients, oracle, journal and data-directory lock of a daemon (the lock first: a
+ * directory another live daemon holds is refused before anything else); logs its start-up line.
+ * `destination`: where logs go (default stdout).
+ */
 export async function daemonParts(
   cfg: ResolvedConfig,
   role: string,
@@ -101,11 +106,18 @@ export async function daemonParts(
   });
   const { publicClient, walletClient } = clientsFrom(cfg);
   const oracle = oracleFrom(cfg);
-  const chainId = await getChainId(publicClient);
+  const lock = lockDataDir(v.dataDir as string, role);
+  let chainId: number;
+  try {
+    chainId = await getChainId(publicClient);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   logger.info(
     { chainId, oracle, signer: walletClient?.account.address ?? null, rpcUrl: v.rpcUrl, dataDir: v.dataDir },
     `opml ${role} starting`,
   );
   const journal = new Journal(v.dataDir as string);
-  return { logger, publicClient, walletClient, oracle, journal, chainId };
+  return { logger, publicClient, walletClient, oracle, journal, chainId, lock };
 }

@@ -47,7 +47,7 @@ test("config: flag > env > file > default, each value with its source; keys reda
   assert.equal(cfg.sources.rpcUrl, "env");
   assert.deepEqual(cfg.values.models, ["1=a.opml", "2=b.opml"]);
   assert.equal(cfg.sources.privateKey, "file");
-  assert.equal(cfg.values.dataDir, ".opml/daemon");
+  assert.equal(cfg.values.dataDir, ".opml/submitter");
   assert.equal(cfg.sources.dataDir, "default");
   const shown = showConfig(cfg);
   assert.match(shown, /pollMs\s+= 9 {2}\(--poll-ms\)/);
