@@ -69,21 +69,26 @@ export interface TrainedModel {
   evaluation: (n: number) => Feeds[];
 }
 
+/** A Fashion-MNIST classifier: calibrated on training images, evaluated on test images. */
+const fmnist = (name: string, file: string, describe: string): TrainedModel => ({
+  name,
+  file,
+  describe,
+  calibration: (seed, n) => fashionMnistCalibration(seed, n).feeds,
+  evaluation: (n) => fashionMnist("test", n).feeds,
+});
+
 export const TRAINED_MODELS: Record<string, TrainedModel> = {
-  "fmnist-mlp": {
-    name: "fmnist-mlp",
-    file: "fmnist_mlp.onnx",
-    describe: "a Fashion-MNIST MLP trained here (PyTorch export; LayerNorm, GELU, 784 → 10 classes)",
-    calibration: (seed, n) => fashionMnistCalibration(seed, n).feeds,
-    evaluation: (n) => fashionMnist("test", n).feeds,
-  },
-  "fmnist-cnn": {
-    name: "fmnist-cnn",
-    file: "fmnist_cnn.onnx",
-    describe: "a Fashion-MNIST CNN trained here (PyTorch export; 2 conv + BN + pool, 92% test accuracy)",
-    calibration: (seed, n) => fashionMnistCalibration(seed, n).feeds,
-    evaluation: (n) => fashionMnist("test", n).feeds,
-  },
+  "fmnist-mlp": fmnist(
+    "fmnist-mlp",
+    "fmnist_mlp.onnx",
+    "a Fashion-MNIST MLP trained here (PyTorch export; LayerNorm, GELU, 784 → 10 classes)",
+  ),
+  "fmnist-cnn": fmnist(
+    "fmnist-cnn",
+    "fmnist_cnn.onnx",
+    "a Fashion-MNIST CNN trained here (PyTorch export; 2 conv + BN + pool, 92% test accuracy)",
+  ),
   "byte-lm": {
     name: "byte-lm",
     file: "lm_full.onnx",
