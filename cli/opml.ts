@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { dirname, relative, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -9,6 +10,10 @@ import { registerModelCommands } from "./modelCommands.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
 import { toCliError } from "./errors.ts";
+
+/** package.json's version. */
+const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+  .version;
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -110,6 +115,7 @@ async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
 export function createProgram(): Command {
   const program = new Command("opml")
     .description("opML: optimistic machine learning with fraud proofs.")
+    .version(VERSION, "-V, --version", "print the version")
     .showHelpAfterError()
     .addHelpText("after", EXAMPLES);
 

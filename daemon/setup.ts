@@ -3,7 +3,7 @@
  * bounded transport retries from the config), the served models (model files compiled and checked
  * against the commitment registered on chain), the logger and the journal.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import {
   bytesToHex,
   createPublicClient,
@@ -58,6 +58,31 @@ export function oracleFrom(cfg: ResolvedConfig): Address {
  * Loads `id=path` model entries: decodes each model file, compiles it, and refuses one whose
  * commitment differs from model `id`'s registered commitment (serving it would only lose bonds).
  */
+/**
+ * The `--models` entries (`id=path`) as ids and files, checked all at once: an entry that is not
+ * `id=path`, an id given twice, a file that is missing. One ConfigError lists every problem.
+ */
+export function parseModelEntries(entries: readonly string[]): { id: bigint; file: string }[] {
+  const out: { id: bigint; file: string }[] = [];
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const m = /^(\d+)=(.+)$/.exec(entry);
+    if (!m) {
+      problems.push(`${JSON.stringify(entry)} is not id=path`);
+      continue;
+    }
+    const [id, file] = [BigInt(m[1]!), m[2]!];
+    if (out.some((o) => o.id === id)) problems.push(`model ${id} is given twice`);
+    else if (!existsSync(file) || !statSync(file).isFile()) problems.push(`${file} (model ${id}): no such file`);
+    else out.push({ id, file });
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`the models to serve (--models / OPML_MODELS): ${problems.join("; ")}`, {
+      details: "give each model once, as id=path to a file written by `opml model compile`",
+    });
+  return out;
+}
+
 export async function loadServedModels(
   client: Parameters<typeof getModel>[0],
   oracle: Address,
@@ -65,11 +90,8 @@ export async function loadServedModels(
   logger: Logger,
 ): Promise<Map<bigint, ServedModel>> {
   const out = new Map<bigint, ServedModel>();
-  for (const entry of entries) {
-    const m = /^(\d+)=(.+)$/.exec(entry);
-    if (!m) throw new ConfigError(`model entry ${JSON.stringify(entry)} is not id=path`);
-    const id = BigInt(m[1]!);
-    const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(m[2]!))));
+  for (const { id, file } of parseModelEntries(entries)) {
+    const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(file))));
     const onChain = await getModel(client, { oracle, modelId: id });
     const c = compiled.commitment;
     const same =
@@ -79,9 +101,9 @@ export async function loadServedModels(
       onChain.nodeCount === c.nodeCount &&
       onChain.outputSlot === c.outputSlot &&
       onChain.inputLength === c.inputLength;
-    if (!same) throw new ModelMismatchError(`${m[2]} does not compile to model ${id}'s registered commitment`);
+    if (!same) throw new ModelMismatchError(`${file} does not compile to model ${id}'s registered commitment`);
     out.set(id, await ServedModel.create(compiled));
-    logger.info({ modelId: String(id), file: m[2], nodes: c.nodeCount }, "serving model");
+    logger.info({ modelId: String(id), file, nodes: c.nodeCount }, "serving model");
   }
   return out;
 }

@@ -43,6 +43,13 @@ test("the opml bin runs: --help lists every command with a description and examp
   assert.doesNotMatch(r.stdout, /[Pp]lanned|not built yet/);
 });
 
+test("opml --version prints package.json's version", () => {
+  const r = opml(["--version"]);
+  assert.equal(r.status, 0, r.stderr);
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+  assert.equal(r.stdout.trim(), pkg.version);
+});
+
 /** Runs the program in this process; output and commander's exits are captured, not acted on. */
 async function opmlInProcess(args: string[]) {
   let out = "";
