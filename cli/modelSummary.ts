@@ -3,21 +3,24 @@
  * commitment, each node (op, shape parameters, quantization parameters, operands, estimated VM
  * steps) and the tensor slots, as plain data (for --json) and as text.
  */
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex } from "viem";
 import type { CompiledModel } from "../phase/compileModel.ts";
 import { SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { namedParams, opInfo } from "../dnn-lib/src/ops.ts";
+import type { GetModelReturnType } from "../sdk/actions/getModel.ts";
 
-export interface CommitmentSummary {
-  programRoot: Hex;
-  graphRoot: Hex;
-  weightsRoot: Hex;
-  nodeCount: number;
-  inputSlot: number;
-  inputLength: number;
-  outputSlot: number;
-  outputLength: number;
-}
+/** The commitment as the oracle registers it (`getModel`'s fields, terms aside). */
+export type CommitmentSummary = Pick<
+  GetModelReturnType,
+  | "programRoot"
+  | "graphRoot"
+  | "weightsRoot"
+  | "nodeCount"
+  | "inputSlot"
+  | "inputLength"
+  | "outputSlot"
+  | "outputLength"
+>;
 
 export interface OperandSummary {
   /** The operand's name and element type in the kernel, e.g. "x:i8". */
