@@ -265,7 +265,9 @@ abstract contract Test {
 
     /// @notice The text of `path`, relative to the repository root (where foundry.toml lies). The
     ///         path must be readable under foundry.toml's `fs_permissions` (e.g. `contracts/test/vectors`).
+    /// @dev Foundry resolves a relative path against the project root. The path stays relative so
+    ///      that no test's gas depends on where the repository is checked out.
     function readProjectFile(string memory path) internal view virtual returns (string memory) {
-        return vm.readFile(string.concat(vm.projectRoot(), "/", path));
+        return vm.readFile(path);
     }
 }
