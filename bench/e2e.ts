@@ -23,7 +23,7 @@ export async function bench(): Promise<BenchReport> {
       { anvil, oracle: at("OpmlOracle"), game: at("DisputeGame"), dapp: at("ClassifierGate"), model: deployment.model },
       { lieAtNode: 1, verbose: false },
     );
-    if (!r.liarSlashed || r.callbackLabel === undefined) throw new Error("the story did not end as it should");
+    if (!r.liarSlashed || !r.delivered) throw new Error("the story did not end as it should");
     const undisputed = r.table.total(UNDISPUTED_PHASES);
     const dispute = r.table.total(DISPUTE_PHASES);
     const rows: [string, string, string][] = r.table.rows.map((p) => [

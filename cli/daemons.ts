@@ -16,7 +16,7 @@ import {
   type OptionSpec,
 } from "../daemon/config.ts";
 import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemon/setup.ts";
-import { getRequestStatus, requestInference } from "../sdk/index.ts";
+import { getRequestStatus, requestGeneration, requestInference } from "../sdk/index.ts";
 import { finalizeRequest } from "../sdk/operator/index.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 
@@ -42,6 +42,23 @@ function idArgument(what: string) {
       throw new InvalidArgumentError(`${what} must be a positive integer (a number, not a name).`);
     return BigInt(value);
   };
+}
+
+/** A commander parser for a non-negative integer option below 2^32. */
+function countArgument(what: string) {
+  return (value: string): number => {
+    if (!/^\d{1,10}$/.test(value) || Number(value) >= 2 ** 32)
+      throw new InvalidArgumentError(`${what} must be an integer in [0, 2^32).`);
+    return Number(value);
+  };
+}
+
+/** Token ids from a comma-separated list. */
+function tokenList(text: string): number[] {
+  const ids = text.split(",").map((t) => t.trim());
+  if (ids.some((t) => !/^\d{1,10}$/.test(t)))
+    throw new ConfigError("--prompt-tokens must be comma-separated token ids", { details: text });
+  return ids.map(Number);
 }
 
 /** A commander parser for a gas amount: a non-negative integer below 2^32. */
@@ -182,25 +199,67 @@ Examples:
   }
 
   addOptions(
-    program.command("request").description("Request an inference (pays the exact fee); prints the request id."),
+    program
+      .command("request")
+      .description(
+        "Request an inference (pays the exact fee); prints the request id. A generation model takes a prompt instead.",
+      ),
     CLIENT_OPTIONS,
   )
     .requiredOption("--model <id>", "model id (`opml devnet` prints the demo models' ids)", idArgument("the model id"))
-    .requiredOption("--input <hex>", "input tensor bytes, 0x hex")
+    .option("--input <hex>", "input tensor bytes, 0x hex")
+    .option("--prompt <text>", "generation models over bytes: the prompt's UTF-8 bytes are its tokens")
+    .option("--prompt-tokens <ids>", "generation models: the prompt's token ids, comma-separated")
+    .option("--max-new <n>", "generation: new tokens to generate", countArgument("--max-new"), 16)
+    .option(
+      "--top-k <k>",
+      "generation: 1 greedy (default), 0 every token, k the k most likely",
+      countArgument("--top-k"),
+      1,
+    )
+    .option(
+      "--inv-temp <q16>",
+      "generation: inverse temperature, Q16 (docs/protocol.md §4.4)",
+      countArgument("--inv-temp"),
+      0,
+    )
+    .option("--seed <n>", "generation: sampling seed (uint32)", countArgument("--seed"), 0)
     .option("--callback <address>", "consumer contract to call at finalization")
     .option("--callback-gas <n>", "gas for the callback", gasArgument, 0)
-    .addHelpText("after", "\nExample:\n  $ opml request --oracle 0x… --private-key 0x… --model 1 --input 0x00010203…")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ opml request --oracle 0x… --private-key 0x… --model 1 --input 0x00010203…" +
+        '\n  $ opml request --oracle 0x… --private-key 0x… --model 7 --prompt "Once upon a " --max-new 24',
+    )
     .action(async (flags: Record<string, unknown>) => {
       const cfg = resolveConfig(CLIENT_OPTIONS, flags);
       const { walletClient } = clientsFrom(cfg);
       if (!walletClient) throw new ConfigError("request needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const r = await requestInference(walletClient, {
+      const given = ["input", "prompt", "promptTokens"].filter((k) => flags[k] !== undefined);
+      if (given.length !== 1)
+        throw new ConfigError("request needs exactly one of --input, --prompt and --prompt-tokens", {
+          details: given.length ? `given: ${given.join(", ")}` : "none given",
+        });
+      const common = {
         oracle: oracleFrom(cfg),
         modelId: flags.model as bigint,
-        input: flags.input as `0x${string}`,
         callback: flags.callback as `0x${string}` | undefined,
         callbackGasLimit: flags.callbackGas as number,
-      });
+      };
+      const r =
+        flags.input !== undefined
+          ? await requestInference(walletClient, { ...common, input: flags.input as `0x${string}` })
+          : await requestGeneration(walletClient, {
+              ...common,
+              prompt:
+                flags.prompt !== undefined
+                  ? [...new TextEncoder().encode(flags.prompt as string)]
+                  : tokenList(flags.promptTokens as string),
+              maxNew: flags.maxNew as number,
+              topK: flags.topK as number,
+              invTemp: flags.invTemp as number,
+              seed: flags.seed as number,
+            });
       console.log(JSON.stringify({ requestId: r.requestId.toString(), tx: r.hash, fee: r.fee.toString() }));
     });
 

@@ -4,7 +4,7 @@ import { bytesToHex } from "viem";
 import { startAnvil, ANVIL_TEST_MNEMONIC, type Anvil, type StartAnvilOptions } from "../chain/anvil.ts";
 import { devClients } from "../chain/devClients.ts";
 import { DEVNET_CONTRACTS, DeployError, type ProgressLog } from "../chain/deploy.ts";
-import { deployManifest, registerModel, type ManifestDeployment } from "./deployManifest.ts";
+import { deployManifest, registerModel, type DemoModel, type ManifestDeployment } from "./deployManifest.ts";
 import type { DevnetState } from "./devnetState.ts";
 import { compileModel, type CompiledModel, type ModelCommitment } from "../phase/compileModel.ts";
 import { encodeModel } from "../dnn-lib/src/model/modelFile.ts";
@@ -28,11 +28,8 @@ export interface DevnetOptions extends Pick<StartAnvilOptions, "port" | "host" |
 }
 
 /** A demo model registered with the devnet's oracle. */
-export interface RegisteredDemoModel {
-  name: string;
-  modelId: bigint;
+export interface RegisteredDemoModel extends DemoModel {
   commitment: ModelCommitment;
-  compiled: CompiledModel;
 }
 
 export interface Devnet {
@@ -71,7 +68,15 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       const clients = devClients(anvil.rpcUrl, anvil.chainId, anvil.accounts[0]!.privateKey);
       deployment = await deployManifest(clients, DEVNET_CONTRACTS, log);
       const m = deployment.model;
-      if (m) models.push({ name: m.name, modelId: m.modelId, commitment: m.compiled.commitment, compiled: m.compiled });
+      if (m)
+        models.push({
+          name: m.name,
+          modelId: m.modelId,
+          commitment: m.compiled.commitment,
+          compiled: m.compiled,
+          txHash: m.txHash,
+          gasUsed: m.gasUsed,
+        });
       const oracle = deployment.deployed.find((d) => d.name === "OpmlOracle");
       if (extra.length > 0 && !oracle)
         throw new DeployError("OpmlOracle", "not deployed: no oracle to register models with");
@@ -79,7 +84,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         log(`Registering the demo model ${name}...`);
         const compiled = await compileModel((await loadModelSource(name)).model);
         const r = await registerModel(clients, oracle!.address, compiled);
-        models.push({ name, modelId: r.modelId, commitment: compiled.commitment, compiled });
+        models.push({ name, commitment: compiled.commitment, compiled, ...r });
       }
     }
     const state: DevnetState = {

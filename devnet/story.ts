@@ -31,12 +31,19 @@ import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
 import type { Anvil } from "../chain/anvil.ts";
+import { classifierDapp, type StoryDapp } from "./storyDapps.ts";
+
+/** Every example dapp has `fee()`. */
+const feeAbi = [
+  { type: "function", name: "fee", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+] as const;
 
 export interface StorySystem {
   anvil: Anvil;
   oracle: Address;
   game: Address;
-  dapp: Address;
+  /** The example dapp that asks (ClassifierGate by default, at this address). */
+  dapp: Address | StoryDapp;
   model: DemoModel;
 }
 
@@ -88,7 +95,8 @@ export interface StoryResult {
   /** Bisection rounds (one Bisected event each), both levels. */
   rounds: number;
   liarSlashed: boolean;
-  callbackLabel?: number;
+  /** Whether the dapp's callback stored the result. */
+  delivered: boolean;
   output?: Hex;
 }
 
@@ -140,7 +148,6 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
   ]);
   const testClient = createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) });
   const table = new PhaseTable();
-  const gateAbi: Abi = loadArtifact("ClassifierGate", { source: "contracts/src/examples/ClassifierGate.sol" }).abi;
   const served = await ServedModel.create(model.compiled);
   const models = new Map([[model.modelId, served]]);
   const moves = { level1: 0, level2: 0 };
@@ -212,21 +219,23 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
     return phase;
   }
 
-  // 1. The dapp requests a classification.
-  const input = Uint8Array.from({ length: model.compiled.commitment.inputLength }, (_, i) => (i * 13 + 5) & 0xff);
+  // 1. The dapp requests.
   const user = clients[1]!;
-  const fee = (await pc.publicClient.readContract({ address: dapp, abi: gateAbi, functionName: "fee" })) as bigint;
-  log(
-    `\n1. The example dapp (ClassifierGate) asks the oracle to classify ${bytesToHex(input)} (fee ${formatEther(fee)} ETH).`,
-  );
+  const app =
+    typeof dapp === "string"
+      ? classifierDapp(
+          dapp,
+          Uint8Array.from({ length: model.compiled.commitment.inputLength }, (_, i) => (i * 13 + 5) & 0xff),
+        )
+      : dapp;
+  const fee = (await pc.publicClient.readContract({
+    address: app.address,
+    abi: feeAbi,
+    functionName: "fee",
+  })) as bigint;
+  log(`\n1. ${app.describeRequest(fee)}`);
   const [req] = await measured(async () => {
-    const hash = await user.walletClient.writeContract({
-      address: dapp,
-      abi: gateAbi,
-      functionName: "submit",
-      args: [bytesToHex(input)],
-      value: fee,
-    } as never);
+    const hash = await app.send(user, fee);
     await user.publicClient.waitForTransactionReceipt({ hash });
   }, "dapp request");
   const requestId = parseEventLogs({ abi: opmlOracleAbi, logs: req!.logs, eventName: "InferenceRequested" })[0]!.args
@@ -251,6 +260,9 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
     logger: silent(),
     withdraw: false,
   });
+  const input = hexToBytes(
+    parseEventLogs({ abi: opmlOracleAbi, logs: req!.logs, eventName: "InferenceRequested" })[0]!.args.input,
+  );
   const truth = served.claim(input);
   log(
     `\n2. A submitter lying at node ${lieAtNode} of ${nodes} (its VM run of that node is wrong at one step) claims, bonding ${formatEther(MODEL_TERMS.submitterBond)} ETH.`,
@@ -311,12 +323,6 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
   await testClient.increaseTime({ seconds: Number(MODEL_TERMS.challengeWindow) + 1 });
   await testClient.mine({ blocks: 1 });
   await measured(() => honest.tick(), "finalize, callback, withdraw");
-  const item = (await pc.publicClient.readContract({
-    address: dapp,
-    abi: gateAbi,
-    functionName: "items",
-    args: [requestId],
-  })) as readonly [unknown, boolean, number];
   const [finalized] = await pc.publicClient.getContractEvents({
     address: oracle,
     abi: opmlOracleAbi,
@@ -324,14 +330,12 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
     args: { requestId },
     fromBlock: 0n,
   });
-  let callbackLabel: number | undefined;
-  if (finalized && item[1]) {
-    callbackLabel = item[2];
-    const logits = [...hexToBytes(finalized.args.output!)].map((x) => (x << 24) >> 24);
-    log(`   Request ${requestId} finalized with output ${finalized.args.output} (int8 logits ${logits.join(", ")}).`);
-    log(`   Callback received: ClassifierGate labelled item ${requestId} as ${callbackLabel}.`);
-  } else {
-    log(`   The request did not finalize or the callback did not arrive: this is a bug.`);
+  let delivered = false;
+  if (finalized) {
+    const outcome = await app.outcome(pc, requestId, finalized.args.output!);
+    delivered = outcome.delivered;
+    for (const line of outcome.lines) log(`   ${line}`);
   }
-  return { table, moves, rounds, liarSlashed, callbackLabel, output: finalized?.args.output };
+  if (!delivered) log(`   The request did not finalize or the callback did not arrive: this is a bug.`);
+  return { table, moves, rounds, liarSlashed, delivered, output: finalized?.args.output };
 }

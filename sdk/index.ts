@@ -3,6 +3,7 @@ export * from "./abi.ts";
 export * from "./actions/estimateFee.ts";
 export * from "./actions/getModel.ts";
 export * from "./actions/getRequestStatus.ts";
+export * from "./actions/requestGeneration.ts";
 export * from "./actions/requestInference.ts";
 export * from "./actions/waitForResult.ts";
 export * from "./decorator.ts";

@@ -21,6 +21,8 @@ import { Progress } from "../../common/progress.ts";
 import { CalibrationError, ModelNotFoundError } from "./errors.ts";
 import { readTrainModel, TRAINED_MODELS } from "./trainModels.ts";
 import type { QuantGraph } from "../src/onnx/QuantGraph.ts";
+import { GENERATION_MODELS } from "./generationModels.ts";
+import { unrollGeneration, type GenerationOptions } from "../src/generation/unrollGeneration.ts";
 import { FloatModel, measureAgreement, QuantizedModel, type Agreement } from "./agreement.ts";
 
 /** The demo models, by name, with what they are. */
@@ -30,6 +32,7 @@ export const DEMO_MODELS: Record<string, string> = {
   cnn: "dnn-lib/models/cnn.onnx: a small CNN (1×16×16 image → 2 conv layers → 10 classes)",
   gpt: "dnn-lib/models/gpt.onnx: a 2-layer GPT-style decoder (16 token ids → 16×64 logits)",
   ...Object.fromEntries(Object.values(TRAINED_MODELS).map((t) => [t.name, t.describe])),
+  ...Object.fromEntries(Object.entries(GENERATION_MODELS).map(([name, g]) => [name, g.describe])),
 };
 
 /** Calibration inputs when none are given: this many, drawn from the model's own data (demo) or uniformly. */
@@ -44,6 +47,11 @@ export interface SourceOptions {
    */
   measure?: boolean | string;
   progress?: Progress;
+  /**
+   * Make a generation model of the decoder (dnn-lib/src/generation): its context, new-token
+   * maximum and end token. The generation demo models (`byte-lm-generate`, ...) set it themselves.
+   */
+  generate?: GenerationOptions;
 }
 
 /** The quantized model against its float original, and on what. */
@@ -216,6 +224,17 @@ function namedOnnx(ref: string): { onnx: OnnxModel; feeds: (seed: number, n: num
 
 /** Resolves a model argument: a demo model name, an ONNX file or a model file. */
 export async function loadModelSource(ref: string, options: SourceOptions = {}): Promise<ModelSource> {
+  const named = GENERATION_MODELS[ref];
+  const generate = named && !existsSync(ref) ? { ...named.options, ...options.generate } : options.generate;
+  const source = await loadDecoderSource(named && !existsSync(ref) ? named.decoder : ref, options);
+  if (!generate) return source;
+  const task = (options.progress ?? Progress.silent()).start("Unrolling the decoder into cached decode steps");
+  const { model, shape } = unrollGeneration(source.model, generate);
+  task.done(`${model.nodes.length} nodes, ${shape.nodesPerToken} per token`);
+  return { ...source, ref, model: { ...model, name: named ? ref : model.name } };
+}
+
+async function loadDecoderSource(ref: string, options: SourceOptions): Promise<ModelSource> {
   const progress = options.progress ?? Progress.silent();
   if (ref in DEMO_MODELS && !existsSync(ref)) {
     if (ref === "tiny-mlp") return { ref, kind: "demo", model: tinyMlp() };

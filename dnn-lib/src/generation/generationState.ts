@@ -46,12 +46,14 @@ const isI32 = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
 
 /**
  * The request bytes for a model of context `C`, vocabulary `V` and at most `maxNew` new tokens.
- * Refuses what the model's `genInit` would mark invalid, naming the field.
+ * Refuses what the model's `genInit` would mark invalid, naming the field; a limit left out (the
+ * chain stores only `C`, through the input length) is left to the model to check.
  */
 export function encodeGenerationRequest(
   req: GenerationRequest,
-  limits: { C: number; V: number; maxNew: number },
+  given: { C: number; V?: number; maxNew?: number },
 ): Uint8Array {
+  const limits = { V: 0x7fffffff, maxNew: given.C - 1, ...given };
   const { prompt, maxNew } = req;
   const seed = req.seed ?? 0;
   const invTemp = req.invTemp ?? 0;

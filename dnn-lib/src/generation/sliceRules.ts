@@ -91,13 +91,8 @@ export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefine
       // Row ops: R rows of W bytes each; a row must not straddle two positions.
       const R = node.params[0]!;
       const width = node.params[1]!;
-      const [inW, outW] = {
-        [Op.softmax]: [width, width],
-        [Op.argmax]: [width, 4],
-        [Op.norm]: [width, width],
-        [Op.requant]: [4 * width, width],
-        [Op.requant16]: [4 * width, 2 * width],
-      }[op];
+      const inW = op === Op.requant || op === Op.requant16 ? 4 * width : width;
+      const outW = op === Op.argmax ? 4 : op === Op.requant16 ? 2 * width : width;
       const x = act(0);
       onlyWeightsAfter(1);
       if (x.inner % inW !== 0 || x.outer * T * (x.inner / inW) !== R)

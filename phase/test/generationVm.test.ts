@@ -1,0 +1,37 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { loadModelSource } from "../../dnn-lib/models/modelSource.ts";
+import { unrollGeneration } from "../../dnn-lib/src/generation/unrollGeneration.ts";
+import { encodeGenerationRequest } from "../../dnn-lib/src/generation/generationState.ts";
+import { compileGraph } from "../../dnn-lib/src/model/compileGraph.ts";
+import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
+import { NativeRunner } from "../../dnn-lib/src/runner/NativeRunner.ts";
+import { SlotKind } from "../../dnn-lib/src/nodeInput.ts";
+import { runInVm } from "../runInVm.ts";
+
+// A generation model's nodes run in the project's VM give the native runner's rows: the request
+// check, one whole decode step of byte-lm past the first position (rotary at its position, the
+// cache appends, attention over the cache, the layers) and its sampler, and the last sampler —
+// so a dispute over any token's node ends on the same bytes the submitter computed.
+test("byte-lm generation: genInit, a whole decode step with its cache and the samplers run in the VM as natively", async () => {
+  const { model: decoder } = await loadModelSource("byte-lm");
+  const gen = unrollGeneration(decoder, { context: 8, maxNew: 5 });
+  const compiled = compileGraph(gen.model);
+  const input = encodeGenerationRequest({ prompt: [72, 105, 33], maxNew: 5, seed: 1, invTemp: 50_000, topK: 3 }, {
+    C: 8,
+  });
+  const run = (await NativeRunner.create(compiled)).run(input);
+  const { nodes, weights } = compiled.model;
+  // Position 2's step: from the node after position 1's logits' sampler to position 2's sampler.
+  const from = gen.logitsSlots[1]! + 1;
+  const to = gen.logitsSlots[2]! + 1;
+  const picked = [0, ...Array.from({ length: to - from }, (_, k) => from + k), nodes.length - 1];
+  for (const i of picked) {
+    const node = nodes[i]!;
+    const operands = node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot]! : run.activations[s.slot]!));
+    const vm = await runInVm({ op: node.op, inputs: operands, params: node.params });
+    assert.equal(vm.status, "halted", `node ${i}: ${vm.trapReason}`);
+    assert.deepEqual(vm.output, run.activations[i + 1], `node ${i} (op ${node.op})`);
+    assert.ok(vm.steps <= estimateSteps(node.op, node.params), `node ${i}: ${vm.steps} steps over the estimate`);
+  }
+});
