@@ -11,6 +11,12 @@ import { rotary } from "./rotary";
 import { attention } from "./attention";
 import { DESC, L, header, inAddr, inLen, p, pos } from "./descriptor";
 import { runInt16Op } from "./int16Dispatch";
+import { genInit, genSample } from "./generation";
+
+/** Bytes of a generation state of context C: 8 header words and C tokens (genInit, genSample). */
+function genLen(C: i32): i64 {
+  return 4 * (<i64>C + 8);
+}
 
 const VERSION: i32 = 1;
 
@@ -173,6 +179,23 @@ export function run(): void {
     copyBytes(out, inAddr(0), n);
   } else if (op >= 20 && op <= 28) {
     runInt16Op(op, out);
+  } else if (op == 29) {
+    const C = p(0),
+      Gmax = p(1),
+      V = p(2);
+    need(C >= 2 && Gmax >= 1 && Gmax < C && V >= 1);
+    header(1, genLen(C));
+    need(inLen(0) == genLen(C));
+    genInit(inAddr(0), out, C, Gmax, V);
+  } else if (op == 30) {
+    const C = p(0),
+      V = p(1),
+      ps = p(2),
+      eos = p(3);
+    need(C >= 2 && V >= 1 && ps >= 0 && ps <= C - 2 && eos >= -1 && eos < V);
+    header(3, genLen(C));
+    need(inLen(0) == genLen(C) && inLen(1) == <i64>V && inLen(2) == 1024);
+    genSample(inAddr(0), inAddr(1), inAddr(2), out, C, V, ps, eos);
   } else {
     unreachable();
   }

@@ -35,6 +35,8 @@ export const Op = {
   relu16: 26,
   lut16: 27,
   strided: 28,
+  genInit: 29,
+  genSample: 30,
 } as const;
 export type OpName = keyof typeof Op;
 export type OpCode = (typeof Op)[OpName];
@@ -92,6 +94,8 @@ export const OP_INFO = {
     inputs: ["x:bytes"],
     params: ["d0", "d1", "d2", "d3", "st0", "st1", "st2", "st3", "E", "n"],
   },
+  29: { name: "genInit", inputs: ["request:i32"], params: ["C", "Gmax", "V"] },
+  30: { name: "genSample", inputs: ["state:i32", "logits:i8", "exp2:i32"], params: ["C", "V", "pos", "eos"] },
 } as const satisfies Record<OpCode, OpInfo>;
 
 /** An op's parameters by name, as OP_INFO lists them. */
@@ -101,6 +105,15 @@ export type NamedOp = { [C in OpCode]: { name: (typeof OP_INFO)[C]["name"]; p: O
 
 /** Bytes of the interpolated int16 table of `lut16` (257 int16 entries, docs/fixed-point.md §3.1). */
 export const LUT16_BYTES = 514;
+
+/** Header words of a generation state (genInit, genSample; docs/fixed-point.md §3.3) before its C tokens. */
+export const GEN_HEADER_WORDS = 8;
+/** Entries of genSample's int32 weight table `exp2` (f = 0 … 255). */
+export const GEN_EXP2_ENTRIES = 256;
+/** Byte length of a generation state of context C: 8 header words then C token words. */
+export function genStateBytes(C: number): number {
+  return 4 * (GEN_HEADER_WORDS + C);
+}
 
 export function opInfo(op: number): OpInfo {
   const info: OpInfo | undefined = OP_INFO[op as OpCode];
@@ -233,6 +246,18 @@ export function outputByteLength(op: number, params: readonly number[]): number 
         });
       return p.d0 * p.d1 * p.d2 * p.d3 * p.E;
     }
+    case "genInit":
+      if (p.C < 2 || p.Gmax < 1 || p.Gmax >= p.C || p.V < 1)
+        throw new DnnShapeError("genInit: needs C ≥ 2, 1 ≤ Gmax < C and V ≥ 1", {
+          details: `C = ${p.C}, Gmax = ${p.Gmax}, V = ${p.V}`,
+        });
+      return genStateBytes(p.C);
+    case "genSample":
+      if (p.C < 2 || p.V < 1 || p.pos < 0 || p.pos > p.C - 2 || p.eos < -1 || p.eos >= p.V)
+        throw new DnnShapeError("genSample: needs C ≥ 2, V ≥ 1, 0 ≤ pos ≤ C − 2 and −1 ≤ eos < V", {
+          details: `C = ${p.C}, V = ${p.V}, pos = ${p.pos}, eos = ${p.eos}`,
+        });
+      return genStateBytes(p.C);
   }
 }
 
@@ -293,5 +318,9 @@ export function inputByteLengths(op: number, params: readonly number[]): number[
       return [2 * p.n, LUT16_BYTES];
     case "strided":
       return [p.n * p.E];
+    case "genInit":
+      return [genStateBytes(p.C)];
+    case "genSample":
+      return [genStateBytes(p.C), p.V, 4 * GEN_EXP2_ENTRIES];
   }
 }

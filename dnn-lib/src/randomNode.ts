@@ -7,6 +7,7 @@
 import { Op, type OpName } from "./ops.ts";
 import type { NodeSpec } from "./nodeInput.ts";
 import { Rng } from "../../common/rng.ts";
+import { randomGenNode } from "./randomGenNode.ts";
 
 const bytes = (a: Int8Array | Int16Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -60,6 +61,9 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
     case "lut16":
     case "strided":
       return randomInt16Node(name, r, edge);
+    case "genInit":
+    case "genSample":
+      return randomGenNode(name, r, edge);
     case "matmul": {
       const M = dim(r, edge, 5),
         N = dim(r, edge, 6),

@@ -67,7 +67,7 @@ writeFileSync(
 // \`npx tsx phase/tools/writePhaseVectors.ts\`.
 pragma solidity ^0.8.28;
 
-import {ModelCommitment} from "../../vm/src/interfaces/ModelCommitment.sol";
+import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
 
 /// @notice Phase-boundary cases from the TS VM (phase): every node of tiny-mlp on one input.
 library PhaseVectors {

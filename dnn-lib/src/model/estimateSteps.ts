@@ -38,6 +38,14 @@ export function estimateSteps(op: number, params: readonly number[]): number {
     case "copy":
     case "gather":
       return BASE + 60 * bytes;
+    case "genInit":
+      // the prompt check and the token copy: ~52 steps per word
+      return BASE + 60 * (8 + p.C);
+    case "genSample":
+      // the state copy (~68 steps per word), then ≤ 12 passes over the logits (max, ≤ 8 counts
+      // of top-k's binary search, the count above θ, the weight sum, the pick): ≤ 240 steps per
+      // logit in all (measured 209–240 on top-k nodes of V = 1000 and 32000), and ~50 per pass
+      return BASE + 80 * (8 + p.C) + 300 * p.V + 600;
     default:
       return BASE + 120 * bytes;
   }

@@ -14,6 +14,7 @@ import { rotary } from "./rotary.ts";
 import { attention } from "./attention.ts";
 import { expectLength, operand } from "./expect.ts";
 import { runInt16Node } from "./runInt16.ts";
+import { genInit, genSample } from "./generation.ts";
 
 function view<T>(bytes: Uint8Array, size: number, make: (b: ArrayBuffer) => T, what: string): T {
   if (bytes.length % size !== 0)
@@ -99,6 +100,12 @@ export function runReference(op: number, inputs: readonly Uint8Array[], params: 
     case "copy":
       expectLength("copy", "x", x(0), p.n);
       out = u8(0);
+      break;
+    case "genInit":
+      out = genInit(i32(0), p);
+      break;
+    case "genSample":
+      out = genSample(i32(0), i8(1), i32(2), p);
       break;
     default:
       out = runInt16Node(op, inputs, params);
