@@ -6,7 +6,7 @@ import { devClients } from "../chain/devClients.ts";
 import { DEVNET_CONTRACTS, DeployError, type ProgressLog } from "../chain/deploy.ts";
 import { deployManifest, registerModel, type DemoModel, type ManifestDeployment } from "./deployManifest.ts";
 import type { DevnetState } from "./devnetState.ts";
-import { compileModel, type CompiledModel, type ModelCommitment } from "../phase/compileModel.ts";
+import { compileModel, type ModelCommitment } from "../phase/compileModel.ts";
 import { encodeModel } from "../dnn-lib/src/model/modelFile.ts";
 import { ModelNotFoundError } from "../dnn-lib/models/errors.ts";
 import { DEMO_MODELS, loadModelSource } from "../dnn-lib/models/modelSource.ts";

@@ -13,14 +13,12 @@ import {
   hexToBytes,
   http,
   parseEventLogs,
-  bytesToHex,
-  type Abi,
   type Address,
   type Hex,
   type TransactionReceipt,
 } from "viem";
 import { devClients, type DevClients } from "../chain/devClients.ts";
-import { loadArtifact, MODEL_TERMS } from "../chain/deploy.ts";
+import { MODEL_TERMS } from "../chain/deploy.ts";
 import { type DemoModel } from "./deployManifest.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { readGame } from "../sdk/operator/index.ts";
@@ -228,11 +226,7 @@ export async function runStory(sys: StorySystem, options: StoryOptions = {}): Pr
           Uint8Array.from({ length: model.compiled.commitment.inputLength }, (_, i) => (i * 13 + 5) & 0xff),
         )
       : dapp;
-  const fee = (await pc.publicClient.readContract({
-    address: app.address,
-    abi: feeAbi,
-    functionName: "fee",
-  })) as bigint;
+  const fee = await pc.publicClient.readContract({ address: app.address, abi: feeAbi, functionName: "fee" });
   log(`\n1. ${app.describeRequest(fee)}`);
   const [req] = await measured(async () => {
     const hash = await app.send(user, fee);

@@ -85,7 +85,10 @@ test("a completion request through the example dapp finalizes and the callback r
   const requestId = req!.args.requestId;
   await submitter.tick();
   await challenger.tick();
-  assert.ok(challenger.verdicts.some((v) => v.requestId === requestId && v.correct), "the watchtower agrees");
+  assert.ok(
+    challenger.verdicts.some((v) => v.requestId === requestId && v.correct),
+    "the watchtower agrees",
+  );
   await sys.advance(Number(MODEL_TERMS.challengeWindow) + 1);
   await submitter.tick();
   const out = decodeGeneration(await waitForResult(pc(), { oracle: sys.oracle, requestId, timeoutMs: 5000 }));
@@ -103,7 +106,11 @@ test("a completion request through the example dapp finalizes and the callback r
 
 // Position p's decode step computes token p + 1: the first new token comes from position
 // |prompt| − 1, the last from the context's second-to-last position.
-const positions = { first: PROMPT.length - 1, middle: PROMPT.length - 1 + MAX_NEW / 2, last: PROMPT.length + MAX_NEW - 2 };
+const positions = {
+  first: PROMPT.length - 1,
+  middle: PROMPT.length - 1 + MAX_NEW / 2,
+  last: PROMPT.length + MAX_NEW - 2,
+};
 for (const [which, p] of Object.entries(positions)) {
   test(`a lie inside one layer node of the ${which} generated token is caught by the on-chain step`, async () => {
     // A layer node of position p: its attention output's producer chain sits before the logits;

@@ -17,9 +17,12 @@ test("byte-lm generation: genInit, a whole decode step with its cache and the sa
   const { model: decoder } = await loadModelSource("byte-lm");
   const gen = unrollGeneration(decoder, { context: 8, maxNew: 5 });
   const compiled = compileGraph(gen.model);
-  const input = encodeGenerationRequest({ prompt: [72, 105, 33], maxNew: 5, seed: 1, invTemp: 50_000, topK: 3 }, {
-    C: 8,
-  });
+  const input = encodeGenerationRequest(
+    { prompt: [72, 105, 33], maxNew: 5, seed: 1, invTemp: 50_000, topK: 3 },
+    {
+      C: 8,
+    },
+  );
   const run = (await NativeRunner.create(compiled)).run(input);
   const { nodes, weights } = compiled.model;
   // Position 2's step: from the node after position 1's logits' sampler to position 2's sampler.

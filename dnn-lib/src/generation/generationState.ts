@@ -4,29 +4,18 @@
  * model's first node (`genInit`) checks the request; each `genSample` node appends a token.
  */
 import { GenerationRequestError } from "./errors.ts";
+import { GEN_HEADER_WORDS, genStateBytes } from "../ops.ts";
+import { GenStop, GenWord } from "../reference/generation.ts";
 
-/** Word offsets of the header. */
-export const GenWord = {
-  promptLen: 0,
-  maxNew: 1,
-  seed: 2,
-  invTemp: 3,
-  topK: 4,
-  generated: 5,
-  stop: 6,
-  reserved: 7,
-} as const;
-/** Header words before the tokens. */
-export const GEN_HEADER_WORDS = 8;
+export { GenWord } from "../reference/generation.ts";
+export { GEN_HEADER_WORDS } from "../ops.ts";
 
 /** Why generation stopped (word `stop`); `running` while tokens are still to come. */
-export const StopReason = { running: 0, endToken: 1, length: 2, invalidRequest: 3 } as const;
-export type StopReasonName = keyof typeof StopReason;
+export const StopReason = GenStop;
+export type StopReasonName = keyof typeof GenStop;
 
 /** Byte length of the state of a generation model with context `C`. */
-export function stateByteLength(C: number): number {
-  return 4 * (GEN_HEADER_WORDS + C);
-}
+export const stateByteLength = genStateBytes;
 
 /** A generation request's fields. */
 export interface GenerationRequest {
@@ -101,7 +90,7 @@ export function decodeGenerationState(bytes: Uint8Array): GenerationResult {
   const stopCode = word(GenWord.stop);
   const stop = (Object.keys(StopReason) as StopReasonName[]).find((k) => StopReason[k] === stopCode);
   if (stop === undefined) throw new GenerationRequestError("unknown stop reason", { details: `stop = ${stopCode}` });
-  if (stop === "invalidRequest") return { prompt: [], tokens: [], stop };
+  if (stop === "invalid") return { prompt: [], tokens: [], stop };
   if (promptLen < 1 || generated < 0 || promptLen + generated > C)
     throw new GenerationRequestError("the state's lengths do not fit its context", {
       details: `promptLen ${promptLen}, generated ${generated}, context ${C}`,

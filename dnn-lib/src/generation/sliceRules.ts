@@ -209,7 +209,12 @@ function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], 
   const q = paramsOf(Op.attention, node.params);
   const head = { outer: q.H, inner: q.Dh };
   if (q.Tq !== T || q.Tmax !== T || q.pos0 !== 0)
-    refuse(node, i, "only attention over the whole context can be cached", `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`);
+    refuse(
+      node,
+      i,
+      "only attention over the whole context can be cached",
+      `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`,
+    );
   for (const [name, l] of [
     ["q", qL],
     ["k", kL],
@@ -271,7 +276,7 @@ function stridedRule(
   let view: { d2: number[]; st2: number[] } | undefined;
   for (let k = 0; k < 4 && !view; k++) if ((view = fits(k))) m = k;
   if (!view) return bad("no dimension of the view is the token axis alone");
-  const r = (st[m]! === 0 ? 1 : sT / st[m]!) as number;
+  const r = st[m]! === 0 ? 1 : sT / st[m]!;
   const qBlocks = d[m]! / (T * r);
   const prod = (a: number[]) => a.reduce((u, v) => u * v, 1);
   const out = { outer: prod(d.slice(0, m)) * qBlocks, inner: r * prod(d.slice(m + 1)) * E };
