@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {GameHarness} from "../game/GameHarness.sol";
 import {ToyVm} from "../game/ToyVm.sol";
+import {Vm} from "../utils/Vm.sol";
 import {RecordingConsumer, GasBurner, GasMeter, ReentrantConsumer, EthRefuser} from "./Consumers.sol";
 import {OpmlOracle} from "../../src/oracle/OpmlOracle.sol";
 import {IOpmlOracle} from "../../src/interfaces/IOpmlOracle.sol";
@@ -11,6 +12,7 @@ import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
 import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
 import {Merkle} from "../../src/commitment/Merkle.sol";
 import {ClassifierGate} from "../../src/examples/ClassifierGate.sol";
+import {TextCompletion} from "../../src/examples/TextCompletion.sol";
 import {OpmlConsumer as OpmlConsumerErrors} from "../../src/examples/OpmlConsumer.sol";
 
 /// @notice Unit and end-to-end tests of OpmlOracle over the real DisputeGame and the toy VM.
@@ -740,6 +742,83 @@ contract OpmlOracleTest is GameHarness {
         assertTrue(labelled);
         assertEq(label, best);
         assertEq(gate.isAccepted(id), best == 3);
+    }
+
+    /// @dev A generation model's config: context 12, so requests and outputs are 4·(8 + 12) bytes.
+    function _textCompletion() internal returns (TextCompletion tc) {
+        IOpmlOracle.ModelConfig memory c = _config();
+        c.inputLength = 80;
+        c.outputLength = 80;
+        tc = new TextCompletion(oracle, oracle.registerModel(c));
+    }
+
+    /// @dev A generation state of context 12: header words then tokens, little-endian.
+    function _state(uint32[8] memory header, uint32[] memory tokens) internal pure returns (bytes memory s) {
+        s = new bytes(80);
+        for (uint256 i = 0; i < 20; ++i) {
+            uint32 v = i < 8 ? header[i] : (i - 8 < tokens.length ? tokens[i - 8] : 0);
+            for (uint256 b = 0; b < 4; ++b) {
+                s[4 * i + b] = bytes1(uint8(v >> (8 * b)));
+            }
+        }
+    }
+
+    /// @notice The example completion dapp refuses a model whose input is not a generation state.
+    function test_example_textCompletion_notAGenerationModel_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(TextCompletion.NotAGenerationModel.selector, 8));
+        new TextCompletion(oracle, modelId);
+    }
+
+    /// @notice `complete` sends the generation request of protocol §4.4: the prompt bytes as tokens.
+    function test_example_textCompletion_requestsTheGenerationState() public {
+        TextCompletion tc = _textCompletion();
+        assertEq(tc.context(), 12);
+        uint256 fee = tc.fee();
+        vm.recordLogs();
+        vm.prank(DAPP);
+        uint256 id = tc.complete{value: fee}("Hi!", 5, 7, 40_000, 3);
+        uint32[] memory toks = new uint32[](3);
+        (toks[0], toks[1], toks[2]) = (72, 105, 33);
+        bytes memory expected = _state([uint32(3), 5, 7, 40_000, 3, 0, 0, 0], toks);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bool seen;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].topics[0] != IOpmlOracle.InferenceRequested.selector) continue;
+            (bytes memory sent,,,,,) = abi.decode(logs[i].data, (bytes, bytes32, address, uint32, bytes, uint256));
+            assertEq(sent, expected);
+            assertEq(uint256(logs[i].topics[1]), id);
+            seen = true;
+        }
+        assertTrue(seen);
+        vm.expectRevert(abi.encodeWithSelector(TextCompletion.PromptTooLong.selector, 13, 12));
+        tc.complete{value: fee}("Hello", 8, 0, 0, 1);
+        vm.expectRevert(TextCompletion.EmptyPrompt.selector);
+        tc.complete{value: fee}("", 1, 0, 0, 1);
+    }
+
+    /// @notice The callback stores the new tokens as text; an invalid request stores none.
+    function test_example_textCompletion_callbackStoresTheNewTokens() public {
+        TextCompletion tc = _textCompletion();
+        uint256 fee = tc.fee();
+        vm.prank(DAPP);
+        uint256 id = tc.complete{value: fee}("Hi", 3, 0, 0, 1);
+        uint32[] memory toks = new uint32[](5);
+        (toks[0], toks[1], toks[2], toks[3], toks[4]) = (72, 105, 32, 121, 111);
+        vm.prank(address(oracle));
+        tc.onOpmlResult(id, _state([uint32(2), 3, 0, 0, 1, 3, 2, 0], toks), "");
+        (, bool done, uint32 stop,) = tc.completions(id);
+        assertTrue(done);
+        assertEq(stop, tc.STOP_LENGTH());
+        assertEq(tc.textOf(id), bytes(" yo"));
+
+        vm.prank(DAPP);
+        uint256 bad = tc.complete{value: fee}("Hi", 3, 0, 0, 1);
+        vm.prank(address(oracle));
+        tc.onOpmlResult(bad, _state([uint32(2), 3, 0, 0, 1, 0, 3, 0], new uint32[](0)), "");
+        assertEq(tc.textOf(bad).length, 0);
+        vm.prank(address(oracle));
+        vm.expectRevert(abi.encodeWithSelector(TextCompletion.MalformedState.selector, 4));
+        tc.onOpmlResult(id, hex"00000000", "");
     }
 
     /// @notice Labels are uint8: a model with more than 256 classes is refused at construction.
