@@ -14,7 +14,8 @@ import { hexToBytes, isAddressEqual, isHex, type Hex } from "viem";
 import { CacheContentError } from "../daemon/dataDir.ts";
 import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
-import { OpmlError } from "../common/errors.ts";
+import { ChallengerConfigError } from "./errors.ts";
+import { assertSteeringAllowed, steeredLevel1, steeredLevel2 } from "./steering.ts";
 import { getRequestStatus } from "../sdk/index.ts";
 import { challengeClaim, requestInput, WrongRequestStateError } from "../sdk/operator/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
@@ -25,11 +26,14 @@ export interface ChallengerOptions extends DaemonOptions {
   mode: ChallengerMode;
   /** Re-executed models by model id. */
   models: Map<bigint, ServedModel>;
+  /**
+   * DEVNET ONLY (the defender-load test and bench; refused on other chains): challenge every
+   * claim, correct ones included, and steer each game to this node (challenger/steering.ts).
+   */
+  steerToNode?: number;
 }
 
-export class ChallengerConfigError extends OpmlError {
-  override name = "ChallengerConfigError";
-}
+export { ChallengerConfigError };
 
 /** What the daemon concluded about one claim. */
 export interface Verdict {
@@ -82,6 +86,10 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       throw new ChallengerConfigError("defend mode needs a signing key", {
         details: "set --private-key or OPML_PRIVATE_KEY",
       });
+    }
+    if (opts.steerToNode !== undefined) {
+      if (opts.mode !== "defend") throw new ChallengerConfigError("steering needs defend mode");
+      assertSteeringAllowed(opts.client.chain?.id);
     }
     super(opts, {
       role: "challenger",
@@ -197,19 +205,17 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       if (correct) log.info("claim verified: correct");
       else log.warn({ claimed: c.verdict.claimed, truth: c.verdict.truth }, "WRONG CLAIM");
     }
-    if (c.verdict.correct || this.opts.mode === "watch") {
+    const steering = this.opts.steerToNode !== undefined;
+    if ((c.verdict.correct && !steering) || this.opts.mode === "watch") {
       c.handled = true;
       // A correct claim finalizes: its S_0 … S_N are not needed again.
       if (c.verdict.correct && c.input)
         this.work.claims.release(this.opts.models.get(c.modelId)!, hexToBytes(c.input), "honest");
       return;
     }
-    const r = await challengeClaim(this.wallet, {
-      oracle,
-      requestId: c.requestId,
-      claimId,
-      journal: this.opts.journal,
-    });
+    const r = await this.send(() =>
+      challengeClaim(this.wallet, { oracle, requestId: c.requestId, claimId, journal: this.opts.journal }),
+    );
     c.handled = true;
     this.games.set(r.gameId, claimId);
     log.warn({ gameId: String(r.gameId), tx: r.hash }, "challenged");
@@ -225,11 +231,16 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       );
       return undefined;
     }
+    const claim = await this.truthOf(c);
+    const node = this.opts.steerToNode;
     return {
       served: this.opts.models.get(c.modelId)!,
-      claim: await this.truthOf(c),
+      claim,
       requestId: c.requestId,
       log: this.opts.logger.child({ gameId: String(gameId), claimId: String(claimId), requestId: String(c.requestId) }),
+      ...(node === undefined
+        ? {}
+        : { steer: { level1: steeredLevel1(claim.states, node), level2: steeredLevel2 }, prepare: false }),
     };
   }
 }

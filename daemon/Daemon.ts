@@ -7,17 +7,30 @@
  * and error containment: a part of a pass that fails is logged (error level, with a typed error)
  * and retried next pass, never fatal. A raw client error is never logged as is: a viem contract
  * error carries the contract's whole ABI.
+ *
+ * Games are played concurrently: each game's next move is a task of its own, which waits for the
+ * VM run it needs (scheduled by deadline across every game, daemon/vmScheduler.ts) while the other
+ * games' moves go on; transactions are sent one at a time ({@link Daemon.send}), in the order the
+ * tasks reach them. The loop does not wait for the tasks (a game with a task under way is skipped
+ * by later passes until it ends); `tick` does, so that a pass driven by hand is complete.
  */
 import type { Account, Address, Chain, Client, ContractEventName, Transport } from "viem";
 import { getContractEvents, readContract } from "viem/actions";
-import { GameStatus, GraphStateTrace } from "../bisection/index.ts";
+import { GameStatus, GraphStateTrace, Phase, type GameView, type TraceProvider } from "../bisection/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 import { OpmlError } from "../common/errors.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { stepGame, withdrawPayouts, type GameRole, type StepGameParameters } from "../sdk/operator/index.ts";
+import {
+  GameMoveError,
+  stepGame,
+  withdrawPayouts,
+  type GameRole,
+  type StepGameParameters,
+} from "../sdk/operator/index.ts";
 import { orderGames, type DeadlinePolicy } from "./deadline.ts";
 import { EventCursor, type ScanRange } from "./eventCursor.ts";
 import { GameWork, type GamePlan } from "./GameWork.ts";
+import { VmJobCancelledError } from "./vmScheduler.ts";
 import type { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { retry, type RetryOptions } from "./retry.ts";
@@ -75,6 +88,14 @@ export interface GameSide {
   openPhase2?: StepGameParameters["openPhase2"];
   /** After the game resolved: the role's own clean-up. */
   onResolved?: () => void;
+  /**
+   * DEVNET ONLY (challenger/steering.ts): choices from these providers instead of this party's
+   * truth, level 2 built from the game's view; the final step is left to the defender.
+   */
+  steer?: {
+    level1: TraceProvider;
+    level2: (view: GameView, stepDepth: bigint) => TraceProvider;
+  };
 }
 
 /**
@@ -108,6 +129,10 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected game?: Address;
   private running = false;
   private loop?: Promise<void>;
+  /** The move under way per game: a game is played by one task at a time. */
+  private readonly moving = new Map<bigint, Promise<void>>();
+  /** The last transaction queued: sends are chained, one at a time. */
+  private sending: Promise<unknown> = Promise.resolve();
   private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
 
   constructor(
@@ -151,8 +176,23 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
 
   // ---- the loop
 
-  /** One pass: scan, act, save. Never throws: each part's failure is logged and retried next pass. */
+  /**
+   * One pass (scan, act, save), then waits for the game moves it started. Never throws: each
+   * part's failure is logged and retried next pass.
+   */
   async tick(): Promise<void> {
+    await this.pass();
+    await this.settled();
+    this.cursor.save(this.items());
+  }
+
+  /** Resolves once no game move is under way. */
+  async settled(): Promise<void> {
+    while (this.moving.size > 0) await Promise.all(this.moving.values());
+  }
+
+  /** Scan, act, save; game moves started by `act` may still be under way. */
+  private async pass(): Promise<void> {
     await this.contain("scan failed; will retry", {}, () => this.scan());
     await this.contain("pass failed; will retry", {}, () => this.act());
     this.cursor.save(this.items());
@@ -165,7 +205,7 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     this.loop = (async () => {
       await this.work.stepsPerSecond();
       while (this.running) {
-        await this.contain("pass failed; will retry", {}, () => this.tick());
+        await this.contain("pass failed; will retry", {}, () => this.pass());
         if (this.running)
           await new Promise<void>((wake) => {
             this.sleeping = { timer: setTimeout(wake, this.opts.pollMs ?? 1000), wake };
@@ -174,7 +214,11 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     })();
   }
 
-  /** Ends the loop after the pass under way (a pause between passes is cut short). */
+  /**
+   * Ends the loop after the pass under way (a pause between passes is cut short); VM runs not yet
+   * finished are cancelled (their games are picked up again at the next start, the traces already
+   * recorded are in the data directory), moves already sending are waited for.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.sleeping) {
@@ -182,6 +226,8 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
       this.sleeping.wake();
     }
     await this.loop;
+    this.work.traces.scheduler.cancelAll("the daemon stops");
+    await this.settled();
   }
 
   // ---- what a role's policy builds on
@@ -199,6 +245,16 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
       onError?.(err);
       this.opts.logger.error({ err: loggedError(err), ...fields }, msg);
     }
+  }
+
+  /**
+   * Sends through `fn` after every transaction queued before it has been sent and mined or has
+   * failed: one signer's transactions never race for a nonce.
+   */
+  protected send<T>(fn: () => Promise<T>): Promise<T> {
+    const mine = this.sending.then(fn, fn);
+    this.sending = mine.catch(() => undefined);
+    return mine;
   }
 
   /** An RPC with the configured timeout and bounded retries; each retry is logged (warn). */
@@ -236,10 +292,14 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     return this.opts.client as WalletClient;
   }
 
-  /** Reads each of our games, then plays them most urgent first (deadline.ts). */
+  /**
+   * Reads each of our games with no move under way, then starts their moves most urgent first
+   * (deadline.ts), each as a task of its own (see the class comment).
+   */
   protected async playGames(): Promise<void> {
     const planned = new Map<GamePlan, GameSide>();
     for (const [gameId, key] of this.games) {
+      if (this.moving.has(gameId)) continue;
       await this.contain("reading the game failed", this.gameFields(gameId, key), async () => {
         const side = await this.gameSide(gameId, key);
         if (!side) {
@@ -255,7 +315,15 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     }
     for (const p of orderGames([...planned.keys()])) {
       const fields = this.gameFields(p.gameId, this.games.get(p.gameId)!);
-      await this.contain("game move failed", fields, () => this.playGame(p, planned.get(p)!));
+      const task = this.contain("game move failed", fields, async () => {
+        try {
+          await this.playGame(p, planned.get(p)!);
+        } catch (err) {
+          if (err instanceof VmJobCancelledError && !this.running) return; // stopping: resumed at the next start
+          throw err;
+        }
+      }).finally(() => this.moving.delete(p.gameId));
+      this.moving.set(p.gameId, task);
     }
   }
 
@@ -263,7 +331,9 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected async withdraw(): Promise<void> {
     if (this.opts.withdraw === false) return;
     await this.contain("withdraw failed", {}, async () => {
-      const got = await withdrawPayouts(this.wallet, { oracle: this.opts.oracle, journal: this.opts.journal });
+      const got = await this.send(() =>
+        withdrawPayouts(this.wallet, { oracle: this.opts.oracle, journal: this.opts.journal }),
+      );
       if (got > 0n) this.opts.logger.info({ amount: got.toString() }, "payouts withdrawn");
     });
   }
@@ -292,17 +362,30 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   private async playGame(p: GamePlan, side: GameSide): Promise<void> {
     const { served, claim, log } = side;
     const role = this.setup.role;
+    const steer = side.steer;
+    if (steer && p.view.phase === Phase.Step) return; // a steering challenger holds no VM run to step with
     if (side.prepare !== false) await this.work.prepare(p, served, claim, log);
-    const out = await stepGame(this.wallet, {
-      game: this.game!,
-      gameId: p.gameId,
-      role,
-      level1: new GraphStateTrace(claim.states),
-      journal: this.opts.journal,
-      level2: side.level2 ?? ((node, depth) => this.work.traces.truth(served, claim, Number(node), depth)),
-      requestId: side.requestId,
-      openPhase2: side.openPhase2,
-    });
+    const level2: StepGameParameters["level2"] = steer
+      ? (_node, depth) =>
+          Promise.resolve({
+            provider: steer.level2(p.view, depth),
+            stepArgs: () => {
+              throw new GameMoveError("a steering challenger does not execute steps");
+            },
+          })
+      : (side.level2 ?? ((node, depth) => this.work.traces.truth(served, claim, Number(node), depth)));
+    const out = await this.send(() =>
+      stepGame(this.wallet, {
+        game: this.game!,
+        gameId: p.gameId,
+        role,
+        level1: steer?.level1 ?? new GraphStateTrace(claim.states),
+        journal: this.opts.journal,
+        level2,
+        requestId: side.requestId,
+        openPhase2: side.openPhase2,
+      }),
+    );
     if (out.kind === "resolved") {
       this.games.delete(p.gameId);
       side.onResolved?.();

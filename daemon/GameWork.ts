@@ -2,8 +2,9 @@
  * What both daemons do around a game move besides the move itself: the data directory's caches
  * (level-1 claims, level-2 node traces), this machine's measured VM speed, and the deadline check
  * before a VM run. {@link GameWork.plan} reads a game and says how urgent it is and what run it
- * needs; {@link GameWork.prepare} warns when the clock is tight and traces the node ahead while
- * the opponent is on move, so that the run is off our clock.
+ * needs; {@link GameWork.prepare} warns when the clock is tight, queues the run by the deadline
+ * of the move that needs it (the VM scheduler runs every game's runs earliest deadline first), and
+ * traces the node ahead while the opponent is on move, so that the run is off our clock.
  */
 import type { Account, Address, Chain, Client, Transport } from "viem";
 import { getBlock } from "viem/actions";
@@ -17,6 +18,7 @@ import {
   clockLeftS,
   DEFAULT_DEADLINE_POLICY,
   nodeToTrace,
+  traceDeadline,
   type DeadlineAssessment,
   type DeadlinePolicy,
   type GameUrgency,
@@ -45,6 +47,8 @@ export interface GamePlan extends GameUrgency {
   view: GameView;
   /** The node whose VM run the next moves need, if any. */
   node?: number;
+  /** Chain time (s) by which that run is needed: the deadline of the first move that needs it. */
+  due: number;
   /** Defender only, with a tight clock: the nodes the challenger's pending choice may dispute, to trace now. */
   ahead?: number[];
   assessment?: DeadlineAssessment;
@@ -116,23 +120,34 @@ export class GameWork {
       const a = todo.length ? await assess(todo) : undefined;
       if (a?.tight) [assessment, ahead] = [a, todo];
     }
-    return { gameId: args.gameId, view, ourMove, clockLeftS: left, computeS, node, assessment, ahead };
+    const due = Number(traceDeadline(view, args.role));
+    return { gameId: args.gameId, view, ourMove, clockLeftS: left, computeS, node, due, assessment, ahead };
   }
 
   /**
    * Before the move: logs a warning with both numbers when the clock is tight for the VM run
-   * ahead, and runs it now when the opponent is on move (the run is then off our clock).
+   * ahead; queues the run by `p.due` and, when the move is ours, waits for it (other games' moves
+   * go on meanwhile). When the opponent is on move the run is queued and not waited for: it is
+   * then off our clock. Candidates traced ahead are background work, run only while no due run waits.
    */
   async prepare(p: GamePlan, served: ServedModel, claim: ComputedClaim, log: Logger): Promise<void> {
     const a = p.assessment;
-    if (!a) return;
-    if (p.ahead) {
+    const queue = (n: number, urgency: { deadline?: number; background?: boolean }) =>
+      this.traces.trace(served, claim, n, urgency).catch((err: unknown) => {
+        log.error({ err, node: n }, "VM run traced ahead failed; it is retried when a move needs it");
+      });
+    if (p.ahead && a) {
       const numbers = { nodes: p.ahead, computeS: Number(a.computeS.toFixed(3)), clockLeftS: a.clockLeftS };
       log.warn(numbers, "clock tight for opening the next node: tracing every candidate while the challenger chooses");
-      for (const n of p.ahead) await this.traces.trace(served, claim, n);
+      for (const n of p.ahead) void queue(n, { background: true });
       return;
     }
     if (p.node === undefined) return;
+    if (!a) {
+      // The trace is at hand (or being recorded): a due move takes it, at its deadline's priority.
+      if (p.ourMove) await this.traces.trace(served, claim, p.node, { deadline: p.due });
+      return;
+    }
     const numbers = {
       node: p.node,
       estimatedSteps: served.compiled.nodeSteps[p.node],
@@ -144,7 +159,9 @@ export class GameWork {
     else if (a.tight) log.warn(numbers, "clock tight for the VM run of the disputed node");
     if (!p.ourMove) {
       log.info(numbers, "tracing the disputed node ahead, while the opponent is on move");
-      await this.traces.trace(served, claim, p.node);
+      void queue(p.node, { deadline: p.due });
+      return;
     }
+    await this.traces.trace(served, claim, p.node, { deadline: p.due });
   }
 }

@@ -58,6 +58,20 @@ export function clockLeftS(g: GameView, role: GameRole, now: bigint): number {
 }
 
 /**
+ * Chain time by which `role` needs the VM run of its next moves: the deadline of its next move.
+ * On move, its own clock's deadline; otherwise the opponent's deadline plus its own stored clock
+ * (the latest the opponent can move, and our clock runs from then). The final step, anyone's,
+ * is due by the challenger's deadline.
+ */
+export function traceDeadline(g: GameView, role: GameRole): bigint {
+  const mover = moverOf(g.phase);
+  const own = role === "defender" ? g.defenderClock : g.challengerClock;
+  if (mover === "anyone") return g.lastMoveAt + g.challengerClock;
+  if (mover === role) return g.lastMoveAt + own;
+  return g.lastMoveAt + (role === "defender" ? g.challengerClock : g.defenderClock) + own;
+}
+
+/**
  * The node whose VM run `role` will need for its next moves in this game, if any: at level 2 (and
  * the final step) the disputed node; at the phase-2 opening the node `lo`, for the defender to
  * open it and for the challenger to trace it while the defender is on move, before it is needed.

@@ -4,6 +4,8 @@
  * node index and the hash of the node's operand bytes (what determines the run's initial machine).
  * A file is used only if it decodes and the restored trace re-runs to its stored final state
  * (traceCodec.ts); a level-2 answer then re-runs at most one snapshot interval, not the node.
+ * Runs are recorded through the daemon's {@link VmScheduler}, by the deadline of the move that
+ * needs them, a slice at a time.
  */
 import { existsSync } from "node:fs";
 import { concat, keccak256, toHex } from "viem";
@@ -17,6 +19,13 @@ import {
 } from "../claim/ServedModel.ts";
 import type { DataDir } from "./dataDir.ts";
 import { decodeTrace, encodeTrace } from "./traceCodec.ts";
+import { DEFAULT_SLICE_STEPS, VmScheduler } from "./vmScheduler.ts";
+
+/** When a run is needed: by `deadline` (chain time, s), or `background` (traced ahead, maybe never needed). */
+export interface TraceUrgency {
+  deadline?: number;
+  background?: boolean;
+}
 
 const KIND = "level2-vm-trace";
 
@@ -27,7 +36,11 @@ export class NodeTraces {
   /** Content keys per claim and node: hashing a node's operands (weights included) once, not every tick. */
   private readonly keys = new WeakMap<ComputedClaim, Map<number, ReturnType<NodeTraces["computeKey"]>>>();
 
-  constructor(private readonly dataDir?: DataDir) {}
+  constructor(
+    private readonly dataDir?: DataDir,
+    readonly scheduler = new VmScheduler(),
+    private readonly sliceSteps = DEFAULT_SLICE_STEPS,
+  ) {}
 
   private keyOf(served: ServedModel, claim: ComputedClaim, node: number): ReturnType<NodeTraces["computeKey"]> {
     let perNode = this.keys.get(claim);
@@ -50,11 +63,18 @@ export class NodeTraces {
     return this.dataDir !== undefined && existsSync(this.dataDir.path(rel));
   }
 
-  /** Node `node`'s trace: from memory, else from the data directory if valid, else recorded (then saved). */
-  trace(served: ServedModel, claim: ComputedClaim, node: number): Promise<Trace> {
+  /**
+   * Node `node`'s trace: from memory, else from the data directory if valid, else recorded (then
+   * saved) as a scheduler job by `urgency` (default: due, no deadline). A run already queued is
+   * shared, and made as urgent as the most urgent caller.
+   */
+  trace(served: ServedModel, claim: ComputedClaim, node: number, urgency: TraceUrgency = {}): Promise<Trace> {
     const p = this.keyOf(served, claim, node).then(({ key, rel, program, options }) => {
       let t = this.memory.get(key);
-      if (t) return t;
+      if (t) {
+        this.scheduler.expedite(key, urgency);
+        return t;
+      }
       t = (async () => {
         const loaded = this.dataDir?.load(rel, KIND, key, (b) => decodeTrace(b, program, options));
         if (loaded) {
@@ -62,7 +82,7 @@ export class NodeTraces {
           return loaded;
         }
         const trace = new Trace(program, options, SNAPSHOT_INTERVAL);
-        trace.record();
+        await this.scheduler.run(key, () => trace.recording(this.sliceSteps), urgency);
         this.stats.recorded++;
         this.dataDir?.save(rel, KIND, key, encodeTrace(trace));
         return trace;

@@ -152,12 +152,12 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
     const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
     if (s.status === "open") {
       const claim = this.computed(t);
-      const r = await submitClaim(client, { oracle, journal, requestId, ...claim });
+      const r = await this.send(() => submitClaim(client, { oracle, journal, requestId, ...claim }));
       log.info({ claimId: String(r.claimId), tx: r.hash, output: claim.output }, "claim submitted");
     } else if (s.status === "claimed" && s.claim && isAddressEqual(s.claim.submitter, this.address)) {
       const now = await this.rpc("getBlock", () => getBlock(client));
       if (now.timestamp >= s.claim.challengeDeadline && s.claim.openGames === 0) {
-        const r = await finalizeRequest(client, { oracle, journal, requestId });
+        const r = await this.send(() => finalizeRequest(client, { oracle, journal, requestId }));
         log.info({ tx: r.hash, callbackDelivered: r.callbackDelivered }, "request finalized");
       }
     } else if (s.status === "finalized" || s.status === "cancelled") {

@@ -49,14 +49,33 @@ export class Trace {
 
   /** Runs the node to its end (or `maxSteps`), taking a snapshot every `interval` steps. */
   record(maxSteps = Number.MAX_SAFE_INTEGER): Machine {
+    const run = this.recording(Number.MAX_SAFE_INTEGER, maxSteps);
+    let r = run.next();
+    while (!r.done) r = run.next();
+    return r.value;
+  }
+
+  /**
+   * {@link record} in slices, for a caller that interleaves other work with a long run (a daemon
+   * scheduling several nodes' runs by deadline): it pauses, yielding the steps run so far, after
+   * each snapshot interval that ends at least `sliceSteps` steps after the previous pause, and
+   * returns the final machine. The recorded trace is the same as {@link record}'s.
+   */
+  *recording(sliceSteps: number, maxSteps = Number.MAX_SAFE_INTEGER): Generator<number, Machine, void> {
+    if (!(sliceSteps >= 1)) throw new RangeError(`slice must be at least one step, got ${sliceSteps}`);
     this.cursor = null;
     const m = Machine.create(this.program, this.opts);
     for (let c = 0; c < m.memDirty.length; c++) m.memDirty[c]! &= 1; // the initial image is the base
     this.snapshots.length = 0;
     this.snapshots.push(this.take(m));
+    let paused = 0;
     while (m.status === STATUS_RUNNING && m.steps < maxSteps) {
       m.run(Math.min(this.interval - (m.steps % this.interval), maxSteps - m.steps));
       if (m.steps % this.interval === 0) this.snapshots.push(this.take(m));
+      if (m.steps - paused >= sliceSteps && m.status === STATUS_RUNNING && m.steps < maxSteps) {
+        paused = m.steps;
+        yield m.steps;
+      }
     }
     this.finalSteps = m.steps;
     this.finalStateHash = m.stateHash();

@@ -100,3 +100,31 @@ export function tinyInt16(seed = 3): Model {
     ],
   };
 }
+
+/**
+ * `nodes` matmul(`width`→`width`) layers in a chain, each requantized back to int8: a model whose
+ * every node is one large run in the VM (at width 1024 about a second each on a laptop), for the
+ * defender-load test and bench, where games are steered to different nodes.
+ */
+export function matmulChain(nodes: number, width: number, seed = 4): Model {
+  const r = new Rng(seed);
+  const i8 = (n: number) => bytes(Int8Array.from({ length: n }, () => r.int(-128, 127)));
+  const i32 = (n: number, f: () => number) => bytes(Int32Array.from({ length: n }, f));
+  return {
+    name: `matmul-chain-${nodes}x${width}`,
+    inputLength: width,
+    inputScale: 1 / 64,
+    outputScale: 1 / 16,
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      op: Op.matmul,
+      inputs: [A(i), W(4 * i), W(4 * i + 1), W(4 * i + 2), W(4 * i + 3)],
+      params: [1, width, width],
+    })),
+    weights: Array.from({ length: nodes }, () => [
+      i8(width * width),
+      i32(width, () => r.int(-2000, 2000)),
+      i32(width, () => r.int(1 << 30, 0x7fffffff)),
+      i32(width, () => 44),
+    ]).flat(),
+  };
+}

@@ -53,6 +53,31 @@ test("state hash at any step from snapshots equals a straight run to that step",
   assert.equal(hex(trace.stateHashAt(trace.finalSteps + 1000)), hex(trace.finalStateHash));
 });
 
+test("a run recorded in slices pauses every slice and records the same snapshots as one straight record", () => {
+  const p = loadProgram(WORKLOAD);
+  const whole = new Trace(p, { entry: "run" }, 97);
+  whole.record();
+  const sliced = new Trace(p, { entry: "run" }, 97);
+  const run = sliced.recording(1000);
+  const pauses: number[] = [];
+  let r = run.next();
+  while (!r.done) {
+    pauses.push(r.value);
+    r = run.next();
+  }
+  assert.ok(r.value.halted);
+  assert.equal(pauses.length, Math.floor((whole.finalSteps - 1) / (Math.ceil(1000 / 97) * 97)));
+  for (const [i, at] of pauses.entries()) assert.equal(at, (i + 1) * Math.ceil(1000 / 97) * 97, `pause ${i}`);
+  assert.equal(sliced.finalSteps, whole.finalSteps);
+  assert.equal(hex(sliced.finalStateHash), hex(whole.finalStateHash));
+  assert.deepEqual(
+    sliced.snapshots.map((s) => [s.steps, s.bytes]),
+    whole.snapshots.map((s) => [s.steps, s.bytes]),
+  );
+  for (const k of [0, 500, 4321, whole.finalSteps]) assert.equal(hex(sliced.stateHashAt(k)), hex(whole.stateHashAt(k)));
+  assert.throws(() => new Trace(p, { entry: "run" }, 97).recording(0).next(), RangeError);
+});
+
 // Grows memory in the middle of the run and keeps writing into the new pages.
 const GROWING = wat(`(module (memory 1 8)
   (func (export "run") (local $i i32) (local $x i32)

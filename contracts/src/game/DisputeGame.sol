@@ -20,6 +20,13 @@ import {ModelCommitment} from "../interfaces/ModelCommitment.sol";
 ///         level 2 is down to one step anyone executes it on chain (`step`). A chess clock per
 ///         side, extended before the expensive moves; `timeout` is permissionless.
 ///
+///         Defender load: one defender may face many games at once, each of which can narrow to
+///         a different node it must run in the VM. The phase-2 extension a game grants therefore
+///         grows with the defender's open games: `phase2Extension` times the number of games in
+///         progress between the same creator and defender at that moment (protocol.md §7.5), so
+///         a defender that runs its VM work earliest deadline first meets every deadline when
+///         `phase2Extension` covers one node's run.
+///
 ///         The contract holds no value: the creator of a game (the oracle) holds the bonds and is
 ///         told the winner through {IGameResolver.onGameResolved}.
 contract DisputeGame is IDisputeGame {
@@ -98,6 +105,10 @@ contract DisputeGame is IDisputeGame {
     /// @notice Number of games created; game ids run from 1 to gameCount.
     uint256 public gameCount;
     mapping(uint256 => Game) internal _games;
+    /// @notice Games in progress per creator and defender: what scales the phase-2 extension.
+    ///         Keyed by creator too, so that nobody but a game's creator (the oracle, which takes a
+    ///         bond per game) can lengthen a defender's extensions.
+    mapping(address creator => mapping(address defender => uint256)) public openGamesOf;
     bool private transient _locked;
 
     modifier nonReentrant() {
@@ -111,7 +122,8 @@ contract DisputeGame is IDisputeGame {
     /// @param stepDepth_ D, 1 <= D <= 62 and 2^D >= `phaseBoundary_.stepLimit()`: level 2 covers
     ///        2^D steps, so every run that halts within the VM's step cap is halted by step 2^D.
     /// @param clockBudget_ Seconds on each side's clock at the start of a game (> 0).
-    /// @param phase2Extension_ Seconds granted to the defender for opening phase 2.
+    /// @param phase2Extension_ Seconds granted to the defender for opening phase 2, per game it
+    ///        has in progress with the same creator when the game narrows to one node.
     /// @param stepExtension_ Seconds granted to the challenger for the final step.
     /// @param stepVerifier_ The one-step verifier.
     /// @param phaseBoundary_ The phase boundary.
@@ -167,9 +179,10 @@ contract DisputeGame is IDisputeGame {
         g.startHash = startState;
         g.endHash = claimedState;
         g.modelHash = keccak256(abi.encode(model));
+        ++openGamesOf[msg.sender][defender];
         if (model.nodeCount == 1) {
             g.phase = Phase.OpenPhase2;
-            g.defenderClock += phase2Extension;
+            g.defenderClock = _extendedDefenderClock(g);
         } else {
             g.phase = Phase.Bisect;
         }
@@ -221,7 +234,7 @@ contract DisputeGame is IDisputeGame {
             g.phase = Phase.Bisect;
         } else if (g.level == 1) {
             g.phase = Phase.OpenPhase2;
-            g.defenderClock += phase2Extension;
+            g.defenderClock = _extendedDefenderClock(g);
         } else {
             g.phase = Phase.Step;
             g.challengerClock += stepExtension;
@@ -323,6 +336,17 @@ contract DisputeGame is IDisputeGame {
         });
     }
 
+    /// @notice The phase-2 extension a game between `creator` and `defender` would be granted now:
+    ///         `phase2Extension` times the games in progress between them (at least one, the game
+    ///         itself). The defender's clock it is added to saturates at the largest uint64.
+    /// @param creator The games' creator (the oracle).
+    /// @param defender The defender.
+    /// @return Seconds added to the defender's clock when a game narrows to one node.
+    function phase2ExtensionFor(address creator, address defender) public view returns (uint256) {
+        uint256 open = openGamesOf[creator][defender];
+        return uint256(phase2Extension) * (open == 0 ? 1 : open);
+    }
+
     /// @notice The moment after which the side on move loses by `timeout`.
     /// @param gameId The game (must be in progress).
     /// @return The deadline timestamp (inclusive: a move at the deadline is still valid).
@@ -377,6 +401,14 @@ contract DisputeGame is IDisputeGame {
         return p == Phase.Bisect || p == Phase.OpenPhase2;
     }
 
+    /// @dev The defender's clock plus the phase-2 extension for its open games, saturating at the
+    ///      largest uint64 (unreachable with real bonds, but a count must never make `choose`
+    ///      revert and cost the challenger its move).
+    function _extendedDefenderClock(Game storage g) private view returns (uint64) {
+        uint256 clock = uint256(g.defenderClock) + phase2ExtensionFor(g.creator, g.defender);
+        return clock > type(uint64).max ? type(uint64).max : uint64(clock);
+    }
+
     /// @dev Charges the elapsed time to the moving side's clock; reverts once it has run out.
     function _spend(uint256 gameId, Game storage g, bool defender) private {
         uint256 elapsed = block.timestamp - g.lastMoveAt;
@@ -410,6 +442,7 @@ contract DisputeGame is IDisputeGame {
         Status s = defenderWon ? Status.DefenderWon : Status.ChallengerWon;
         g.status = s;
         g.phase = Phase.Resolved;
+        --openGamesOf[g.creator][g.defender];
         emit GameResolved(gameId, s, byTimeout);
         address creator = g.creator;
         if (creator.code.length != 0) IGameResolver(creator).onGameResolved(gameId, defenderWon);

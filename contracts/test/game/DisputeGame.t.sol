@@ -474,6 +474,67 @@ contract DisputeGameTest is GameHarness, IGameResolver {
         game.openPhase2(id, _model(1), bytes32(0), "", "");
     }
 
+    // ------------------------------------------------------------------ defender load
+
+    /// @notice K challengers steering K games to K different nodes make the defender run K nodes:
+    ///         the game narrowing now is granted one extension per game the defender has open.
+    function test_phase2Extension_growsWithTheDefendersOpenGames() public {
+        Party memory d = liar(DEF, 2, 4); // a challenger disputes only a liar's claim
+        uint256 first = _open(N, d);
+        _open(N, d);
+        _open(N, d);
+        assertEq(game.openGamesOf(address(this), DEF), 3);
+        assertEq(game.phase2ExtensionFor(address(this), DEF), 3 * uint256(EXT2));
+        _advanceTo(first, d, IDisputeGame.Phase.OpenPhase2, N);
+        assertEq(_view(first).defenderClock, CLOCK + 3 * EXT2, "no time passed: the whole clock plus 3 extensions");
+    }
+
+    /// @notice Only the games of the same creator and defender count: a stranger's games (no bond)
+    ///         cannot lengthen an oracle's games, and another defender's load is its own.
+    function test_phase2Extension_countsOnlyTheSameCreatorAndDefender() public {
+        Party memory d = liar(DEF, 2, 4); // a challenger disputes only a liar's claim
+        uint256 id = _open(N, d);
+        vm.prank(address(0xBEEF));
+        game.createGame(DEF, CHAL, _model(N), S0, S0);
+        game.createGame(address(0xD2), CHAL, _model(N), S0, S0);
+        assertEq(game.openGamesOf(address(this), DEF), 1);
+        assertEq(game.openGamesOf(address(0xBEEF), DEF), 1);
+        _advanceTo(id, d, IDisputeGame.Phase.OpenPhase2, N);
+        assertEq(_view(id).defenderClock, CLOCK + EXT2);
+    }
+
+    /// @notice A resolved game no longer counts: its VM work is done or was never needed.
+    function test_phase2Extension_resolvedGamesStopCounting() public {
+        Party memory d = honest(DEF);
+        uint256 early = _open(N, d);
+        uint256 id = _open(N, d);
+        vm.warp(block.timestamp + CLOCK + 1);
+        game.timeout(early); // the defender, on move, let its clock run out
+        assertEq(game.openGamesOf(address(this), DEF), 1);
+        bytes32[] memory gs = _graph(d, N, STEPS);
+        game.createGame(DEF, CHAL, _model(N), S0, gs[N]);
+        assertEq(game.openGamesOf(address(this), DEF), 2);
+        vm.warp(block.timestamp + CLOCK + 1);
+        game.timeout(id);
+        assertEq(game.openGamesOf(address(this), DEF), 1);
+        assertEq(game.phase2ExtensionFor(address(this), DEF), EXT2);
+    }
+
+    function test_phase2Extension_singleNodeGameCountsTheOpenGames() public {
+        game.createGame(DEF, CHAL, _model(N), S0, S0);
+        uint256 id = game.createGame(DEF, CHAL, _model(1), S0, bytes32(uint256(5)));
+        assertEq(_view(id).defenderClock, CLOCK + 2 * EXT2);
+    }
+
+    /// @notice However many games are open, narrowing never reverts: the clock saturates.
+    function test_phase2Extension_saturatesTheDefendersClock() public {
+        DisputeGame huge = new DisputeGame(3, D, CLOCK, type(uint64).max, EXTS, verifier, boundary);
+        huge.createGame(DEF, CHAL, _model(N), S0, S0);
+        uint256 id = huge.createGame(DEF, CHAL, _model(1), S0, bytes32(uint256(5)));
+        assertEq(huge.getGame(id).defenderClock, type(uint64).max);
+        assertEq(huge.phase2ExtensionFor(address(this), DEF), 2 * uint256(type(uint64).max));
+    }
+
     // ------------------------------------------------------------------ step
 
     function _atStep(Party memory d) internal returns (uint256 id) {
