@@ -5,7 +5,8 @@
 import { bytesToHex, encodePacked, keccak256, type Hex } from "viem";
 import { SlotTree } from "../commitment/slotTree.ts";
 import type { CompiledModel } from "../phase/compileModel.ts";
-import { outputSlotOf } from "../dnn-lib/src/model/Model.ts";
+import { cacheOfSlot } from "../dnn-lib/src/model/Model.ts";
+import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
@@ -92,11 +93,10 @@ export class ServedModel {
       }
       activations[lie + 1]![0]! ^= 1;
     }
-    const tree = new SlotTree();
-    tree.setSlot(0, activations[0]!);
+    const tree = new GraphState(this.compiled.model, activations[0]!);
     const states: Hex[] = [bytesToHex(tree.root())];
     for (let i = 1; i < activations.length; i++) {
-      tree.setSlot(outputSlotOf(i - 1), activations[i]!);
+      tree.write(i - 1, activations[i]!);
       states.push(bytesToHex(tree.root()));
     }
     if (lie === undefined) {
@@ -110,7 +110,7 @@ export class ServedModel {
       output: bytesToHex(activations[activations.length - 1]!),
       finalState: states[states.length - 1]!,
       states,
-      outputSlotProof: tree.prove(outputSlot).map((s) => bytesToHex(s)),
+      outputSlotProof: tree.slots.prove(outputSlot).map((s) => bytesToHex(s)),
       activations,
     };
   }
@@ -147,9 +147,7 @@ export class ServedModel {
     const n = compiled.model.nodes[node];
     if (!n) throw new ClaimComputationError(`node ${node} is not in the model`);
     const layout = compiled.layouts[node]!;
-    const operands = n.inputs.map((s) =>
-      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
-    );
+    const operands = this.operandsAt(claim, node);
     const writes = [
       { address: DESC_ADDR, bytes: layout.descriptor },
       ...layout.inputs.map((r, j) => ({ address: r.addr, bytes: operands[j]! })),
@@ -183,9 +181,7 @@ export class ServedModel {
     const layout = compiled.layouts[node]!;
     const program = await kernelProgram();
     // The honest operands: the lie is inside node `node`, its inputs are true.
-    const operands = n.inputs.map((s) =>
-      s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : claim.activations[s.slot]!,
-    );
+    const operands = this.operandsAt(claim, node);
     const honest = initialMachine(program, layout, operands);
     const total = honest.run();
     const tamperAt = total - 1;
@@ -234,9 +230,29 @@ export class ServedModel {
     compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
     const weights = new SlotTree();
     compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
-    const state = new SlotTree();
-    for (let k = 0; k <= node; k++) state.setSlot(k === 0 ? 0 : outputSlotOf(k - 1), claim.activations[k]!);
-    return { graph, weights, state };
+    return { graph, weights, state: this.stateAt(claim, node) };
+  }
+
+  /** S_node, with its caches, replayed from the claim's node outputs. */
+  private stateAt(claim: ComputedClaim, node: number): GraphState {
+    const state = new GraphState(this.compiled.model, claim.activations[0]!);
+    for (let k = 0; k < node; k++) state.write(k, claim.activations[k + 1]!);
+    return state;
+  }
+
+  /** Node `node`'s operand bytes as the claim has them before it runs (a cache as it is then). */
+  private operandsAt(claim: ComputedClaim, node: number): Uint8Array[] {
+    const { model } = this.compiled;
+    const n = model.nodes[node]!;
+    const reads = n.inputs.some((s) => s.kind !== SlotKind.weight && cacheOfSlot(model, s.slot) !== undefined);
+    const state = reads ? this.stateAt(claim, node) : undefined;
+    return n.inputs.map((s) =>
+      s.kind === SlotKind.weight
+        ? model.weights[s.slot]!
+        : cacheOfSlot(model, s.slot) !== undefined
+          ? state!.cache(s.slot)
+          : claim.activations[s.slot]!,
+    );
   }
 
   private get commitmentArgs(): Phase2Opening["model"] {

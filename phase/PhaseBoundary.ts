@@ -16,7 +16,17 @@ import {
 import { slotLeaf, SLOT_DEPTH } from "../commitment/slotTree.ts";
 import { hexToBytes, toHex, type Hex } from "viem";
 import { OpmlError } from "../common/errors.ts";
-import { DESC_ADDR, DESC_SIZE, MAX_INPUTS, OPERANDS_BASE, PAGE_SIZE } from "../dnn-lib/src/nodeInput.ts";
+import {
+  DESC_ADDR,
+  DESC_OUTPUT,
+  DESC_SCRATCH,
+  DESC_SIZE,
+  MAX_INPUTS,
+  OPERANDS_BASE,
+  OUTPUT_REGION,
+  PAGE_SIZE,
+  SlotKind,
+} from "../dnn-lib/src/nodeInput.ts";
 import {
   HEADER_ADDR,
   LEAF_BYTES,
@@ -121,7 +131,7 @@ export function initialStateFromProof(m: CommitmentRoots, node: number, sI: Uint
     subs.push({ index: addr / (LEAF_BYTES * 2 ** d), height: d, root: operandRoot });
     cursor = next;
   }
-  if (u32(120) !== 0) fail("OutputKind", `kind ${u32(120)}`);
+  if (u32(120) !== SlotKind.activation && u32(120) !== OUTPUT_REGION) fail("OutputKind", `kind ${u32(120)}`);
   cursor = place(6, u32(112), u32(116), cursor).next;
   if (u32(132) > 0) cursor = place(7, u32(128), u32(132), cursor).next;
   else if (u32(128) !== 0) fail("BlockAddressMismatch", `region 7 at ${u32(128)}, expected 0`);
@@ -144,6 +154,8 @@ export function initialStateFromProof(m: CommitmentRoots, node: number, sI: Uint
   return hashWitness(encodeWitness({ ...regs, stepLimit: DEFAULT_STEP_LIMIT, status: STATUS_RUNNING }, memRoot));
 }
 
+const isZero = (b: Uint8Array) => b.every((x) => x === 0);
+
 /** Throws where `PhaseBoundary.checkExit` reverts. */
 export function checkExitProof(
   m: CommitmentRoots,
@@ -160,16 +172,42 @@ export function checkExitProof(
   if (p.witness[W_STATUS] !== STATUS_HALTED) fail("FinalStateNotHalted", `status ${p.witness[W_STATUS]}`);
   checkDescriptor(m.graphRoot, node, p.descriptor, p.descriptorProof);
   const dv = new DataView(p.descriptor.buffer, p.descriptor.byteOffset, p.descriptor.byteLength);
-  if (dv.getUint32(120, true) !== 0) fail("OutputKind", `kind ${dv.getUint32(120, true)}`);
-  const [addr, len, slot] = [dv.getUint32(112, true), dv.getUint32(116, true), dv.getUint32(124, true)];
+  const kind = dv.getUint32(DESC_OUTPUT + 8, true);
+  if (kind !== SlotKind.activation && kind !== OUTPUT_REGION) fail("OutputKind", `kind ${kind}`);
+  const [addr, len, slot] = [
+    dv.getUint32(DESC_OUTPUT, true),
+    dv.getUint32(DESC_OUTPUT + 4, true),
+    dv.getUint32(DESC_OUTPUT + 12, true),
+  ];
   const d = tensorDepth(len);
   checkLength(4, MEM_DEPTH - d, p.outputProof.length);
   const mem = rootFromSubtree(p.outputRoot, addr / (LEAF_BYTES * 2 ** d), d, p.outputProof);
   if (!bytesEqual(mem, p.witness.subarray(0, 32))) fail("OutputNotInMemory", hex(mem));
   checkLength(5, SLOT_DEPTH, p.slotProof.length);
-  const before = rootFromLeaf(new Uint8Array(32), slot, p.slotProof);
+  let oldLeaf: Uint8Array = new Uint8Array(32);
+  let newLeaf = slotLeaf(p.outputRoot, len);
+  const unused = !p.priorEmpty && isZero(p.priorRoot) && isZero(p.priorBlockRoot) && p.regionProof.length === 0;
+  if (kind !== OUTPUT_REGION && !unused) fail("UnusedRegionProof", "a whole-slot write carries no cache fields");
+  if (kind === OUTPUT_REGION) {
+    // One block of a cache: the block's old root climbs to the cache's old tensor root, the
+    // output's root with the same siblings to its new one.
+    const offset = dv.getUint32(DESC_SCRATCH + 8, true);
+    const total = dv.getUint32(DESC_SCRATCH + 12, true);
+    const D = tensorDepth(total);
+    const block = LEAF_BYTES * 2 ** d;
+    if (d > D || offset % block !== 0 || offset / block >= 2 ** (D - d))
+      fail("RegionOutOfRange", `offset ${offset}, block ${block} bytes, cache ${total} bytes`);
+    checkLength(6, D - d, p.regionProof.length);
+    if (p.priorEmpty && !isZero(p.priorRoot)) fail("UnusedRegionProof", "an empty cache has no prior root");
+    const priorRoot = p.priorEmpty ? zeroHash(D) : p.priorRoot;
+    const climbed = rootFromSubtree(p.priorBlockRoot, offset / block, d, p.regionProof);
+    if (!bytesEqual(climbed, priorRoot)) fail("PriorBlockMismatch", `${hex(priorRoot)} vs ${hex(climbed)}`);
+    if (!p.priorEmpty) oldLeaf = slotLeaf(priorRoot, total);
+    newLeaf = slotLeaf(rootFromSubtree(p.outputRoot, offset / block, d, p.regionProof), total);
+  }
+  const before = rootFromLeaf(oldLeaf, slot, p.slotProof);
   if (!bytesEqual(before, sI)) fail("OutputSlotNotEmpty", `slot ${slot}: ${hex(before)}`);
-  const after = rootFromLeaf(slotLeaf(p.outputRoot, len), slot, p.slotProof);
+  const after = rootFromLeaf(newLeaf, slot, p.slotProof);
   if (!bytesEqual(after, sNext)) fail("NextStateMismatch", hex(after));
 }
 

@@ -11,10 +11,17 @@ import { Machine } from "../vm/Machine.ts";
 import { HEADER_ADDR, LEAF_BYTES } from "../vm/layout.ts";
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { tensorDepth, tensorRoot } from "../commitment/tensorRoot.ts";
-import { slotLeaf, type SlotTree } from "../commitment/slotTree.ts";
-import { rootFromLeaf } from "../commitment/verify.ts";
+import { slotLeaf, SlotTree } from "../commitment/slotTree.ts";
+import { rootFromLeaf, rootFromSubtree } from "../commitment/verify.ts";
 import { OpmlError } from "../common/errors.ts";
-import { DESC_ADDR, type NodeLayout } from "../dnn-lib/src/nodeInput.ts";
+import {
+  DESC_ADDR,
+  DESC_OUTPUT,
+  DESC_SCRATCH,
+  OUTPUT_REGION,
+  type NodeLayout,
+} from "../dnn-lib/src/nodeInput.ts";
+import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 
 /** Linear memory `[0, 2^32)` is the memory subtree of height 27 at index 0. */
 export const LINEAR_HEIGHT = 27;
@@ -45,6 +52,15 @@ export interface ExitProof {
   outputRoot: Uint8Array;
   outputProof: Uint8Array[];
   slotProof: Uint8Array[];
+  /**
+   * A node that writes one block of a cache (output kind 2): whether the cache slot was empty, its
+   * tensor root and the block's root before the write, and the block's siblings up to that root.
+   * Zero and empty for a node that writes its own slot.
+   */
+  priorEmpty: boolean;
+  priorRoot: Uint8Array;
+  priorBlockRoot: Uint8Array;
+  regionProof: Uint8Array[];
 }
 
 export const PHASE_PROOF_ABI = [
@@ -73,6 +89,10 @@ export const EXIT_PROOF_ABI = [
       { name: "outputRoot", type: "bytes32" },
       { name: "outputProof", type: "bytes32[]" },
       { name: "slotProof", type: "bytes32[]" },
+      { name: "priorEmpty", type: "bool" },
+      { name: "priorRoot", type: "bytes32" },
+      { name: "priorBlockRoot", type: "bytes32" },
+      { name: "regionProof", type: "bytes32[]" },
     ],
   },
 ] as const;
@@ -105,6 +125,10 @@ export function encodeExitProof(p: ExitProof): Hex {
       outputRoot: toHex(p.outputRoot),
       outputProof: hexes(p.outputProof),
       slotProof: hexes(p.slotProof),
+      priorEmpty: p.priorEmpty,
+      priorRoot: toHex(p.priorRoot),
+      priorBlockRoot: toHex(p.priorBlockRoot),
+      regionProof: hexes(p.regionProof),
     },
   ]);
 }
@@ -154,9 +178,11 @@ export interface Phase2Trees {
   graph: SlotTree;
   /** The tree of weightsRoot. */
   weights: SlotTree;
-  /** The agreed graph state S_i. */
-  state: SlotTree;
+  /** The agreed graph state S_i (a GraphState when node i writes a cache block). */
+  state: SlotTree | GraphState;
 }
+
+const slotsOf = (state: SlotTree | GraphState): SlotTree => (state instanceof GraphState ? state.slots : state);
 
 /** The phase proof of node `node` (docs/protocol.md §6.4). */
 export function phaseProof(
@@ -172,7 +198,7 @@ export function phaseProof(
   const operandProofs = layout.inputs.map((_, j) => {
     const kind = dv.getUint32(16 + 16 * j + 8, true);
     const slot = dv.getUint32(16 + 16 * j + 12, true);
-    return (kind === 1 ? trees.weights : trees.state).prove(slot);
+    return (kind === 1 ? trees.weights : slotsOf(trees.state)).prove(slot);
   });
   return {
     descriptor: layout.descriptor,
@@ -189,7 +215,8 @@ export function phaseProof(
 /**
  * The exit proof of a finished run (docs/protocol.md §6.5): the final witness, the descriptor,
  * the output block's subtree proof against the final memory root and the output slot's proof
- * in S_i. Also returns the output root and the S_{i+1} it gives.
+ * in S_i — with, for a node that writes a cache block, the cache before the write. Also returns
+ * the output root and the S_{i+1} it gives.
  */
 export function exitProof(
   machine: Machine,
@@ -198,12 +225,36 @@ export function exitProof(
   layout: NodeLayout,
 ): { proof: ExitProof; outputRoot: Uint8Array; nextState: Uint8Array } {
   const tree = machine.memoryTree();
-  const d = tensorDepth(layout.output.byteLength);
+  const len = layout.output.byteLength;
+  const d = tensorDepth(len);
   const index = layout.output.addr / (LEAF_BYTES * 2 ** d);
   const outputRoot = tree.subtreeRoot(index, d);
-  const slot = new DataView(layout.descriptor.buffer, layout.descriptor.byteOffset).getUint32(112 + 12, true);
-  const slotProof = trees.state.prove(slot);
-  const nextState = rootFromLeaf(slotLeaf(outputRoot, layout.output.byteLength), slot, slotProof);
+  const dv = new DataView(layout.descriptor.buffer, layout.descriptor.byteOffset);
+  const slot = dv.getUint32(DESC_OUTPUT + 12, true);
+  const slotProof = slotsOf(trees.state).prove(slot);
+  const zero = new Uint8Array(32);
+  let region: Pick<ExitProof, "priorEmpty" | "priorRoot" | "priorBlockRoot" | "regionProof"> = {
+    priorEmpty: false,
+    priorRoot: zero,
+    priorBlockRoot: zero,
+    regionProof: [],
+  };
+  let nextLeaf = slotLeaf(outputRoot, len);
+  if (dv.getUint32(DESC_OUTPUT + 8, true) === OUTPUT_REGION) {
+    if (!(trees.state instanceof GraphState))
+      throw new Phase2Error("a cache block's exit proof needs the graph state with its caches");
+    const prior = trees.state.regionPrior(node, len);
+    const total = dv.getUint32(DESC_SCRATCH + 12, true);
+    const offset = dv.getUint32(DESC_SCRATCH + 8, true);
+    region = {
+      priorEmpty: prior.empty,
+      priorRoot: prior.empty ? zero : prior.root,
+      priorBlockRoot: prior.blockRoot,
+      regionProof: prior.proof,
+    };
+    nextLeaf = slotLeaf(rootFromSubtree(outputRoot, offset / (LEAF_BYTES * 2 ** d), d, prior.proof), total);
+  }
+  const nextState = rootFromLeaf(nextLeaf, slot, slotProof);
   return {
     proof: {
       witness: machine.witness(),
@@ -212,6 +263,7 @@ export function exitProof(
       outputRoot,
       outputProof: tree.proveSubtree(index, d),
       slotProof,
+      ...region,
     },
     outputRoot,
     nextState,

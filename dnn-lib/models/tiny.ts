@@ -1,7 +1,7 @@
 /** Small integer models for tests: seeded weights, real quantization parameters. */
 import { Op } from "../src/ops.ts";
 import { SlotKind } from "../src/nodeInput.ts";
-import type { Model } from "../src/model/Model.ts";
+import { cacheSlot, type Model } from "../src/model/Model.ts";
 import { Rng } from "../../common/rng.ts";
 
 const A = (slot: number) => ({ kind: SlotKind.activation, slot });
@@ -126,5 +126,26 @@ export function matmulChain(nodes: number, width: number, seed = 4): Model {
       i32(width, () => r.int(1 << 30, 0x7fffffff)),
       i32(width, () => 44),
     ]).flat(),
+  };
+}
+
+/**
+ * A 3-node model with a cache slot (docs/protocol.md §4.2): node 0 copies the 16-byte input into
+ * block 1 of a 128-byte cache (the cache was empty), node 1 writes its ReLU into block 2 (the
+ * cache was not), node 2 copies the whole cache into its own slot: the model's output.
+ */
+export function tinyCache(): Model {
+  return {
+    name: "tiny-cache",
+    inputLength: 16,
+    inputScale: 1 / 16,
+    outputScale: 1 / 16,
+    caches: [128],
+    nodes: [
+      { op: Op.copy, inputs: [A(0)], params: [16], into: { cache: 0, offset: 32 } },
+      { op: Op.relu, inputs: [A(0)], params: [16], into: { cache: 0, offset: 64 } },
+      { op: Op.copy, inputs: [A(cacheSlot(0))], params: [128] },
+    ],
+    weights: [],
   };
 }

@@ -21,6 +21,8 @@ export const DESC_SCRATCH = 128;
 export const DESC_PARAMS = 144;
 /** Where an operand's tensor root comes from when the contract builds the initial state. */
 export const SlotKind = { activation: 0, weight: 1 } as const;
+/** The output kind of a node that writes one block of a cache slot (docs/protocol.md §6.2). */
+export const OUTPUT_REGION = 2;
 
 export interface OperandSlot {
   kind: (typeof SlotKind)[keyof typeof SlotKind];
@@ -41,6 +43,8 @@ export interface NodeSpec {
   inputSlots?: readonly OperandSlot[];
   /** The activation slot the output is written to. */
   outputSlot?: number;
+  /** The output is the block at `offset` of the `total`-byte cache in `outputSlot`. */
+  outputRegion?: { offset: number; total: number };
 }
 
 export interface Region {
@@ -84,6 +88,7 @@ export function encodeDescriptor(d: {
   scratch: Region;
   inputSlots?: readonly OperandSlot[];
   outputSlot?: number;
+  outputRegion?: { offset: number; total: number };
 }): Uint8Array {
   const descriptor = new Uint8Array(DESC_SIZE);
   const dv = new DataView(descriptor.buffer);
@@ -101,10 +106,14 @@ export function encodeDescriptor(d: {
   });
   dv.setUint32(DESC_OUTPUT, d.output.addr, true);
   dv.setUint32(DESC_OUTPUT + 4, d.output.byteLength, true);
-  dv.setUint32(DESC_OUTPUT + 8, SlotKind.activation, true);
+  dv.setUint32(DESC_OUTPUT + 8, d.outputRegion ? OUTPUT_REGION : SlotKind.activation, true);
   dv.setUint32(DESC_OUTPUT + 12, d.outputSlot ?? 0, true);
   dv.setUint32(DESC_SCRATCH, d.scratch.addr, true);
   dv.setUint32(DESC_SCRATCH + 4, d.scratch.byteLength, true);
+  if (d.outputRegion) {
+    dv.setUint32(DESC_SCRATCH + 8, d.outputRegion.offset, true);
+    dv.setUint32(DESC_SCRATCH + 12, d.outputRegion.total, true);
+  }
   d.params.forEach((v, i) => dv.setInt32(DESC_PARAMS + 4 * i, v, true));
   return descriptor;
 }

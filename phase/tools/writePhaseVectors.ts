@@ -1,7 +1,8 @@
 /**
  * Writes contracts/test/phase/PhaseVectors.sol: phase-boundary cases made by the TS VM (phase)
  * for the forge tests of PhaseBoundary — every node of tiny-mlp on one input (matmul with four
- * weight operands, relu), each with its commitment, S_i, S_{i+1}, phaseProof, exitProof, the
+ * weight operands, relu) and of tiny-cache (writes into a cache slot's blocks, a read of the
+ * cache), each with its commitment, S_i, S_{i+1}, phaseProof, exitProof, the
  * initial and final state hashes, and a running mid-run witness. Run:
  * `npx tsx phase/tools/writePhaseVectors.ts` (the forge test fails when the contract and the
  * file disagree, and test/phase.test.ts checks the same on anvil from fresh runs).
@@ -15,38 +16,49 @@ import { runModel } from "../../dnn-lib/src/runner/runModel.ts";
 import { ReferenceBackend } from "../../dnn-lib/src/runner/Backend.ts";
 import { kernelProgram } from "../runInVm.ts";
 import { SlotKind } from "../../dnn-lib/src/nodeInput.ts";
-import { tinyMlp } from "../../dnn-lib/models/tiny.ts";
+import { tinyCache, tinyMlp } from "../../dnn-lib/models/tiny.ts";
+import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
+import { cacheOfSlot, type Model } from "../../dnn-lib/src/model/Model.ts";
 import { Rng } from "../../common/rng.ts";
 import { encodeExitProof, encodePhaseProof, initialMachine, runPhase2 } from "../phase2.ts";
 
 const OUT = new URL("../../contracts/test/phase/PhaseVectors.sol", import.meta.url);
 
 const program = await kernelProgram();
-const compiled = await compileModel(tinyMlp());
-const r = new Rng(3);
-const input = Uint8Array.from({ length: compiled.model.inputLength }, () => r.int(0, 255));
-const native = runModel(compiled, input, new ReferenceBackend());
-const graph = new SlotTree();
-compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
-const weights = new SlotTree();
-compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
-
 const hex = (h: Hex) => `hex"${h.slice(2)}"`;
 const fns: string[] = [];
-for (const [i, node] of compiled.model.nodes.entries()) {
-  const state = new SlotTree();
-  // A layout per node, an activation per slot and a state per boundary.
-  for (let k = 0; k <= i; k++) state.setSlot(k, native.activations[k]!);
-  const operands = node.inputs.map((s) =>
-    s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : native.activations[s.slot]!,
-  );
-  const layout = compiled.layouts[i]!;
-  const run = runPhase2(program, { graph, weights, state }, i, layout, operands);
-  if (!run.exit) throw new Error(`node ${i} trapped: ${run.machine.trapReason}`);
-  const mid = initialMachine(program, layout, operands);
-  mid.run(Math.floor(run.steps / 2));
-  fns.push(`    /// @notice tiny-mlp node ${i} (op ${node.op}, ${operands.length} operands, ${run.steps} steps).
-    function node${i}() internal pure returns (Case memory c) {
+const names: string[] = [];
+
+/** One case per node of `model` on a seeded input, its functions named `${prefix}${i}`. */
+async function cases(model: Model, prefix: string, seed: number): Promise<void> {
+  const compiled = await compileModel(model);
+  const r = new Rng(seed);
+  const input = Uint8Array.from({ length: compiled.model.inputLength }, () => r.int(0, 255));
+  const native = runModel(compiled, input, new ReferenceBackend());
+  const graph = new SlotTree();
+  compiled.layouts.forEach((l, i) => graph.setSlot(i, l.descriptor));
+  const weights = new SlotTree();
+  compiled.model.weights.forEach((w, k) => weights.setSlot(k, w));
+  // S_i replayed node by node, with its caches.
+  const state = new GraphState(compiled.model, native.activations[0]!);
+  for (const [i, node] of compiled.model.nodes.entries()) {
+    const operands = node.inputs.map((s) =>
+      s.kind === SlotKind.weight
+        ? compiled.model.weights[s.slot]!
+        : cacheOfSlot(compiled.model, s.slot) !== undefined
+          ? state.cache(s.slot)
+          : native.activations[s.slot]!,
+    );
+    const layout = compiled.layouts[i]!;
+    const run = runPhase2(program, { graph, weights, state }, i, layout, operands);
+    if (!run.exit) throw new Error(`${model.name} node ${i} trapped: ${run.machine.trapReason}`);
+    if (toHex(run.exit.nextState) !== toHex(native.states[i + 1]!))
+      throw new Error(`${model.name} node ${i}: the exit proof does not give S_{i+1}`);
+    const mid = initialMachine(program, layout, operands);
+    mid.run(Math.floor(run.steps / 2));
+    names.push(`${prefix}${i}`);
+    fns.push(`    /// @notice ${model.name} node ${i} (op ${node.op}, ${operands.length} operands, ${run.steps} steps${node.into ? `, writes block ${node.into.offset} of cache ${node.into.cache}` : ""}).
+    function ${prefix}${i}() internal pure returns (Case memory c) {
         c.m = ModelCommitment(${toHex(compiled.commitment.programRoot)}, ${toHex(graph.root())}, ${toHex(weights.root())}, ${compiled.model.nodes.length});
         c.node = ${i};
         c.sI = ${toHex(native.states[i]!)};
@@ -58,7 +70,12 @@ for (const [i, node] of compiled.model.nodes.entries()) {
         c.phaseProof = ${hex(encodePhaseProof(run.phaseProof))};
         c.exitProof = ${hex(encodeExitProof(run.exit.proof))};
     }`);
+    state.write(i, native.activations[i + 1]!);
+  }
 }
+
+await cases(tinyMlp(), "node", 3);
+await cases(tinyCache(), "cacheNode", 5);
 
 writeFileSync(
   OUT,
@@ -69,7 +86,8 @@ pragma solidity ^0.8.28;
 
 import {ModelCommitment} from "../../src/interfaces/ModelCommitment.sol";
 
-/// @notice Phase-boundary cases from the TS VM (phase): every node of tiny-mlp on one input.
+/// @notice Phase-boundary cases from the TS VM (phase): every node of tiny-mlp, then every node of
+///         tiny-cache (cache block writes), each on one input.
 library PhaseVectors {
     struct Case {
         ModelCommitment m;
@@ -85,11 +103,11 @@ library PhaseVectors {
     }
 
     /// @notice The number of cases (nodes).
-    uint256 internal constant COUNT = ${compiled.model.nodes.length};
+    uint256 internal constant COUNT = ${names.length};
 
     /// @notice Case \`i\`.
     function get(uint256 i) internal pure returns (Case memory) {
-${compiled.model.nodes.map((_, i) => `        if (i == ${i}) return node${i}();`).join("\n")}
+${names.map((n, i) => `        if (i == ${i}) return ${n}();`).join("\n")}
         revert("no such case");
     }
 

@@ -53,6 +53,14 @@ contract PhaseBoundary is IPhaseBoundary {
         bytes32[] outputProof;
         /// The output slot of `S_i` (empty there) (`SLOT_DEPTH` siblings): also proves the written slot under `S_next`.
         bytes32[] slotProof;
+        /// Output kind 2 (one block of a cache): the cache slot was empty in `S_i`.
+        bool priorEmpty;
+        /// Output kind 2: the cache's tensor root in `S_i` (zero when `priorEmpty`: the zero tree's root is implied).
+        bytes32 priorRoot;
+        /// Output kind 2: the block's subtree root in the cache before the write.
+        bytes32 priorBlockRoot;
+        /// Output kind 2: the block's siblings up to the cache's tensor root (`tensorDepth(total) - height`).
+        bytes32[] regionProof;
     }
 
     /// @notice The descriptor's fixed address in linear memory.
@@ -77,6 +85,9 @@ contract PhaseBoundary is IPhaseBoundary {
     uint256 private constant D_INPUTS = 16;
     uint256 private constant D_OUTPUT = 112;
     uint256 private constant D_SCRATCH = 128;
+    /// @dev Output kinds: 0 the node's own (empty) slot, 2 one block of a cache slot (§6.2).
+    uint256 private constant OUTPUT_SLOT = 0;
+    uint256 private constant OUTPUT_REGION = 2;
     /// Region numbers in {BlockAddressMismatch}: operands are 0..5.
     uint256 private constant REGION_OUTPUT = 6;
     uint256 private constant REGION_SCRATCH = 7;
@@ -123,6 +134,13 @@ contract PhaseBoundary is IPhaseBoundary {
     error OutputSlotNotEmpty(uint256 slot, bytes32 S_i, bytes32 computed);
     /// @notice The output written into `S_i` gives `computed`, not the disputed `S_next`.
     error NextStateMismatch(bytes32 S_next, bytes32 computed);
+    /// @notice A cache block that is not an aligned block of its cache.
+    error RegionOutOfRange(uint256 offset, uint256 blockBytes, uint256 total);
+    /// @notice The block's prior root and siblings do not give the cache's prior tensor root.
+    error PriorBlockMismatch(bytes32 priorRoot, bytes32 computed);
+    /// @notice A node that writes its own slot was given cache fields in its exit proof, or an
+    ///         empty cache a prior root.
+    error UnusedRegionProof();
 
     /// @inheritdoc IPhaseBoundary
     function stepLimit() external pure returns (uint256) {
@@ -170,7 +188,7 @@ contract PhaseBoundary is IPhaseBoundary {
             (subs[j + 2], cursor) = _operand(p, j, cursor, sI, weightsRoot);
         }
         // Output and scratch: zero blocks after the operands; only their addresses are checked.
-        if (_u32(desc, D_OUTPUT + 8) != 0) revert OutputKind(_u32(desc, D_OUTPUT + 8));
+        _checkOutputKind(_u32(desc, D_OUTPUT + 8));
         (,, cursor) = _place(REGION_OUTPUT, _u32(desc, D_OUTPUT), _u32(desc, D_OUTPUT + 4), cursor);
         uint256 scratchLen = _u32(desc, D_SCRATCH + 4);
         if (scratchLen > 0) {
@@ -197,39 +215,93 @@ contract PhaseBoundary is IPhaseBoundary {
     ) external pure {
         if (node >= m.nodeCount) revert NodeOutOfRange(node, m.nodeCount);
         ExitProof memory p = abi.decode(exitProof, (ExitProof));
-        bytes memory w = p.witness;
+        bytes32 memRoot = _haltedMemRoot(p.witness, finalVmStateHash);
+        _checkDescriptor(m.graphRoot, node, p.descriptor, p.descriptorProof);
+        (uint256 slot, bytes32 oldLeaf, bytes32 newLeaf) = _outputLeaves(p, memRoot);
+
+        // Written into the (empty) output slot of S_i — or, kind 2, into one block of the cache
+        // slot — it must give S_next.
+        _checkLength(5, TensorRoot.SLOT_DEPTH, p.slotProof.length);
+        bytes32 computed = Merkle.rootFromLeafMemory(oldLeaf, slot, p.slotProof);
+        if (computed != S_i) revert OutputSlotNotEmpty(slot, S_i, computed);
+        computed = Merkle.rootFromLeafMemory(newLeaf, slot, p.slotProof);
+        if (computed != S_next) revert NextStateMismatch(S_next, computed);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev The final witness: its hash must be `finalVmStateHash` and its status halted; returns
+    ///      its memory root.
+    function _haltedMemRoot(bytes memory w, bytes32 finalVmStateHash) private pure returns (bytes32 memRoot) {
         if (w.length != L.WITNESS_BYTES) revert WitnessLength(L.WITNESS_BYTES, w.length);
         bytes32 computed = _witnessHash(w);
         if (computed != finalVmStateHash) revert FinalStateMismatch(finalVmStateHash, computed);
         uint256 status = uint8(w[L.W_STATUS]);
         if (status != L.STATUS_HALTED) revert FinalStateNotHalted(status);
-        bytes32 memRoot;
         assembly ("memory-safe") {
             memRoot := mload(add(w, 0x20))
         }
-
-        _checkDescriptor(m.graphRoot, node, p.descriptor, p.descriptorProof);
-        bytes memory desc = p.descriptor;
-        if (_u32(desc, D_OUTPUT + 8) != 0) revert OutputKind(_u32(desc, D_OUTPUT + 8));
-        uint256 addr = _u32(desc, D_OUTPUT);
-        uint256 len = _u32(desc, D_OUTPUT + 4);
-        uint256 slot = _u32(desc, D_OUTPUT + 12);
-
-        // The output block's subtree root against the final memory root.
-        uint256 d = TensorRoot.tensorDepth(len);
-        _checkLength(4, L.MEM_DEPTH - d, p.outputProof.length);
-        computed = Merkle.rootFromSubtreeMemory(p.outputRoot, addr >> (5 + d), d, p.outputProof);
-        if (computed != memRoot) revert OutputNotInMemory(memRoot, computed);
-
-        // Written into the (empty) output slot of S_i, it must give S_next.
-        _checkLength(5, TensorRoot.SLOT_DEPTH, p.slotProof.length);
-        computed = Merkle.rootFromLeafMemory(bytes32(0), slot, p.slotProof);
-        if (computed != S_i) revert OutputSlotNotEmpty(slot, S_i, computed);
-        computed = Merkle.rootFromLeafMemory(TensorRoot.slotLeaf(p.outputRoot, len), slot, p.slotProof);
-        if (computed != S_next) revert NextStateMismatch(S_next, computed);
     }
 
-    // ------------------------------------------------------------------ internals
+    /// @dev The output block's subtree root checked against the final memory root; returns the
+    ///      slot the node writes and that slot's leaf before and after the write.
+    function _outputLeaves(ExitProof memory p, bytes32 memRoot)
+        private
+        pure
+        returns (uint256 slot, bytes32 oldLeaf, bytes32 newLeaf)
+    {
+        bytes memory desc = p.descriptor;
+        uint256 kind = _u32(desc, D_OUTPUT + 8);
+        _checkOutputKind(kind);
+        uint256 len = _u32(desc, D_OUTPUT + 4);
+        slot = _u32(desc, D_OUTPUT + 12);
+        uint256 d = TensorRoot.tensorDepth(len);
+        _checkLength(4, L.MEM_DEPTH - d, p.outputProof.length);
+        bytes32 computed = Merkle.rootFromSubtreeMemory(p.outputRoot, _u32(desc, D_OUTPUT) >> (5 + d), d, p.outputProof);
+        if (computed != memRoot) revert OutputNotInMemory(memRoot, computed);
+        if (kind == OUTPUT_REGION) return (slot, _regionOld(p, desc, d), _regionNew(p, desc, d));
+        // A whole-slot write carries no cache fields: one encoding per proof.
+        if (p.priorEmpty || p.priorRoot != 0 || p.priorBlockRoot != 0 || p.regionProof.length != 0) {
+            revert UnusedRegionProof();
+        }
+        (oldLeaf, newLeaf) = (bytes32(0), TensorRoot.slotLeaf(p.outputRoot, len));
+    }
+
+    /// @dev Output kind 0 (the node's slot) or 2 (a block of a cache slot).
+    function _checkOutputKind(uint256 kind) private pure {
+        if (kind != OUTPUT_SLOT && kind != OUTPUT_REGION) revert OutputKind(kind);
+    }
+
+    /// @dev A cache block write (§6.2): the cache slot's leaf before it. The block (height `d` at
+    ///      `offset`) climbs with `regionProof` from its prior root to the cache's prior tensor root.
+    function _regionOld(ExitProof memory p, bytes memory desc, uint256 d) private pure returns (bytes32) {
+        (uint256 index, uint256 depth, uint256 total) = _region(desc, d);
+        _checkLength(6, depth - d, p.regionProof.length);
+        // An empty cache's prior root is the zero tree's, not a field: one encoding per proof.
+        if (p.priorEmpty && p.priorRoot != 0) revert UnusedRegionProof();
+        bytes32 priorRoot = p.priorEmpty ? Merkle.zeroHash(depth) : p.priorRoot;
+        bytes32 climbed = Merkle.rootFromSubtreeMemory(p.priorBlockRoot, index, d, p.regionProof);
+        if (climbed != priorRoot) revert PriorBlockMismatch(priorRoot, climbed);
+        return p.priorEmpty ? bytes32(0) : TensorRoot.slotLeaf(priorRoot, total);
+    }
+
+    /// @dev The cache slot's leaf after the write: the output's root climbs with the same siblings.
+    function _regionNew(ExitProof memory p, bytes memory desc, uint256 d) private pure returns (bytes32) {
+        (uint256 index,, uint256 total) = _region(desc, d);
+        return TensorRoot.slotLeaf(Merkle.rootFromSubtreeMemory(p.outputRoot, index, d, p.regionProof), total);
+    }
+
+    /// @dev The block's index in its cache, the cache's tensor depth and byte length, checked.
+    function _region(bytes memory desc, uint256 d) private pure returns (uint256 index, uint256 depth, uint256 total) {
+        uint256 offset = _u32(desc, D_SCRATCH + 8);
+        total = _u32(desc, D_SCRATCH + 12);
+        depth = TensorRoot.tensorDepth(total);
+        uint256 blockBytes = 32 << d;
+        index = offset / blockBytes;
+        if (d > depth || offset % blockBytes != 0 || index >> (depth - d) != 0) {
+            revert RegionOutOfRange(offset, blockBytes, total);
+        }
+    }
 
     /// @dev Checks `desc` as leaf `node` of `graphRoot`; returns its tensor root.
     function _checkDescriptor(bytes32 graphRoot, uint256 node, bytes memory desc, bytes32[] memory proof)

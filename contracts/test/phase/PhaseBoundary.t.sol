@@ -46,7 +46,7 @@ contract PhaseBoundaryTest is Test {
         }
     }
 
-    function test_checkExit_acceptsTheHonestHaltedStateForEveryNodeOfTinyMlp() public view {
+    function test_checkExit_acceptsTheHonestHaltedStateForEveryNodeOfTinyMlpAndTinyCache() public view {
         for (uint256 i = 0; i < PhaseVectors.COUNT; i++) {
             PhaseVectors.Case memory c = PhaseVectors.get(i);
             pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, c.exitProof);
@@ -230,6 +230,55 @@ contract PhaseBoundaryTest is Test {
     }
 
     // ------------------------------------------------------------------ checkExit reverts
+
+    /// @dev Case `k` of tiny-cache (after tiny-mlp's 3): 0 writes the empty cache, 1 the written one.
+    function _cacheCase(uint256 k) internal pure returns (PhaseVectors.Case memory) {
+        return PhaseVectors.get(PhaseVectors.COUNT - 3 + k);
+    }
+
+    function test_checkExit_cacheBlock_revertsOnAWrongPriorBlockRoot() public {
+        PhaseVectors.Case memory c = _cacheCase(1);
+        PhaseBoundary.ExitProof memory p = _exit(c);
+        p.priorBlockRoot = keccak256("another block");
+        vm.expectPartialRevert(PhaseBoundary.PriorBlockMismatch.selector);
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+    }
+
+    function test_checkExit_cacheBlock_revertsWhenAWrittenCacheIsCalledEmpty() public {
+        PhaseVectors.Case memory c = _cacheCase(1);
+        PhaseBoundary.ExitProof memory p = _exit(c);
+        p.priorEmpty = true;
+        vm.expectRevert(PhaseBoundary.UnusedRegionProof.selector);
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+        p.priorRoot = bytes32(0);
+        vm.expectPartialRevert(PhaseBoundary.PriorBlockMismatch.selector);
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+    }
+
+    function test_checkExit_cacheBlock_revertsWhenAnEmptyCacheIsCalledWritten() public {
+        PhaseVectors.Case memory c = _cacheCase(0);
+        PhaseBoundary.ExitProof memory p = _exit(c);
+        p.priorEmpty = false;
+        p.priorRoot = Merkle.zeroHash(2);
+        vm.expectPartialRevert(PhaseBoundary.OutputSlotNotEmpty.selector);
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+    }
+
+    function test_checkExit_cacheBlock_revertsOnAShortRegionProof() public {
+        PhaseVectors.Case memory c = _cacheCase(1);
+        PhaseBoundary.ExitProof memory p = _exit(c);
+        p.regionProof = new bytes32[](1);
+        vm.expectRevert(abi.encodeWithSelector(PhaseBoundary.ProofLength.selector, 6, 2, 1));
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+    }
+
+    function test_checkExit_wholeSlotWrite_revertsOnCacheFields() public {
+        PhaseVectors.Case memory c = PhaseVectors.get(1);
+        PhaseBoundary.ExitProof memory p = _exit(c);
+        p.regionProof = new bytes32[](1);
+        vm.expectRevert(PhaseBoundary.UnusedRegionProof.selector);
+        pb.checkExit(c.m, c.node, c.sI, c.sNext, c.finalHash, abi.encode(p));
+    }
 
     function test_checkExit_revertsOnARunningFinalState() public {
         PhaseVectors.Case memory c = PhaseVectors.get(1);

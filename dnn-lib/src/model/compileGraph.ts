@@ -8,8 +8,8 @@
  */
 import { SlotTree } from "../../../commitment/slotTree.ts";
 import { layoutNode, type NodeLayout } from "../nodeInput.ts";
-import { outputSlotOf, type Model } from "./Model.ts";
-import { validateModel } from "./validateModel.ts";
+import { outputSlotOf, writeOf, type Model } from "./Model.ts";
+import { activationLength, validateModel } from "./validateModel.ts";
 import { tileModel } from "./tileModel.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 
@@ -32,7 +32,7 @@ export interface CompiledGraph {
   model: Model;
   /** Upper bound on each node's VM steps (estimateSteps), all ≤ the budget. */
   nodeSteps: number[];
-  /** Byte length of each activation slot. */
+  /** Byte length of each node's activation slot (0 = input; 0 for a node that writes a cache block). */
   activationLengths: number[];
   /** Node i's layout; `layouts[i].descriptor` is desc_i, committed in graphRoot at leaf i. */
   layouts: NodeLayout[];
@@ -59,9 +59,16 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
   // validateModel has checked that every operand slot exists.
   const layouts = model.nodes.map((node, i) => {
     const inputLengths = node.inputs.map((s) =>
-      s.kind === 1 ? model.weights[s.slot]!.length : activationLengths[s.slot]!,
+      s.kind === 1 ? model.weights[s.slot]!.length : activationLength(model, activationLengths, s.slot),
     );
-    const layout = layoutNode({ ...node, inputLengths, inputSlots: node.inputs, outputSlot: outputSlotOf(i) });
+    const { slot, region } = writeOf(model, i);
+    const layout = layoutNode({
+      ...node,
+      inputLengths,
+      inputSlots: node.inputs,
+      outputSlot: slot,
+      ...(region && { outputRegion: region }),
+    });
     graph.setSlot(i, layout.descriptor);
     progress("layout", i + 1, model.nodes.length);
     return layout;

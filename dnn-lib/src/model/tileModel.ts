@@ -10,8 +10,8 @@ import { Op, opInfo, opParams } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 import { ModelGraphError } from "./errors.ts";
-import { outputSlotOf, type GraphNode, type Model } from "./Model.ts";
-import { validateModel } from "./validateModel.ts";
+import { cacheOfSlot, outputSlotOf, type GraphNode, type Model } from "./Model.ts";
+import { activationLength, validateModel } from "./validateModel.ts";
 
 export function tileModel(model: Model, maxSteps: number): Model {
   // Every slot a node reads exists (validateModel), so the slot lookups below find one.
@@ -44,6 +44,7 @@ export function tileModel(model: Model, maxSteps: number): Model {
       }
       return { kind: SlotKind.weight, slot: k };
     }
+    if (cacheOfSlot(model, src.slot) !== undefined) return src; // caches keep their slot, read whole
     const slot = slotMap[src.slot]!;
     if (start === 0 && len === actLens[src.slot]) return { kind: SlotKind.activation, slot };
     return push(
@@ -52,12 +53,12 @@ export function tileModel(model: Model, maxSteps: number): Model {
     );
   };
   const whole = (src: OperandSlot) =>
-    part(src, 0, src.kind === SlotKind.weight ? model.weights[src.slot]!.length : actLens[src.slot]!);
+    part(src, 0, src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot));
 
   model.nodes.forEach((node, i) => {
     const steps = estimateSteps(node.op, node.params);
     const { name, p } = opParams(node.op, node.params);
-    if (steps <= maxSteps || (name !== "matmul" && name !== "matmul16" && name !== "conv2d")) {
+    if (steps <= maxSteps || node.into || (name !== "matmul" && name !== "matmul16" && name !== "conv2d")) {
       if (steps > maxSteps)
         throw new ModelGraphError(`node ${i} (${name}) exceeds the step budget and cannot be tiled`, {
           details: `estimated ${steps} steps > ${maxSteps}`,

@@ -8,14 +8,30 @@ import { MAX_INPUTS, MAX_PARAMS, SlotKind } from "../nodeInput.ts";
 import { SLOT_DEPTH } from "../../../commitment/slotTree.ts";
 import { OpmlError } from "../../../common/errors.ts";
 import { ModelGraphError, ModelUnsupportedError } from "./errors.ts";
-import { outputSlotOf, type Model } from "./Model.ts";
+import { cacheOfSlot, outputSlotOf, type Model } from "./Model.ts";
+import { tensorDepth } from "../../../commitment/tensorRoot.ts";
 
-/** Byte length of every activation slot (0 = input, i + 1 = node i's output). */
+/** The byte length of activation operand `slot`: a node's (or the input's) slot, or a cache. */
+export function activationLength(model: Pick<Model, "caches">, lengths: readonly number[], slot: number): number {
+  const c = cacheOfSlot(model, slot);
+  return c !== undefined ? model.caches![c]! : lengths[slot]!;
+}
+
+/**
+ * Byte length of every activation slot (0 = input, i + 1 = node i's output; a node writing into a
+ * cache leaves its own slot empty, length 0).
+ */
 export function validateModel(model: Model): number[] {
   if (model.nodes.length === 0) throw new ModelGraphError("model has no nodes");
-  if (model.nodes.length + 1 > 2 ** SLOT_DEPTH || model.weights.length > 2 ** SLOT_DEPTH)
+  const caches = model.caches ?? [];
+  if (model.nodes.length + 1 + caches.length > 2 ** SLOT_DEPTH || model.weights.length > 2 ** SLOT_DEPTH)
     throw new ModelGraphError("model has more slots than a slot tree holds", { details: `2^${SLOT_DEPTH} slots` });
   if (!(model.inputLength > 0)) throw new ModelGraphError("input length must be positive");
+  caches.forEach((n, c) => {
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new ModelGraphError(`cache ${c} has a bad length`, { details: `${n} bytes` });
+  });
+  const written = new Set<number>();
   const activations = [model.inputLength];
   model.nodes.forEach((node, i) => {
     const where = `node ${i}`;
@@ -40,8 +56,11 @@ export function validateModel(model: Model): number[] {
       });
     node.inputs.forEach((src, j) => {
       let len: number | undefined;
+      const cache = src.kind === SlotKind.activation ? cacheOfSlot(model, src.slot) : undefined;
       if (src.kind === SlotKind.weight) len = model.weights[src.slot]?.length;
-      else if (src.kind === SlotKind.activation) len = src.slot < outputSlotOf(i) ? activations[src.slot] : undefined;
+      else if (cache !== undefined) len = written.has(cache) ? caches[cache] : undefined;
+      else if (src.kind === SlotKind.activation)
+        len = src.slot < outputSlotOf(i) && activations[src.slot]! > 0 ? activations[src.slot] : undefined;
       else
         throw new ModelGraphError(`${where} (${name}): operand ${j} has an unknown slot kind`, {
           details: `kind ${src.kind}`,
@@ -56,6 +75,20 @@ export function validateModel(model: Model): number[] {
           details: `${len} bytes, the op needs ${need[j]}`,
         });
     });
+    if (node.into) {
+      const { cache, offset } = node.into;
+      const total = caches[cache];
+      const out = activations[i + 1]!;
+      const block = 32 * 2 ** tensorDepth(out);
+      if (total === undefined || !Number.isInteger(offset) || offset < 0 || offset % block !== 0 || offset + out > total)
+        throw new ModelGraphError(`${where} (${name}): its output does not fit a block of its cache`, {
+          details: `cache ${cache} (${total ?? "none"} bytes), offset ${offset}, output ${out} bytes (block ${block})`,
+        });
+      if (i === model.nodes.length - 1)
+        throw new ModelGraphError(`${where} (${name}): the last node's output is the model's, not a cache block`);
+      written.add(cache);
+      activations[i + 1] = 0;
+    }
   });
   return activations;
 }

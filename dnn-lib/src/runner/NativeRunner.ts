@@ -5,7 +5,6 @@
  * call — no operand is copied. Kernels are address-independent, so outputs are
  * the same bits as in the phase-2 layout (tested against the reference runner).
  */
-import { SlotTree } from "../../../commitment/slotTree.ts";
 import { KernelInstance } from "../KernelInstance.ts";
 import type { KernelFlavor } from "../kernels.ts";
 import {
@@ -13,11 +12,14 @@ import {
   OPERANDS_BASE,
   PAGE_SIZE,
   SlotKind,
+  blockSize,
   encodeDescriptor,
   scratchByteLength,
   type Region,
 } from "../nodeInput.ts";
-import { outputSlotOf } from "../model/Model.ts";
+import { cacheOfSlot, outputSlotOf, writeOf } from "../model/Model.ts";
+import { GraphState } from "../model/GraphState.ts";
+import { outputByteLength } from "../ops.ts";
 import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
@@ -30,6 +32,9 @@ export class NativeRunner {
     private readonly compiled: CompiledGraph,
     private readonly kernel: KernelInstance,
     private readonly activations: Region[],
+    private readonly caches: Region[],
+    /** Each node's output region (inside a cache for a node that writes a cache block). */
+    private readonly outputs: Region[],
     private readonly descriptors: Uint8Array[],
   ) {}
 
@@ -43,6 +48,17 @@ export class NativeRunner {
     };
     const weights = model.weights.map((w) => place(w.length));
     const activations = activationLengths.map(place);
+    const caches = (model.caches ?? []).map(place);
+    const slotRegion = (slot: number): Region => {
+      const c = cacheOfSlot(model, slot);
+      return c !== undefined ? caches[c]! : activations[slot]!;
+    };
+    const outputs = model.nodes.map((node, i): Region => {
+      const w = writeOf(model, i);
+      if (!w.region) return activations[w.slot]!;
+      const byteLength = outputByteLength(node.op, node.params);
+      return { addr: slotRegion(w.slot).addr + w.region.offset, byteLength };
+    });
     const scratchLen = Math.max(0, ...model.nodes.map((n) => scratchByteLength(n.op, n.params)));
     const scratch = scratchLen > 0 ? place(scratchLen) : { addr: 0, byteLength: 0 };
     if (cursor > 2 ** 32)
@@ -58,14 +74,14 @@ export class NativeRunner {
       encodeDescriptor({
         op: node.op,
         params: node.params,
-        inputs: node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot]! : activations[s.slot]!)),
-        output: activations[outputSlotOf(i)]!,
+        inputs: node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot]! : slotRegion(s.slot))),
+        output: outputs[i]!,
         scratch: scratchByteLength(node.op, node.params) > 0 ? scratch : { addr: 0, byteLength: 0 },
         inputSlots: node.inputs,
         outputSlot: outputSlotOf(i),
       }),
     );
-    return new NativeRunner(compiled, kernel, activations, descriptors);
+    return new NativeRunner(compiled, kernel, activations, caches, outputs, descriptors);
   }
 
   private forward(input: Uint8Array, afterNode?: (i: number, out: Uint8Array) => void): Uint8Array {
@@ -76,15 +92,27 @@ export class NativeRunner {
       });
     const mem = this.kernel.bytes;
     mem.set(input, this.activations[0]!.addr);
+    for (const c of this.caches) mem.fill(0, c.addr, c.addr + c.byteLength);
     this.descriptors.forEach((desc, i) => {
-      const out = this.activations[outputSlotOf(i)]!;
-      mem.fill(0, out.addr, out.addr + out.byteLength);
+      const out = this.outputs[i]!;
+      // A cache block is the output then zeros to the block's end (within the cache).
+      const block = this.compiled.model.nodes[i]!.into ? blockSize(out.byteLength) : out.byteLength;
+      const cacheEnd = this.cacheEnd(i);
+      mem.fill(0, out.addr, Math.min(out.addr + block, cacheEnd ?? out.addr + block));
       mem.set(desc, DESC_ADDR);
       this.kernel.run();
       afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
     });
-    const last = this.activations[this.activations.length - 1]!;
+    const last = this.outputs[this.outputs.length - 1]!;
     return mem.slice(last.addr, last.addr + last.byteLength);
+  }
+
+  /** The end address of the cache node `i` writes into, if it writes one. */
+  private cacheEnd(i: number): number | undefined {
+    const into = this.compiled.model.nodes[i]!.into;
+    if (!into) return undefined;
+    const c = this.caches[into.cache]!;
+    return c.addr + c.byteLength;
   }
 
   /** The model's output only (no hashing): the throughput path. */
@@ -94,19 +122,15 @@ export class NativeRunner {
 
   /** Output, S_0 … S_N and every activation, as runModel returns them. */
   run(input: Uint8Array): ModelRun {
-    const slots = new SlotTree();
     const first = input.slice();
     const activations: Uint8Array[] = [first];
-    const states: Uint8Array[] = [];
+    const state = new GraphState(this.compiled.model, first);
+    const states: Uint8Array[] = [state.root()];
     const output = this.forward(input, (i, out) => {
-      if (i === 0) {
-        slots.setSlot(0, first);
-        states.push(slots.root());
-      }
       const activation = out.slice();
       activations.push(activation);
-      slots.setSlot(outputSlotOf(i), activation);
-      states.push(slots.root());
+      state.write(i, activation);
+      states.push(state.root());
     });
     return { output, states, activations };
   }

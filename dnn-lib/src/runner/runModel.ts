@@ -4,10 +4,10 @@
  * the input slot, S_{i+1} is S_i with node i's output slot written. Only each
  * node's output tensor is hashed.
  */
-import { SlotTree } from "../../../commitment/slotTree.ts";
 import { SlotKind } from "../nodeInput.ts";
 import { ModelInputError } from "./errors.ts";
-import { outputSlotOf } from "../model/Model.ts";
+import { cacheOfSlot } from "../model/Model.ts";
+import { GraphState } from "../model/GraphState.ts";
 import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { Backend } from "./Backend.ts";
 
@@ -15,7 +15,7 @@ export interface ModelRun {
   output: Uint8Array;
   /** S_0 … S_N. */
   states: Uint8Array[];
-  /** Every activation slot's bytes (0 = input). */
+  /** The input, then each node's output bytes (a cache block's bytes for a node that writes one). */
   activations: Uint8Array[];
 }
 
@@ -25,21 +25,24 @@ export function runModel(compiled: CompiledGraph, input: Uint8Array, backend: Ba
     throw new ModelInputError(`input for ${model.name} has the wrong size`, {
       details: `${input.length} bytes, the model takes ${model.inputLength}`,
     });
-  const slots = new SlotTree();
   let output: Uint8Array = input.slice();
   const activations: Uint8Array[] = [output];
-  slots.setSlot(0, output);
-  const states = [slots.root()];
+  const state = new GraphState(model, output);
+  const states = [state.root()];
   model.nodes.forEach((node, i) => {
     // A compiled model's operands read weights that exist and activations already written.
     const operands = node.inputs.map((s) =>
-      s.kind === SlotKind.weight ? model.weights[s.slot]! : activations[s.slot]!,
+      s.kind === SlotKind.weight
+        ? model.weights[s.slot]!
+        : cacheOfSlot(model, s.slot) !== undefined
+          ? state.cache(s.slot)
+          : activations[s.slot]!,
     );
     const out = backend.runNode(node.op, operands, node.params);
     output = out;
     activations.push(out);
-    slots.setSlot(outputSlotOf(i), out);
-    states.push(slots.root());
+    state.write(i, out);
+    states.push(state.root());
   });
   return { output, states, activations };
 }
