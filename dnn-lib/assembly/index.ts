@@ -8,7 +8,7 @@ import { softmax } from "./softmax";
 import { norm } from "./norm";
 import { concat, copyBytes, gather, slice, transpose } from "./layout";
 import { rotary } from "./rotary";
-import { attention } from "./attention";
+import { attention, attnCache } from "./attention";
 import { DESC, L, header, inAddr, inLen, p, pos } from "./descriptor";
 import { runInt16Op } from "./int16Dispatch";
 import { genInit, genSample } from "./generation";
@@ -16,6 +16,12 @@ import { genInit, genSample } from "./generation";
 /** Bytes of a generation state of context C: 8 header words and C tokens (genInit, genSample). */
 function genLen(C: i32): i64 {
   return 4 * (<i64>C + 8);
+}
+
+/** The scratch region's address, after checking it holds attention's 2·Tmax bytes (ops 13, 31). */
+function scratchOf(Tmax: i32): usize {
+  need(<i64>load<u32>(DESC + 132) >= L(2, Tmax));
+  return load<u32>(DESC + 128);
 }
 
 const VERSION: i32 = 1;
@@ -126,8 +132,7 @@ export function run(): void {
     need(pos0 >= 0 && <i64>pos0 + <i64>Tq <= <i64>Tmax);
     header(4, L(H, Tq, Dh));
     need(inLen(0) == L(H, Tq, Dh) && inLen(1) == L(H, Tmax, Dh) && inLen(2) == L(H, Tmax, Dh) && inLen(3) == 1024);
-    need(<i64>load<u32>(DESC + 132) >= L(2, Tmax));
-    const scratch: usize = load<u32>(DESC + 128);
+    const scratch = scratchOf(Tmax);
     attention(inAddr(0), inAddr(1), inAddr(2), inAddr(3), out, scratch, H, Tq, Dh, Tmax, pos0, p(5), p(6), p(7), p(8));
   } else if (op == 14) {
     const R = p(0),
@@ -196,6 +201,20 @@ export function run(): void {
     header(3, genLen(C));
     need(inLen(0) == genLen(C) && inLen(1) == <i64>V && inLen(2) == 1024);
     genSample(inAddr(0), inAddr(1), inAddr(2), out, C, V, ps, eos);
+  } else if (op == 31) {
+    const H = p(0),
+      Dh = p(1),
+      G = p(2),
+      Tmax = p(3),
+      S = p(4),
+      ps = p(5);
+    pos(H, Dh, G, Tmax);
+    pos(S);
+    need(H % G == 0 && <i64>S >= L(G, Dh) && ps >= 0 && ps < Tmax);
+    header(4, L(H, Dh));
+    need(inLen(0) == L(H, Dh) && inLen(1) == L(Tmax, S) && inLen(2) == L(Tmax, S) && inLen(3) == 1024);
+    const scratch = scratchOf(Tmax);
+    attnCache(inAddr(0), inAddr(1), inAddr(2), inAddr(3), out, scratch, H, Dh, G, Tmax, S, ps, p(6), p(7), p(8), p(9));
   } else {
     unreachable();
   }

@@ -105,15 +105,15 @@ function normQuad(
 }
 
 /**
- * attention.ts's scores z[j] = requant(q·k_j, mS, sS) for j ≤ pos (k_j = k + j·Dh):
+ * attention.ts's scores z[j] = requant(q·k_j, mS, sS) for j ≤ pos (k_j = k + j·ks, Dh bytes):
  * four keys at a time in i32x4 lanes when Dh is a multiple of 16, the rest by dot8.
  */
-export function scoresFast(q: usize, k: usize, Dh: i32, pos: i32, z: usize, mS: i32, sS: i32): void {
+export function scoresFast(q: usize, k: usize, ks: usize, Dh: i32, pos: i32, z: usize, mS: i32, sS: i32): void {
   let j: i32 = 0;
   if ((Dh & 15) == 0) {
     const d = <usize>Dh;
     for (; j + 3 <= pos; j += 4) {
-      const k0 = k + <usize>j * d;
+      const k0 = k + <usize>j * ks;
       let c0 = i32x4.splat(0);
       let c1 = c0;
       let c2 = c0;
@@ -123,14 +123,14 @@ export function scoresFast(q: usize, k: usize, Dh: i32, pos: i32, z: usize, mS: 
         const xl = i16x8.extend_low_i8x16_s(x);
         const xh = i16x8.extend_high_i8x16_s(x);
         c0 = i32x4.add(c0, dot16(xl, xh, v128.load(k0 + t)));
-        c1 = i32x4.add(c1, dot16(xl, xh, v128.load(k0 + d + t)));
-        c2 = i32x4.add(c2, dot16(xl, xh, v128.load(k0 + 2 * d + t)));
-        c3 = i32x4.add(c3, dot16(xl, xh, v128.load(k0 + 3 * d + t)));
+        c1 = i32x4.add(c1, dot16(xl, xh, v128.load(k0 + ks + t)));
+        c2 = i32x4.add(c2, dot16(xl, xh, v128.load(k0 + 2 * ks + t)));
+        c3 = i32x4.add(c3, dot16(xl, xh, v128.load(k0 + 3 * ks + t)));
       }
       v128.store32_lane(z + <usize>j, bytes4(requant4(hsum4(c0, c1, c2, c3), mS, sS)), 0);
     }
   }
-  for (; j <= pos; j++) store<i8>(z + <usize>j, requant(dot8(q, k + <usize>(j * Dh), Dh), mS, sS));
+  for (; j <= pos; j++) store<i8>(z + <usize>j, requant(dot8(q, k + <usize>j * ks, Dh), mS, sS));
 }
 
 /** Lane sums of x·y for 16 int8 y against x given as its two i16x8 halves. */

@@ -4,7 +4,7 @@
  * at addresses aligned to their tensor-tree size, so that each one's memory
  * subtree root is its tensor root.
  */
-import { namedParams, Op, opInfo, outputByteLength, paramsOf } from "./ops.ts";
+import { namedParams, opInfo, opParams, outputByteLength } from "./ops.ts";
 import { DnnShapeError } from "./errors.ts";
 import { tensorDepth } from "../../commitment/tensorRoot.ts";
 
@@ -66,9 +66,13 @@ export function blockSize(byteLength: number): number {
   return 32 * 2 ** tensorDepth(byteLength);
 }
 
-/** Scratch bytes an op needs (zeroed, after the output): attention keeps one row of scores and probabilities. */
+/**
+ * Scratch bytes an op needs (zeroed, after the output): attention and attnCache keep one row of
+ * scores and probabilities, 2·Tmax bytes.
+ */
 export function scratchByteLength(op: number, params: readonly number[]): number {
-  return opInfo(op).name === "attention" ? 2 * paramsOf(Op.attention, params).Tmax : 0;
+  const { name, p } = opParams(op, params);
+  return name === "attention" || name === "attnCache" ? 2 * p.Tmax : 0;
 }
 
 export interface NodeLayout {

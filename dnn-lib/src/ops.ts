@@ -37,6 +37,7 @@ export const Op = {
   strided: 28,
   genInit: 29,
   genSample: 30,
+  attnCache: 31,
 } as const;
 export type OpName = keyof typeof Op;
 export type OpCode = (typeof Op)[OpName];
@@ -96,6 +97,11 @@ export const OP_INFO = {
   },
   29: { name: "genInit", inputs: ["request:i32"], params: ["C", "Gmax", "V"] },
   30: { name: "genSample", inputs: ["state:i32", "logits:i8", "exp2:i32"], params: ["C", "V", "pos", "eos"] },
+  31: {
+    name: "attnCache",
+    inputs: ["q:i8", "k:i8", "v:i8", "exp:i32"],
+    params: ["H", "Dh", "G", "Tmax", "S", "pos", "mS", "sS", "mO", "sO"],
+  },
 } as const satisfies Record<OpCode, OpInfo>;
 
 /** An op's parameters by name, as OP_INFO lists them. */
@@ -258,6 +264,13 @@ export function outputByteLength(op: number, params: readonly number[]): number 
           details: `C = ${p.C}, V = ${p.V}, pos = ${p.pos}, eos = ${p.eos}`,
         });
       return genStateBytes(p.C);
+    case "attnCache":
+      pos(p, "H", "Dh", "G", "Tmax", "S");
+      if (p.H % p.G !== 0 || p.S < p.G * p.Dh || p.pos < 0 || p.pos >= p.Tmax)
+        throw new DnnShapeError("attnCache: needs G dividing H, S ≥ G·Dh and 0 ≤ pos < Tmax", {
+          details: `H = ${p.H}, G = ${p.G}, Dh = ${p.Dh}, S = ${p.S}, pos = ${p.pos}, Tmax = ${p.Tmax}`,
+        });
+      return p.H * p.Dh;
   }
 }
 
@@ -322,5 +335,7 @@ export function inputByteLengths(op: number, params: readonly number[]): number[
       return [genStateBytes(p.C)];
     case "genSample":
       return [genStateBytes(p.C), p.V, 4 * GEN_EXP2_ENTRIES];
+    case "attnCache":
+      return [p.H * p.Dh, p.Tmax * p.S, p.Tmax * p.S, 1024];
   }
 }

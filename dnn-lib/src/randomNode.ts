@@ -190,6 +190,24 @@ export function randomNode(name: OpName, r: Rng, edge: boolean): NodeSpec {
         params: [H, Tq, Dh, Tmax, pos0, mult(r, edge), shift(r, edge, 38, 44), mult(r, edge), shift(r, edge, 36, 40)],
       };
     }
+    case "attnCache": {
+      // G = H or grouped (H/G queries per head group); S a power of two ≥ 32, or exactly G·Dh on edge
+      // nodes; pos at either end of the cache half the time. Padding and the rows after pos are random.
+      const G = dim(r, edge, 3),
+        H = G * r.pick([1, 1, 2, 3]),
+        Dh = r.next() < 0.3 ? r.pick([16, 32]) : r.next() < 0.5 ? dim(r, edge, 20) : r.int(16, 40),
+        Tmax = dim(r, edge, 9);
+      const S = edge && r.next() < 0.3 ? G * Dh : Math.max(32, 2 ** Math.ceil(Math.log2(G * Dh))) * r.pick([1, 1, 2]);
+      const pos = r.next() < 0.5 ? r.pick([0, Tmax - 1]) : r.int(0, Tmax - 1);
+      const inputs = [
+        i8s(r, H * Dh, edge),
+        i8s(r, Tmax * S, edge),
+        i8s(r, Tmax * S, edge),
+        expTable(0.02 + r.next() * 0.1),
+      ];
+      const quant = [mult(r, edge), shift(r, edge, 38, 44), mult(r, edge), shift(r, edge, 36, 40)];
+      return { op, inputs, params: [H, Dh, G, Tmax, S, pos, ...quant] };
+    }
     case "argmax": {
       const R = dim(r, edge, 4),
         L = dim(r, edge, 40);

@@ -27,6 +27,12 @@ export function estimateSteps(op: number, params: readonly number[]): number {
       const pairs = p.H * p.Tq * p.Tmax;
       return BASE + 60 * pairs * p.Dh + 400 * pairs + 300 * out;
     }
+    case "attnCache": {
+      // per (head, key) pair: ~35 steps per head dimension (score and value sums; ~40 in dot8's tail
+      // when Dh < 8) and ~250 for the requant and softmax; ~115 per output byte
+      const pairs = p.H * (p.pos + 1);
+      return BASE + 50 * pairs * p.Dh + 300 * pairs + 150 * out;
+    }
     case "norm":
       return BASE + 1000 * p.R + 200 * p.R * p.D;
     case "maxpool":

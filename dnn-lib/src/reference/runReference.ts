@@ -11,7 +11,7 @@ import { norm } from "./norm.ts";
 import { pool } from "./pool.ts";
 import { concat, gather, slice, transpose } from "./layout.ts";
 import { rotary } from "./rotary.ts";
-import { attention } from "./attention.ts";
+import { attention, attnCache } from "./attention.ts";
 import { expectLength, operand } from "./expect.ts";
 import { runInt16Node } from "./runInt16.ts";
 import { genInit, genSample } from "./generation.ts";
@@ -106,6 +106,9 @@ export function runReference(op: number, inputs: readonly Uint8Array[], params: 
       break;
     case "genSample":
       out = genSample(i32(0), i8(1), i32(2), p);
+      break;
+    case "attnCache":
+      out = attnCache(i8(0), i8(1), i8(2), i32(3), p);
       break;
     default:
       out = runInt16Node(op, inputs, params);
