@@ -20,8 +20,8 @@ import { compileModel, type CompiledModel } from "../phase/compileModel.ts";
 // A completion request to a generation model on anvil: byte-lm (the LLaMA-style byte-level model
 // trained here) unrolled into cached decode steps and samplers. The honest completion finalizes
 // and the example dapp (TextCompletion) receives the text; a submitter lying inside the VM run of
-// one layer node of the first, a middle and the last generated token passes the phase boundary
-// and is caught by the on-chain step.
+// one layer node of the first, a middle (the node writing a key row into its cache in place) and
+// the last generated token passes the phase boundary and is caught by the on-chain step.
 
 const PROMPT = "The quick brown ";
 const MAX_NEW = 8;
@@ -113,9 +113,12 @@ const positions = {
 };
 for (const [which, p] of Object.entries(positions)) {
   test(`a lie inside one layer node of the ${which} generated token is caught by the on-chain step`, async () => {
-    // A layer node of position p: its attention output's producer chain sits before the logits;
-    // take the node three before the logits row (inside the last layer).
-    const lied = gen.logitsSlots[p]! - 1 - 3;
+    // A layer node of position p: for the middle token, the first key row it writes in place into a
+    // layer's cache (the exit check then proves a cache block); otherwise the node three before
+    // the logits row (inside the last layer).
+    const first = gen.logitsSlots[p - 1]! + 1;
+    const cacheWrite = gen.model.nodes.findIndex((n, i) => i >= first && n.into !== undefined);
+    const lied = which === "middle" ? cacheWrite : gen.logitsSlots[p]! - 1 - 3;
     const fromBlock = (await pc().getBlockNumber({ cacheTime: 0 })) + 1n;
     const { submitter, challenger } = await daemons({ lieAtNode: lied });
     const { requestId } = await requestGeneration(sys.clients[1]!.walletClient, {

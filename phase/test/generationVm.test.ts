@@ -7,11 +7,13 @@ import { compileGraph } from "../../dnn-lib/src/model/compileGraph.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { NativeRunner } from "../../dnn-lib/src/runner/NativeRunner.ts";
 import { SlotKind } from "../../dnn-lib/src/nodeInput.ts";
+import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
+import { cacheOfSlot } from "../../dnn-lib/src/model/Model.ts";
 import { runInVm } from "../runInVm.ts";
 
 // A generation model's nodes run in the project's VM give the native runner's rows: the request
 // check, one whole decode step of byte-lm past the first position (rotary at its position, the
-// cache appends, attention over the cache, the layers) and its sampler, and the last sampler —
+// rows written in place into the caches, attention over the cache, the layers) and its sampler, and the last sampler —
 // so a dispute over any token's node ends on the same bytes the submitter computed.
 test("byte-lm generation: genInit, a whole decode step with its cache and the samplers run in the VM as natively", async () => {
   const { model: decoder } = await loadModelSource("byte-lm");
@@ -28,13 +30,23 @@ test("byte-lm generation: genInit, a whole decode step with its cache and the sa
   // Position 2's step: from the node after position 1's logits' sampler to position 2's sampler.
   const from = gen.logitsSlots[1]! + 1;
   const to = gen.logitsSlots[2]! + 1;
-  const picked = [0, ...Array.from({ length: to - from }, (_, k) => from + k), nodes.length - 1];
-  for (const i of picked) {
-    const node = nodes[i]!;
-    const operands = node.inputs.map((s) => (s.kind === SlotKind.weight ? weights[s.slot]! : run.activations[s.slot]!));
-    const vm = await runInVm({ op: node.op, inputs: operands, params: node.params });
-    assert.equal(vm.status, "halted", `node ${i}: ${vm.trapReason}`);
-    assert.deepEqual(vm.output, run.activations[i + 1], `node ${i} (op ${node.op})`);
-    assert.ok(vm.steps <= estimateSteps(node.op, node.params), `node ${i}: ${vm.steps} steps over the estimate`);
+  const picked = new Set([0, ...Array.from({ length: to - from }, (_, k) => from + k), nodes.length - 1]);
+  const state = new GraphState(compiled.model, run.activations[0]!);
+  for (const [i, node] of nodes.entries()) {
+    if (picked.has(i)) {
+      const operands = node.inputs.map((s) =>
+        s.kind === SlotKind.weight
+          ? weights[s.slot]!
+          : cacheOfSlot(compiled.model, s.slot) !== undefined
+            ? state.cache(s.slot)
+            : run.activations[s.slot]!,
+      );
+      const vm = await runInVm({ op: node.op, inputs: operands, params: node.params });
+      assert.equal(vm.status, "halted", `node ${i}: ${vm.trapReason}`);
+      assert.deepEqual(vm.output, run.activations[i + 1], `node ${i} (op ${node.op})`);
+      assert.ok(vm.steps <= estimateSteps(node.op, node.params), `node ${i}: ${vm.steps} steps over the estimate`);
+    }
+    state.write(i, run.activations[i + 1]!);
   }
+  assert.ok(nodes.slice(from, to).some((n) => n.into), "the step writes its cache rows in place");
 });

@@ -2,18 +2,21 @@
  * One rule per op for the unroller (unrollGeneration.ts): from a node of the full-context graph
  * and where the token axis lies in its operands, where it lies in the output, and the node(s) a
  * decode step at position `p` runs instead — the same arithmetic on that position's rows, so the
- * rows are bit for bit those of the full graph. Attention keeps its key/value cache in graph
- * state: at position `p` the cache slot is the previous one with this position's row appended.
+ * rows are bit for bit those of the full graph. Attention keeps its key/value caches in graph
+ * state: at position `p` this position's rows are written in place into row `p` of each cache.
  */
 import { Op, opInfo, paramsOf, type OpCode } from "../ops.ts";
 import type { GraphNode } from "../model/Model.ts";
-import { SlotKind, type OperandSlot } from "../nodeInput.ts";
+import { blockSize, SlotKind, type OperandSlot } from "../nodeInput.ts";
+import { cacheSlot } from "../model/Model.ts";
 import { GenerationModelError } from "./errors.ts";
 import { sameLayout, showLayout, type TokenLayout } from "./TokenLayout.ts";
 
-/** What a rule writes with: new nodes (each returns its output slot) and new weights. */
+/** What a rule writes with: new nodes (each returns its output slot), new weights and caches. */
 export interface GraphWriter {
-  emit(op: number, inputs: OperandSlot[], params: number[]): OperandSlot;
+  emit(op: number, inputs: OperandSlot[], params: number[], into?: { cache: number; offset: number }): OperandSlot;
+  /** A new cache slot of `bytes` bytes; returns its index. */
+  cache(bytes: number): number;
   weight(bytes: Uint8Array): OperandSlot;
   /** The bytes of a weight slot of the full model. */
   weightBytes(slot: number): Uint8Array;
@@ -32,7 +35,13 @@ export function refuse(node: GraphNode, index: number, why: string, details?: st
 }
 
 /** The rule for `node` (index `i` of the full graph), its operands' layouts (undefined: a weight). */
-export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefined)[], T: number): NodeRule {
+export function ruleFor(
+  node: GraphNode,
+  i: number,
+  ins: (TokenLayout | undefined)[],
+  T: number,
+  C: number,
+): NodeRule {
   const op = node.op as OpCode;
   const bad = (why: string, details?: string) => refuse(node, i, why, details);
   const act = (j: number): TokenLayout => ins[j] ?? bad(`operand ${j} must be an activation, not a weight`);
@@ -103,7 +112,7 @@ export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefine
     case Op.rotary:
       return rotaryRule(node, i, act(0), T);
     case Op.attention:
-      return attentionRule(node, i, [act(0), act(1), act(2)], T);
+      return attentionRule(node, i, [act(0), act(1), act(2)], T, C);
     case Op.transpose: {
       const q = paramsOf(op, node.params);
       return stridedRule(node, i, act(0), T, [1, 1, q.C, q.R], [0, 0, 1, q.C], q.E, q.R * q.C);
@@ -204,34 +213,39 @@ function rotaryRule(node: GraphNode, i: number, x: TokenLayout, T: number): Node
   };
 }
 
-/** Causal attention over the whole context: a decode step attends its query to the cache. */
-function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], T: number): NodeRule {
+/**
+ * Causal attention over the whole context: the decode step at position p writes its key and value
+ * rows in place into row p of two caches of C rows (position-major, each row padded to a power of
+ * two ≥ 32 bytes: an aligned block), then attends its query to rows 0 … p (`attnCache`).
+ */
+function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], T: number, C: number): NodeRule {
   const q = paramsOf(Op.attention, node.params);
   const head = { outer: q.H, inner: q.Dh };
   if (q.Tq !== T || q.Tmax !== T || q.pos0 !== 0)
-    refuse(
-      node,
-      i,
-      "only attention over the whole context can be cached",
-      `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`,
-    );
+    refuse(node, i, "only attention over the whole context can be cached", `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`);
   for (const [name, l] of [
     ["q", qL],
     ["k", kL],
     ["v", vL],
   ] as const)
     if (!sameLayout(l!, head)) refuse(node, i, `${name} is not [heads][T][Dh]`, showLayout(l!));
-  let k: OperandSlot | undefined;
-  let v: OperandSlot | undefined;
+  const row = q.H * q.Dh;
+  const S = blockSize(row);
+  let caches: [number, number] | undefined;
   return {
     out: head,
     emit(w, p, o) {
       const [qs, ks, vs, exp] = o as [OperandSlot, OperandSlot, OperandSlot, OperandSlot];
-      const append = (cache: OperandSlot | undefined, row: OperandSlot) =>
-        p === 0 ? row : w.emit(Op.concat, [cache!, row], [q.H, p * q.Dh, q.Dh]);
-      k = append(k, ks);
-      v = append(v, vs);
-      return w.emit(Op.attention, [qs, k, v, exp], [q.H, 1, q.Dh, p + 1, p, q.mS, q.sS, q.mO, q.sO]);
+      caches ??= [w.cache(C * S), w.cache(C * S)];
+      const [kc, vc] = caches;
+      w.emit(Op.copy, [ks], [row], { cache: kc, offset: p * S });
+      w.emit(Op.copy, [vs], [row], { cache: vc, offset: p * S });
+      const slot = (c: number): OperandSlot => ({ kind: SlotKind.activation, slot: cacheSlot(c) });
+      return w.emit(
+        Op.attnCache,
+        [qs, slot(kc), slot(vc), exp],
+        [q.H, q.Dh, q.H, C, S, p, q.mS, q.sS, q.mO, q.sO],
+      );
     },
   };
 }

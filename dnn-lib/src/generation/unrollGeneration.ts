@@ -49,10 +49,15 @@ export interface GenerationModel {
 
 class Writer implements GraphWriter {
   readonly nodes: GraphNode[] = [];
+  readonly caches: number[] = [];
   constructor(readonly weights: Uint8Array[]) {}
-  emit(op: number, inputs: OperandSlot[], params: number[]): OperandSlot {
-    this.nodes.push({ op, inputs, params });
+  emit(op: number, inputs: OperandSlot[], params: number[], into?: { cache: number; offset: number }): OperandSlot {
+    this.nodes.push({ op, inputs, params, ...(into && { into }) });
     return { kind: SlotKind.activation, slot: this.nodes.length };
+  }
+  cache(bytes: number): number {
+    this.caches.push(bytes);
+    return this.caches.length - 1;
   }
   weight(bytes: Uint8Array): OperandSlot {
     this.weights.push(bytes);
@@ -72,7 +77,7 @@ interface Analysis {
   rules: NodeRule[];
 }
 
-function analyse(decoder: Model): Analysis {
+function analyse(decoder: Model, C?: number): Analysis {
   const lengths = validateModel(decoder);
   const T = decoder.inputLength / 4;
   if (!Number.isInteger(T) || T < 2)
@@ -83,7 +88,7 @@ function analyse(decoder: Model): Analysis {
   const layouts: (TokenLayout | undefined)[] = [{ outer: 1, inner: 4 }];
   const rules: NodeRule[] = decoder.nodes.map((node, i) => {
     const ins = node.inputs.map((s) => (s.kind === SlotKind.weight ? undefined : layouts[s.slot]));
-    const rule = ruleFor(node, i, ins, T);
+    const rule = ruleFor(node, i, ins, T, C ?? T);
     if (rule.out.outer * T * rule.out.inner !== lengths[i + 1])
       refuse(node, i, "the output is not one row per position", `${lengths[i + 1]} bytes`);
     layouts.push(rule.out);
@@ -121,7 +126,7 @@ function checkContext(C: number, T: number): void {
  * `logitsSlots[p]` holds position p's row, which must equal row p of the decoder's output.
  */
 export function unrollDecoding(decoder: Model, context?: number): { model: Model; logitsSlots: number[] } {
-  const a = analyse(decoder);
+  const a = analyse(decoder, context);
   const C = context ?? a.T;
   checkContext(C, a.T);
   const w = new Writer([...decoder.weights]);
@@ -129,13 +134,20 @@ export function unrollDecoding(decoder: Model, context?: number): { model: Model
   const logitsSlots: number[] = [];
   for (let p = 0; p < C; p++)
     logitsSlots.push(decodeStep(decoder, a, w, p, w.emit(Op.slice, [ids], [1, 4 * C, 4 * p, 4])).slot);
-  const model = { ...decoder, name: `${decoder.name}.decode`, inputLength: 4 * C, nodes: w.nodes, weights: w.weights };
+  const model: Model = {
+    ...decoder,
+    name: `${decoder.name}.decode`,
+    inputLength: 4 * C,
+    nodes: w.nodes,
+    weights: w.weights,
+    caches: w.caches,
+  };
   validateModel(model);
   return { model, logitsSlots };
 }
 
 export function unrollGeneration(decoder: Model, opts: GenerationOptions = {}): GenerationModel {
-  const a = analyse(decoder);
+  const a = analyse(decoder, opts.context);
   const { T, V } = a;
   const C = opts.context ?? T;
   checkContext(C, T);
@@ -168,6 +180,7 @@ export function unrollGeneration(decoder: Model, opts: GenerationOptions = {}): 
     outputScale: decoder.outputScale,
     nodes: w.nodes,
     weights: w.weights,
+    caches: w.caches,
   };
   validateModel(model);
   return { model, shape: { T, C, V, maxNew, endToken, nodesPerToken }, logitsSlots };
