@@ -5,7 +5,9 @@ import { ModelFormatError, ModelGraphError, ModelUnsupportedError } from "../src
 import { keccak256 } from "../../commitment/hash.ts";
 import { SlotKind } from "../src/nodeInput.ts";
 import { Op } from "../src/ops.ts";
-import { tinyMlp } from "../models/tiny.ts";
+import { tinyCache, tinyMlp } from "../models/tiny.ts";
+import { validateModel } from "../src/model/validateModel.ts";
+import { cacheSlot } from "../src/model/Model.ts";
 
 /** Rewrites the trailing checksum so that only the deliberate change is seen. */
 function resum(file: Uint8Array): Uint8Array {
@@ -74,5 +76,36 @@ describe("model file (docs/model-format.md)", () => {
       () => encodeModel(short),
       (e: unknown) => e instanceof ModelGraphError && /node 2 \(matmul\): operand 1 \(weight slot 4\)/.test(e.message),
     );
+  });
+});
+
+describe("cache slots (docs/protocol.md §4.2)", () => {
+  test("a model with a cache round-trips through the file; a model without one keeps its bytes", () => {
+    const m = tinyCache();
+    const decoded = decodeModel(encodeModel(m));
+    assert.deepEqual(decoded, m);
+    assert.deepEqual(encodeModel(decoded), encodeModel(m));
+    assert.equal(decodeModel(encodeModel(tinyMlp())).caches, undefined);
+  });
+
+  test("refuses a cache block that is misaligned, too long, read before written, or the model's output", () => {
+    const bad = (edit: (m: ReturnType<typeof tinyCache>) => void, re: RegExp) => {
+      const m = tinyCache();
+      edit(m);
+      assert.throws(
+        () => validateModel(m),
+        (e: unknown) => e instanceof ModelGraphError && re.test(e.message),
+      );
+    };
+    bad((m) => (m.nodes[0]!.into = { cache: 0, offset: 16 }), /does not fit a block/);
+    bad((m) => (m.nodes[0]!.into = { cache: 0, offset: 128 }), /does not fit a block/);
+    bad((m) => (m.nodes[0]!.into = { cache: 1, offset: 0 }), /does not fit a block/);
+    bad(
+      (m) =>
+        m.nodes.unshift({ op: Op.copy, inputs: [{ kind: SlotKind.activation, slot: cacheSlot(0) }], params: [128] }),
+      /not there yet/,
+    );
+    bad((m) => (m.nodes[2]!.into = { cache: 0, offset: 0 }), /the last node/);
+    bad((m) => (m.nodes[2]!.inputs = [{ kind: SlotKind.activation, slot: 1 }]), /not there yet|wrong length/);
   });
 });

@@ -12,7 +12,7 @@ import type { OperandSlot } from "../nodeInput.ts";
 
 export const MODEL_MAGIC = "OPMLMODL";
 export const MODEL_VERSION = 1;
-export const Section = { meta: 1, nodes: 2, weights: 3 } as const;
+export const Section = { meta: 1, nodes: 2, weights: 3, caches: 4 } as const;
 const CHECKSUM_BYTES = 32;
 
 class Writer {
@@ -118,15 +118,30 @@ export function encodeModel(model: Model): Uint8Array {
     weights.u32(w.length);
     weights.bytes(w);
   }
-  const file = new Writer();
-  file.bytes(new TextEncoder().encode(MODEL_MAGIC));
-  file.u32(MODEL_VERSION);
-  file.u32(3);
-  for (const [id, w] of [
+  const sections: [number, Writer][] = [
     [Section.meta, meta],
     [Section.nodes, nodes],
     [Section.weights, weights],
-  ] as const) {
+  ];
+  // Only a model with caches has the caches section: every other model keeps its bytes.
+  if (model.caches?.length) {
+    const caches = new Writer();
+    caches.u32(model.caches.length);
+    for (const n of model.caches) caches.u32(n);
+    const writes = model.nodes.flatMap((n, i) => (n.into ? [[i, n.into.cache, n.into.offset] as const] : []));
+    caches.u32(writes.length);
+    for (const [i, c, offset] of writes) {
+      caches.u32(i);
+      caches.u32(c);
+      caches.u32(offset);
+    }
+    sections.push([Section.caches, caches]);
+  }
+  const file = new Writer();
+  file.bytes(new TextEncoder().encode(MODEL_MAGIC));
+  file.u32(MODEL_VERSION);
+  file.u32(sections.length);
+  for (const [id, w] of sections) {
     file.u32(id);
     file.u32(w.length);
     file.bytes(w.finish());
@@ -156,7 +171,7 @@ export function decodeModel(file: Uint8Array): Model {
     const len = head.u32();
     const start = head.offset;
     head.bytes(len);
-    if (id !== Section.meta && id !== Section.nodes && id !== Section.weights)
+    if (id !== Section.meta && id !== Section.nodes && id !== Section.weights && id !== Section.caches)
       throw new ModelUnsupportedError("unknown model file section", { details: `section id ${id}` });
     if (sections.has(id)) throw new ModelFormatError("duplicate model file section", { details: `section id ${id}` });
     sections.set(id, [start, start + len]);
@@ -201,6 +216,19 @@ export function decodeModel(file: Uint8Array): Model {
   ws.done();
 
   const model: Model = { name, inputLength, inputScale, outputScale, nodes, weights };
+  if (sections.has(Section.caches)) {
+    const cs = section(Section.caches, "caches");
+    model.caches = [];
+    for (let c = cs.u32(); c > 0; c--) model.caches.push(cs.u32());
+    for (let k = cs.u32(); k > 0; k--) {
+      const [i, cache, offset] = [cs.u32(), cs.u32(), cs.u32()];
+      const node = nodes[i];
+      if (!node || node.into)
+        throw new ModelFormatError("a cache write names no node, or a node twice", { details: `node ${i}` });
+      node.into = { cache, offset };
+    }
+    cs.done();
+  }
   validateModel(model);
   return model;
 }
