@@ -177,7 +177,6 @@ export class ServedModel {
     stepDepth: bigint,
   ): Promise<NodeVmTruth & { opening: Phase2Opening }> {
     const { compiled } = this;
-    const n = compiled.model.nodes[node]!;
     const layout = compiled.layouts[node]!;
     const program = await kernelProgram();
     // The honest operands: the lie is inside node `node`, its inputs are true.
