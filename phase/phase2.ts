@@ -14,13 +14,7 @@ import { tensorDepth, tensorRoot } from "../commitment/tensorRoot.ts";
 import { slotLeaf, SlotTree } from "../commitment/slotTree.ts";
 import { rootFromLeaf, rootFromSubtree } from "../commitment/verify.ts";
 import { OpmlError } from "../common/errors.ts";
-import {
-  DESC_ADDR,
-  DESC_OUTPUT,
-  DESC_SCRATCH,
-  OUTPUT_REGION,
-  type NodeLayout,
-} from "../dnn-lib/src/nodeInput.ts";
+import { DESC_ADDR, DESC_OUTPUT, DESC_SCRATCH, OUTPUT_REGION, type NodeLayout } from "../dnn-lib/src/nodeInput.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 
 /** Linear memory `[0, 2^32)` is the memory subtree of height 27 at index 0. */

@@ -48,5 +48,8 @@ test("byte-lm generation: genInit, a whole decode step with its cache and the sa
     }
     state.write(i, run.activations[i + 1]!);
   }
-  assert.ok(nodes.slice(from, to).some((n) => n.into), "the step writes its cache rows in place");
+  assert.ok(
+    nodes.slice(from, to).some((n) => n.into),
+    "the step writes its cache rows in place",
+  );
 });

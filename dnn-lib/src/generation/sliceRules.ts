@@ -35,13 +35,7 @@ export function refuse(node: GraphNode, index: number, why: string, details?: st
 }
 
 /** The rule for `node` (index `i` of the full graph), its operands' layouts (undefined: a weight). */
-export function ruleFor(
-  node: GraphNode,
-  i: number,
-  ins: (TokenLayout | undefined)[],
-  T: number,
-  C: number,
-): NodeRule {
+export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefined)[], T: number, C: number): NodeRule {
   const op = node.op as OpCode;
   const bad = (why: string, details?: string) => refuse(node, i, why, details);
   const act = (j: number): TokenLayout => ins[j] ?? bad(`operand ${j} must be an activation, not a weight`);
@@ -222,7 +216,12 @@ function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], 
   const q = paramsOf(Op.attention, node.params);
   const head = { outer: q.H, inner: q.Dh };
   if (q.Tq !== T || q.Tmax !== T || q.pos0 !== 0)
-    refuse(node, i, "only attention over the whole context can be cached", `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`);
+    refuse(
+      node,
+      i,
+      "only attention over the whole context can be cached",
+      `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`,
+    );
   for (const [name, l] of [
     ["q", qL],
     ["k", kL],
@@ -241,11 +240,7 @@ function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], 
       w.emit(Op.copy, [ks], [row], { cache: kc, offset: p * S });
       w.emit(Op.copy, [vs], [row], { cache: vc, offset: p * S });
       const slot = (c: number): OperandSlot => ({ kind: SlotKind.activation, slot: cacheSlot(c) });
-      return w.emit(
-        Op.attnCache,
-        [qs, slot(kc), slot(vc), exp],
-        [q.H, q.Dh, q.H, C, S, p, q.mS, q.sS, q.mO, q.sO],
-      );
+      return w.emit(Op.attnCache, [qs, slot(kc), slot(vc), exp], [q.H, q.Dh, q.H, C, S, p, q.mS, q.sS, q.mO, q.sO]);
     },
   };
 }

@@ -53,7 +53,11 @@ export function tileModel(model: Model, maxSteps: number): Model {
     );
   };
   const whole = (src: OperandSlot) =>
-    part(src, 0, src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot));
+    part(
+      src,
+      0,
+      src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot),
+    );
 
   model.nodes.forEach((node, i) => {
     const steps = estimateSteps(node.op, node.params);

@@ -80,7 +80,13 @@ export function validateModel(model: Model): number[] {
       const total = caches[cache];
       const out = activations[i + 1]!;
       const block = 32 * 2 ** tensorDepth(out);
-      if (total === undefined || !Number.isInteger(offset) || offset < 0 || offset % block !== 0 || offset + out > total)
+      if (
+        total === undefined ||
+        !Number.isInteger(offset) ||
+        offset < 0 ||
+        offset % block !== 0 ||
+        offset + out > total
+      )
         throw new ModelGraphError(`${where} (${name}): its output does not fit a block of its cache`, {
           details: `cache ${cache} (${total ?? "none"} bytes), offset ${offset}, output ${out} bytes (block ${block})`,
         });
