@@ -38,11 +38,13 @@ export function estimateSteps(op: number, params: readonly number[]): number {
     case "maxpool":
     case "avgpool":
       return BASE + 60 * out * p.K * p.K + 200 * out;
+    case "gather":
+      // Copies T rows of D bytes; the table is only read where the ids point.
+      return BASE + 60 * (4 * p.T + p.T * p.D) + 100 * p.T;
     case "transpose":
     case "concat":
     case "slice":
     case "copy":
-    case "gather":
       return BASE + 60 * bytes;
     case "genInit":
       // the prompt check and the token copy: ~52 steps per word
