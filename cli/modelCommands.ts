@@ -42,6 +42,7 @@ import {
 } from "../dnn-lib/models/modelSource.ts";
 import { formatCommitment, formatNodes, formatSlots, summarizeModel } from "./modelSummary.ts";
 import { traceModel } from "./traceModel.ts";
+import type { GenerationOptions } from "../dnn-lib/src/generation/unrollGeneration.ts";
 
 interface OutputFlags {
   json?: boolean;
@@ -75,11 +76,58 @@ const DEMO_LIST = Object.entries(DEMO_MODELS)
 
 // ------------------------------------------------------------------ compile
 
-interface CompileFlags extends OutputFlags {
+interface GenerateFlags {
+  generate?: number;
+  maxNew?: number;
+  endToken?: number;
+}
+
+interface CompileFlags extends OutputFlags, GenerateFlags {
   output?: string;
   calibration?: string;
   eval?: string;
   maxSteps?: number;
+}
+
+/** An integer option of at least `min`. */
+function integer(what: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d{1,9}$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`${what} must be an integer ≥ ${min}.`);
+    return Number(value);
+  };
+}
+
+/** `--generate` and its companions, as loadModelSource's `generate` option. */
+function generateOption(flags: GenerateFlags): { generate?: GenerationOptions } {
+  if (flags.generate === undefined) {
+    if (flags.maxNew !== undefined || flags.endToken !== undefined)
+      throw new BadInputError("--max-new and --end-token need --generate <context>");
+    return {};
+  }
+  return {
+    generate: {
+      context: flags.generate,
+      ...(flags.maxNew !== undefined && { maxNew: flags.maxNew }),
+      ...(flags.endToken !== undefined && { endToken: flags.endToken }),
+    },
+  };
+}
+
+/** Adds `--generate`, `--max-new`, `--end-token` to a command. */
+function withGenerateOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--generate <context>",
+      "make a generation model of the decoder (docs/protocol.md §4.4): prompt and new tokens together at most <context>",
+      integer("--generate", 2),
+    )
+    .option(
+      "--max-new <n>",
+      "with --generate: most new tokens a request may ask for [default: context − 1]",
+      integer("--max-new", 1),
+    )
+    .option("--end-token <id>", "with --generate: the token that ends generation", integer("--end-token", 0));
 }
 
 /** The quantized model against onnxruntime float, for the compile summary. */
@@ -91,7 +139,12 @@ function formatAgreement(a: SourceAgreement): string[] {
 
 async function compileAction(ref: string, flags: CompileFlags): Promise<void> {
   const progress = progressFor(flags);
-  const source = await loadModelSource(ref, { calibration: flags.calibration, measure: flags.eval ?? true, progress });
+  const source = await loadModelSource(ref, {
+    calibration: flags.calibration,
+    measure: flags.eval ?? true,
+    progress,
+    ...generateOption(flags),
+  });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
   const file = encodeModel(compiled.model);
   const out = flags.output ?? `${source.kind === "demo" ? ref : basename(ref, extname(ref))}.opml`;
@@ -166,7 +219,7 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
 
 // ------------------------------------------------------------------ register
 
-interface RegisterFlags extends OutputFlags, ChainFlags {
+interface RegisterFlags extends OutputFlags, ChainFlags, GenerateFlags {
   calibration?: string;
   maxSteps?: number;
   challengerBond?: bigint;
@@ -236,7 +289,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   const terms = { ...MODEL_TERMS, challengerBond: flags.challengerBond ?? MODEL_TERMS.challengerBond };
   await checkChallengerBond(target.publicClient, terms.challengerBond, flags);
   const progress = progressFor(flags);
-  const source = await loadModelSource(ref, { calibration: flags.calibration, progress });
+  const source = await loadModelSource(ref, { calibration: flags.calibration, progress, ...generateOption(flags) });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
   const existing = await findRegisteredModel(target.publicClient, target.oracle, compiled.commitment);
   if (existing !== undefined)
@@ -297,7 +350,7 @@ Examples:
     );
   const calibration = `calibration inputs: a JSON file of feeds ([{ "<input>": { "dims": [...], "data": [...] } }]) or a number of generated ones (default ${DEFAULT_CALIBRATION_SAMPLES}; a demo model draws them from its own data)`;
 
-  model
+  const compile = model
     .command("compile")
     .description(
       "Import and quantize an ONNX file (or take a demo model), tile and compile it, write the model file, print its commitment and nodes.",
@@ -311,7 +364,8 @@ Examples:
     )
     .option("--max-steps <n>", `VM step budget per node; bigger nodes are tiled (default 2^32)`, maxSteps)
     .option("--json", "print the result as JSON (no progress)")
-    .option("-q, --quiet", "no progress output")
+    .option("-q, --quiet", "no progress output");
+  withGenerateOptions(compile)
     .addHelpText(
       "after",
       `
@@ -323,7 +377,8 @@ Examples:
   $ opml model compile net.onnx -o net.opml --calibration calib.json --eval held-out.json
   $ opml model compile fmnist-cnn                   # the trained CNN, calibrated on training images
   $ opml model compile cnn --max-steps 1000000      # tile nodes over 1M VM steps
-  $ opml model compile tiny-mlp --json | jq .commitment`,
+  $ opml model compile tiny-mlp --json | jq .commitment
+  $ opml model compile byte-lm --generate 64 --max-new 48   # a generation model of the decoder`,
     )
     .action(compileAction);
 
@@ -350,12 +405,14 @@ Examples:
     )
     .action(inspectAction);
 
-  chainOptions(
-    model
-      .command("register")
-      .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
-      .argument("<model>", "an .opml file, an ONNX file or a demo model name")
-      .option("--key <hex>", "the registrar's private key [default: the devnet's account 0]"),
+  withGenerateOptions(
+    chainOptions(
+      model
+        .command("register")
+        .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
+        .argument("<model>", "an .opml file, an ONNX file or a demo model name")
+        .option("--key <hex>", "the registrar's private key [default: the devnet's account 0]"),
+    ),
   )
     .option("--calibration <file.json|n>", calibration)
     .option("--max-steps <n>", "VM step budget per node (as for compile)", maxSteps)

@@ -12,7 +12,8 @@ import { ModelFormatError, ModelUnsupportedError } from "../../dnn-lib/src/model
 import { OnnxFormatError } from "../../dnn-lib/src/onnx/errors.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
-import { CalibrationError, ModelNotFoundError } from "../errors.ts";
+import { generationShapeOf } from "../../dnn-lib/src/generation/generationShapeOf.ts";
+import { BadInputError, CalibrationError, ModelNotFoundError } from "../errors.ts";
 import { DEFENDER_FULL_GAME_GAS } from "../../chain/bondSizing.ts";
 import { MODEL_TERMS } from "../../chain/deploy.ts";
 import { runOpml } from "./runOpml.ts";
@@ -185,6 +186,24 @@ test("model compile refuses an unknown model name (and takes generated ids for a
 
   const budget = await runOpml(["model", "compile", "mlp", "--max-steps", "12"]);
   assert.match(budget.err, /must be an integer in \[1000, 4294967296\]/);
+});
+
+test("model compile --generate writes a generation model of the decoder; --max-new without --generate is refused", async () => {
+  const out = join(dir, "gpt-gen.opml");
+  const s = json<Summary>(
+    await runOpml(["model", "compile", "gpt", "--generate", "10", "--max-new", "4", "-o", out, "--json"]),
+  );
+  const model = decodeModel(new Uint8Array(readFileSync(out)));
+  assert.deepEqual(generationShapeOf(model), { C: 10, maxNew: 4, V: 64, endToken: -1 });
+  assert.ok((model.caches?.length ?? 0) > 0, "key/value caches in the file");
+  assert.equal(
+    (await fileCommitment(out)).graphRoot,
+    s.commitment.graphRoot,
+    "the file compiles to the printed commitment",
+  );
+  const bad = await runOpml(["model", "compile", "gpt", "--max-new", "4"]);
+  assert.ok(bad.error instanceof BadInputError, String(bad.error));
+  assert.match(bad.error.message, /--max-new and --end-token need --generate/);
 });
 
 test("model inspect prints the header, nodes with shapes and quantization, tensor slots and the commitment (--json too)", async () => {
