@@ -11,6 +11,9 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
   { name: "econ", what: "the self-challenge attack's best profit for the attacker over bonds, burns, socks" },
   { name: "dispute", what: "gas of a worst-case dispute (1,254 nodes, 2^32 steps) per arity k" },
   { name: "e2e", what: "the demo's story on anvil: undisputed and disputed wall time, gas, rounds" },
-  { name: "scale", what: "LLM generation at GPT-2-small, TinyLlama-1.1B and LLaMA-2-7B shapes: nodes, steps, time, dispute" },
+  {
+    name: "scale",
+    what: "LLM generation at GPT-2-small, TinyLlama-1.1B and LLaMA-2-7B shapes: nodes, steps, time, dispute",
+  },
   { name: "defenderLoad", what: "8 challengers steered to 8 different nodes: the defender's missed deadlines, slack" },
 ];
