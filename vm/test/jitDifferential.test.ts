@@ -19,11 +19,11 @@ import { parseWast, type SExpr } from "../conformance/parseWast.ts";
 import { SPEC_DIR } from "../conformance/runSpecSuite.ts";
 import { Rng } from "../../common/rng.ts";
 import { codeCache } from "../jit/CodeCache.ts";
+import { stateDifference } from "../jit/stateDifference.ts";
 import { ProgramJit, COMPILED } from "../jit/ProgramJit.ts";
 import { STATUS_RUNNING } from "../layout.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const bytes = (a: Int32Array | Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** Positions compared across the file (reported once at the end). */
 let compared = 0;
@@ -31,23 +31,7 @@ let compared = 0;
 /** Asserts that the two machines are in the same state (everything the state hash covers, and the dirty flags). */
 function assertSame(ref: Machine, jit: Machine, where: string, hash = false): void {
   compared++;
-  assert.deepEqual(jit.registers(), ref.registers(), `${where}: registers`);
-  assert.equal(jit.stackHigh, ref.stackHigh, `${where}: stackHigh`);
-  assert.equal(jit.framesHigh, ref.framesHigh, `${where}: framesHigh`);
-  assert.ok(
-    bytes(jit.stack.subarray(0, 2 * ref.stackHigh)).equals(bytes(ref.stack.subarray(0, 2 * ref.stackHigh))),
-    `${where}: value stack`,
-  );
-  assert.ok(
-    bytes(jit.frames.subarray(0, 2 * ref.framesHigh)).equals(bytes(ref.frames.subarray(0, 2 * ref.framesHigh))),
-    `${where}: call stack`,
-  );
-  assert.ok(bytes(jit.globals).equals(bytes(ref.globals)), `${where}: globals`);
-  assert.equal(jit.globalsDirty, ref.globalsDirty, `${where}: globals dirty flag`);
-  assert.ok(bytes(jit.mem).equals(bytes(ref.mem)), `${where}: linear memory`);
-  assert.ok(bytes(jit.memDirty).equals(bytes(ref.memDirty)), `${where}: dirty chunks`);
-  assert.equal(jit.trapReason, ref.trapReason, `${where}: trap reason`);
-  if (hash) assert.equal(hex(jit.stateHash()), hex(ref.stateHash()), `${where}: state hash`);
+  assert.equal(stateDifference(ref, jit, hash), null, where);
 }
 
 /** An interpreter machine and an eager tiered machine on `p`. */
