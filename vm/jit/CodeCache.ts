@@ -4,7 +4,7 @@
  * (their owner drops their entries; the function runs in the interpreter until it is hot again).
  */
 export interface CacheEntry {
-  /** Generated source length. */
+  /** Generated source length (grows as the entry's traces are built). */
   bytes: number;
   /** Use stamp: the cache's clock when the entry last ran. */
   lastUse: number;
@@ -39,9 +39,17 @@ export class CodeCache {
     this.bytes += e.bytes;
   }
 
-  private evictOldest(): void {
+  /** Adds `bytes` to `e`'s size (a trace built later), evicting other entries past the bound. */
+  grow(e: CacheEntry, bytes: number): void {
+    if (!this.entries.has(e)) return;
+    e.bytes += bytes;
+    this.bytes += bytes;
+    while (this.bytes > this.maxBytes && this.entries.size > 1) this.evictOldest(e);
+  }
+
+  private evictOldest(keep?: CacheEntry): void {
     let oldest: CacheEntry | null = null;
-    for (const e of this.entries) if (!oldest || e.lastUse < oldest.lastUse) oldest = e;
+    for (const e of this.entries) if (e !== keep && (!oldest || e.lastUse < oldest.lastUse)) oldest = e;
     this.remove(oldest!);
   }
 

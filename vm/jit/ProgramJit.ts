@@ -5,7 +5,7 @@
  */
 import type { Program } from "../loader/loadProgram.ts";
 import { codeCache, type CacheEntry, type CodeCache } from "./CodeCache.ts";
-import { compileRegion, type Region } from "./compileRegion.ts";
+import { compileRegion, type Region, type TraceFn } from "./compileRegion.ts";
 
 export const COLD = 0;
 export const COMPILED = 1;
@@ -15,11 +15,17 @@ export interface CompiledEntry extends CacheEntry {
   region: Region;
 }
 
+/** A block start's trace and the compiled function it belongs to (whose use stamp it updates). */
+export interface Entry {
+  run: TraceFn;
+  owner: CompiledEntry;
+}
+
 const jits = new WeakMap<Program, ProgramJit>();
 
 export class ProgramJit {
-  /** Block start pc → its compiled region. */
-  readonly entries = new Map<number, CompiledEntry>();
+  /** Block start pc → its trace. */
+  readonly entries = new Map<number, Entry>();
   /** Per function: COLD, COMPILED or REFUSED. */
   readonly state: Uint8Array;
   /** Per function: steps the interpreter ran from it while cold. */
@@ -70,7 +76,7 @@ export class ProgramJit {
     }
     const entry: CompiledEntry = {
       region,
-      bytes: region.sourceBytes,
+      bytes: 0,
       lastUse: 0,
       evict: () => {
         for (const pc of region.entries) this.entries.delete(pc);
@@ -79,7 +85,19 @@ export class ProgramJit {
       },
     };
     this.cache.add(entry);
-    for (const pc of region.entries) this.entries.set(pc, entry);
+    region.entries.forEach((pc, i) => {
+      // The trace is built on its first run, and its source counted against the cache's bound.
+      const e: Entry = {
+        run: (m, budget) => {
+          const { fn, bytes } = region.trace(i);
+          e.run = fn;
+          this.cache.grow(entry, bytes);
+          return fn(m, budget);
+        },
+        owner: entry,
+      };
+      this.entries.set(pc, e);
+    });
     this.state[f] = COMPILED;
   }
 }

@@ -1,11 +1,14 @@
 /**
- * One function of a validated program compiled to a JavaScript function (`new Function`): every
- * reachable block is an entry, the frame's words live in JS variables between the entry and the
- * write-back, and each block is the head of a trace that inlines the blocks its jumps lead to
- * (a loop becomes a JS loop that checks the remaining budget once per block). A block runs only
- * when the budget covers all of it; otherwise, and before any instruction that would trap or that
- * the compiled code leaves to the interpreter, it writes back the exact interpreter state and
- * returns. The source is built only from the loader's flat code (integers), never from module bytes.
+ * One function of a validated program compiled to JavaScript: every reachable block is an entry
+ * with its own small JS function (built by `new Function` when first entered), a trace that starts at the block and
+ * inlines the blocks its jumps lead to (both sides of a branch, as a tree; a jump back to the
+ * start is a JS loop that checks the remaining budget at each block). The frame words a trace uses
+ * live in JS variables between its entry and its write-back. A block runs only when the budget
+ * covers all of it; at a jump out of the trace, before any instruction that would trap or that is
+ * left to the interpreter, and at calls and returns, the trace writes back the exact interpreter
+ * state and returns. Small functions per trace keep V8's optimizing compiles short and a
+ * deoptimization local. The source is built only from the loader's flat code (integers), never
+ * from module bytes.
  */
 import type { Program } from "../loader/loadProgram.ts";
 import type { Machine } from "../Machine.ts";
@@ -14,14 +17,16 @@ import { emitBlock, type Edge, type EmittedBlock, type BlockSource } from "./emi
 import { scanFunction } from "./scanFunction.ts";
 import { OP_CALL_INDIRECT, OP_HALT, OP_MEMORY_GROW, OP_TRAP } from "../layout.ts";
 
-/** Compiled code for one function: `run(m, budget)` runs from `m.pc` (an entry) and returns the steps taken. */
+/** A trace: runs from `m.pc` (its block's start) and returns the steps taken (0: its first block does not fit `budget`). */
+export type TraceFn = (m: Machine, budget: number) => number;
+
+/** One function analysed for compilation: its block starts, and the trace of each built on demand. */
 export interface Region {
-  run: (m: Machine, budget: number) => number;
   funcIndex: number;
-  /** Block starts: the pcs `run` may be entered at. */
+  /** Block starts, ascending. */
   entries: number[];
-  /** Length of the generated source (what the code cache bounds). */
-  sourceBytes: number;
+  /** Builds the trace entered at `entries[i]` (one `new Function`); `bytes` is its source length. */
+  trace(i: number): { fn: TraceFn; bytes: number };
 }
 
 export interface CompileLimits {
@@ -69,8 +74,9 @@ export function compileRegion(p: Program, funcIndex: number, limits: CompileLimi
   if (!f || f.frameSize > limits.maxFrameSlots) return null;
   const scan = scanFunction(p.code, f.entryPc, limits.maxInstructions);
   if (!scan) return null;
-  const used = new Set<number>();
-  const written = new Set<number>();
+  // The words each block reads and writes (emitBlock reports them through `word` and `set`).
+  let used = new Set<number>();
+  let written = new Set<number>();
   const src: BlockSource = {
     code: p.code,
     callResults: (pc) => callResults(p, pc),
@@ -78,6 +84,7 @@ export function compileRegion(p: Program, funcIndex: number, limits: CompileLimi
     word: (k) => (used.add(k), `x${k}`),
     set: (k) => (used.add(k), written.add(k), `x${k}`),
   };
+  const words = new Map<number, { used: Set<number>; written: Set<number> }>();
 
   // Stack heights: forward from the entry (the parameters are on the frame).
   const blocks = new Map<number, EmittedBlock>();
@@ -95,9 +102,12 @@ export function compileRegion(p: Program, funcIndex: number, limits: CompileLimi
   };
   while (work.length > 0) {
     const start = work.pop()!;
+    used = new Set();
+    written = new Set();
     const b = emitBlock(src, start, scan.ends.get(start)!, heights.get(start)!, (pc) => scan.ends.has(pc), f.frameSize);
     if (!b) return null;
     blocks.set(start, b);
+    words.set(start, { used, written });
     const t = b.term;
     const edges =
       t.kind === "goto" ? [t.edge] : t.kind === "cond" ? [t.taken, t.fall] : t.kind === "table" ? t.edges : [];
@@ -106,80 +116,79 @@ export function compileRegion(p: Program, funcIndex: number, limits: CompileLimi
   }
 
   const starts = [...blocks.keys()].sort((a, b) => a - b);
-  const index = new Map(starts.map((s, i) => [s, i]));
-  const cases = starts.map((s, i) => trace(blocks, index, s, i, limits.maxTraceSteps));
-  const words = [...used].sort((a, b) => a - b);
-  const source = [
-    `"use strict";`,
-    `const { R, ctz32, ltS64, ltU64, mul64, popcnt32, rotl64, shl64, shrS64, shrU64 } = H;`,
-    `return function region(m, budget) {`,
-    `const fp = m.fp, F = fp << 1, s = m.stack;`,
-    `let pc = m.pc, b = 0;`,
-    `switch (pc) {`,
-    ...starts.map((s, i) => `case ${s}: if (m.sp - fp !== ${blocks.get(s)!.h}) return 0; b = ${i}; break;`),
-    `default: return 0; }`,
-    `const mem = m.mem, view = m.view, dirty = m.memDirty, memBytes = mem.length, globals = m.globals, frames = m.frames;`,
-    `let depth = m.depth, rem = budget, sp = m.sp, nfp = fp, ea = 0, t = 0;`,
-    ...words.map((k) => `let x${k} = s[F + ${k}];`),
-    `out: for (;;) { switch (b) {`,
-    ...cases,
-    `default: break out; } }`,
-    ...[...written].sort((a, b) => a - b).map((k) => `s[F + ${k}] = x${k};`),
-    `m.pc = pc; m.sp = sp; m.fp = nfp; m.depth = depth;`,
-    `const done = budget - rem; m.steps += done; return done;`,
-    `};`,
-  ].join("\n");
-  const make = new Function("H", source) as (h: typeof HELPERS) => Region["run"];
-  return { run: make(HELPERS), funcIndex, entries: starts, sourceBytes: source.length };
+  const trace = (i: number) => {
+    const source = [
+      `"use strict";`,
+      `const { R, ctz32, ltS64, ltU64, mul64, popcnt32, rotl64, shl64, shrS64, shrU64 } = H;`,
+      `return ${traceFunction(blocks, words, starts[i]!, limits.maxTraceSteps)};`,
+    ].join("\n");
+    const make = new Function("H", source) as (h: typeof HELPERS) => TraceFn;
+    return { fn: make(HELPERS), bytes: source.length };
+  };
+  return { funcIndex, entries: starts, trace };
 }
 
 /**
- * The JS case of block `head`: a loop whose body is the block, followed by the blocks its jumps
- * reach first (inlined, up to `maxSteps` instructions); a jump back to `head` continues the loop,
- * any other jump goes through the dispatch switch.
+ * The JS function of the trace that starts at block `head`: the block, then the blocks its jumps
+ * reach (inlined on both sides of a branch, up to `maxSteps` instructions in all, a block at most
+ * once on a path); a jump back to `head` loops, any other jump leaves with the target's registers.
  */
-function trace(
+function traceFunction(
   blocks: Map<number, EmittedBlock>,
-  index: Map<number, number>,
+  words: Map<number, { used: Set<number>; written: Set<number> }>,
   head: number,
-  i: number,
   maxSteps: number,
 ): string {
-  const out = [`case ${i}: t${i}: for (;;) {`];
-  const inlined = new Set([head]);
+  const used = new Set<number>();
+  const written = new Set<number>();
   let steps = 0;
-  const jump = (e: Edge) =>
-    `${e.moves} ${e.target === head ? `continue t${i};` : `b = ${index.get(e.target)!}; continue out;`}`;
-  /** Emits the jump, or returns its target when that block is inlined next. */
-  const follow = (e: Edge): number | null => {
-    const next = blocks.get(e.target)!;
-    if (e.target === head || inlined.has(e.target) || steps + next.steps > maxSteps) {
-      out.push(jump(e));
-      return null;
-    }
-    inlined.add(e.target);
-    if (e.moves) out.push(e.moves);
-    return e.target;
-  };
-  let cur: number | null = head;
-  while (cur !== null) {
-    const b: EmittedBlock = blocks.get(cur)!;
+  const exitTo = (e: Edge) => `${e.moves} { pc = ${e.target}; sp = fp + ${e.h}; break out; }`;
+  const jump = (e: Edge) => (e.target === head ? `${e.moves} continue out;` : exitTo(e));
+  /** The lines of block `pc` and of what it leads to on this path (`path`: the blocks already on it). */
+  const path = (pc: number, onPath: Set<number>): string[] => {
+    const b = blocks.get(pc)!;
+    const w = words.get(pc)!;
+    w.used.forEach((k) => used.add(k));
+    w.written.forEach((k) => written.add(k));
     steps += b.steps;
+    const out: string[] = [];
     if (b.steps > 0)
       out.push(`if (rem < ${b.steps}) { pc = ${b.start}; sp = fp + ${b.h}; break out; } rem -= ${b.steps};`);
     out.push(...b.lines);
+    const inner = new Set(onPath).add(pc);
+    const follow = (e: Edge): string[] => {
+      const next = blocks.get(e.target)!;
+      if (e.target === head || inner.has(e.target) || steps + next.steps > maxSteps) return [jump(e)];
+      return [e.moves, ...path(e.target, inner)];
+    };
     const t = b.term;
-    cur = null;
-    if (t.kind === "goto") cur = follow(t.edge);
+    if (t.kind === "goto") out.push(...follow(t.edge));
     else if (t.kind === "cond") {
-      out.push(`if (${t.test}) { ${jump(t.taken)} }`);
-      cur = follow(t.fall);
+      out.push(`if (${t.test}) {`, ...follow(t.taken), `}`);
+      out.push(...follow(t.fall));
     } else if (t.kind === "table") {
       out.push(`switch (${t.index}) {`);
       t.edges.forEach((e, j) => out.push(`${j === t.edges.length - 1 ? "default" : `case ${j}`}: ${jump(e)}`));
       out.push(`}`);
     } else out.push(t.code);
-  }
-  out.push(`}`);
-  return out.join("\n");
+    return out;
+  };
+  const body = path(head, new Set());
+  const h = blocks.get(head)!.h;
+  const load = [...used].sort((a, b) => a - b);
+  return [
+    `function (m, budget) {`,
+    `const fp = m.fp, F = fp << 1, s = m.stack;`,
+    `if (m.sp - fp !== ${h}) return 0;`,
+    `const mem = m.mem, view = m.view, dirty = m.memDirty, memBytes = mem.length, globals = m.globals, frames = m.frames;`,
+    `let depth = m.depth, rem = budget, pc = ${head}, sp = m.sp, nfp = fp, ea = 0, t = 0;`,
+    ...load.map((k) => `let x${k} = s[F + ${k}];`),
+    `out: for (;;) {`,
+    ...body,
+    `}`,
+    ...[...written].sort((a, b) => a - b).map((k) => `s[F + ${k}] = x${k};`),
+    `m.pc = pc; m.sp = sp; m.fp = nfp; m.depth = depth;`,
+    `const done = budget - rem; m.steps += done; return done;`,
+    `}`,
+  ].join("\n");
 }

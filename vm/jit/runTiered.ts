@@ -1,6 +1,6 @@
 /**
- * The tiered executor behind `Machine.run`: compiled regions run wherever the machine stands at
- * a block start of a compiled function; everything else is the interpreter (`execute.ts`), which
+ * The tiered executor behind `Machine.run`: compiled traces run wherever the machine stands at a
+ * block start of a compiled function; everything else is the interpreter (`execute.ts`), which
  * also counts each cold function's steps until it is hot enough to compile. The result is the
  * interpreter's state after exactly the same number of steps.
  */
@@ -11,8 +11,8 @@ import { COLD, COMPILED, ProgramJit } from "./ProgramJit.ts";
 
 /** Steps the interpreter runs at a time in cold code between looks at the compiled tier. */
 const SLICE = 4096;
-/** Largest budget handed to one region call (keeps its step counter a small integer). */
-const MAX_REGION_BUDGET = 2 ** 30;
+/** Largest budget handed to one trace call (keeps its step counter a small integer). */
+const MAX_TRACE_BUDGET = 2 ** 30;
 
 /**
  * Runs at most `n` steps of `m`, compiling a function once the interpreter has run `hotSteps`
@@ -26,10 +26,10 @@ export function runTiered(m: Machine, n: number, hotSteps: number): number {
   let done = 0;
   while (done < budget && m.status === STATUS_RUNNING) {
     const left = budget - done;
-    const c = jit.entries.get(m.pc);
-    if (c !== undefined) {
-      c.lastUse = ++cache.clock;
-      const k = c.region.run(m, left < MAX_REGION_BUDGET ? left : MAX_REGION_BUDGET);
+    const e = jit.entries.get(m.pc);
+    if (e !== undefined) {
+      e.owner.lastUse = ++cache.clock;
+      const k = e.run(m, left < MAX_TRACE_BUDGET ? left : MAX_TRACE_BUDGET);
       // 0: the block here needs more steps than are left: the interpreter steps into it.
       done += k > 0 ? k : execute(m, 1);
       continue;
