@@ -21,7 +21,7 @@ import { Machine } from "../../vm/Machine.ts";
 import { stateDifference } from "../../vm/jit/stateDifference.ts";
 import { Rng } from "../../common/rng.ts";
 
-const NODE_STEPS = 1_500_000;
+const NODE_STEPS = 1_000_000;
 const POSITIONS = 12;
 
 /** Advances both machines by random step counts up to NODE_STEPS; returns the positions compared. */
