@@ -30,6 +30,8 @@ export class ProgramJit {
   readonly state: Uint8Array;
   /** Per function: steps the interpreter ran from it while cold. */
   readonly heat: Float64Array;
+  /** Steps the program's machines ran in compiled traces (diagnostics). */
+  compiledSteps = 0;
   /** Function entry pcs, ascending (the loader lays functions out in order). */
   private readonly starts: Int32Array;
 

@@ -30,6 +30,7 @@ export function runTiered(m: Machine, n: number, hotSteps: number): number {
     if (e !== undefined) {
       e.owner.lastUse = ++cache.clock;
       const k = e.run(m, left < MAX_TRACE_BUDGET ? left : MAX_TRACE_BUDGET);
+      jit.compiledSteps += k;
       // 0: the block here needs more steps than are left: the interpreter steps into it.
       done += k > 0 ? k : execute(m, 1);
       continue;
