@@ -18,7 +18,7 @@ import { wat } from "../corpus/wat.ts";
 import { parseWast, type SExpr } from "../conformance/parseWast.ts";
 import { SPEC_DIR } from "../conformance/runSpecSuite.ts";
 import { Rng } from "../../common/rng.ts";
-import { codeCache } from "../jit/CodeCache.ts";
+import { CodeCache, codeCache, type CacheEntry } from "../jit/CodeCache.ts";
 import { stateDifference } from "../jit/stateDifference.ts";
 import { ProgramJit, COMPILED } from "../jit/ProgramJit.ts";
 import { STATUS_RUNNING } from "../layout.ts";
@@ -258,6 +258,23 @@ test("compiled tier: the code cache evicts the least recently used function and 
   } finally {
     codeCache.maxEntries = saved;
   }
+});
+
+test("the code cache evicts least recently used entries past its byte and count bounds", () => {
+  const cache = new CodeCache(100, 3);
+  const evicted: string[] = [];
+  const entry = (name: string, bytes: number): CacheEntry => ({ bytes, lastUse: 0, evict: () => evicted.push(name) });
+  const [a, b, c, d] = [entry("a", 10), entry("b", 10), entry("c", 10), entry("d", 10)];
+  cache.add(a);
+  cache.add(b);
+  cache.add(c);
+  a.lastUse = ++cache.clock; // a used last: b is now the oldest
+  cache.add(d);
+  assert.deepEqual(evicted, ["b"]);
+  cache.grow(d, 75); // 10 + 10 + 85 > 100: the oldest other entry goes, never the one growing
+  assert.deepEqual(evicted, ["b", "c"]);
+  assert.equal(cache.totalBytes, 95);
+  assert.equal(cache.size, 2);
 });
 
 test("compiled tier: positions compared", () => {
