@@ -1,10 +1,14 @@
 /**
- * VM metrics (issue 4): interpreter speed on a matmul node of the dnn-lib VM build, the slowdown
- * against V8 running the same module on the same input, the cost of the state at a random step of
- * a long run with snapshots, snapshot size, and the spec-suite counts.
+ * VM metrics: speed of the tiered executor (`Machine.run`) and of the interpreter alone, on a
+ * matmul node of the dnn-lib VM build and on the largest node shape of a GPT-2-small decoder; the
+ * slowdown against V8 running the same module on the same input; the state at a random step of
+ * the large node (trace with snapshots); the compiled tier against the interpreter at random
+ * positions (mismatches must be 0); snapshot size and the spec-suite counts.
  */
 import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
-import { Machine, type MachineOptions } from "../vm/Machine.ts";
+import { Machine, type Executor, type MachineOptions } from "../vm/Machine.ts";
+import { Rng } from "../common/rng.ts";
+import { stateDifference } from "../vm/jit/stateDifference.ts";
 import { Trace } from "../vm/Trace.ts";
 import { runSpecSuite } from "../vm/conformance/runSpecSuite.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
@@ -42,31 +46,62 @@ function matmulNode(m: number, n: number, k: number): NodeSpec {
   };
 }
 
-function nodeOptions(node: NodeSpec): MachineOptions {
+function nodeOptions(node: NodeSpec, executor: Executor = "tiered"): MachineOptions {
   const image = buildNodeInput(node);
   return {
     entry: "run",
     memoryPages: image.pages,
     writes: nodeSegments(image).map((sg) => ({ address: sg.addr, bytes: sg.bytes })),
     stepLimit: 2 ** 40,
+    executor,
   };
 }
 
-/** Best-of-3 wall time of a full VM run of `node`; returns [seconds, steps]. */
-function timeVm(p: Program, node: NodeSpec): [number, number, Machine] {
+/** Best-of-`runs` CPU time of a full VM run of `node`; returns [seconds, steps, machine, first run's seconds]. */
+function timeVm(p: Program, node: NodeSpec, executor: Executor, runs = 3): [number, number, Machine, number] {
   let best = Infinity;
+  let first = 0;
   let steps = 0;
   let last: Machine | null = null;
-  for (let r = 0; r < 3; r++) {
-    const m = Machine.create(p, nodeOptions(node));
-    best = Math.min(
-      best,
-      cpuSeconds(() => (steps = m.run())),
-    );
+  for (let r = 0; r < runs; r++) {
+    const m = Machine.create(p, nodeOptions(node, executor));
+    const s = cpuSeconds(() => (steps = m.run()));
+    if (r === 0) first = s;
+    best = Math.min(best, s);
     if (!m.halted) throw new Error(`bench node did not halt: ${m.trapReason}`);
     last = m;
   }
-  return [best, steps, last!];
+  return [best, steps, last!, first];
+}
+
+/**
+ * The tiered executor against the interpreter on `node`: both advanced by the same random step
+ * counts (about `positions` of them over the run); at each position registers, stacks, globals,
+ * memory and dirty chunks are compared, and the state hashes at every 8th. Returns [positions, mismatches].
+ */
+function differential(
+  p: Program,
+  node: NodeSpec,
+  totalSteps: number,
+  positions: number,
+  seed: number,
+): [number, number] {
+  const ref = Machine.create(p, nodeOptions(node, "interpreter"));
+  const jit = Machine.create(p, nodeOptions(node, "tiered"));
+  const rng = new Rng(seed);
+  const mean = Math.max(1, Math.floor(totalSteps / positions));
+  let compared = 0;
+  let mismatches = 0;
+  while (ref.status === 0) {
+    const n = rng.int(1, 2 * mean);
+    const a = ref.run(n);
+    const b = jit.run(n);
+    const hash = compared % 8 === 0 || ref.status !== 0;
+    const ok = a === b && stateDifference(ref, jit, hash) === null;
+    compared++;
+    if (!ok) mismatches++;
+  }
+  return [compared, mismatches];
 }
 
 /** Best-of-3 wall time of V8 running the same module on the same node input. */
@@ -89,46 +124,86 @@ async function timeV8(bytes: Uint8Array, node: NodeSpec): Promise<[number, Uint8
   return [best, out];
 }
 
+/** Best-of-3 CPU time of V8 on `node` (the output checked against the VM's). */
+async function v8Seconds(bytes: Uint8Array, node: NodeSpec, m: Machine): Promise<number> {
+  const [v8S, v8Out] = await timeV8(bytes, node);
+  const image = buildNodeInput(node);
+  const vmOut = m.readMemory(image.output.addr, image.output.byteLength);
+  if (Buffer.compare(Buffer.from(vmOut), Buffer.from(v8Out)) !== 0) throw new Error("VM and V8 outputs differ");
+  return v8S;
+}
+
+/** State hash at five fixed fractions of a recorded trace: the median CPU seconds, and the hashes. */
+function stateAtStep(trace: Trace): [number, string[]] {
+  const times: number[] = [];
+  const hashes: string[] = [];
+  for (const f of [0.11, 0.93, 0.37, 0.71, 0.05])
+    times.push(
+      cpuSeconds(() => hashes.push(Buffer.from(trace.stateHashAt(Math.floor(trace.finalSteps * f))).toString("hex"))),
+    );
+  return [[...times].sort((a, b) => a - b)[2]!, hashes];
+}
+
 export async function bench(): Promise<BenchReport> {
   const bytes = await kernelBytes("vm");
   const p = loadProgram(bytes);
 
+  // The bench node, both executors and V8.
   const node = matmulNode(64, 64, 256);
-  const [vmS, steps, m] = timeVm(p, node);
-  const [v8S, v8Out] = await timeV8(bytes, node);
-  const image = buildNodeInput(node);
-  const vmOut = m.readMemory(image.output.addr, image.output.byteLength);
-  if (Buffer.compare(Buffer.from(vmOut), Buffer.from(v8Out)) !== 0)
-    throw new Error("VM and V8 outputs differ on the bench node");
+  const [interpS, steps] = timeVm(p, node, "interpreter");
+  // Steady state: the first runs include compiling the kernel's hot functions and V8's warm-up.
+  const [vmS, , m, firstS] = timeVm(p, node, "tiered", 8);
+  const v8S = await v8Seconds(bytes, node, m);
+
+  // The largest node shape of a GPT-2-small decoder (d_model 768, MLP 768 → 3072), 16 rows.
+  const large = matmulNode(16, 3072, 768);
+  const [largeS, largeSteps, lm] = timeVm(p, large, "tiered");
+  const [largeInterpS] = timeVm(p, large, "interpreter", 1);
+  const largeV8S = await v8Seconds(bytes, large, lm);
+
+  // The state at a step of the large node: snapshots every 2^20 steps, the cursor re-runs < 2^20.
+  const interval = 2 ** 20;
+  const trace = new Trace(p, nodeOptions(large), interval);
+  trace.record();
+  const [stateAtStepS, hashes] = stateAtStep(trace);
+  const interpTrace = new Trace(p, nodeOptions(large, "interpreter"), interval);
+  interpTrace.record();
+  const [interpStateAtStepS, interpHashes] = stateAtStep(interpTrace);
+
+  // The compiled tier against the interpreter at random positions of both nodes, and the trace hashes.
+  const [c1, m1] = differential(p, node, steps, 2000, 1);
+  const [c2, m2] = differential(p, large, largeSteps, 200, 2);
+  const hashMismatches = hashes.filter((h, i) => h !== interpHashes[i]).length;
 
   // A run of about 10^9 steps with snapshots every 2^20 steps; the state hash at a random step.
   const big = matmulNode(256, 256, 1024);
-  const interval = 2 ** 20;
-  const trace = new Trace(p, nodeOptions(big), interval);
-  const recordS = cpuSeconds(() => trace.record());
-  const k = Math.floor(trace.finalSteps * 0.618);
-  const coldS = cpuSeconds(() => trace.stateHashAt(k));
-  // Warm: the cursor exists; each query restores the nearest snapshot and re-runs < 2^20 steps.
-  const warm: number[] = [];
-  for (const f of [0.11, 0.93, 0.37, 0.71, 0.05]) {
-    warm.push(cpuSeconds(() => trace.stateHashAt(Math.floor(trace.finalSteps * f))));
-  }
-  warm.sort((a, b) => a - b);
-  const stateAtStepS = warm[2]!; // the median of the five
-  const proveS = cpuSeconds(() => trace.prove(k));
+  const longTrace = new Trace(p, nodeOptions(big), interval);
+  const recordS = cpuSeconds(() => longTrace.record());
+  const k = Math.floor(longTrace.finalSteps * 0.618);
+  const coldS = cpuSeconds(() => longTrace.stateHashAt(k));
+  const proveS = cpuSeconds(() => longTrace.prove(k));
 
   const spec = runSpecSuite();
   return {
     title: "vm",
     metrics: {
       "vm.steps_per_s": steps / vmS,
+      "vm.steps_per_s.first_run": steps / firstS,
+      "vm.interpreter.steps_per_s": steps / interpS,
+      "vm.steps_per_s.large_node": largeSteps / largeS,
+      "vm.interpreter.steps_per_s.large_node": largeSteps / largeInterpS,
       "vm.slowdown_vs_v8": vmS / v8S,
-      "vm.long_run_steps": trace.finalSteps,
-      "vm.long_run_record_s": recordS,
+      "vm.interpreter.slowdown_vs_v8": interpS / v8S,
+      "vm.slowdown_vs_v8.large_node": largeS / largeV8S,
       "vm.state_at_step_s": stateAtStepS,
+      "vm.interpreter.state_at_step_s": interpStateAtStepS,
+      "vm.jit.mismatches": m1 + m2 + hashMismatches,
+      "vm.jit.positions_compared": c1 + c2 + hashes.length,
+      "vm.long_run_steps": longTrace.finalSteps,
+      "vm.long_run_record_s": recordS,
       "vm.state_at_step_cold_s": coldS,
       "vm.prove_step_s": proveS,
-      "vm.snapshot_bytes_per_million_steps": (trace.snapshotBytes / trace.finalSteps) * 1e6,
+      "vm.snapshot_bytes_per_million_steps": (longTrace.snapshotBytes / longTrace.finalSteps) * 1e6,
       "vm.spec.passed": spec.passed,
       "vm.spec.failed": spec.failed,
       "vm.spec.refused": spec.refused,
@@ -137,17 +212,27 @@ export async function bench(): Promise<BenchReport> {
       [
         "steps/s node",
         "matmul 64×64×256 (int8, VM build)",
-        `${steps} steps, ${(vmS * 1e3).toFixed(1)} ms VM vs ${(v8S * 1e3).toFixed(2)} ms V8`,
+        `${steps} steps: ${(vmS * 1e3).toFixed(1)} ms tiered, ${(interpS * 1e3).toFixed(1)} ms interpreter, ${(v8S * 1e3).toFixed(2)} ms V8`,
       ],
       [
-        "long run",
-        `matmul 256×256×1024, ${trace.finalSteps} steps`,
-        `snapshots every 2^20 steps: ${trace.snapshots.length}, ${(trace.snapshotBytes / 2 ** 20).toFixed(1)} MiB`,
+        "large node",
+        "matmul 16×3072×768: GPT-2-small's MLP up-projection (d 768 → 3072) on 16 rows",
+        `${largeSteps} steps: ${largeS.toFixed(2)} s tiered, ${largeInterpS.toFixed(2)} s interpreter, ${(largeV8S * 1e3).toFixed(1)} ms V8`,
       ],
       [
         "state at step",
-        `k = ${k}`,
-        "trace cursor restored to the nearest snapshot (changed chunks only), < 2^20 steps re-run, changed leaves rehashed",
+        `large node, snapshots every 2^20 steps (${trace.snapshots.length})`,
+        "median of 5 queries: cursor restored to the nearest snapshot (changed chunks only), < 2^20 steps re-run, changed leaves rehashed",
+      ],
+      [
+        "compiled vs interpreter",
+        `${c1 + c2 + hashes.length} positions`,
+        `bench node ${c1}, large node ${c2} (random step counts; registers, stacks, globals, memory, dirty chunks, every 8th state hash), ${hashes.length} trace state hashes`,
+      ],
+      [
+        "long run",
+        `matmul 256×256×1024, ${longTrace.finalSteps} steps`,
+        `snapshots every 2^20 steps: ${longTrace.snapshots.length}, ${(longTrace.snapshotBytes / 2 ** 20).toFixed(1)} MiB; state at k = ${k} cold, then its proof`,
       ],
       [
         "spec refusals",
@@ -156,7 +241,8 @@ export async function bench(): Promise<BenchReport> {
       ],
     ],
     notes: [
-      "Slowdown: same kernels-vm.wasm, same node input, V8's optimizing tier vs the VM interpreter (no hashing).",
+      "Slowdown: same kernels-vm.wasm, same node input, V8's optimizing tier vs the VM (no hashing). `vm.steps_per_s`, `vm.slowdown_vs_v8` and `vm.state_at_step_s` are the tiered executor (`Machine.run`: hot functions compiled to JavaScript, vm/README.md); the `vm.interpreter.*` figures are `execute.ts` alone, measured in the same run. CPU time of this process, best of 3 (the large node's interpreter run: 1; the tiered executor on the bench node: best of 8, its first run in a fresh process, which includes compiling the kernel's hot functions and V8's warm-up of the generated code, in `vm.steps_per_s.first_run`).",
+      "The large node is built directly as a matmul NodeSpec with the shape of the largest per-layer node of a GPT-2-small decoder (d_model 768, 12 layers: the MLP's 768 → 3072 MatMul) on 16 rows (the project decoder's context), not through dnn-lib/models/gpt.ts, whose shape is fixed at d_model 32; the vocabulary head (768 → 50257) would be tiled by the compiler into nodes of the same kind.",
     ],
   };
 }

@@ -13,6 +13,8 @@ import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
+import { kernelProgram } from "../phase/runInVm.ts";
+import { COMPILED, ProgramJit } from "../vm/jit/ProgramJit.ts";
 
 // Disputes on anvil with the real contracts: a submitter daemon that lies at a chosen node is
 // challenged by a defend-mode challenger daemon, level 1 is played by both daemons down to the
@@ -354,4 +356,8 @@ test("a submitter wrong at a single VM step inside node 1 opens phase 2 validly 
     fromBlock: 0n,
   });
   assert.equal(rejected!.args.claimId, verdict.claimId);
+  // The daemons' VM runs (node traces, the states and the proof of level 2) went through the
+  // tiered executor: the kernel program has functions compiled, and steps were run in them.
+  const jit = ProgramJit.of(await kernelProgram());
+  assert.ok(jit.state.includes(COMPILED) && jit.compiledSteps > 0, "the level-2 VM runs used the compiled tier");
 });

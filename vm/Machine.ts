@@ -1,8 +1,9 @@
 import type { Program } from "./loader/loadProgram.ts";
 import { WasmInstantiationError, VmUsageError } from "./errors.ts";
 import { execute } from "./execute.ts";
+import { runTiered } from "./jit/runTiered.ts";
 import { CHUNK_SHIFT, newMemoryTree, syncTree } from "./syncTree.ts";
-import { encodeWitness, hashWitness, type Registers } from "./witness.ts";
+import { checkStepCount, encodeWitness, hashWitness, type Registers } from "./witness.ts";
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { I32, MAX_PAGES, type ValType } from "./loader/WasmModule.ts";
 import { STATUS_HALTED, STATUS_RUNNING, STATUS_TRAPPED, STACK_SLOTS, MAX_CALL_DEPTH } from "./layout.ts";
@@ -24,7 +25,19 @@ export interface MachineOptions {
   stepLimit?: number;
   /** Run the module's start function first, in the same trace (default true). */
   runStart?: boolean;
+  /**
+   * "tiered" (default): hot functions compiled to JavaScript, the interpreter elsewhere, the same
+   * state at every step; "interpreter": `execute.ts` only (the differential tests' reference).
+   */
+  executor?: Executor;
+  /** Tiered: steps a function runs in the interpreter before it is compiled (0: at once). */
+  hotSteps?: number;
 }
+
+export type Executor = "tiered" | "interpreter";
+
+/** Steps a function runs interpreted before the tiered executor compiles it. */
+export const DEFAULT_HOT_STEPS = 20000;
 
 /**
  * The fast VM: flat code over typed arrays, no hashing. Its state is exactly the state
@@ -47,6 +60,9 @@ export class Machine {
   entryBootPc = 0xffffffff;
   /** Why the machine trapped (diagnostics only, not part of the state). */
   trapReason = "";
+  /** How `run` executes (not part of the state: both give the same state at every step). */
+  executor: Executor = "tiered";
+  hotSteps = DEFAULT_HOT_STEPS;
 
   // Memory regions.
   readonly code: Int32Array;
@@ -93,7 +109,13 @@ export class Machine {
     const useStart = opts.runStart ?? true;
     m.prepareCall(opts.entry, opts.args ?? [], useStart);
     m.entryBootPc = m.pc;
-    if (opts.stepLimit !== undefined) m.stepLimit = opts.stepLimit;
+    if (opts.stepLimit !== undefined) m.stepLimit = checkStepCount(opts.stepLimit, "stepLimit");
+    if (opts.executor !== undefined) {
+      if (opts.executor !== "tiered" && opts.executor !== "interpreter")
+        throw new VmUsageError(`unknown executor "${String(opts.executor)}"`, { details: "tiered or interpreter" });
+      m.executor = opts.executor;
+    }
+    if (opts.hotSteps !== undefined) m.hotSteps = checkStepCount(opts.hotSteps, "hotSteps");
     return m;
   }
 
@@ -204,9 +226,14 @@ export class Machine {
     if (this.sp > this.stackHigh) this.stackHigh = this.sp;
   }
 
-  /** Runs at most `n` steps (fewer if it halts or traps). Returns the number of steps taken. */
+  /**
+   * Runs at most `n` steps (fewer if it halts or traps). Returns the number of steps taken.
+   * `n` is a non-negative integer (or Infinity); the step limit an integer in [0, 2^64).
+   */
   run(n = Number.MAX_SAFE_INTEGER): number {
-    return execute(this, n);
+    if (n !== Infinity) checkStepCount(n, "step count");
+    checkStepCount(this.stepLimit, "stepLimit");
+    return this.executor === "interpreter" ? execute(this, n) : runTiered(this, n, this.hotSteps);
   }
 
   get halted(): boolean {

@@ -1,5 +1,6 @@
 import { domainTag, hashWithDomain } from "../commitment/hash.ts";
 import { OpmlError } from "../common/errors.ts";
+import { VmUsageError } from "./errors.ts";
 import {
   STATE_TAG,
   W_DEPTH,
@@ -39,6 +40,13 @@ const TAG = domainTag(STATE_TAG);
 function putU32(b: Uint8Array, off: number, v: number) {
   new DataView(b.buffer, b.byteOffset).setUint32(off, v >>> 0, false);
 }
+/** The u64 registers (steps, stepLimit) and step counts: throws VmUsageError unless `v` is an integer in [0, 2^64) (a u64 register of the witness). */
+export function checkStepCount(v: number, what: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 64)
+    throw new VmUsageError(`${what} must be an integer in [0, 2^64)`, { details: `got ${String(v)}` });
+  return v;
+}
+
 function putU64(b: Uint8Array, off: number, v: number) {
   new DataView(b.buffer, b.byteOffset).setBigUint64(off, BigInt(v), false);
 }
@@ -54,8 +62,8 @@ export function encodeWitness(r: Registers, memRoot: Uint8Array): Uint8Array {
   putU32(b, W_PAGES, r.pages);
   putU32(b, W_MAX_PAGES, r.maxPages);
   putU32(b, W_TABLE_SIZE, r.tableSize);
-  putU64(b, W_STEPS, r.steps);
-  putU64(b, W_STEP_LIMIT, r.stepLimit);
+  putU64(b, W_STEPS, checkStepCount(r.steps, "steps"));
+  putU64(b, W_STEP_LIMIT, checkStepCount(r.stepLimit, "stepLimit"));
   b[W_STATUS] = r.status;
   return b;
 }

@@ -2,6 +2,7 @@ import { CodeBuffer } from "./CodeBuffer.ts";
 import { compileFunction, type CompiledFunc } from "./compileFunction.ts";
 import type { ModuleCompilation } from "./FunctionCompiler.ts";
 import { decodeModule } from "./decodeModule.ts";
+import { boundExpansion } from "./boundExpansion.ts";
 import type { WasmModule } from "./WasmModule.ts";
 import { OP_CALL, OP_HALT } from "../layout.ts";
 
@@ -34,6 +35,7 @@ function canonicalTypes(m: WasmModule): number[] {
 /** Parses, validates and compiles a WASM binary. Throws WasmLoadError subclasses on bad input. */
 export function loadProgram(bytes: Uint8Array): Program {
   const m = decodeModule(bytes);
+  boundExpansion(m);
   const canon = canonicalTypes(m);
   const code = new CodeBuffer();
   const mc: ModuleCompilation = { canonicalType: canon, callFixups: [], opcodeCounts: new Uint32Array(256) };

@@ -166,3 +166,38 @@ describe("loader: the deterministic subset", () => {
     assert.equal(p.module.datas[0]?.offset, 16);
   });
 });
+
+describe("loader: resource bounds", () => {
+  /** `funcs` functions of type [] → [], each declaring `locals` i64 locals, as a binary. */
+  function manyLocals(funcs: number, locals: number): Uint8Array {
+    const leb = (v: number) => {
+      const out: number[] = [];
+      do {
+        let b = v & 0x7f;
+        v >>>= 7;
+        if (v !== 0) b |= 0x80;
+        out.push(b);
+      } while (v !== 0);
+      return out;
+    };
+    const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
+    const fn = [0x01, ...leb(locals), 0x7e, 0x0b];
+    const bodies = Array.from({ length: funcs }, () => [...leb(fn.length), ...fn]).flat();
+    return bin(
+      ...section(0x01, [0x01, 0x60, 0x00, 0x00]),
+      ...section(0x03, [...leb(funcs), ...new Array<number>(funcs).fill(0)]),
+      ...section(0x0a, [...leb(funcs), ...bodies]),
+    );
+  }
+
+  test("a 10.7 KB module of 1,340 functions × 49,999 locals is refused as too large before it is compiled", () => {
+    const bytes = manyLocals(1340, 49_999);
+    assert.ok(bytes.length < 11_000, `${bytes.length} bytes`);
+    throwsAt(bytes, WasmUnsupportedError, null, /program too large: more than 4194304 locals declared/);
+  });
+
+  test("locals up to the module bound load, one prologue instruction each", () => {
+    const p = loadProgram(manyLocals(80, 49_999));
+    assert.ok(p.code.length / 4 >= 80 * 50_000);
+  });
+});
