@@ -13,7 +13,7 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
   { name: "e2e", what: "the demo's story on anvil: undisputed and disputed wall time, gas, rounds" },
   {
     name: "scale",
-    what: "LLM generation at GPT-2-small, TinyLlama-1.1B and LLaMA-2-7B shapes: nodes, steps, time, dispute",
+    what: "LLM generation at GPT-2-small, TinyLlama-1.1B, LLaMA-2-7B and 13B shapes: nodes, steps, time, dispute",
   },
   { name: "defenderLoad", what: "8 challengers steered to 8 different nodes: the defender's missed deadlines, slack" },
 ];

@@ -29,6 +29,7 @@ export const DECODER_SHAPES: Record<string, DecoderShape> = {
   gpt2small: { name: "gpt2small", d: 768, layers: 12, heads: 12, kvHeads: 12, ffn: 3072, vocab: 50257, T: 1024 },
   tinyllama: { name: "tinyllama", d: 2048, layers: 22, heads: 32, kvHeads: 4, ffn: 5632, vocab: 32000, T: 2048 },
   llama7b: { name: "llama7b", d: 4096, layers: 32, heads: 32, kvHeads: 32, ffn: 11008, vocab: 32000, T: 4096 },
+  llama13b: { name: "llama13b", d: 5120, layers: 40, heads: 40, kvHeads: 40, ffn: 13824, vocab: 32000, T: 4096 },
 };
 
 /** int8 weight bytes of a shape (embedding, layers, head). */

@@ -1,6 +1,7 @@
 /**
  * The VM's compiled tier against its interpreter on real nodes: every node of every demo and
- * trained model (dnn-lib/models/modelSource.ts), on the activations of one native run, and random
+ * trained model (dnn-lib/models/modelSource.ts; of a generation model, one whole position's step
+ * and its first and last nodes), on the activations of one native run, and random
  * nodes of every op. Both machines start from the node's initial state (phase2.ts) and advance by
  * the same random step counts; their whole states must be equal at each position. Nodes longer
  * than NODE_STEPS are compared over their first NODE_STEPS steps (the byte-lm's 91 nodes run
@@ -9,6 +10,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEMO_MODELS, loadModelSource } from "../../dnn-lib/models/modelSource.ts";
+import { generationShapeOf } from "../../dnn-lib/src/generation/generationShapeOf.ts";
+import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
+import { cacheOfSlot } from "../../dnn-lib/src/model/Model.ts";
 import { compileModel } from "../compileModel.ts";
 import { runModel } from "../../dnn-lib/src/runner/runModel.ts";
 import { SimdBackend } from "../../dnn-lib/src/runner/Backend.ts";
@@ -40,6 +44,13 @@ function compare(ref: Machine, jit: Machine, rng: Rng, where: string): number {
   return n + 1;
 }
 
+/** Node 0, the nodes between the second and third samplers (position 1's step), and the last node. */
+function generationSample(nodes: readonly { op: number }[]): Set<number> {
+  const samplers = nodes.flatMap((n, i) => (n.op === Op.genSample ? [i] : []));
+  const [a, b] = [samplers[0]!, samplers[1]!];
+  return new Set([0, ...Array.from({ length: b - a }, (_, k) => a + 1 + k), nodes.length - 1]);
+}
+
 test("every node of every demo and trained model: the compiled tier's state is the interpreter's at random steps", async () => {
   const program = await kernelProgram();
   const simd = await SimdBackend.create();
@@ -55,12 +66,24 @@ test("every node of every demo and trained model: the compiled tier's state is t
     } catch {
       native = runModel(compiled, new Uint8Array(input.length), simd); // token ids: zeros are in range
     }
-    for (const [i, node] of compiled.model.nodes.entries()) {
-      const operands = node.inputs.map((s) =>
-        s.kind === SlotKind.weight ? compiled.model.weights[s.slot]! : native.activations[s.slot]!,
-      );
-      const [ref, jit] = [0, 1].map(() => initialMachine(program, compiled.layouts[i]!, operands));
-      positions += compare(ref!, jit!, rng, `${name} node ${i} (op ${node.op})`);
+    const { nodes } = compiled.model;
+    // A generation model repeats its decoder's nodes per position: its first node, one whole
+    // position past the first (cache writes and attention to the cache included) and its last.
+    const picked = generationShapeOf(compiled.model) ? generationSample(compiled.model.nodes) : undefined;
+    const state = new GraphState(compiled.model, native.activations[0]!);
+    for (const [i, node] of nodes.entries()) {
+      if (!picked || picked.has(i)) {
+        const operands = node.inputs.map((s) =>
+          s.kind === SlotKind.weight
+            ? compiled.model.weights[s.slot]!
+            : cacheOfSlot(compiled.model, s.slot) !== undefined
+              ? state.cache(s.slot)
+              : native.activations[s.slot]!,
+        );
+        const [ref, jit] = [0, 1].map(() => initialMachine(program, compiled.layouts[i]!, operands));
+        positions += compare(ref!, jit!, rng, `${name} node ${i} (op ${node.op})`);
+      }
+      state.write(i, native.activations[i + 1]!);
     }
   }
   console.log(`model nodes: ${positions} positions compared, 0 mismatches`);
