@@ -4,3 +4,11 @@ import { OpmlError } from "../../../common/errors.ts";
 export class ModelInputError extends OpmlError {
   override name = "ModelInputError";
 }
+
+/**
+ * A node's operands, output slot and scratch do not fit one kernel instance's linear memory (or a
+ * cache's instance has no room left for a node that writes it), or an instance budget is unusable.
+ */
+export class InstanceMemoryError extends OpmlError {
+  override name = "InstanceMemoryError";
+}
