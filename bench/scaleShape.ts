@@ -95,5 +95,8 @@ if (weightBytes(shape) < 3.5 * 2 ** 30) {
   machine().run(Math.floor(steps / 2));
   out.vm_state_at_step_s = secs(t0);
 }
-out.peak_rss_gb = (process.resourceUsage().maxRSS * 1024) / 1e9;
+// Peak RSS of a native run; a shape only counted (zero weights, never touched) reports its own.
+const rss = (process.resourceUsage().maxRSS * 1024) / 1e9;
+if (out.token_ms !== undefined) out.peak_rss_gb = rss;
+else out.structure_peak_rss_gb = rss;
 console.log(JSON.stringify(out));
