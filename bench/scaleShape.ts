@@ -14,8 +14,7 @@ import { estimateSteps } from "../dnn-lib/src/model/estimateSteps.ts";
 import { compileGraph } from "../dnn-lib/src/model/compileGraph.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
-import { cacheOfSlot } from "../dnn-lib/src/model/Model.ts";
-import { SlotKind, buildNodeInput, nodeSegments } from "../dnn-lib/src/nodeInput.ts";
+import { buildNodeInput, nodeSegments } from "../dnn-lib/src/nodeInput.ts";
 import { SlotTree, SLOT_DEPTH } from "../commitment/slotTree.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
 import { Machine } from "../vm/Machine.ts";
@@ -72,13 +71,7 @@ if (weightBytes(shape) < 3.5 * 2 ** 30) {
   const state = new GraphState(compiled.model, run.activations[0]!);
   for (let i = 0; i < big; i++) state.write(i, run.activations[i + 1]!);
   const node = nodes[big]!;
-  const operands = node.inputs.map((s) =>
-    s.kind === SlotKind.weight
-      ? compiled.model.weights[s.slot]!
-      : cacheOfSlot(compiled.model, s.slot) !== undefined
-        ? state.cache(s.slot)
-        : run.activations[s.slot]!,
-  );
+  const operands = state.operands(node, run.activations, compiled.model.weights);
   const image = buildNodeInput({ op: node.op, inputs: operands, params: node.params });
   const machine = () =>
     Machine.create(program, {

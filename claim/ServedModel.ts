@@ -244,14 +244,9 @@ export class ServedModel {
     const { model } = this.compiled;
     const n = model.nodes[node]!;
     const reads = n.inputs.some((s) => s.kind !== SlotKind.weight && cacheOfSlot(model, s.slot) !== undefined);
-    const state = reads ? this.stateAt(claim, node) : undefined;
-    return n.inputs.map((s) =>
-      s.kind === SlotKind.weight
-        ? model.weights[s.slot]!
-        : cacheOfSlot(model, s.slot) !== undefined
-          ? state!.cache(s.slot)
-          : claim.activations[s.slot]!,
-    );
+    // Replaying the state costs the nodes before; only a node that reads a cache needs it.
+    const state = reads ? this.stateAt(claim, node) : new GraphState(model, claim.activations[0]!);
+    return state.operands(n, claim.activations, model.weights);
   }
 
   private get commitmentArgs(): Phase2Opening["model"] {

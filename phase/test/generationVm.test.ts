@@ -6,9 +6,7 @@ import { encodeGenerationRequest } from "../../dnn-lib/src/generation/generation
 import { compileGraph } from "../../dnn-lib/src/model/compileGraph.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { NativeRunner } from "../../dnn-lib/src/runner/NativeRunner.ts";
-import { SlotKind } from "../../dnn-lib/src/nodeInput.ts";
 import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
-import { cacheOfSlot } from "../../dnn-lib/src/model/Model.ts";
 import { runInVm } from "../runInVm.ts";
 
 // A generation model's nodes run in the project's VM give the native runner's rows: the request
@@ -34,13 +32,7 @@ test("byte-lm generation: genInit, a whole decode step with its cache and the sa
   const state = new GraphState(compiled.model, run.activations[0]!);
   for (const [i, node] of nodes.entries()) {
     if (picked.has(i)) {
-      const operands = node.inputs.map((s) =>
-        s.kind === SlotKind.weight
-          ? weights[s.slot]!
-          : cacheOfSlot(compiled.model, s.slot) !== undefined
-            ? state.cache(s.slot)
-            : run.activations[s.slot]!,
-      );
+      const operands = state.operands(node, run.activations, weights);
       const vm = await runInVm({ op: node.op, inputs: operands, params: node.params });
       assert.equal(vm.status, "halted", `node ${i}: ${vm.trapReason}`);
       assert.deepEqual(vm.output, run.activations[i + 1], `node ${i} (op ${node.op})`);

@@ -12,11 +12,10 @@ import assert from "node:assert/strict";
 import { DEMO_MODELS, loadModelSource } from "../../dnn-lib/models/modelSource.ts";
 import { generationShapeOf } from "../../dnn-lib/src/generation/generationShapeOf.ts";
 import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
-import { cacheOfSlot } from "../../dnn-lib/src/model/Model.ts";
 import { compileModel } from "../compileModel.ts";
 import { runModel } from "../../dnn-lib/src/runner/runModel.ts";
 import { SimdBackend } from "../../dnn-lib/src/runner/Backend.ts";
-import { SlotKind, buildNodeInput, nodeSegments, type NodeSpec } from "../../dnn-lib/src/nodeInput.ts";
+import { buildNodeInput, nodeSegments, type NodeSpec } from "../../dnn-lib/src/nodeInput.ts";
 import { Op, type OpName } from "../../dnn-lib/src/ops.ts";
 import { randomNode } from "../../dnn-lib/src/randomNode.ts";
 import { kernelProgram } from "../runInVm.ts";
@@ -73,13 +72,7 @@ test("every node of every demo and trained model: the compiled tier's state is t
     const state = new GraphState(compiled.model, native.activations[0]!);
     for (const [i, node] of nodes.entries()) {
       if (!picked || picked.has(i)) {
-        const operands = node.inputs.map((s) =>
-          s.kind === SlotKind.weight
-            ? compiled.model.weights[s.slot]!
-            : cacheOfSlot(compiled.model, s.slot) !== undefined
-              ? state.cache(s.slot)
-              : native.activations[s.slot]!,
-        );
+        const operands = state.operands(node, native.activations, compiled.model.weights);
         const [ref, jit] = [0, 1].map(() => initialMachine(program, compiled.layouts[i]!, operands));
         positions += compare(ref!, jit!, rng, `${name} node ${i} (op ${node.op})`);
       }

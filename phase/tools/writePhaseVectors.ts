@@ -15,10 +15,9 @@ import { compileModel } from "../compileModel.ts";
 import { runModel } from "../../dnn-lib/src/runner/runModel.ts";
 import { ReferenceBackend } from "../../dnn-lib/src/runner/Backend.ts";
 import { kernelProgram } from "../runInVm.ts";
-import { SlotKind } from "../../dnn-lib/src/nodeInput.ts";
 import { tinyCache, tinyMlp } from "../../dnn-lib/models/tiny.ts";
 import { GraphState } from "../../dnn-lib/src/model/GraphState.ts";
-import { cacheOfSlot, type Model } from "../../dnn-lib/src/model/Model.ts";
+import { type Model } from "../../dnn-lib/src/model/Model.ts";
 import { Rng } from "../../common/rng.ts";
 import { encodeExitProof, encodePhaseProof, initialMachine, runPhase2 } from "../phase2.ts";
 
@@ -42,13 +41,7 @@ async function cases(model: Model, prefix: string, seed: number): Promise<void> 
   // S_i replayed node by node, with its caches.
   const state = new GraphState(compiled.model, native.activations[0]!);
   for (const [i, node] of compiled.model.nodes.entries()) {
-    const operands = node.inputs.map((s) =>
-      s.kind === SlotKind.weight
-        ? compiled.model.weights[s.slot]!
-        : cacheOfSlot(compiled.model, s.slot) !== undefined
-          ? state.cache(s.slot)
-          : native.activations[s.slot]!,
-    );
+    const operands = state.operands(node, native.activations, compiled.model.weights);
     const layout = compiled.layouts[i]!;
     const run = runPhase2(program, { graph, weights, state }, i, layout, operands);
     if (!run.exit) throw new Error(`${model.name} node ${i} trapped: ${run.machine.trapReason}`);

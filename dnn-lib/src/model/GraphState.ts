@@ -8,7 +8,8 @@
 import { SlotTree, slotLeaf } from "../../../commitment/slotTree.ts";
 import { SparseMerkleTree } from "../../../commitment/SparseMerkleTree.ts";
 import { tensorDepth } from "../../../commitment/tensorRoot.ts";
-import { cacheOfSlot, writeOf, type Model } from "./Model.ts";
+import { cacheOfSlot, writeOf, type GraphNode, type Model } from "./Model.ts";
+import { SlotKind } from "../nodeInput.ts";
 import { ModelGraphError } from "./errors.ts";
 
 /** What the exit proof of a block write needs about the cache before it (docs/protocol.md §6.5). */
@@ -64,6 +65,24 @@ export class GraphState {
     const c = cacheOfSlot(this.model, slot);
     if (c === undefined) throw new ModelGraphError(`slot ${slot} is not a cache slot`);
     return this.cacheBytes(c, this.model.caches![c]!).slice();
+  }
+
+  /**
+   * Node `node`'s operand bytes now: weights, the slots in `outputs` (the input, then each node's
+   * output bytes, as a run returns them) and caches as they are in this state.
+   */
+  operands(
+    node: Pick<GraphNode, "inputs">,
+    outputs: readonly Uint8Array[],
+    weights: readonly Uint8Array[],
+  ): Uint8Array[] {
+    return node.inputs.map((s) =>
+      s.kind === SlotKind.weight
+        ? weights[s.slot]!
+        : cacheOfSlot(this.model, s.slot) !== undefined
+          ? this.cache(s.slot)
+          : outputs[s.slot]!,
+    );
   }
 
   /** The cache's state before node `i`'s block write, as its exit proof needs it. */

@@ -4,9 +4,7 @@
  * the input slot, S_{i+1} is S_i with node i's output slot written. Only each
  * node's output tensor is hashed.
  */
-import { SlotKind } from "../nodeInput.ts";
 import { ModelInputError } from "./errors.ts";
-import { cacheOfSlot } from "../model/Model.ts";
 import { GraphState } from "../model/GraphState.ts";
 import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { Backend } from "./Backend.ts";
@@ -31,13 +29,7 @@ export function runModel(compiled: CompiledGraph, input: Uint8Array, backend: Ba
   const states = [state.root()];
   model.nodes.forEach((node, i) => {
     // A compiled model's operands read weights that exist and activations already written.
-    const operands = node.inputs.map((s) =>
-      s.kind === SlotKind.weight
-        ? model.weights[s.slot]!
-        : cacheOfSlot(model, s.slot) !== undefined
-          ? state.cache(s.slot)
-          : activations[s.slot]!,
-    );
+    const operands = state.operands(node, activations, model.weights);
     const out = backend.runNode(node.op, operands, node.params);
     output = out;
     activations.push(out);
