@@ -2,17 +2,20 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { parseEventLogs, type Abi, type Address } from "viem";
-import { startSystem, registerCompiled, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import {
+  startSystem,
+  registerCompiled,
+  playLieToTheStep,
+  MODEL_TERMS,
+  type System,
+} from "../devnet/test/startSystem.ts";
 import { deployContracts } from "../chain/deploy.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { readGame } from "../sdk/operator/index.ts";
-import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { decodeGeneration, getRequestStatus, requestGeneration, waitForResult } from "../sdk/index.ts";
+import { decodeGeneration, requestGeneration, waitForResult } from "../sdk/index.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { GameStatus } from "../bisection/index.ts";
 import { loadModelSource } from "../dnn-lib/models/modelSource.ts";
 import { unrollGeneration, type GenerationModel } from "../dnn-lib/src/generation/unrollGeneration.ts";
 import { compileModel, type CompiledModel } from "../phase/compileModel.ts";
@@ -131,27 +134,6 @@ for (const [which, p] of Object.entries(positions)) {
       topK: 8,
     });
     await submitter.tick();
-    await challenger.tick();
-    const verdict = challenger.verdicts.find((v) => v.requestId === requestId)!;
-    assert.equal(verdict.correct, false);
-    const gameId = [...challenger.games].find(([, c]) => c === verdict.claimId)![0];
-    for (let i = 0; i < 120; i++) {
-      if ((await readGame(pc(), { game: sys.game, gameId })).status !== GameStatus.InProgress) break;
-      await submitter.tick();
-      await challenger.tick();
-    }
-    const g = await readGame(pc(), { game: sys.game, gameId });
-    assert.equal(g.status, GameStatus.ChallengerWon);
-    assert.equal(g.level, 2, "the liar passed the phase boundary");
-    assert.equal(g.node, lied, "level 1 found the lied node");
-    const [stepped] = await pc().getContractEvents({
-      address: sys.game,
-      abi: disputeGameAbi,
-      eventName: "StepExecuted",
-      args: { gameId },
-      fromBlock,
-    });
-    assert.ok(stepped, "decided by the on-chain step");
-    assert.notEqual((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "finalized");
+    await playLieToTheStep(sys, { liar: submitter, challenger }, requestId, lied, fromBlock);
   });
 }

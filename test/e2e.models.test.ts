@@ -4,19 +4,16 @@ import { Writable } from "node:stream";
 import {
   startSystem,
   compileOnnxModel,
+  playLieToTheStep,
   registerCompiled,
   MODEL_TERMS,
   type System,
 } from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
-import { readGame } from "../sdk/operator/index.ts";
-import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
-import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.ts";
-import { opmlOracleAbi } from "../sdk/abi.ts";
-import { GameStatus } from "../bisection/index.ts";
+import { requestInference, waitForResult } from "../sdk/index.ts";
 
 // dnn-lib's models through the daemons on anvil, beyond tiny-mlp: the generated demo models (mlp,
 // cnn, gpt) and the CNN trained on Fashion-MNIST and exported by PyTorch (fmnist-cnn). Each is
@@ -82,36 +79,6 @@ for (const name of NAMES) {
       .requestId;
     const liar = daemon(2, { lieAtNode: mid });
     await liar.tick();
-    await challenger.tick();
-    const verdict = challenger.verdicts.find((v) => v.requestId === liedReq)!;
-    assert.equal(verdict.correct, false);
-    const gameId = [...challenger.games].find(([, c]) => c === verdict.claimId)![0];
-    for (let i = 0; i < 80; i++) {
-      if ((await readGame(pc(), { game: sys.game, gameId })).status !== GameStatus.InProgress) break;
-      await liar.tick();
-      await challenger.tick();
-    }
-    const g = await readGame(pc(), { game: sys.game, gameId });
-    assert.equal(g.status, GameStatus.ChallengerWon);
-    assert.equal(g.level, 2, "the liar passed the phase boundary");
-    assert.equal(g.node, mid, "level 1 found the lied node");
-    const [stepped] = await pc().getContractEvents({
-      address: sys.game,
-      abi: disputeGameAbi,
-      eventName: "StepExecuted",
-      args: { gameId },
-      fromBlock,
-    });
-    assert.ok(stepped, "decided by the on-chain step");
-    assert.notEqual(stepped.args.postState, stepped.args.claimed);
-    const [rejected] = await pc().getContractEvents({
-      address: sys.oracle,
-      abi: opmlOracleAbi,
-      eventName: "ClaimRejected",
-      args: { gameId },
-      fromBlock,
-    });
-    assert.equal(rejected!.args.claimId, verdict.claimId);
-    assert.notEqual((await getRequestStatus(pc(), { oracle: sys.oracle, requestId: liedReq })).status, "finalized");
+    await playLieToTheStep(sys, { liar, challenger }, liedReq, mid, fromBlock, 80);
   });
 }

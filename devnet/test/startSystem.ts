@@ -12,6 +12,10 @@ import { devClients, type DevClients } from "../../chain/devClients.ts";
 import { SYSTEM_CONTRACTS, MODEL_TERMS } from "../../chain/deploy.ts";
 import { deployManifest, registerModel } from "../deployManifest.ts";
 import type { CompiledModel } from "../../phase/compileModel.ts";
+import assert from "node:assert/strict";
+import { readGame } from "../../sdk/operator/index.ts";
+import { getRequestStatus } from "../../sdk/index.ts";
+import { GameStatus } from "../../bisection/index.ts";
 
 export { GAME, MODEL_TERMS } from "../../chain/deploy.ts";
 
@@ -149,4 +153,61 @@ export function manualChallenger(sys: System, account: number) {
       );
     },
   };
+}
+
+/** The two daemons a dispute test ticks: anything with `tick()`; the challenger also keeps its verdicts and games. */
+interface Ticking {
+  tick(): Promise<unknown>;
+}
+interface Watching extends Ticking {
+  verdicts: readonly { requestId: bigint; correct: boolean; claimId: bigint }[];
+  games: ReadonlyMap<bigint, bigint>;
+}
+
+/**
+ * A lying submitter's claim on `requestId`, already made: the challenger ticks once to judge it,
+ * then both play until the game ends. Asserts the liar lost at level 2, at node `node`, by the
+ * on-chain step, that the oracle rejected that claim and that the request is not finalized.
+ */
+export async function playLieToTheStep(
+  sys: System,
+  daemons: { liar: Ticking; challenger: Watching },
+  requestId: bigint,
+  node: number,
+  fromBlock: bigint,
+  maxTicks = 120,
+): Promise<void> {
+  const { liar, challenger } = daemons;
+  const pc = sys.clients[0]!.publicClient;
+  await challenger.tick();
+  const verdict = challenger.verdicts.find((v) => v.requestId === requestId);
+  assert.equal(verdict?.correct, false, "the watchtower disagrees with the lie");
+  const gameId = [...challenger.games].find(([, c]) => c === verdict?.claimId)![0];
+  for (let i = 0; i < maxTicks; i++) {
+    if ((await readGame(pc, { game: sys.game, gameId })).status !== GameStatus.InProgress) break;
+    await liar.tick();
+    await challenger.tick();
+  }
+  const g = await readGame(pc, { game: sys.game, gameId });
+  assert.equal(g.status, GameStatus.ChallengerWon);
+  assert.equal(g.level, 2, "the liar passed the phase boundary");
+  assert.equal(g.node, node, "level 1 found the lied node");
+  const [stepped] = await pc.getContractEvents({
+    address: sys.game,
+    abi: disputeGameAbi,
+    eventName: "StepExecuted",
+    args: { gameId },
+    fromBlock,
+  });
+  assert.ok(stepped, "decided by the on-chain step");
+  assert.notEqual(stepped.args.postState, stepped.args.claimed);
+  const [rejected] = await pc.getContractEvents({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    eventName: "ClaimRejected",
+    args: { gameId },
+    fromBlock,
+  });
+  assert.equal(rejected?.args.claimId, verdict?.claimId);
+  assert.notEqual((await getRequestStatus(pc, { oracle: sys.oracle, requestId })).status, "finalized");
 }
