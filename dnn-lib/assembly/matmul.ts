@@ -1,6 +1,5 @@
 import { dot8, requant } from "./arith";
 import { conv2dGemm, gemm, prepareColumns } from "./gemm";
-import { gemmWidened } from "./gemmWidened";
 import { SCRATCH, SCRATCH_END } from "./vquant";
 
 /** 64 bytes below the descriptor where the native build spills conv accumulators (the VM build never uses it). */
@@ -23,8 +22,6 @@ export function matmul(
   if (ASC_FEATURE_SIMD && M >= 2 && N >= 4 && (K & 15) == 0 && <usize>N * 13 <= SCRATCH_END - SCRATCH) {
     // Native build: input rows × weight rows as a tiled GEMM, each output row stored 4 bytes at a time.
     prepareColumns(mult, shift, N, SCRATCH);
-    // Four or more input rows: widened once, each weight row streamed once per group of them.
-    if (M >= 4 && gemmWidened(x, w, bias, mult, shift, out, M, N, K, SCRATCH)) return;
     gemm(x, M, w, N, K, bias, mult, shift, out, N, 1, SCRATCH);
     return;
   }

@@ -11,13 +11,6 @@ import { isqrt, need } from "./arith";
  */
 export const SCRATCH: usize = 0x1000;
 export const SCRATCH_END: usize = 0xff00;
-/**
- * The native build's second scratch: [SCRATCH2, SCRATCH2_END), between the descriptor's
- * 256 bytes and the operands (which start at 0x20000 in every layout). gemmWidened's
- * widened input rows.
- */
-export const SCRATCH2: usize = 0x10100;
-export const SCRATCH2_END: usize = 0x20000;
 
 /** sat8(rshr(p, s)) on both i64 lanes (|p| < 2^63 − 2^61, s in [0, 62]); the results are i64 lanes. */
 export function rshrSat64(p: v128, s: i32): v128 {
