@@ -122,7 +122,11 @@ export async function bench(): Promise<BenchReport> {
       "dnn.mlp512x4_copy_run_with_states_us": tCopyStates * 1e6,
     },
     rows: [
-      ["int8 matmul, SIMD build under V8", `${fmt(simd)} GMAC/s`, `${M}×${K} · ${K}×${N} (d768's MLP at context 16), single thread`],
+      [
+        "int8 matmul, SIMD build under V8",
+        `${fmt(simd)} GMAC/s`,
+        `${M}×${K} · ${K}×${N} (d768's MLP at context 16), single thread`,
+      ],
       ["int8 matmul, scalar (VM) build under V8", `${fmt(scalar)} GMAC/s`, "same node"],
       ["SIMD / scalar", fmt(simd / scalar), ""],
       ["int8 conv2d 3×3, SIMD build", `${fmt(convSimd)} GMAC/s`, "16→32 channels, 32×32, pad 1"],

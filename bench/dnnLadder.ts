@@ -95,7 +95,11 @@ export async function bench(): Promise<BenchReport> {
   metrics["dnn.runner_rss_mb"] = rss;
   rows.push(
     ["native vs onnxruntime, geometric mean over the ladder", fmt(metrics["dnn.native_vs_onnxruntime"]), "goal ≥ 1.5"],
-    ["runner process RSS (tiny-mlp loaded and run)", `${fmt(rss)} MiB`, `${fmt(rssAsc)} MiB with the asc compiler loaded`],
+    [
+      "runner process RSS (tiny-mlp loaded and run)",
+      `${fmt(rss)} MiB`,
+      `${fmt(rssAsc)} MiB with the asc compiler loaded`,
+    ],
   );
   return {
     title: "dnn-lib native runner vs onnxruntime on the decoder ladder",

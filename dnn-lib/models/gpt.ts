@@ -101,5 +101,8 @@ export function gptModel(shape: GptShape = GPT): OnnxModel {
   for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) wteT[d * V + v] = HEAD_SCALE * wteData[v * D + d]!;
   g.node("MatMul", [ln(x, "lnf"), g.init("lm_head.w", [D, V], wteT)], {}, "logits");
   g.output("logits", [T, V]);
-  return g.build(20, `GPT-style decoder V${V} D${D} ${L} layers ${H} heads T${T}, seeded weights (dnn-lib/models/gpt.ts)`);
+  return g.build(
+    20,
+    `GPT-style decoder V${V} D${D} ${L} layers ${H} heads T${T}, seeded weights (dnn-lib/models/gpt.ts)`,
+  );
 }
