@@ -5,7 +5,8 @@
  * thread) are called alternately in this process, best of N each, so a busy machine slows both
  * alike: dnn.native_vs_onnxruntime.<shape> is onnxruntime's time over the native runner's, and
  * dnn.native_vs_onnxruntime their geometric mean. NativeRunner.run (every S_i) is timed in the
- * same rotation: dnn.run_with_states_vs_infer (the largest shape; every shape's in a row). A fresh
+ * same rotation: dnn.run_with_states_vs_infer (the largest shape; every shape's in a row). On the
+ * largest shape both sides also run on two threads (dnn.native_vs_onnxruntime.threads2). A fresh
  * child process gives a runner process's RSS (dnn.runner_rss_mb, bench/runnerRss.ts).
  */
 import { execFileSync } from "node:child_process";
@@ -29,6 +30,9 @@ const LADDER = [
   ["d768l12", 768, 12, 12],
 ] as const;
 
+/** The shape the two-thread figures are measured on. */
+const THREADS_SHAPE = "d768l12";
+
 const RSS_SCRIPT = fileURLToPath(new URL("./runnerRss.ts", import.meta.url));
 
 function rssMb(withAsc: boolean): number {
@@ -51,7 +55,8 @@ export async function bench(): Promise<BenchReport> {
     const shape = gptLadderShape(D, L);
     const onnx = gptModel(shape);
     const graph = await quantizeModel(onnx, gptFeeds(CALIBRATION_SEED, 2, shape));
-    const native = await NativeRunner.create(compileGraph(toModel(graph)), "simd");
+    const compiled = compileGraph(toModel(graph));
+    const native = await NativeRunner.create(compiled, "simd");
     const ort = await OrtModel.load(writeOnnx(onnx));
     const feed = gptFeeds(EVAL_SEED, 1, shape)[0]!;
     const inputId = graph.inputs[0]!.id;
@@ -74,6 +79,27 @@ export async function bench(): Promise<BenchReport> {
       if (i >= 2) for (const k of Object.keys(best) as (keyof typeof best)[]) best[k] = Math.min(best[k], t[k]);
     }
     await ort.release();
+    if (name === THREADS_SHAPE) {
+      // Two threads each: onnxruntime's intra-op pool against the runner's column panels (PanelPool).
+      const ort2 = await OrtModel.load(writeOnnx(onnx), 2);
+      const native2 = await NativeRunner.create(compiled, "simd", { threads: 2 });
+      const best2 = { ort: Infinity, native: Infinity };
+      for (let i = 0; i < rounds + 2; i++) {
+        const t = { ort: await seconds(() => ort2.run(feed)), native: await seconds(() => native2.infer(x)) };
+        if (i >= 2) for (const k of ["ort", "native"] as const) best2[k] = Math.min(best2[k], t[k]);
+      }
+      await Promise.all([ort2.release(), native2.close()]);
+      metrics["dnn.native_vs_onnxruntime.threads2"] = best2.ort / best2.native;
+      metrics["dnn.native_threads2_vs_threads1"] = best.infer / best2.native;
+      rows.push(
+        [`${name}: onnxruntime float, 2 threads`, `${fmt(best2.ort * 1e3)} ms`, `best of ${rounds}, alternated`],
+        [
+          `${name}: native runner, 2 threads (int8 in/out)`,
+          `${fmt(best2.native * 1e3)} ms`,
+          `onnxruntime / native ${fmt(best2.ort / best2.native)}; ${fmt(best.infer / best2.native)}× the native 1-thread infer`,
+        ],
+      );
+    }
     const ratio = best.ort / best.native;
     ratios.push(ratio);
     metrics[`dnn.native_vs_onnxruntime.${name}`] = ratio;
@@ -106,7 +132,8 @@ export async function bench(): Promise<BenchReport> {
     metrics,
     rows,
     notes: [
-      "Measured on a shared 2-core machine (several engineers' processes running): each figure is the best of N with onnxruntime and native calls alternated in one process, so the ratios compare like with like; absolute times are noisy.",
+      "Measured on a shared 2-core machine (several engineers' processes running): each figure is the best of N with onnxruntime and native calls alternated in one process, so the ratios compare like with like; absolute times are noisy, and the two-thread figures are what a second core that others also use gives.",
+      "The native runner's time includes quantizing the float feed and dequantizing the int8 logits, as onnxruntime's includes its float I/O; its two-thread time is int8 in/out (the feed conversion is the same microseconds either way). `run` computes S_0..S_N on the runner's thread after each node; the worker threads split only matmuls of at least 2^20 multiply-accumulates (`NativeRunner.create(…, { threads })`).",
     ],
   };
 }
