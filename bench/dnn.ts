@@ -1,6 +1,6 @@
 /**
  * dnn-lib kernels: int8 matmul throughput of the SIMD build and of the scalar
- * (VM) build, both run by V8 (dnn.int8_matmul_gmacs, dnn.scalar_int8_matmul_gmacs,
+ * (VM) build on the decoder ladder's largest matmul, both run by V8 (dnn.int8_matmul_gmacs, dnn.scalar_int8_matmul_gmacs,
  * dnn.simd_vs_scalar), and the VM steps one multiply-accumulate costs in the
  * project's VM (dnn.vm_steps_per_mac), which sizes the graph compiler's tiles.
  */
@@ -79,7 +79,8 @@ async function gmacs(flavor: "vm" | "simd", M: number, N: number, K: number): Pr
 }
 
 export async function bench(): Promise<BenchReport> {
-  const [M, N, K] = [64, 256, 512];
+  // The decoder ladder's largest matmul: d768's MLP (16 tokens × 768 → 3072).
+  const [M, N, K] = [16, 3072, 768];
   const simd = await gmacs("simd", M, N, K);
   const scalar = await gmacs("vm", M, N, K);
   const convSimd = await convGmacs("simd", 16, 32, 32, 32);
@@ -121,7 +122,11 @@ export async function bench(): Promise<BenchReport> {
       "dnn.mlp512x4_copy_run_with_states_us": tCopyStates * 1e6,
     },
     rows: [
-      ["int8 matmul, SIMD build under V8", `${fmt(simd)} GMAC/s`, `${M}×${K} · ${K}×${N}, single thread`],
+      [
+        "int8 matmul, SIMD build under V8",
+        `${fmt(simd)} GMAC/s`,
+        `${M}×${K} · ${K}×${N} (d768's MLP at context 16), single thread`,
+      ],
       ["int8 matmul, scalar (VM) build under V8", `${fmt(scalar)} GMAC/s`, "same node"],
       ["SIMD / scalar", fmt(simd / scalar), ""],
       ["int8 conv2d 3×3, SIMD build", `${fmt(convSimd)} GMAC/s`, "16→32 channels, 32×32, pad 1"],

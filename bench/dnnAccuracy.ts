@@ -4,7 +4,8 @@
  * float (CPU, one thread) on the same file: per model top-1 agreement and
  * mean logit cosine (dnn.<model>.top1_agreement, dnn.<model>.logit_cosine),
  * the throughput ratio of dnn-lib's native runner to onnxruntime
- * (dnn.native_vs_onnxruntime), timings, the decoder's generation agreement, and
+ * (dnn.demo.native_vs_onnxruntime; the decoder ladder's is bench/dnnLadder.ts), timings, the
+ * decoder's generation agreement, and
  * the VM steps each node of each compiled model takes in vm/Machine
  * (dnn.<model>.steps_per_node_max / _mean, with the compiler's bound).
  */
@@ -204,7 +205,7 @@ export async function bench(): Promise<BenchReport> {
     }
     await ort.release();
   }
-  metrics["dnn.native_vs_onnxruntime"] = Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length);
+  metrics["dnn.demo.native_vs_onnxruntime"] = Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length);
   const floorS = await ortCallFloorSeconds();
   metrics["dnn.onnxruntime_call_floor_us"] = floorS * 1e6;
   rows.push([
@@ -214,7 +215,7 @@ export async function bench(): Promise<BenchReport> {
   ]);
   notes.push(
     "Models, generators and the importer: dnn-lib/models/, dnn-lib/src/onnx/; bounds in docs/fixed-point.md (ONNX import).",
-    "`dnn.native_vs_onnxruntime` is the geometric mean over the three models of (onnxruntime float time per inference) / (dnn-lib NativeRunner time per inference on the quantized model); `dnn.<model>.native_vs_onnxruntime` are the per-model ratios.",
+    "`dnn.demo.native_vs_onnxruntime` is the geometric mean over the three models of (onnxruntime float time per inference) / (dnn-lib NativeRunner time per inference on the quantized model); `dnn.<model>.native_vs_onnxruntime` are the per-model ratios.",
     "Method: the same ONNX file, the same single input, batch 1, one thread on both sides, both called from Node in the same process. onnxruntime-node runs with intraOpNumThreads 1, interOpNumThreads 1, sequential execution, all graph optimizations (dnn-lib/src/onnx/ort.ts); its time is `session.run` from a Float32Array feed to the float logits, best of 1000 runs after 100 warm-up runs. The native side does the same work: the float feed quantized (`quantizeFeeds`), `NativeRunner.infer` (the SIMD build under V8, weights resident, tiered up by ≥ 0.5 s of runs), the int8 logits dequantized to a Float32Array; best of ≥ 50 runs. It hashes no state (S_0..S_N are the separate `run` path); the int8-in/int8-out time is in its own row. onnxruntime's time includes its per-call floor through the Node binding, `dnn.onnxruntime_call_floor_us` (a one-node Identity graph), which is most of its MLP time: the MLP ratio measures that floor more than arithmetic.",
     "`dnn.<model>.steps_per_node_max` / `_mean`: VM steps of each node of the compiled model (after tiling) run in vm/Machine on the VM build, on the activations of one native run (each node's VM output is checked equal to the native runner's); `dnn.<model>.steps_bound_max` is the compiler's bound (estimateSteps) for the largest node, against the 2^32-step budget; `dnn.<model>.nodes` is the node count.",
   );

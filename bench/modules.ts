@@ -3,6 +3,10 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
   { name: "hash", what: "keccak256 of Merkle nodes per second, per candidate library" },
   { name: "merkle", what: "Merkle root of 64 MiB, incremental update, against merkletreejs" },
   { name: "dnn", what: "int8 matmul throughput, SIMD and scalar (VM) builds; VM steps per MAC" },
+  {
+    name: "dnnLadder",
+    what: "native runner vs onnxruntime on the decoder ladder (d256/6, d512/12, d768/12), S_i cost, runner RSS",
+  },
   { name: "dnnAccuracy", what: "the three ONNX models quantized, against onnxruntime float" },
   { name: "onnx", what: "ONNX conformance suite counts; the PyTorch exports quantized, against onnxruntime float" },
   { name: "dnnComponent", what: "the kernels as a jco WebAssembly component vs the core module: per-node overhead" },

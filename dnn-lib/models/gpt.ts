@@ -16,18 +16,37 @@ import { Rng } from "../../common/rng.ts";
 
 export const GPT = { V: 64, D: 32, H: 2, Dh: 16, L: 2, FF: 128, T: 16 } as const;
 
-export function gptFeeds(seed: number, n: number): Feeds[] {
+/** A decoder's sizes: vocabulary, model width, heads of Dh, layers, MLP width, context. */
+export interface GptShape {
+  V: number;
+  D: number;
+  H: number;
+  Dh: number;
+  L: number;
+  FF: number;
+  T: number;
+}
+
+/**
+ * The same decoder scaled up: width D, L layers, D/64 heads of 64, MLP 4·D, context 16, vocabulary 64
+ * (the benchmark ladder's shapes: d256/6, d512/12, d768/12 is GPT-2-small's body).
+ */
+export function gptLadderShape(D: number, L: number): GptShape {
+  return { V: 64, D, H: D / 64, Dh: 64, L, FF: 4 * D, T: 16 };
+}
+
+export function gptFeeds(seed: number, n: number, shape: GptShape = GPT): Feeds[] {
   const r = new Rng(seed);
   return Array.from({ length: n }, () => ({
-    ids: { dims: [GPT.T], data: BigInt64Array.from({ length: GPT.T }, () => BigInt(r.below(GPT.V))) },
+    ids: { dims: [shape.T], data: BigInt64Array.from({ length: shape.T }, () => BigInt(r.below(shape.V))) },
   }));
 }
 
 /** Scales the tied head so that logits stay in a range where sampling at temperature 1 is not one-hot. */
 const HEAD_SCALE = 0.15;
 
-export function gptModel(): OnnxModel {
-  const { V, D, H, Dh, L, FF, T } = GPT;
+export function gptModel(shape: GptShape = GPT): OnnxModel {
+  const { V, D, H, Dh, L, FF, T } = shape;
   const r = new Rng(0x6e7);
   const f32 = (n: number, std: number) => Float32Array.from(r.normals(n, std));
   const g = new GraphBuilder("gpt");
@@ -82,5 +101,8 @@ export function gptModel(): OnnxModel {
   for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) wteT[d * V + v] = HEAD_SCALE * wteData[v * D + d]!;
   g.node("MatMul", [ln(x, "lnf"), g.init("lm_head.w", [D, V], wteT)], {}, "logits");
   g.output("logits", [T, V]);
-  return g.build(20, "GPT-style decoder V64 D32 2 layers 2 heads T16, seeded weights (dnn-lib/models/gpt.ts)");
+  return g.build(
+    20,
+    `GPT-style decoder V${V} D${D} ${L} layers ${H} heads T${T}, seeded weights (dnn-lib/models/gpt.ts)`,
+  );
 }

@@ -26,9 +26,10 @@ export const SESSION_OPTIONS = {
 export class OrtModel {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(bytes: Uint8Array): Promise<OrtModel> {
+  /** `threads`: onnxruntime's intra-op threads (default 1, as SESSION_OPTIONS). */
+  static async load(bytes: Uint8Array, threads = 1): Promise<OrtModel> {
     try {
-      return new OrtModel(await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS }));
+      return new OrtModel(await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS, intraOpNumThreads: threads }));
     } catch (e) {
       throw new OnnxRunError("onnxruntime could not load the model", { cause: e });
     }

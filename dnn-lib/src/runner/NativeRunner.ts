@@ -16,6 +16,7 @@ import { KernelInstance } from "../KernelInstance.ts";
 import type { KernelFlavor } from "../kernels.ts";
 import {
   DESC_ADDR,
+  DESC_INPUTS,
   PAGE_SIZE,
   SlotKind,
   blockSize,
@@ -30,10 +31,24 @@ import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
 import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./planInstances.ts";
+import { DEFAULT_MIN_PANEL_MACS, PanelPool, panelSplits, type PanelSplit } from "./PanelPool.ts";
 
 export interface NativeRunnerOptions {
   /** Most bytes of linear memory one kernel instance may use (default just under 4 GiB). */
   budget?: number;
+  /**
+   * Threads for large matmuls (default 1): threads − 1 worker threads each hold one column panel
+   * of those nodes' weights (PanelPool). SIMD build, a model in one instance; call `close()`.
+   */
+  threads?: number;
+  /** Multiply-accumulates below which a matmul stays on one thread (default 2^20). */
+  minPanelMacs?: number;
+}
+
+/** Panel 0 of a split node, run by the runner's own thread: its descriptor and output rows' address. */
+interface Panel0 {
+  descriptor: Uint8Array;
+  addr: number;
 }
 
 export class NativeRunner {
@@ -46,6 +61,8 @@ export class NativeRunner {
     /** For a node that writes a cache block, the end address of that cache in its instance. */
     private readonly cacheEnds: (number | undefined)[],
     private readonly descriptors: Uint8Array[],
+    private readonly pool?: PanelPool,
+    private readonly panel0s = new Map<number, Panel0>(),
   ) {}
 
   static async create(
@@ -86,7 +103,44 @@ export class NativeRunner {
       for (const [w, r] of layout.weights) mem.set(model.weights[w]!, r.addr);
       kernels.push(kernel);
     }
-    return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors);
+    const threads = options.threads ?? 1;
+    const splits =
+      flavor === "simd" && plan.instances.length === 1
+        ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)
+        : new Map<number, PanelSplit>();
+    if (splits.size === 0) return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors);
+    // Panel 0's output rows go past the instance's last region, then the runner copies them into place.
+    const layout = plan.instances[0]!;
+    const addr = Math.ceil(layout.bytes / 64) * 64;
+    const panel0s = new Map<number, Panel0>();
+    let end = addr;
+    for (const [i, { M, K, cuts }] of splits) {
+      const n = cuts[1]!;
+      const [x, w, bias, mult, shift] = model.nodes[i]!.inputs.map((s) =>
+        s.kind === SlotKind.weight ? layout.weights.get(s.slot)! : layout.slots.get(s.slot)!,
+      );
+      const descriptor = encodeDescriptor({
+        op: model.nodes[i]!.op,
+        params: [M, n, K],
+        inputs: [
+          x!,
+          { addr: w!.addr, byteLength: n * K },
+          ...[bias!, mult!, shift!].map((r) => ({ addr: r.addr, byteLength: 4 * n })),
+        ],
+        output: { addr, byteLength: M * n },
+        scratch: { addr: 0, byteLength: 0 },
+      });
+      panel0s.set(i, { descriptor, addr });
+      end = Math.max(end, addr + M * n);
+    }
+    kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
+    const pool = await PanelPool.create(model, splits, threads);
+    return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors, pool, panel0s);
+  }
+
+  /** Ends the worker threads, if any (the runner must not be used after). */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /** How many kernel instances (linear memories) hold the model. */
@@ -125,8 +179,26 @@ export class NativeRunner {
       const end =
         cacheEnd === undefined ? out.addr + out.byteLength : Math.min(out.addr + blockSize(out.byteLength), cacheEnd);
       mem.fill(0, out.addr, end);
-      mem.set(desc, DESC_ADDR);
-      this.kernels[k]!.run();
+      const kernel = this.kernels[k]!;
+      const panel0 = this.panel0s.get(i);
+      if (this.pool && panel0) {
+        const x = this.descriptors[i]!;
+        const xAddr = new DataView(x.buffer, x.byteOffset).getUint32(DESC_INPUTS, true);
+        this.pool.run(
+          i,
+          () => kernel.bytes,
+          xAddr,
+          out.addr,
+          panel0.addr,
+          () => {
+            mem.set(panel0.descriptor, DESC_ADDR);
+            kernel.run();
+          },
+        );
+      } else {
+        mem.set(desc, DESC_ADDR);
+        kernel.run();
+      }
       afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
     });
     const last = this.outputs[this.outputs.length - 1]!;
