@@ -7,11 +7,12 @@
  * whose trap the oracle cannot predict), such a request goes in: the honest submitter runs it
  * once, logs one line and never claims it; a liar's claim on it is reported once as wrong by the
  * challenger, which does not challenge it; restarts on the same data directories neither re-run
- * nor log it again; and the requester cancels it after the timeout.
+ * nor log it again; and the requester cancels it after the timeout. A daemon serves the model
+ * file only under the registration whose bound is the file's.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, zeroAddress } from "viem";
@@ -20,6 +21,9 @@ import { startSystem, registerCompiled, MODEL_TERMS, type System } from "../devn
 import { registerModel } from "../devnet/deployManifest.ts";
 import { ORACLE } from "../chain/deploy.ts";
 import { captureLogs } from "../daemon/test/captureLogs.ts";
+import { loadServedModels, ModelMismatchError } from "../daemon/setup.ts";
+import { encodeModel } from "../dnn-lib/src/model/modelFile.ts";
+import type { Model } from "../dnn-lib/src/model/Model.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
@@ -37,6 +41,7 @@ import {
 import { submitClaim } from "../sdk/operator/index.ts";
 
 let sys: System;
+let source: Model;
 let compiled: CompiledModel;
 /** gpt served as a model whose trap no check predicts: its honest run traps in the native kernel. */
 let trapping: ServedModel;
@@ -46,7 +51,8 @@ let loose: bigint;
 
 before(async () => {
   sys = await startSystem();
-  compiled = await compileModel((await loadModelSource("gpt")).model);
+  source = (await loadModelSource("gpt")).model;
+  compiled = await compileModel(source);
   bounded = await registerCompiled(sys.clients[0]!, sys.oracle, compiled);
   const unbound = { ...compiled, commitment: { ...compiled.commitment, inputTokenBound: 0 } };
   trapping = await ServedModel.create(unbound);
@@ -211,4 +217,14 @@ test("a request whose input traps the model produces one log line per daemon and
   });
   await waitForTransactionReceipt(pc, { hash });
   assert.equal((await getRequestStatus(pc, { oracle, requestId: second.requestId })).status, "cancelled");
+});
+
+test("a daemon serves gpt's model file under the registration with its bound, and refuses the one without it (ModelMismatchError)", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "opml-trap-model-")), "gpt.opml");
+  writeFileSync(file, encodeModel(source));
+  const { logger } = captureLogs();
+  const pc = sys.clients[0]!.publicClient;
+  const served = await loadServedModels(pc, sys.oracle, [`${bounded}=${file}`], logger);
+  assert.equal(served.get(bounded)?.compiled.commitment.inputTokenBound, 64);
+  await assert.rejects(loadServedModels(pc, sys.oracle, [`${loose}=${file}`], logger), ModelMismatchError);
 });
