@@ -192,7 +192,7 @@ test("a request whose input traps the model produces one log line per daemon and
     assert.equal(line!.requestId, String(requestId));
     const failure = line!.failure as { error: string; message: string };
     assert.equal(failure.error, "DnnKernelTrapError");
-    assert.match(failure.message, /kernel trapped/);
+    assert.match(failure.message, /^node 0 \(gather\): the simd kernel trapped$/, "names the node");
     assert.ok(!logs.raw.some((r) => r.includes('"stack"')), `${who}: no stack trace`);
   }
 

@@ -25,7 +25,8 @@ import {
 } from "../nodeInput.ts";
 import { outputSlotOf, writeOf } from "../model/Model.ts";
 import { GraphState } from "../model/GraphState.ts";
-import { outputByteLength } from "../ops.ts";
+import { opInfo, outputByteLength } from "../ops.ts";
+import { DnnKernelTrapError } from "../errors.ts";
 import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
@@ -126,7 +127,14 @@ export class NativeRunner {
         cacheEnd === undefined ? out.addr + out.byteLength : Math.min(out.addr + blockSize(out.byteLength), cacheEnd);
       mem.fill(0, out.addr, end);
       mem.set(desc, DESC_ADDR);
-      this.kernels[k]!.run();
+      try {
+        this.kernels[k]!.run();
+      } catch (e) {
+        // Which node trapped, for whoever reports the input the model cannot run.
+        if (!(e instanceof DnnKernelTrapError)) throw e;
+        const op = opInfo(model.nodes[i]!.op).name;
+        throw new DnnKernelTrapError(`node ${i} (${op}): ${e.shortMessage}`, { cause: e.cause });
+      }
       afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
     });
     const last = this.outputs[this.outputs.length - 1]!;
