@@ -2,7 +2,8 @@
  * The challenger (watchtower) daemon: re-executes every claim of the models it serves with the
  * native runner. In `watch` mode it only reports (no key needed); in `defend` mode it challenges
  * wrong claims, plays each game (bisection/ decides the moves), claims the defender's timeout, and
- * withdraws what it wins.
+ * withdraws what it wins. A claim on a request whose input the model cannot run is wrong: it is
+ * re-executed once, reported once (daemon/failedRuns.ts) and not challenged.
  *
  * The loop, the data directory, the game play and the error containment are daemon/Daemon.ts;
  * this is the challenger's policy: which events it follows, how it judges a claim, what it does
@@ -13,6 +14,7 @@
 import { hexToBytes, isAddressEqual, isHex, type Hex } from "viem";
 import { CacheContentError } from "../daemon/dataDir.ts";
 import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
+import { FailedRuns, type RunFailure } from "../daemon/failedRuns.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
 import { ChallengerConfigError } from "./errors.ts";
 import { assertSteeringAllowed, steeredLevel1, steeredLevel2 } from "./steering.ts";
@@ -41,8 +43,14 @@ export interface Verdict {
   claimId: bigint;
   correct: boolean;
   claimed: { finalState: string; output: string };
-  truth: { finalState: string; output: string };
+  /** Our re-execution; absent when the model cannot run the request's input ({@link failure}). */
+  truth?: { finalState: string; output: string };
+  /** Why no valid claim exists: the honest run's deterministic failure (protocol.md §8.2.1). */
+  failure?: RunFailure;
 }
+
+/** The one line a claim on a request whose input the model cannot run gets. */
+const UNRUNNABLE = "WRONG CLAIM: the model cannot run this request's input, no valid claim exists";
 
 /** What the data directory keeps between runs: the claims not yet judged or with our games, and our games. */
 export interface ChallengerItems {
@@ -80,6 +88,8 @@ interface ClaimSeen {
 export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions> {
   readonly claims = new Map<bigint, ClaimSeen>();
   readonly verdicts: Verdict[] = [];
+  /** Inputs the model cannot run, each run once (daemon/failedRuns.ts). */
+  readonly failures = new FailedRuns(this.work.dataDir);
 
   constructor(opts: ChallengerOptions) {
     if (opts.mode === "defend" && !opts.client.account) {
@@ -170,14 +180,21 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     await this.withdraw();
   }
 
-  private async truthOf(c: ClaimSeen): Promise<ComputedClaim> {
+  /**
+   * Our re-execution of the claim's request, computed once; undefined when the model cannot run
+   * its input (failedRuns.ts: recorded in the data directory, logged once per claim, never re-run).
+   */
+  private async truthOf(claimId: bigint, c: ClaimSeen): Promise<ComputedClaim | undefined> {
     if (!c.truth) {
       c.input ??= await this.rpc("request input", () =>
         requestInput(this.opts.client, { oracle: this.opts.oracle, requestId: c.requestId }),
       );
       const served = this.opts.models.get(c.modelId)!;
       const input = hexToBytes(c.input);
-      c.truth = this.work.claims.get(served, input, "honest", () => served.claim(input));
+      const log = this.opts.logger.child({ requestId: String(c.requestId), claimId: String(claimId) });
+      c.truth = this.failures.run(served, input, `claim ${this.opts.oracle}:${claimId}`, log, UNRUNNABLE, () =>
+        this.work.claims.get(served, input, "honest", () => served.claim(input)),
+      );
     }
     return c.truth;
   }
@@ -192,7 +209,16 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     }
     if (!c.verdict) {
       const claim = await this.readClaim(claimId);
-      const truth = await this.truthOf(c);
+      const truth = await this.truthOf(claimId, c);
+      if (!truth) {
+        // No valid claim exists (protocol.md §8.2.1): wrong, reported once (above), not challenged.
+        const failure = this.failures.get(this.opts.models.get(c.modelId)!, hexToBytes(c.input!)); // truthOf read it
+        const claimed = { finalState: claim.finalState, output: claim.output };
+        c.verdict = { requestId: c.requestId, claimId, correct: false, claimed, failure };
+        this.verdicts.push(c.verdict);
+        c.handled = true;
+        return;
+      }
       const correct = claim.finalState.toLowerCase() === truth.finalState.toLowerCase();
       c.verdict = {
         requestId: c.requestId,
@@ -231,7 +257,8 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       );
       return undefined;
     }
-    const claim = await this.truthOf(c);
+    const claim = await this.truthOf(claimId, c);
+    if (!claim) return undefined; // we never challenge a claim we cannot re-execute
     const node = this.opts.steerToNode;
     return {
       served: this.opts.models.get(c.modelId)!,

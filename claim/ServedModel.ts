@@ -8,6 +8,7 @@ import type { CompiledModel } from "../phase/compileModel.ts";
 import { cacheOfSlot } from "../dnn-lib/src/model/Model.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
+import { checkInputTokens } from "../dnn-lib/src/model/inputTokenBound.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
@@ -80,10 +81,12 @@ export class ServedModel {
 
   /**
    * Runs the model on `input` and builds the claim. Throws the runner's ModelInputError on a wrong
-   * size. `lieAtNode` (tests and the demo only) flips one bit of node i's output: S_{i+1} … S_N
+   * size, InputTokenOutOfRangeError (before running) on a token id outside the model's input token
+   * bound, and the runner's DnnKernelTrapError on any other input a kernel traps on. `lieAtNode` (tests and the demo only) flips one bit of node i's output: S_{i+1} … S_N
    * then differ from the truth, the rest of the run is left as computed.
    */
   claim(input: Uint8Array, opts: { lieAtNode?: number } = {}): ComputedClaim {
+    checkInputTokens(input, this.compiled.commitment.inputTokenBound);
     const run = this.runner.run(input);
     const activations = run.activations.map((a) => a.slice());
     const lie = opts.lieAtNode;

@@ -276,6 +276,7 @@ export async function findRegisteredModel(
       m.nodeCount === c.nodeCount &&
       m.inputSlot === c.inputSlot &&
       m.inputLength === c.inputLength &&
+      m.inputTokenBound === c.inputTokenBound &&
       m.outputSlot === c.outputSlot &&
       m.outputLength === c.outputLength
     )

@@ -18,6 +18,7 @@ export type CommitmentSummary = Pick<
   | "nodeCount"
   | "inputSlot"
   | "inputLength"
+  | "inputTokenBound"
   | "outputSlot"
   | "outputLength"
 >;
@@ -89,6 +90,7 @@ export function commitmentSummary(compiled: CompiledModel): CommitmentSummary {
     nodeCount: c.nodeCount,
     inputSlot: c.inputSlot,
     inputLength: c.inputLength,
+    inputTokenBound: c.inputTokenBound,
     outputSlot: c.outputSlot,
     outputLength: c.outputLength,
   };
@@ -160,7 +162,7 @@ export function formatCommitment(c: CommitmentSummary): string[] {
     `  graphRoot    ${c.graphRoot}`,
     `  weightsRoot  ${c.weightsRoot}`,
     `  nodeCount    ${c.nodeCount}`,
-    `  input        slot ${c.inputSlot}, ${n(c.inputLength)} bytes`,
+    `  input        slot ${c.inputSlot}, ${n(c.inputLength)} bytes${c.inputTokenBound ? `, int32 token ids < ${c.inputTokenBound}` : ""}`,
     `  output       slot ${c.outputSlot}, ${n(c.outputLength)} bytes`,
   ];
 }

@@ -100,7 +100,8 @@ export async function loadServedModels(
       onChain.weightsRoot === bytesToHex(c.weightsRoot) &&
       onChain.nodeCount === c.nodeCount &&
       onChain.outputSlot === c.outputSlot &&
-      onChain.inputLength === c.inputLength;
+      onChain.inputLength === c.inputLength &&
+      onChain.inputTokenBound === c.inputTokenBound;
     if (!same) throw new ModelMismatchError(`${file} does not compile to model ${id}'s registered commitment`);
     out.set(id, await ServedModel.create(compiled));
     logger.info({ modelId: String(id), file, nodes: c.nodeCount }, "serving model");

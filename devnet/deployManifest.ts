@@ -65,6 +65,7 @@ export async function registerModel(
         nodeCount: m.nodeCount,
         inputSlot: m.inputSlot,
         inputLength: m.inputLength,
+        inputTokenBound: m.inputTokenBound,
         outputSlot: m.outputSlot,
         outputLength: m.outputLength,
         ...terms,

@@ -6,7 +6,7 @@
 import { parseAbi } from "viem";
 
 export const opmlOracleAbi = parseAbi([
-  "struct ModelConfig { bytes32 programRoot; bytes32 graphRoot; bytes32 weightsRoot; uint32 nodeCount; uint32 inputSlot; uint32 inputLength; uint32 outputSlot; uint32 outputLength; uint32 maxCallbackGas; uint64 challengeWindow; uint96 fee; uint96 feePerCallbackGas; uint96 submitterBond; uint96 challengerBond; }",
+  "struct ModelConfig { bytes32 programRoot; bytes32 graphRoot; bytes32 weightsRoot; uint32 nodeCount; uint32 inputSlot; uint32 inputLength; uint32 inputTokenBound; uint32 outputSlot; uint32 outputLength; uint32 maxCallbackGas; uint64 challengeWindow; uint96 fee; uint96 feePerCallbackGas; uint96 submitterBond; uint96 challengerBond; }",
   "struct RequestView { address requester; uint256 modelId; uint8 status; uint8 callbackStatus; address callback; uint32 callbackGasLimit; uint64 createdAt; uint256 fee; bytes32 inputState; uint256 activeClaimId; bytes callbackData; }",
   "struct ClaimView { uint256 requestId; address submitter; uint8 status; uint64 submittedAt; uint32 openGames; uint256 bond; bytes32 finalState; bytes output; }",
   "struct ModelCommitment { bytes32 programRoot; bytes32 graphRoot; bytes32 weightsRoot; uint32 nodeCount; }",
@@ -49,6 +49,7 @@ export const opmlOracleAbi = parseAbi([
   "error UnknownModel(uint256 modelId)",
   "error UnknownRequest(uint256 requestId)",
   "error InputLengthMismatch(uint256 expected, uint256 actual)",
+  "error InputTokenOutOfRange(uint256 position, int256 value, uint256 bound)",
   "error OutputLengthMismatch(uint256 expected, uint256 actual)",
   "error CallbackGasTooHigh(uint256 requested, uint256 max)",
   "error FeeMismatch(uint256 expected, uint256 paid)",

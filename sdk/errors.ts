@@ -4,6 +4,9 @@
  */
 import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
 import { OpmlError } from "../common/errors.ts";
+import { InputTokenOutOfRangeError } from "../dnn-lib/src/model/inputTokenBound.ts";
+
+export { InputTokenOutOfRangeError };
 
 export class UnknownModelError extends OpmlError {
   override name = "UnknownModelError";
@@ -126,6 +129,7 @@ export type OracleCallErrorType =
   | UnknownModelError
   | UnknownRequestError
   | MalformedInputError
+  | InputTokenOutOfRangeError
   | FeeMismatchError
   | CallbackGasTooHighError
   | OracleRevertError;
@@ -158,6 +162,8 @@ export function toOpmlError(err: unknown): unknown {
         { expected: big(0), actual: big(1) },
         err,
       );
+    case "InputTokenOutOfRange":
+      return new InputTokenOutOfRangeError(Number(big(0)), Number(big(1)), Number(big(2)), err);
     case "FeeMismatch":
       return new FeeMismatchError(big(0), big(1), err);
     case "CallbackGasTooHigh":

@@ -1,7 +1,8 @@
 /**
  * The submitter daemon: watches InferenceRequested for the models it serves, runs each request
  * with the native runner, posts the claim with its bond, defends every game opened against its
- * claims, claims timeouts, finalizes after the window and withdraws.
+ * claims, claims timeouts, finalizes after the window and withdraws. A request whose input the
+ * model cannot run is run once, recorded and logged once (daemon/failedRuns.ts), and not claimed.
  *
  * The loop, the data directory, the game play and the error containment are daemon/Daemon.ts;
  * this is the submitter's policy: which events it follows, what it does per request, how it
@@ -23,10 +24,14 @@ import {
 import { getBlock } from "viem/actions";
 import { CacheContentError } from "../daemon/dataDir.ts";
 import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
+import { FailedRuns } from "../daemon/failedRuns.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
 import { getRequestStatus } from "../sdk/index.ts";
 import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 import type { ComputedClaim, NodeVmTruth, ServedModel } from "../claim/ServedModel.ts";
+
+/** The one line a request whose input the model cannot run gets. */
+const UNRUNNABLE = "the model cannot run this request's input: no valid claim exists, not claiming it";
 
 export interface SubmitterOptions extends DaemonOptions {
   client: Client<Transport, Chain | undefined, Account>;
@@ -67,6 +72,8 @@ interface Tracked {
 
 export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
   readonly requests = new Map<bigint, Tracked>();
+  /** Inputs the model cannot run, each run once (daemon/failedRuns.ts). */
+  readonly failures = new FailedRuns(this.work.dataDir);
   /** Demo liar only: its tampered level-2 runs per game and node. */
   private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
 
@@ -138,10 +145,17 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
     return this.opts.lieAtNode === undefined ? "honest" : `lie@${this.opts.lieAtNode}`;
   }
 
-  private computed(t: Tracked): ComputedClaim {
+  /**
+   * Our claim for the request, computed once; undefined when the model cannot run its input
+   * (failedRuns.ts: recorded in the data directory, logged once, never run again).
+   */
+  private computed(requestId: bigint, t: Tracked): ComputedClaim | undefined {
     const served = this.opts.models.get(t.modelId)!;
-    t.claim ??= this.work.claims.get(served, t.input, this.variant, () =>
-      served.claim(t.input, { lieAtNode: this.opts.lieAtNode }),
+    const log = this.opts.logger.child({ requestId: String(requestId) });
+    t.claim ??= this.failures.run(served, t.input, `request ${this.opts.oracle}:${requestId}`, log, UNRUNNABLE, () =>
+      this.work.claims.get(served, t.input, this.variant, () =>
+        served.claim(t.input, { lieAtNode: this.opts.lieAtNode }),
+      ),
     );
     return t.claim;
   }
@@ -151,7 +165,11 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
     const log = this.opts.logger.child({ requestId: String(requestId) });
     const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
     if (s.status === "open") {
-      const claim = this.computed(t);
+      const claim = this.computed(requestId, t);
+      if (!claim) {
+        t.done = true; // no valid claim exists: the requester cancels it (protocol.md §8.2.1)
+        return;
+      }
       const r = await this.send(() => submitClaim(client, { oracle, journal, requestId, ...claim }));
       log.info({ claimId: String(r.claimId), tx: r.hash, output: claim.output }, "claim submitted");
     } else if (s.status === "claimed" && s.claim && isAddressEqual(s.claim.submitter, this.address)) {
@@ -181,7 +199,8 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       return undefined;
     }
     const m = this.opts.models.get(t.modelId)!;
-    const claim = this.computed(t);
+    const claim = this.computed(requestId, t);
+    if (!claim) return undefined; // not ours to defend: we never claimed an input the model cannot run
     const log = this.opts.logger.child({ requestId: String(requestId), gameId: String(gameId) });
     const lieInVm = this.opts.lieInVm === true;
     return {

@@ -118,7 +118,7 @@ for (const lieAtNode of [0, 1, 2]) {
     await sys.advance(Number(MODEL_TERMS.challengeWindow) + 1);
     await honest.tick();
     const out = await waitForResult(sys.clients[0]!.publicClient, { oracle: sys.oracle, requestId, timeoutMs: 5000 });
-    assert.equal(out, verdict.truth.output);
+    assert.equal(out, verdict.truth?.output);
   });
 }
 

@@ -17,6 +17,8 @@ export interface GetModelReturnType {
   nodeCount: number;
   inputSlot: number;
   inputLength: number;
+  /** 0, or the bound every int32 little-endian word of an input must stay below (token ids). */
+  inputTokenBound: number;
   outputSlot: number;
   outputLength: number;
   maxCallbackGas: number;

@@ -1,10 +1,11 @@
 /**
- * `requestInference`: checks the model, the input and the fee against the chain before sending
- * anything, then simulates, sends, and reads the request id from the receipt's InferenceRequested
+ * `requestInference`: checks the model, the input (its length, and its token ids against the
+ * model's registered input token bound) and the fee against the chain before sending anything, then simulates, sends, and reads the request id from the receipt's InferenceRequested
  * event.
  */
 import {
   bytesToHex,
+  hexToBytes,
   isHex,
   parseEventLogs,
   zeroAddress,
@@ -16,8 +17,11 @@ import {
 } from "viem";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { opmlOracleAbi } from "../abi.ts";
+import { checkInputTokens, inputTokenBound } from "../../dnn-lib/src/model/inputTokenBound.ts";
+import type { Model } from "../../dnn-lib/src/model/Model.ts";
 import {
   FeeMismatchError,
+  InputTokenOutOfRangeError,
   MalformedInputError,
   MissingEventError,
   oracleCall,
@@ -38,6 +42,12 @@ export interface RequestInferenceParameters extends OracleTarget {
   callbackData?: Hex;
   /** The fee to send; by default the exact estimate. A wrong one is refused before sending. */
   value?: bigint;
+  /**
+   * The model file's graph (dnn-lib's `decodeModel`), when the caller has it: its own input token
+   * bound is checked too, for a model registered without one (whose requests the oracle takes but
+   * no submitter can run).
+   */
+  model?: Pick<Model, "nodes">;
 }
 
 export interface RequestInferenceReturnType {
@@ -49,6 +59,7 @@ export interface RequestInferenceReturnType {
 
 export type RequestInferenceErrorType =
   | MalformedInputError
+  | InputTokenOutOfRangeError
   | FeeMismatchError
   | EstimateFeeErrorType
   | OracleCallErrorType
@@ -81,6 +92,11 @@ export async function requestInference(
       actual: length,
     });
   }
+  // An id the embedding cannot look up traps every run: refused here rather than by the oracle,
+  // or, for a model registered without its bound, never claimed.
+  const bytes = hexToBytes(input);
+  checkInputTokens(bytes, model.inputTokenBound);
+  if (parameters.model) checkInputTokens(bytes, inputTokenBound(parameters.model));
   const fee = await estimateFee(client, parameters);
   const value = parameters.value ?? fee;
   if (value !== fee) throw new FeeMismatchError(fee, value);

@@ -23,6 +23,9 @@ interface IOpmlOracle {
         uint32 nodeCount;
         uint32 inputSlot;
         uint32 inputLength;
+        // 0: any input of inputLength bytes; else the input is int32 little-endian token ids, each
+        // in [0, inputTokenBound) (≤ 2^31), checked at request time (protocol.md §8.2)
+        uint32 inputTokenBound;
         uint32 outputSlot;
         uint32 outputLength;
         uint32 maxCallbackGas;
@@ -127,7 +130,8 @@ interface IOpmlOracle {
 
     /// @notice Asks for `model(input)`; pays exactly `estimateFee`.
     /// @param modelId The model.
-    /// @param input The input tensor's bytes (exactly the model's inputLength).
+    /// @param input The input tensor's bytes (exactly the model's inputLength; with an
+    ///        inputTokenBound, int32 little-endian token ids each below it).
     /// @param callback The consumer to call at finalization, or address(0) for none.
     /// @param callbackGasLimit Gas guaranteed to the callback (<= the model's maxCallbackGas).
     /// @param callbackData Opaque bytes passed back to the callback.

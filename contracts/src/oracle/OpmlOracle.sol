@@ -33,6 +33,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     error UnknownModel(uint256 modelId);
     error UnknownRequest(uint256 requestId);
     error InputLengthMismatch(uint256 expected, uint256 actual);
+    error InputTokenOutOfRange(uint256 position, int256 value, uint256 bound);
     error OutputLengthMismatch(uint256 expected, uint256 actual);
     error CallbackGasTooHigh(uint256 requested, uint256 max);
     error FeeMismatch(uint256 expected, uint256 paid);
@@ -63,6 +64,8 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     ///         submitter that rejects its own claim through a second address still loses this
     ///         share of its bond per rejection.
     uint256 public constant MIN_BURN_BPS = 1000;
+    /// @notice The greatest `inputTokenBound` a model may register: every token id fits an int32.
+    uint256 public constant MAX_INPUT_TOKEN_BOUND = 1 << 31;
     /// @notice Basis points of a loser's bond that are burned (locked here forever).
     uint256 public immutable burnBps;
     /// @notice Seconds after which a request without an active claim may be cancelled.
@@ -155,6 +158,9 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
             );
         }
         if (c.inputLength == 0 || c.outputLength == 0) revert InvalidModel("length", 0);
+        if (c.inputTokenBound > MAX_INPUT_TOKEN_BOUND || (c.inputTokenBound != 0 && c.inputLength % 4 != 0)) {
+            revert InvalidModel("inputTokenBound", c.inputTokenBound);
+        }
         if (c.maxCallbackGas > MAX_CALLBACK_GAS) revert InvalidModel("maxCallbackGas", c.maxCallbackGas);
         if (c.challengeWindow == 0) revert InvalidModel("challengeWindow", 0);
         if (c.submitterBond == 0 || c.challengerBond == 0) revert InvalidModel("bond", 0);
@@ -194,6 +200,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
     ) external payable returns (uint256 requestId) {
         ModelConfig storage c = _model(modelId);
         if (input.length != c.inputLength) revert InputLengthMismatch(c.inputLength, input.length);
+        if (c.inputTokenBound != 0) _checkTokens(input, c.inputTokenBound);
         if (callbackGasLimit > c.maxCallbackGas) revert CallbackGasTooHigh(callbackGasLimit, c.maxCallbackGas);
         uint256 fee = estimateFee(modelId, callbackGasLimit);
         if (msg.value != fee) revert FeeMismatch(fee, msg.value);
@@ -225,6 +232,25 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         Merkle.Subtree[] memory one = new Merkle.Subtree[](1);
         one[0] = Merkle.Subtree(inputSlot, 0, TensorRoot.tensorSlotLeaf(input));
         return Merkle.composeRoot(TensorRoot.SLOT_DEPTH, one);
+    }
+
+    /// @dev Reverts with InputTokenOutOfRange at the first int32 little-endian word of `input` not
+    ///      in [0, bound): an input the model's embedding cannot look up, which no run completes
+    ///      (protocol.md §8.2). `bound` ≤ 2^31, so a negative word, read unsigned, is out of range.
+    function _checkTokens(bytes calldata input, uint256 bound) private pure {
+        uint256 n = input.length / 4;
+        for (uint256 i; i < n;) {
+            uint256 w;
+            assembly ("memory-safe") {
+                w := shr(224, calldataload(add(input.offset, shl(2, i))))
+                // a big-endian read of a little-endian word: swap its four bytes
+                w := or(or(shl(24, and(w, 0xff)), shl(8, and(w, 0xff00))), or(and(shr(8, w), 0xff00), shr(24, w)))
+            }
+            if (w >= bound) revert InputTokenOutOfRange(i, int256(int32(uint32(w))), bound);
+            unchecked {
+                ++i;
+            }
+        }
     }
 
     /// @inheritdoc IOpmlOracle

@@ -141,6 +141,15 @@ contract OpmlOracleTest is GameHarness {
         c.challengerBond = 0;
         vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "bond", 0));
         oracle.registerModel(c);
+        c = _config();
+        c.inputTokenBound = uint32(1 << 31) + 1;
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "inputTokenBound", (1 << 31) + 1));
+        oracle.registerModel(c);
+        c = _config();
+        c.inputLength = 6;
+        c.inputTokenBound = 64;
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "inputTokenBound", 64));
+        oracle.registerModel(c);
     }
 
     function test_constructor_burnShareAboveWhole_reverts() public {
@@ -199,6 +208,64 @@ contract OpmlOracleTest is GameHarness {
         vm.prank(DAPP);
         vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InputLengthMismatch.selector, 8, 3));
         oracle.requestInference{value: FEE}(modelId, hex"010203", address(0), 0, "");
+    }
+
+    /// @dev A model whose 8-byte input is two int32 little-endian token ids below `bound`.
+    function _tokenModel(uint32 bound) internal returns (uint256 id) {
+        IOpmlOracle.ModelConfig memory c = _config();
+        c.inputTokenBound = bound;
+        id = oracle.registerModel(c);
+    }
+
+    function _le(uint32 a, uint32 b) internal pure returns (bytes memory) {
+        return abi.encodePacked(_swap(a), _swap(b));
+    }
+
+    function _swap(uint32 w) internal pure returns (bytes4) {
+        return bytes4(((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >> 8) & 0xff00) | (w >> 24));
+    }
+
+    function test_requestInference_tokensBelowTheBound_accepted() public {
+        uint256 id = _tokenModel(64);
+        vm.prank(DAPP);
+        uint256 r = oracle.requestInference{value: FEE}(id, _le(0, 63), address(0), 0, "");
+        assertEq(uint8(oracle.getRequest(r).status), uint8(IOpmlOracle.RequestStatus.Open));
+    }
+
+    function test_requestInference_tokenAtTheBound_revertsNamingPositionAndValue() public {
+        uint256 id = _tokenModel(64);
+        vm.prank(DAPP);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InputTokenOutOfRange.selector, 1, int256(64), 64));
+        oracle.requestInference{value: FEE}(id, _le(5, 64), address(0), 0, "");
+    }
+
+    function test_requestInference_negativeToken_revertsWithItsSignedValue() public {
+        uint256 id = _tokenModel(64);
+        vm.prank(DAPP);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InputTokenOutOfRange.selector, 0, int256(-1), 64));
+        oracle.requestInference{value: FEE}(id, _le(type(uint32).max, 3), address(0), 0, "");
+    }
+
+    function test_requestInference_noBound_acceptsAnyWords() public {
+        vm.prank(DAPP);
+        oracle.requestInference{value: FEE}(modelId, _le(type(uint32).max, 1 << 31), address(0), 0, "");
+    }
+
+    /// @dev Fuzz: a request is refused exactly when a word is not in [0, bound), naming the first.
+    function testFuzz_requestInference_tokenBound(uint32 a, uint32 b, uint32 bound) public {
+        bound = uint32(bound % (1 << 31)) + 1;
+        uint256 id = _tokenModel(bound);
+        vm.prank(DAPP);
+        if (a >= bound) {
+            vm.expectRevert(
+                abi.encodeWithSelector(OpmlOracle.InputTokenOutOfRange.selector, 0, int256(int32(a)), bound)
+            );
+        } else if (b >= bound) {
+            vm.expectRevert(
+                abi.encodeWithSelector(OpmlOracle.InputTokenOutOfRange.selector, 1, int256(int32(b)), bound)
+            );
+        }
+        oracle.requestInference{value: FEE}(id, _le(a, b), address(0), 0, "");
     }
 
     function test_requestInference_callbackGasAboveModelMax_reverts() public {

@@ -12,6 +12,7 @@ import { outputSlotOf, writeOf, type Model } from "./Model.ts";
 import { activationLength, validateModel } from "./validateModel.ts";
 import { tileModel } from "./tileModel.ts";
 import { estimateSteps } from "./estimateSteps.ts";
+import { inputTokenBound } from "./inputTokenBound.ts";
 
 /** The design goal: every node's VM trace at most 2^32 steps (the level-2 dispute range). */
 export const DEFAULT_MAX_STEPS = 2 ** 32;
@@ -23,6 +24,8 @@ export interface GraphCommitment {
   nodeCount: number;
   inputSlot: number;
   inputLength: number;
+  /** 0, or the bound every int32 word of the input must stay below (inputTokenBound.ts). */
+  inputTokenBound: number;
   outputSlot: number;
   outputLength: number;
 }
@@ -90,6 +93,7 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
       nodeCount: N,
       inputSlot: 0,
       inputLength: model.inputLength,
+      inputTokenBound: inputTokenBound(model),
       outputSlot: outputSlotOf(N - 1),
       outputLength: activationLengths[N]!,
     },

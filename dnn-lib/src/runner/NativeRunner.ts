@@ -26,7 +26,8 @@ import {
 } from "../nodeInput.ts";
 import { outputSlotOf, writeOf } from "../model/Model.ts";
 import { GraphState } from "../model/GraphState.ts";
-import { outputByteLength } from "../ops.ts";
+import { opInfo, outputByteLength } from "../ops.ts";
+import { DnnKernelTrapError } from "../errors.ts";
 import type { CompiledGraph } from "../model/compileGraph.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
@@ -181,23 +182,30 @@ export class NativeRunner {
       mem.fill(0, out.addr, end);
       const kernel = this.kernels[k]!;
       const panel0 = this.panel0s.get(i);
-      if (this.pool && panel0) {
-        const x = this.descriptors[i]!;
-        const xAddr = new DataView(x.buffer, x.byteOffset).getUint32(DESC_INPUTS, true);
-        this.pool.run(
-          i,
-          () => kernel.bytes,
-          xAddr,
-          out.addr,
-          panel0.addr,
-          () => {
-            mem.set(panel0.descriptor, DESC_ADDR);
-            kernel.run();
-          },
-        );
-      } else {
-        mem.set(desc, DESC_ADDR);
-        kernel.run();
+      try {
+        if (this.pool && panel0) {
+          const x = this.descriptors[i]!;
+          const xAddr = new DataView(x.buffer, x.byteOffset).getUint32(DESC_INPUTS, true);
+          this.pool.run(
+            i,
+            () => kernel.bytes,
+            xAddr,
+            out.addr,
+            panel0.addr,
+            () => {
+              mem.set(panel0.descriptor, DESC_ADDR);
+              kernel.run();
+            },
+          );
+        } else {
+          mem.set(desc, DESC_ADDR);
+          kernel.run();
+        }
+      } catch (e) {
+        // Which node trapped, for whoever reports the input the model cannot run.
+        if (!(e instanceof DnnKernelTrapError)) throw e;
+        const op = opInfo(model.nodes[i]!.op).name;
+        throw new DnnKernelTrapError(`node ${i} (${op}): ${e.shortMessage}`, { cause: e.cause });
       }
       afterNode?.(i, mem.subarray(out.addr, out.addr + out.byteLength));
     });

@@ -119,7 +119,7 @@ export class PanelPool {
         Atomics.wait(ctrl, CTRL.done, d);
     }
     if (Atomics.exchange(ctrl, CTRL.failed, 0) !== 0)
-      throw new DnnKernelTrapError(`the simd kernel trapped in a worker thread on node ${i}`);
+      throw new DnnKernelTrapError("the simd kernel trapped in a worker thread");
     const m = mem();
     const w0 = s.cuts[1]!;
     for (let r = 0; r < s.M; r++) m.copyWithin(out + r * s.N, panel0 + r * w0, panel0 + (r + 1) * w0);
