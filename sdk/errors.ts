@@ -93,6 +93,14 @@ export class ResultTimeoutError extends OpmlError {
   }
 }
 
+/** An RPC read that did not answer in time (a stalled node): `waitForResult` retries after it. */
+export class RpcStallError extends OpmlError {
+  override name = "RpcStallError";
+  constructor(ms: number) {
+    super(`the RPC did not answer within ${ms} ms`);
+  }
+}
+
 /** Any other oracle revert, with its decoded name and arguments. */
 export class OracleRevertError extends OpmlError {
   override name = "OracleRevertError";

@@ -16,7 +16,13 @@ import {
 } from "viem";
 import { readContract } from "viem/actions";
 import { opmlOracleAbi } from "../abi.ts";
-import { oracleCall, RequestCancelledError, ResultTimeoutError, type OracleRevertError } from "../errors.ts";
+import {
+  oracleCall,
+  RequestCancelledError,
+  ResultTimeoutError,
+  RpcStallError,
+  type OracleRevertError,
+} from "../errors.ts";
 import type { AnyClient, OracleTarget } from "../types.ts";
 import { getRequestStatus, type GetRequestStatusErrorType } from "./getRequestStatus.ts";
 
@@ -28,8 +34,10 @@ export interface WaitForResultParameters extends OracleTarget {
   pollingIntervalMs?: number;
   /** Backoff after an RPC failure: doubles from the polling interval up to this (default 8 s). */
   maxBackoffMs?: number;
+  /** A poll whose RPC calls have not all answered after this long counts as failed (default 20 s). */
+  attemptTimeoutMs?: number;
   /** Told of each RPC failure it rides out (the error, how many in a row, the wait before the next try). */
-  onRetry?: (error: Error, failures: number, delayMs: number) => void;
+  onRetry?: (error: BaseError, failures: number, delayMs: number) => void;
 }
 
 /** The final output bytes. */
@@ -45,6 +53,7 @@ export type WaitForResultErrorType =
 
 /** Transport trouble worth another try: the node may come back. */
 function isRpcFailure(err: unknown): err is BaseError {
+  if (err instanceof RpcStallError) return true;
   return (
     err instanceof BaseError &&
     !!err.walk(
@@ -87,6 +96,7 @@ export async function waitForResult(
   const timeoutMs = parameters.timeoutMs ?? 600_000;
   const interval = Math.max(1, parameters.pollingIntervalMs ?? client.pollingInterval);
   const maxBackoff = Math.max(interval, parameters.maxBackoffMs ?? 8_000);
+  const attemptTimeout = Math.max(1, parameters.attemptTimeoutMs ?? 20_000);
   const deadline = Date.now() + timeoutMs;
   let lastStatus = "not read yet";
   let lastError: BaseError | undefined;
@@ -105,8 +115,11 @@ export async function waitForResult(
     if (left <= 0) throw new ResultTimeoutError(requestId, timeoutMs, lastStatus, lastError);
     let delay = interval;
     try {
-      const out = await within(poll(), left);
-      if (out === TIMED_OUT) throw new ResultTimeoutError(requestId, timeoutMs, lastStatus, lastError);
+      const out = await within(poll(), Math.min(left, attemptTimeout));
+      if (out === TIMED_OUT) {
+        if (left <= attemptTimeout) throw new ResultTimeoutError(requestId, timeoutMs, lastStatus, lastError);
+        throw new RpcStallError(attemptTimeout);
+      }
       if (out !== undefined) return out;
       failures = 0;
       lastError = undefined;
