@@ -1,6 +1,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createTestClient, createWalletClient, custom, http, publicActions, TimeoutError, type EIP1193RequestFn, type Transport } from "viem";
+import {
+  createTestClient,
+  createWalletClient,
+  custom,
+  http,
+  publicActions,
+  TimeoutError,
+  type EIP1193RequestFn,
+  type Transport,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   opmlActions,
@@ -223,13 +232,16 @@ test("waitForResult on a node that never comes back ends at its own timeout with
   const { requestId } = await client.requestInference({ modelId: sys.modelId, input: inputOf(4) });
   rpc.stall();
   const started = Date.now();
-  await assert.rejects(client.waitForResult({ requestId, timeoutMs: 1_500, maxBackoffMs: 200, attemptTimeoutMs: 100 }), (e: unknown) => {
-    assert.ok(e instanceof ResultTimeoutError);
-    assert.equal(e.requestId, requestId);
-    assert.ok(e.cause instanceof TimeoutError || e.cause instanceof RpcStallError, "the last RPC error is the cause");
-    assert.match(e.details, /the RPC was failing when time ran out/);
-    return true;
-  });
+  await assert.rejects(
+    client.waitForResult({ requestId, timeoutMs: 1_500, maxBackoffMs: 200, attemptTimeoutMs: 100 }),
+    (e: unknown) => {
+      assert.ok(e instanceof ResultTimeoutError);
+      assert.equal(e.requestId, requestId);
+      assert.ok(e.cause instanceof TimeoutError || e.cause instanceof RpcStallError, "the last RPC error is the cause");
+      assert.match(e.details, /the RPC was failing when time ran out/);
+      return true;
+    },
+  );
   assert.ok(Date.now() - started >= 1_500, "not before its own timeout");
   rpc.resume();
 });

@@ -51,7 +51,15 @@ test("the packed SDK installs into a project with its own viem, typechecks a dap
   writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "dapp", private: true, type: "module" }));
   run(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", join(scratch, packed!.filename), `viem@${DAPP_VIEM}`, "@types/node@20"],
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      join(scratch, packed!.filename),
+      `viem@${DAPP_VIEM}`,
+      "@types/node@20",
+    ],
     scratch,
   );
   const viemVersion = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
@@ -104,7 +112,7 @@ test("the packed SDK installs into a project with its own viem, typechecks a dap
   try {
     const first = await lines.next();
     assert.ok(!first.done, `the dapp printed nothing: ${stderr}`);
-    const { requestId, fee } = JSON.parse(first.value as string) as { requestId: string; fee: string };
+    const { requestId, fee } = JSON.parse(first.value) as { requestId: string; fee: string };
     assert.equal(BigInt(fee), MODEL_TERMS.fee);
 
     // The submitter's side: the honest claim on what the dapp quantized.
@@ -117,7 +125,7 @@ test("the packed SDK installs into a project with its own viem, typechecks a dap
 
     const second = await lines.next();
     assert.ok(!second.done, `the dapp stopped before the result: ${stderr}`);
-    const result = JSON.parse(second.value as string) as { output: string; status: string; values: number[] };
+    const result = JSON.parse(second.value) as { output: string; status: string; values: number[] };
     assert.equal(result.status, "finalized");
     assert.equal(result.output, claim.output);
     assert.deepEqual(result.values, [...dequantizeOutput(scales, claim.output)]);

@@ -23,5 +23,9 @@ export type WatchDisputesErrorType = WatchContractEventErrorType;
 
 export function watchDisputes(client: AnyClient, parameters: WatchDisputesParameters): WatchDisputesReturnType {
   const { onDispute, ...rest } = parameters;
-  return watchOracleEvents(client, { ...rest, eventNames: ["ClaimChallenged", "GameSettled", "ClaimRejected"], onEvent: onDispute });
+  return watchOracleEvents(client, {
+    ...rest,
+    eventNames: ["ClaimChallenged", "GameSettled", "ClaimRejected"],
+    onEvent: onDispute,
+  });
 }

@@ -29,8 +29,9 @@ export interface WatchParameters extends OracleTarget {
   onError?: (error: Error) => void;
 }
 
-export interface WatchOracleEventsParameters<N extends ContractEventName<typeof opmlOracleAbi>>
-  extends WatchParameters {
+export interface WatchOracleEventsParameters<
+  N extends ContractEventName<typeof opmlOracleAbi>,
+> extends WatchParameters {
   eventNames: readonly N[];
   /** Only this request's events (every event these watchers follow carries the indexed requestId). */
   requestId?: bigint;

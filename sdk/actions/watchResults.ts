@@ -22,5 +22,9 @@ export type WatchResultsErrorType = WatchContractEventErrorType;
 
 export function watchResults(client: AnyClient, parameters: WatchResultsParameters): WatchResultsReturnType {
   const { onResult, ...rest } = parameters;
-  return watchOracleEvents(client, { ...rest, eventNames: ["RequestFinalized", "RequestCancelled", "CallbackDelivered"], onEvent: onResult });
+  return watchOracleEvents(client, {
+    ...rest,
+    eventNames: ["RequestFinalized", "RequestCancelled", "CallbackDelivered"],
+    onEvent: onResult,
+  });
 }

@@ -34,7 +34,10 @@ export function checkBuild(buildDir: string = BUILD_DIR): string[] {
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
   };
-  const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+  const declared = new Set([
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ]);
   const problems: string[] = [];
   for (const file of filesUnder(buildDir).filter((f) => /\.(js|d\.ts)$/.test(f))) {
     for (const [, spec] of readFileSync(file, "utf8").matchAll(SPECIFIER)) {
@@ -63,7 +66,8 @@ export function buildPackage(): string {
     writeFileSync(file, text.replace(/((?:from\s+|import\()"\.{1,2}\/[^"]*)\.ts"/g, '$1.js"'));
   }
   const problems = checkBuild();
-  if (problems.length) throw new PackageBuildError("the built SDK is not a self-contained package", { details: problems.join("; ") });
+  if (problems.length)
+    throw new PackageBuildError("the built SDK is not a self-contained package", { details: problems.join("; ") });
   return BUILD_DIR;
 }
 

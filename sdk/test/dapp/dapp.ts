@@ -9,14 +9,7 @@ import { readFileSync } from "node:fs";
 import { BaseError, createWalletClient, http, publicActions, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import {
-  dequantizeOutput,
-  OpmlError,
-  opmlActions,
-  quantizeInput,
-  readModelScales,
-  UnknownModelError,
-} from "@opml/sdk";
+import { dequantizeOutput, OpmlError, opmlActions, quantizeInput, readModelScales, UnknownModelError } from "@opml/sdk";
 
 function setting(name: string): string {
   const value = process.env[name];
