@@ -10,6 +10,7 @@ export default tseslint.config(
       "contracts/out/",
       "contracts/cache/",
       "**/build/",
+      "sdk/test/dapp/",
       "dnn-lib/assembly/",
       "**/*.as.ts",
       "bench/*.json",

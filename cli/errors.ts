@@ -40,7 +40,8 @@ export class BadInputError extends OpmlError {
  * else unchanged.
  */
 export function toCliError(err: unknown): unknown {
-  if (!(err instanceof BaseError)) return err;
+  // Our own errors are BaseErrors too, and already say what went wrong.
+  if (err instanceof OpmlError || !(err instanceof BaseError)) return err;
   return new ChainError(`the chain call failed: ${err.shortMessage}`, {
     details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
     cause: err,

@@ -22,6 +22,7 @@ import { MODEL_TERMS } from "../chain/deploy.ts";
 import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
+import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
 import { compileWithProgress, type ModelCommitment } from "../phase/compileModel.ts";
 import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
@@ -303,7 +304,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   try {
     r = await registerModel(target.clients!, target.oracle, compiled, terms);
   } catch (err) {
-    if (!(err instanceof BaseError)) throw err;
+    if (err instanceof OpmlError || !(err instanceof BaseError)) throw err;
     throw new ChainError("the registration was not accepted", {
       details: `${err.shortMessage} (registrar ${target.clients!.walletClient.account.address})`,
       cause: err,

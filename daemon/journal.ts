@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TxLog, TxLogEntry } from "../sdk/operator/txLog.ts";
+import type { TxLog, TxLogEntry } from "../sdk/txLog.ts";
 
 export interface JournalEntry extends TxLogEntry {
   /** ISO time of writing. */

@@ -1,5 +1,5 @@
 /**
- * Typed errors of the SDK. Each extends {@link OpmlError}; contract reverts are decoded into the
+ * Typed errors of the SDK. Each extends {@link OpmlError}, itself viem's `BaseError`; contract reverts are decoded into the
  * matching class by {@link toOpmlError}, so a dapp can `instanceof`-switch on what went wrong.
  */
 import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
@@ -7,6 +7,8 @@ import { OpmlError } from "../common/errors.ts";
 import { InputTokenOutOfRangeError } from "../dnn-lib/src/model/inputTokenBound.ts";
 
 export { InputTokenOutOfRangeError };
+
+export { OpmlError, type OpmlErrorOptions } from "../common/errors.ts";
 
 export class UnknownModelError extends OpmlError {
   override name = "UnknownModelError";
@@ -79,13 +81,26 @@ export class RequestCancelledError extends OpmlError {
   }
 }
 
-/** waitForResult gave up. */
+/** waitForResult gave up: the request is not final in time, or the RPC never answered again. */
 export class ResultTimeoutError extends OpmlError {
   override name = "ResultTimeoutError";
   readonly requestId: bigint;
-  constructor(requestId: bigint, timeoutMs: number, lastStatus: string) {
-    super(`request ${requestId} is not final after ${timeoutMs} ms`, { details: `last status: ${lastStatus}` });
+  constructor(requestId: bigint, timeoutMs: number, lastStatus: string, lastRpcError?: BaseError) {
+    super(`request ${requestId} is not final after ${timeoutMs} ms`, {
+      details:
+        `last status: ${lastStatus}` +
+        (lastRpcError ? `; the RPC was failing when time ran out (${lastRpcError.shortMessage})` : ""),
+      cause: lastRpcError,
+    });
     this.requestId = requestId;
+  }
+}
+
+/** An RPC read that did not answer in time (a stalled node): `waitForResult` retries after it. */
+export class RpcStallError extends OpmlError {
+  override name = "RpcStallError";
+  constructor(ms: number) {
+    super(`the RPC did not answer within ${ms} ms`);
   }
 }
 
@@ -122,6 +137,11 @@ export class MissingEventError extends OpmlError {
     super(`no ${eventName} event in the receipt`, { details: `tx ${hash}` });
     this.hash = hash;
   }
+}
+
+/** The request (or claim) is not in the state the action acts on: the chain moved on, or it is too early. */
+export class WrongRequestStateError extends OpmlError {
+  override name = "WrongRequestStateError";
 }
 
 /** What {@link toOpmlError} makes of a revert. */

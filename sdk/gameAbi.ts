@@ -46,3 +46,10 @@ export const disputeGameAbi = parseAbi([
   "error ZeroNodeCount()",
   "error ZeroParty(address defender, address challenger)",
 ]);
+
+/** Status in IDisputeGame. */
+export const GAME_STATUS = ["none", "inProgress", "defenderWon", "challengerWon"] as const;
+export type GameStatusName = (typeof GAME_STATUS)[number];
+/** Phase in IDisputeGame: whose move the game waits for, and which. */
+export const GAME_PHASE = ["none", "bisect", "choose", "openPhase2", "step", "resolved"] as const;
+export type GamePhaseName = (typeof GAME_PHASE)[number];

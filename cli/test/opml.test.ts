@@ -10,7 +10,7 @@ import { AnvilPortInUseError, startAnvil } from "../../chain/anvil.ts";
 import { readDevnetState } from "../../devnet/devnetState.ts";
 import { REPO_ROOT } from "../../chain/foundry.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
-import { describeChainTimeLag } from "../../sdk/operator/chainTimeLag.ts";
+import { describeChainTimeLag } from "../../sdk/chainTimeLag.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { compileModel } from "../../phase/compileModel.ts";
 import { ModelNotFoundError } from "../errors.ts";

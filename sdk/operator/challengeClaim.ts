@@ -7,11 +7,10 @@ import type { GetBlockErrorType, Hex } from "viem";
 import { getBlock } from "viem/actions";
 import { getModel, type GetModelErrorType } from "../actions/getModel.ts";
 import { getRequestStatus, type GetRequestStatusErrorType } from "../actions/getRequestStatus.ts";
-import { MissingEventError } from "../errors.ts";
+import { MissingEventError, WrongRequestStateError } from "../errors.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
-import { WrongRequestStateError } from "./errors.ts";
-import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
-import type { Journaled } from "./txLog.ts";
+import { sendOracleTx, type SendOracleTxErrorType } from "../actions/sendOracleTx.ts";
+import type { Journaled } from "../txLog.ts";
 
 export interface ChallengeClaimParameters extends OracleTarget, Journaled {
   requestId: bigint;

@@ -1,10 +1,5 @@
-/** Typed errors of the operator actions (the dapp-side ones are ../errors.ts). */
+/** Typed errors of the operator actions (the dapp-side ones, `WrongRequestStateError` among them, are ../errors.ts). */
 import { OpmlError } from "../../common/errors.ts";
-
-/** The request (or claim) is not in the state the action acts on: the chain moved on, or it is too early. */
-export class WrongRequestStateError extends OpmlError {
-  override name = "WrongRequestStateError";
-}
 
 /** No InferenceRequested event carries the request's input. */
 export class RequestInputNotFoundError extends OpmlError {

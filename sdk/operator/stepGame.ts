@@ -34,7 +34,7 @@ import type { AnyClient, WalletClientWithAccount } from "../types.ts";
 import { GameMoveError } from "./errors.ts";
 import { postedIntermediates, type PostedIntermediatesErrorType } from "./postedIntermediates.ts";
 import { readGame, type ReadGameErrorType, type ReadGameParameters } from "./readGame.ts";
-import type { Journaled } from "./txLog.ts";
+import type { Journaled } from "../txLog.ts";
 
 /** Fixed gas for game moves: an estimate depends on the block time (bisection/README.md). */
 export const MOVE_GAS = 3_000_000n;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CHAIN_TIME_LAG_TOLERANCE_S, describeChainTimeLag } from "../operator/chainTimeLag.ts";
+import { CHAIN_TIME_LAG_TOLERANCE_S, describeChainTimeLag } from "../chainTimeLag.ts";
 
 const NOW_MS = 1_796_617_121_500; // a wall clock at 1796617121.5 s
 

@@ -4,12 +4,12 @@
  */
 import type { GetBlockErrorType, Hex } from "viem";
 import { getBlock } from "viem/actions";
-import { getRequestStatus, type GetRequestStatusErrorType } from "../actions/getRequestStatus.ts";
+import { getRequestStatus, type GetRequestStatusErrorType } from "./getRequestStatus.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
-import { describeChainTimeLag } from "./chainTimeLag.ts";
-import { WrongRequestStateError } from "./errors.ts";
+import { describeChainTimeLag } from "../chainTimeLag.ts";
+import { WrongRequestStateError } from "../errors.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
-import type { Journaled } from "./txLog.ts";
+import type { Journaled } from "../txLog.ts";
 
 export interface FinalizeRequestParameters extends OracleTarget, Journaled {
   requestId: bigint;

@@ -4,7 +4,7 @@ import { readContract } from "viem/actions";
 import { opmlOracleAbi } from "../abi.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
-import type { Journaled } from "./txLog.ts";
+import type { Journaled } from "../txLog.ts";
 
 export interface WithdrawPayoutsParameters extends OracleTarget, Journaled {}
 

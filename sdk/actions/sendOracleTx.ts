@@ -15,14 +15,14 @@ import { simulateContract, waitForTransactionReceipt, writeContract } from "viem
 import { opmlOracleAbi } from "../abi.ts";
 import { oracleCall, TransactionRevertedError, type OracleCallErrorType } from "../errors.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
-import type { Journaled } from "./txLog.ts";
+import type { Journaled } from "../txLog.ts";
 
 export interface SendOracleTxParameters extends OracleTarget, Journaled {
-  /** The journal's name for it ("submitClaim", "finalize", "challenge", "withdraw"). */
+  /** The journal's name for it ("submitClaim", "finalize", "challenge", "withdraw", ...). */
   action: string;
   /** The request it is about (0 for none), for the journal. */
   requestId: bigint;
-  functionName: "submitClaim" | "finalize" | "withdraw" | "challenge";
+  functionName: "submitClaim" | "finalize" | "withdraw" | "challenge" | "cancelRequest" | "retryCallback";
   args: readonly unknown[];
   value?: bigint;
 }
