@@ -101,8 +101,7 @@ export function decryptKeystore(keystore: KeystoreV3, password: string): Hex {
   const c = keystore.crypto;
   if (c.cipher !== "aes-128-ctr")
     throw new KeystoreError(`unsupported cipher ${JSON.stringify(c.cipher)}`, { details: "aes-128-ctr only" });
-  if (typeof c.kdfparams !== "object" || c.kdfparams === null)
-    throw new KeystoreError("the keystore has no kdfparams");
+  if (typeof c.kdfparams !== "object" || c.kdfparams === null) throw new KeystoreError("the keystore has no kdfparams");
   const derived = derive(password, c.kdf, c.kdfparams);
   const ciphertext = unhex(c.ciphertext, "ciphertext");
   if (macOf(derived, ciphertext) !== String(c.mac).toLowerCase().replace(/^0x/, ""))
@@ -150,6 +149,6 @@ export function encryptKeystore(privateKey: Hex, password: string, options: Encr
 export function keystoreAddress(keystore: KeystoreV3): Address | undefined {
   const a = keystore.address;
   return typeof a === "string" && /^(0x)?[0-9a-fA-F]{40}$/.test(a)
-    ? (`0x${a.replace(/^0x/, "").toLowerCase()}` as Address)
+    ? (`0x${a.replace(/^0x/, "").toLowerCase()}`)
     : undefined;
 }

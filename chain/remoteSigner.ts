@@ -41,7 +41,9 @@ function toRpcTransaction(from: Address, tx: TransactionSerializable): Record<st
 
 /** Connects to the signer, settles the account it signs with, and returns it as a viem account. */
 export async function remoteSignerAccount(options: RemoteSignerOptions): Promise<LocalAccount> {
-  const client = createClient({ transport: http(options.url, { retryCount: 0, timeout: options.timeoutMs ?? 15_000 }) });
+  const client = createClient({
+    transport: http(options.url, { retryCount: 0, timeout: options.timeoutMs ?? 15_000 }),
+  });
   const call = async (method: string, params: unknown[]): Promise<unknown> => {
     try {
       return await client.request({ method, params } as never);
@@ -82,8 +84,8 @@ export async function remoteSignerAccount(options: RemoteSignerOptions): Promise
       return signed(raw, "eth_signTransaction");
     },
     async signMessage({ message }) {
-      const data = typeof message === "string" ? (`0x${Buffer.from(message).toString("hex")}` as Hex) : message.raw;
-      const hexData = typeof data === "string" ? data : (`0x${Buffer.from(data).toString("hex")}` as Hex);
+      const data = typeof message === "string" ? (`0x${Buffer.from(message).toString("hex")}`) : message.raw;
+      const hexData = typeof data === "string" ? data : (`0x${Buffer.from(data).toString("hex")}`);
       return signed(await call("personal_sign", [hexData, from]), "personal_sign");
     },
     async signTypedData(typedData) {
