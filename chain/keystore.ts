@@ -149,6 +149,6 @@ export function encryptKeystore(privateKey: Hex, password: string, options: Encr
 export function keystoreAddress(keystore: KeystoreV3): Address | undefined {
   const a = keystore.address;
   return typeof a === "string" && /^(0x)?[0-9a-fA-F]{40}$/.test(a)
-    ? (`0x${a.replace(/^0x/, "").toLowerCase()}`)
+    ? `0x${a.replace(/^0x/, "").toLowerCase()}`
     : undefined;
 }

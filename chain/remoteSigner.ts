@@ -84,8 +84,8 @@ export async function remoteSignerAccount(options: RemoteSignerOptions): Promise
       return signed(raw, "eth_signTransaction");
     },
     async signMessage({ message }) {
-      const data = typeof message === "string" ? (`0x${Buffer.from(message).toString("hex")}`) : message.raw;
-      const hexData = typeof data === "string" ? data : (`0x${Buffer.from(data).toString("hex")}`);
+      const data = typeof message === "string" ? `0x${Buffer.from(message).toString("hex")}` : message.raw;
+      const hexData = typeof data === "string" ? data : `0x${Buffer.from(data).toString("hex")}`;
       return signed(await call("personal_sign", [hexData, from]), "personal_sign");
     },
     async signTypedData(typedData) {
