@@ -8,6 +8,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { roleOptions, resolveConfig, showConfig, type OptionSpec } from "../daemon/config.ts";
 import { addOptions, SEND_OPTIONS, READ_OPTIONS } from "./specOptions.ts";
+import { ensureTypeScript } from "./sourceImport.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("submitter"),
@@ -71,6 +72,7 @@ export function registerDaemonCommands(program: Command): void {
   )
     .addHelpText("after", EXAMPLES_SUBMITTER)
     .action(async (flags: Record<string, unknown>) => {
+      await ensureTypeScript();
       const { runDaemon } = await import("./daemonRun.ts");
       await runDaemon("submitter", SUBMITTER_OPTIONS, flags);
     });
@@ -89,6 +91,7 @@ Examples:
   $ opml challenger --oracle 0x… --models 1=mlp.opml --mode defend --private-key 0x…`,
     )
     .action(async (flags: Record<string, unknown>) => {
+      await ensureTypeScript();
       const { runDaemon } = await import("./daemonRun.ts");
       await runDaemon("challenger", CHALLENGER_OPTIONS, flags);
     });

@@ -8,6 +8,7 @@ import { registerDaemonCommands } from "./daemons.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
 import { registerKeyCommands } from "./keyCommands.ts";
+import { ensureTypeScript } from "./sourceImport.ts";
 
 /** package.json's version. */
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -73,6 +74,7 @@ function untilStopped(anvilExited: Promise<unknown>): Promise<NodeJS.Signals | n
 
 async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
   // Loaded here, not at the top: `opml --help` must not pay for the compiler and the models.
+  await ensureTypeScript();
   const { formatDaemonCommands, formatDevnet, startDevnet, writeDevnetModels } =
     await import("../devnet/startDevnet.ts");
   const devnet = await startDevnet({
@@ -121,6 +123,7 @@ let modelCommands: typeof import("./modelCommands.ts") | undefined;
 
 /** Loads every command's definition, so that {@link createProgram} builds the whole program. */
 export async function loadAllCommands(): Promise<void> {
+  await ensureTypeScript();
   modelCommands ??= await import("./modelCommands.ts");
 }
 
