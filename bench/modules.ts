@@ -19,5 +19,9 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
     name: "scale",
     what: "LLM generation at GPT-2-small, TinyLlama-1.1B, LLaMA-2-7B and 13B shapes: nodes, steps, time, dispute",
   },
+  {
+    name: "startup",
+    what: "opml start-up: --help and status in a fresh process, against every command loaded up front",
+  },
   { name: "defenderLoad", what: "8 challengers steered to 8 different nodes: the defender's missed deadlines, slack" },
 ];

@@ -1,97 +1,209 @@
 /**
- * The chain a one-shot command (`opml model register`, `opml dispute show`) talks to: --rpc,
- * --oracle and --key, each defaulting to the running devnet's state file (`opml devnet`). The
- * endpoint is checked to answer and the oracle address to hold code before anything is sent.
+ * The chain every command talks to, from one configuration surface (daemon/config.ts): flags,
+ * OPML_* env, the config file, then the deployment file (`opml deploy`) and the devnet state file
+ * (`opml devnet`) as fallbacks for the oracle and the RPC URL. Everything wrong that can be seen
+ * without the chain is reported at once (one ConfigError); then the endpoint is checked to answer,
+ * the oracle address to be an OpmlOracle, and the signer is opened.
  */
+import { existsSync, readFileSync } from "node:fs";
 import {
   createPublicClient,
+  createWalletClient,
+  formatEther,
   getAddress,
   http,
   isAddress,
-  isHex,
+  type Account,
   type Address,
   type Chain,
   type PublicClient,
   type Transport,
+  type WalletClient,
 } from "viem";
-import { DEV_POLLING_INTERVAL_MS, devChain, devClients, type DevClients } from "../chain/devClients.ts";
-import { DevnetStateError, readDevnetState, type DevnetState } from "../devnet/devnetState.ts";
-import { ChainError } from "./errors.ts";
-
-export interface ChainFlags {
-  rpc?: string;
-  oracle?: string;
-  key?: string;
-  stateFile: string;
-}
+import { DEV_POLLING_INTERVAL_MS, devChain } from "../chain/devClients.ts";
+import { ConfigError, throwProblems, type ResolvedConfig } from "../daemon/config.ts";
+import { signerAccount, signerProblems, signersGiven } from "../daemon/signer.ts";
+import { readDevnetState, type DevnetState } from "../devnet/devnetState.ts";
+import { opmlOracleAbi } from "../sdk/abi.ts";
+import { ChainError, InsufficientFundsError } from "./errors.ts";
 
 export interface ChainTarget {
   rpcUrl: string;
   chainId: number;
   oracle: Address;
-  /** Where the defaults came from: "flags" or the state file's path. */
-  source: string;
   publicClient: PublicClient<Transport, Chain>;
-  /** Signing clients, only when a key was given (or needed and taken from the devnet). */
-  clients?: DevClients;
+  /** Only when a signer is configured (or taken from the devnet). */
+  walletClient?: WalletClient<Transport, Chain, Account>;
 }
 
-/** How long one RPC call may take before the chain counts as unreachable. */
+export interface ConnectOptions {
+  /** The command must sign. */
+  needKey: boolean;
+  /** With no signer given and the RPC URL the devnet's, sign with the devnet's account 0 (its keys are public). */
+  devnetKey?: boolean;
+  /** The command's own problems found so far (model files, data directory…), reported with the rest. */
+  problems?: string[];
+}
+
+/** How long one RPC call of a one-shot command may take before the chain counts as unreachable. */
 const RPC_TIMEOUT_MS = 10_000;
 
-/** Resolves and checks the target; `needKey` makes a signing key mandatory (flag or devnet account 0). */
-export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): Promise<ChainTarget> {
-  let state: DevnetState | undefined;
-  /** The devnet's value for `flag`; without a devnet, a missing flag is named when others were given. */
-  const fromState = (flag: string) => {
-    try {
-      return (state ??= readDevnetState(flags.stateFile));
-    } catch (err) {
-      if (!(err instanceof DevnetStateError) || (flags.rpc === undefined && flags.oracle === undefined)) throw err;
-      throw new ChainError(`${flag} is needed`, { details: `no devnet to take it from: ${err.details}`, cause: err });
-    }
-  };
-  const rpcUrl = flags.rpc ?? fromState("--rpc").rpcUrl;
-  const oracleFlag = flags.oracle ?? fromState("--oracle").contracts.OpmlOracle;
-  if (!oracleFlag)
-    throw new ChainError("no OpmlOracle address", {
-      details: `the devnet in ${flags.stateFile} has no OpmlOracle; pass --oracle`,
-    });
-  if (!isAddress(oracleFlag, { strict: false }))
-    throw new ChainError("--oracle is not an address", { details: `got ${oracleFlag}` });
-  const oracle = getAddress(oracleFlag);
-  let key = flags.key;
-  if (key === undefined && needKey) key = fromState("--key").accounts[0]?.privateKey;
-  if (needKey && key === undefined) throw new ChainError("a signing key is needed (--key)");
-  if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66))
-    throw new ChainError("--key is not a 32-byte 0x hex private key", { details: "(value not shown)" });
+interface DeploymentFile {
+  chainId: number;
+  contracts: Record<string, string>;
+}
 
-  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: RPC_TIMEOUT_MS }) });
+function readDeployment(file: string): DeploymentFile {
+  const d = JSON.parse(readFileSync(file, "utf8")) as Partial<DeploymentFile>;
+  if (typeof d.chainId !== "number" || typeof d.contracts !== "object" || d.contracts === null)
+    throw new Error("expected { chainId, contracts: { name: address } }");
+  return d as DeploymentFile;
+}
+
+/** Fills the RPC URL, the oracle (and with `devnetKey` the key) from the deployment and devnet files. */
+export function applyFallbacks(
+  cfg: ResolvedConfig,
+  devnetKey: boolean,
+): { deployment?: DeploymentFile; problems: string[] } {
+  const v = cfg.values;
+  const problems: string[] = [];
+  const unset = (name: string) => cfg.sources[name] === undefined || cfg.sources[name] === "default";
+  const fill = (name: string, value: string | undefined, file: string) => {
+    if (value === undefined || !unset(name)) return;
+    v[name] = value;
+    cfg.sources[name] = "fallback";
+    cfg.fallbackFrom[name] = file;
+  };
+  let deployment: DeploymentFile | undefined;
+  const deploymentFile = v.deployment as string | undefined;
+  if (deploymentFile !== undefined && existsSync(deploymentFile) && unset("oracle")) {
+    try {
+      deployment = readDeployment(deploymentFile);
+      fill("oracle", deployment.contracts.OpmlOracle, deploymentFile);
+      if (cfg.sources.oracle !== "fallback") deployment = undefined;
+    } catch (err) {
+      problems.push(`the deployment file ${deploymentFile} cannot be read (${(err as Error).message})`);
+    }
+  }
+  const stateFile = v.stateFile as string | undefined;
+  if (stateFile !== undefined && existsSync(stateFile)) {
+    let state: DevnetState | undefined;
+    try {
+      state = readDevnetState(stateFile);
+    } catch {
+      // A stale or torn devnet record is only a fallback: the settings it would give are missing.
+    }
+    if (state) {
+      fill("rpcUrl", state.rpcUrl, stateFile);
+      if (deployment === undefined) fill("oracle", state.contracts.OpmlOracle, stateFile);
+      if (devnetKey && signersGiven(cfg).length === 0 && v.rpcUrl === state.rpcUrl)
+        fill("privateKey", state.accounts[0]?.privateKey, stateFile);
+    }
+  }
+  return { ...(deployment && { deployment }), problems };
+}
+
+function rpcUrlProblems(cfg: ResolvedConfig): string[] {
+  const url = cfg.values.rpcUrl as string;
+  return /^https?:\/\/[^\s/]+/.test(url) ? [] : [`--rpc-url ${url} is not an http(s):// URL`];
+}
+
+function oracleProblems(cfg: ResolvedConfig): string[] {
+  const o = cfg.values.oracle as string | undefined;
+  if (o === undefined)
+    return [
+      "the OpmlOracle address is needed: --oracle <address> (or OPML_ORACLE), or a deployment file (`opml deploy`) or a running `opml devnet`",
+    ];
+  if (!isAddress(o, { strict: false })) return [`--oracle ${o} is not an address`];
+  return [];
+}
+
+/** Whether `address` answers the oracle's views: an account without code, or another contract, does not. */
+async function checkOracle(client: PublicClient<Transport, Chain>, oracle: Address, chainId: number, from: string) {
+  const code = await client.getCode({ address: oracle });
+  const origin = from === "flag" ? "--oracle" : `the oracle (${from})`;
+  if (!code || code === "0x")
+    throw new ChainError(
+      `${origin} ${oracle} is not a contract on chain ${chainId}: it is an account without code (an EOA), not the OpmlOracle`,
+      { details: "give the OpmlOracle address `opml deploy` or `opml devnet` printed, on this chain" },
+    );
+  try {
+    await Promise.all(
+      (["modelCount", "requestCount", "disputeGame"] as const).map((functionName) =>
+        client.readContract({ address: oracle, abi: opmlOracleAbi, functionName }),
+      ),
+    );
+  } catch {
+    throw new ChainError(
+      `${origin} ${oracle} on chain ${chainId} is a contract but not an OpmlOracle: it does not answer modelCount(), requestCount() and disputeGame()`,
+      { details: "give the OpmlOracle address `opml deploy` or `opml devnet` printed, on this chain" },
+    );
+  }
+}
+
+/** Resolves, checks and connects; throws one ConfigError with every local problem, then a ChainError. */
+export async function connectChain(cfg: ResolvedConfig, options: ConnectOptions): Promise<ChainTarget> {
+  const { deployment, problems: fallbackProblems } = applyFallbacks(cfg, options.devnetKey ?? false);
+  throwProblems([
+    ...cfg.problems,
+    ...fallbackProblems,
+    ...rpcUrlProblems(cfg),
+    ...oracleProblems(cfg),
+    ...signerProblems(cfg, options.needKey),
+    ...(options.problems ?? []),
+  ]);
+  const rpcUrl = cfg.values.rpcUrl as string;
+  const timeout = typeof cfg.values.rpcTimeoutMs === "number" ? cfg.values.rpcTimeoutMs : RPC_TIMEOUT_MS;
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout }) });
   let chainId: number;
   try {
     chainId = await probe.getChainId();
-  } catch (err) {
-    throw new ChainError(`cannot reach the chain at ${rpcUrl}`, {
-      details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
-      cause: err,
+  } catch {
+    const from = cfg.sources.rpcUrl === "fallback" ? ` (from ${cfg.fallbackFrom.rpcUrl})` : "";
+    throw new ChainError(`cannot reach the chain at ${rpcUrl}${from}`, {
+      details:
+        "no JSON-RPC answer to eth_chainId: is the URL right (--rpc-url or OPML_RPC_URL) and the node running? (`opml devnet` starts one)",
     });
   }
-  const code = await probe.getCode({ address: oracle });
-  if (!code || code === "0x")
-    throw new ChainError(`no contract at ${oracle} on chain ${chainId}`, {
-      details: "--oracle must be the OpmlOracle address (`opml devnet` prints it)",
-    });
-  const publicClient = createPublicClient({
-    chain: devChain(rpcUrl, chainId),
-    transport: http(rpcUrl, { timeout: RPC_TIMEOUT_MS }),
-    pollingInterval: DEV_POLLING_INTERVAL_MS,
+  if (deployment && deployment.chainId !== chainId)
+    throw new ChainError(
+      `the deployment file ${cfg.values.deployment as string} is for chain ${deployment.chainId}, but ${rpcUrl} is chain ${chainId}`,
+      { details: "give --oracle, or the --rpc-url of the chain it was deployed to" },
+    );
+  const oracle = getAddress(cfg.values.oracle as string);
+  const chain = devChain(rpcUrl, chainId);
+  const pollingInterval = typeof cfg.values.pollMs === "number" ? cfg.values.pollMs : DEV_POLLING_INTERVAL_MS;
+  const transport = http(rpcUrl, {
+    timeout,
+    ...(typeof cfg.values.rpcRetries === "number" && { retryCount: Math.max(0, cfg.values.rpcRetries - 1) }),
   });
-  return {
-    rpcUrl,
-    chainId,
-    oracle,
-    source: state ? flags.stateFile : "flags",
+  const publicClient = createPublicClient({ chain, transport, pollingInterval });
+  await checkOracle(
     publicClient,
-    ...(key !== undefined ? { clients: devClients(rpcUrl, chainId, key) } : {}),
-  };
+    oracle,
+    chainId,
+    cfg.sources.oracle === "fallback" ? `from ${cfg.fallbackFrom.oracle}` : (cfg.sources.oracle ?? ""),
+  );
+  const account = await signerAccount(cfg);
+  const walletClient = account ? createWalletClient({ chain, transport, pollingInterval, account }) : undefined;
+  return { rpcUrl, chainId, oracle, publicClient, ...(walletClient && { walletClient }) };
+}
+
+/** The wallet client of a target that must sign (connectChain with needKey guarantees one). */
+export function signerOf(target: ChainTarget): WalletClient<Transport, Chain, Account> {
+  if (!target.walletClient) throw new ConfigError("a signing key is needed");
+  return target.walletClient;
+}
+
+/** Refuses, before sending, an account whose balance does not cover `need` wei (`what` it is for). */
+export async function requireFunds(target: ChainTarget, need: bigint, what: string): Promise<void> {
+  const address = signerOf(target).account.address;
+  const have = await target.publicClient.getBalance({ address });
+  if (have < need)
+    throw new InsufficientFundsError(
+      address,
+      need,
+      have,
+      `${what}: needs ${formatEther(need)} ETH, has ${formatEther(have)} ETH on chain ${target.chainId}; fund ${address}`,
+    );
 }

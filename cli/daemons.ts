@@ -2,23 +2,13 @@
  * `opml submitter`, `opml challenger`, `opml config`, `opml request`, `opml status`,
  * `opml finalize`: the daemons and the dapp-side commands. Every option has an OPML_* twin and
  * may come from a JSON file (--config); `opml config <role>` shows what resolved, from where.
+ * The commands' work is loaded only when one runs (cli/daemonRun.ts, cli/dappActions.ts), so that
+ * `opml --help` starts fast.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
-import { ChallengerDaemon } from "../challenger/daemon.ts";
-import {
-  COMMON_OPTIONS,
-  roleOptions,
-  ConfigError,
-  envOf,
-  flagOf,
-  resolveConfig,
-  showConfig,
-  type OptionSpec,
-} from "../daemon/config.ts";
-import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemon/setup.ts";
-import { getRequestStatus, requestGeneration, requestInference } from "../sdk/index.ts";
-import { finalizeRequest } from "../sdk/operator/index.ts";
-import { SubmitterDaemon } from "../submitter/daemon.ts";
+import { Command, InvalidArgumentError } from "commander";
+import { roleOptions, resolveConfig, showConfig, type OptionSpec } from "../daemon/config.ts";
+import { addOptions, SEND_OPTIONS, READ_OPTIONS } from "./specOptions.ts";
+import { ensureTypeScript } from "./sourceImport.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("submitter"),
@@ -53,14 +43,6 @@ function countArgument(what: string) {
   };
 }
 
-/** Token ids from a comma-separated list. */
-function tokenList(text: string): number[] {
-  const ids = text.split(",").map((t) => t.trim());
-  if (ids.some((t) => !/^\d{1,10}$/.test(t)))
-    throw new ConfigError("--prompt-tokens must be comma-separated token ids", { details: text });
-  return ids.map(Number);
-}
-
 /** A commander parser for a gas amount: a non-negative integer below 2^32. */
 function gasArgument(value: string): number {
   if (!/^\d{1,10}$/.test(value) || Number(value) >= 2 ** 32)
@@ -68,49 +50,19 @@ function gasArgument(value: string): number {
   return Number(value);
 }
 
-const CLIENT_OPTIONS: readonly OptionSpec[] = COMMON_OPTIONS.filter((s) =>
-  [
-    "rpcUrl",
-    "oracle",
-    "privateKey",
-    "rpcTimeoutMs",
-    "rpcRetries",
-    "pollMs",
-    "logLevel",
-    "pretty",
-    "fromBlock",
-  ].includes(s.name),
-);
-
-function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
-  cmd.option("--config <file>", "JSON config file (keys: the camelCase option names); env OPML_CONFIG");
-  for (const s of specs) {
-    const flag = s.kind === "bool" ? flagOf(s.name) : `${flagOf(s.name)} <value>`;
-    const o = new Option(
-      flag,
-      `${s.description} [env ${envOf(s.name)}${s.default !== undefined ? `, default ${String(s.default)}` : ""}]`,
-    );
-    cmd.addOption(o);
-  }
-  return cmd;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const on = () => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve();
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
+/** A commander parser for --wait: seconds, at most a day. */
+function waitArgument(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 86_400)
+    throw new InvalidArgumentError("--wait takes seconds in [1, 86400].");
+  return Number(value);
 }
 
 const EXAMPLES_SUBMITTER = `
 Examples:
   $ opml submitter --oracle 0x… --private-key 0x… --models 1=mlp.opml
   $ OPML_ORACLE=0x… OPML_PRIVATE_KEY=0x… OPML_MODELS=1=mlp.opml opml submitter --pretty
+  $ opml submitter --keystore key.json --password-file pw.txt --models 1=mlp.opml   # oracle from .opml/
+  $ opml submitter --signer-url http://127.0.0.1:8550 --models 1=mlp.opml          # a remote signer
   $ opml config submitter --config submitter.json     # what would run, and from where`;
 
 export function registerDaemonCommands(program: Command): void {
@@ -120,27 +72,9 @@ export function registerDaemonCommands(program: Command): void {
   )
     .addHelpText("after", EXAMPLES_SUBMITTER)
     .action(async (flags: Record<string, unknown>) => {
-      const cfg = resolveConfig(SUBMITTER_OPTIONS, flags);
-      const p = await daemonParts(cfg, "submitter", cfg.values.lieAtNode !== undefined ? "lying(demo)" : "honest");
-      if (!p.walletClient)
-        throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
-      const d = new SubmitterDaemon({
-        client: p.walletClient,
-        oracle: p.oracle,
-        models,
-        logger: p.logger,
-        journal: p.journal,
-        fromBlock: BigInt(cfg.values.fromBlock as number),
-        reorgMargin: BigInt(cfg.values.reorgMargin as number),
-        pollMs: cfg.values.pollMs as number,
-        lieAtNode: cfg.values.lieAtNode as number | undefined,
-      });
-      d.start();
-      await untilSignal();
-      p.logger.info("stopping");
-      await d.stop();
-      p.lock.release();
+      await ensureTypeScript();
+      const { runDaemon } = await import("./daemonRun.ts");
+      await runDaemon("submitter", SUBMITTER_OPTIONS, flags);
     });
 
   addOptions(
@@ -157,27 +91,9 @@ Examples:
   $ opml challenger --oracle 0x… --models 1=mlp.opml --mode defend --private-key 0x…`,
     )
     .action(async (flags: Record<string, unknown>) => {
-      const cfg = resolveConfig(CHALLENGER_OPTIONS, flags);
-      const mode = cfg.values.mode as string;
-      if (mode !== "watch" && mode !== "defend") throw new ConfigError(`mode must be watch or defend, got ${mode}`);
-      const p = await daemonParts(cfg, "challenger", mode);
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
-      const d = new ChallengerDaemon({
-        client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
-        oracle: p.oracle,
-        mode,
-        models,
-        logger: p.logger,
-        journal: p.journal,
-        fromBlock: BigInt(cfg.values.fromBlock as number),
-        reorgMargin: BigInt(cfg.values.reorgMargin as number),
-        pollMs: cfg.values.pollMs as number,
-      });
-      d.start();
-      await untilSignal();
-      p.logger.info("stopping");
-      await d.stop();
-      p.lock.release();
+      await ensureTypeScript();
+      const { runDaemon } = await import("./daemonRun.ts");
+      await runDaemon("challenger", CHALLENGER_OPTIONS, flags);
     });
 
   const config = program
@@ -192,8 +108,11 @@ Examples:
     ["challenger", CHALLENGER_OPTIONS],
   ] as const) {
     addOptions(config.command(role).description(`the ${role}'s configuration`), specs).action(
-      (flags: Record<string, unknown>) => {
-        console.log(showConfig(resolveConfig(specs, flags)));
+      async (flags: Record<string, unknown>) => {
+        const cfg = resolveConfig(specs, flags);
+        const { applyFallbacks } = await import("./chainTarget.ts");
+        applyFallbacks(cfg, false);
+        console.log(showConfig(cfg));
       },
     );
   }
@@ -204,7 +123,7 @@ Examples:
       .description(
         "Request an inference (pays the exact fee); prints the request id. A generation model takes a prompt instead.",
       ),
-    CLIENT_OPTIONS,
+    SEND_OPTIONS,
   )
     .requiredOption("--model <id>", "model id (`opml devnet` prints the demo models' ids)", idArgument("the model id"))
     .option("--input <hex>", "input tensor bytes, 0x hex")
@@ -226,58 +145,38 @@ Examples:
     .option("--seed <n>", "generation: sampling seed (uint32)", countArgument("--seed"), 0)
     .option("--callback <address>", "consumer contract to call at finalization")
     .option("--callback-gas <n>", "gas for the callback", gasArgument, 0)
+    .option("--wait [seconds]", "wait for the result (at most this long, default 600 s) and print it", waitArgument)
     .addHelpText(
       "after",
       "\nExamples:\n  $ opml request --oracle 0x… --private-key 0x… --model 1 --input 0x00010203…" +
         '\n  $ opml request --oracle 0x… --private-key 0x… --model 7 --prompt "Once upon a " --max-new 24',
     )
     .action(async (flags: Record<string, unknown>) => {
-      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
-      const { walletClient } = clientsFrom(cfg);
-      if (!walletClient) throw new ConfigError("request needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const given = ["input", "prompt", "promptTokens"].filter((k) => flags[k] !== undefined);
-      if (given.length !== 1)
-        throw new ConfigError("request needs exactly one of --input, --prompt and --prompt-tokens", {
-          details: given.length ? `given: ${given.join(", ")}` : "none given",
-        });
-      const common = {
-        oracle: oracleFrom(cfg),
-        modelId: flags.model as bigint,
-        callback: flags.callback as `0x${string}` | undefined,
-        callbackGasLimit: flags.callbackGas as number,
-      };
-      const r =
-        flags.input !== undefined
-          ? await requestInference(walletClient, { ...common, input: flags.input as `0x${string}` })
-          : await requestGeneration(walletClient, {
-              ...common,
-              prompt:
-                flags.prompt !== undefined
-                  ? [...new TextEncoder().encode(flags.prompt as string)]
-                  : tokenList(flags.promptTokens as string),
-              maxNew: flags.maxNew as number,
-              topK: flags.topK as number,
-              invTemp: flags.invTemp as number,
-              seed: flags.seed as number,
-            });
-      console.log(JSON.stringify({ requestId: r.requestId.toString(), tx: r.hash, fee: r.fee.toString() }));
+      const { requestAction } = await import("./dappActions.ts");
+      await requestAction(SEND_OPTIONS, flags);
     });
 
-  addOptions(program.command("status").description("Show a request's status and its active claim."), CLIENT_OPTIONS)
+  addOptions(
+    program
+      .command("status")
+      .description("Show a request's status and its active claim: dates, and how long until it finalizes."),
+    READ_OPTIONS,
+  )
     .argument("<requestId>", "the request", idArgument("the request id"))
-    .addHelpText("after", "\nExample:\n  $ opml status 1 --oracle 0x… --rpc-url http://127.0.0.1:8545")
+    .option("--json", "print the status as JSON (unix seconds, wei)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ opml status 1                      # on the deployment or the running devnet" +
+        "\n  $ opml status 1 --oracle 0x… --rpc-url http://127.0.0.1:8545 --json",
+    )
     .action(async (id: bigint, flags: Record<string, unknown>) => {
-      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
-      const s = await getRequestStatus(clientsFrom(cfg).publicClient, {
-        oracle: oracleFrom(cfg),
-        requestId: id,
-      });
-      console.log(JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
+      const { statusAction } = await import("./dappActions.ts");
+      await statusAction(READ_OPTIONS, id, flags);
     });
 
   addOptions(
     program.command("finalize").description("Finalize a request whose claim's window has passed with no open game."),
-    CLIENT_OPTIONS,
+    SEND_OPTIONS,
   )
     .argument("<requestId>", "the request", idArgument("the request id"))
     .addHelpText(
@@ -285,10 +184,7 @@ Examples:
       "\nExample:\n  $ opml finalize 1 --oracle 0x… --private-key 0x…   # after the challenge window",
     )
     .action(async (id: bigint, flags: Record<string, unknown>) => {
-      const cfg = resolveConfig(CLIENT_OPTIONS, flags);
-      const { walletClient } = clientsFrom(cfg);
-      if (!walletClient) throw new ConfigError("finalize needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const r = await finalizeRequest(walletClient, { oracle: oracleFrom(cfg), requestId: id });
-      console.log(JSON.stringify({ tx: r.hash, callbackDelivered: r.callbackDelivered ?? null }));
+      const { finalizeAction } = await import("./dappActions.ts");
+      await finalizeAction(SEND_OPTIONS, id, flags);
     });
 }

@@ -7,7 +7,9 @@ import { formatEther, parseAbi, type Address, type Chain, type Hex, type PublicC
 import { GameStatus, moverOf, Phase } from "../bisection/index.ts";
 import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { CLAIM_STATUS, opmlOracleAbi } from "../sdk/abi.ts";
-import { ChainError, GameNotFoundError } from "./errors.ts";
+import { collectConfig, type OptionSpec } from "../daemon/config.ts";
+import { connectChain } from "./chainTarget.ts";
+import { BadInputError, ChainError, GameNotFoundError } from "./errors.ts";
 
 /** What the CLI reads beyond the daemons' ABIs: game creation, the game count, and the oracle's game record. */
 const extraAbi = parseAbi([
@@ -286,4 +288,32 @@ export function formatDispute(r: DisputeReport): string {
     ),
   );
   return lines.join("\n");
+}
+
+/** `opml dispute show <id>`: the game (or with `--request`, every game of the request) read and printed. */
+export async function showDispute(id: string, specs: readonly OptionSpec[], flags: Record<string, unknown>) {
+  const isRequest = flags.request === true;
+  if (!/^\d+$/.test(id) || BigInt(id) === 0n)
+    throw new BadInputError(`${isRequest ? "request" : "game"} id must be a positive integer`, {
+      details: `got ${JSON.stringify(id)}`,
+    });
+  const target = await connectChain(collectConfig(specs, flags), { needKey: false });
+  const client = target.publicClient;
+  let ids = [BigInt(id)];
+  if (isRequest) {
+    const count = await client.readContract({
+      address: target.oracle,
+      abi: opmlOracleAbi,
+      functionName: "requestCount",
+    });
+    if (BigInt(id) > count)
+      throw new GameNotFoundError(`no request ${id}`, { details: `oracle ${target.oracle} has ${count} request(s)` });
+    ids = await gamesOfRequest(client, target.oracle, BigInt(id));
+    if (ids.length === 0)
+      throw new GameNotFoundError(`request ${id} has no dispute game`, { details: "no claim of it was challenged" });
+  }
+  const reports = [];
+  for (const g of ids) reports.push(await readDispute(client, target.oracle, g));
+  if (flags.json) console.log(JSON.stringify(isRequest ? reports : reports[0], null, 2));
+  else console.log(reports.map(formatDispute).join("\n\n"));
 }

@@ -1,5 +1,4 @@
 /** The typed errors of the `opml` commands themselves (bad names, files, ids, chains). */
-import { BaseError } from "viem";
 import { OpmlError } from "../common/errors.ts";
 
 export { CalibrationError, ModelNotFoundError } from "../dnn-lib/models/errors.ts";
@@ -7,6 +6,19 @@ export { CalibrationError, ModelNotFoundError } from "../dnn-lib/models/errors.t
 /** The RPC endpoint cannot be reached, or an address there is not the contract it should be. */
 export class ChainError extends OpmlError {
   override name = "ChainError";
+}
+
+/** The signing account cannot pay for what it is about to send: `need` and `have` in wei. */
+export class InsufficientFundsError extends OpmlError {
+  override name = "InsufficientFundsError";
+  constructor(
+    readonly account: string,
+    readonly need: bigint,
+    readonly have: bigint,
+    details: string,
+  ) {
+    super(`account ${account} has ${have} wei, needs ${need} wei`, { details });
+  }
 }
 
 /** A model with the same commitment is registered already (its id is in `modelId`). */
@@ -32,20 +44,6 @@ export class UnknownBenchModuleError extends OpmlError {
 /** A command-line value that is not what the option takes (hex, a number, a file). */
 export class BadInputError extends OpmlError {
   override name = "BadInputError";
-}
-
-/**
- * What `opml` prints for a failure: opML's typed errors as they are, a failure of the chain client
- * (an RPC that does not answer, an answer that does not decode) as a {@link ChainError}; anything
- * else unchanged.
- */
-export function toCliError(err: unknown): unknown {
-  // Our own errors are BaseErrors too, and already say what went wrong.
-  if (err instanceof OpmlError || !(err instanceof BaseError)) return err;
-  return new ChainError(`the chain call failed: ${err.shortMessage}`, {
-    details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
-    cause: err,
-  });
 }
 
 /**

@@ -17,7 +17,6 @@ import {
   type Transport,
 } from "viem";
 import { Command, InvalidArgumentError } from "commander";
-import { DEFAULT_DEVNET_STATE_FILE } from "../devnet/devnetState.ts";
 import { MODEL_TERMS } from "../chain/deploy.ts";
 import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
@@ -27,7 +26,9 @@ import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
 import { compileWithProgress, type ModelCommitment } from "../phase/compileModel.ts";
 import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
-import { resolveChainTarget, type ChainFlags } from "./chainTarget.ts";
+import { collectConfig } from "../daemon/config.ts";
+import { connectChain, signerOf } from "./chainTarget.ts";
+import { addHiddenAliases, addOptions, SEND_OPTIONS, unaliased } from "./specOptions.ts";
 import {
   BadInputError,
   BondTooSmallError,
@@ -220,7 +221,7 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
 
 // ------------------------------------------------------------------ register
 
-interface RegisterFlags extends OutputFlags, ChainFlags, GenerateFlags {
+interface RegisterFlags extends OutputFlags, GenerateFlags {
   calibration?: string;
   maxSteps?: number;
   challengerBond?: bigint;
@@ -287,7 +288,12 @@ export async function findRegisteredModel(
 }
 
 async function registerAction(ref: string, flags: RegisterFlags): Promise<void> {
-  const target = await resolveChainTarget(flags, true);
+  const target = await connectChain(collectConfig(SEND_OPTIONS, unaliased({ ...flags })), {
+    needKey: true,
+    devnetKey: true,
+  });
+  const wallet = signerOf(target);
+  const clients = { chain: wallet.chain, publicClient: target.publicClient, walletClient: wallet };
   const terms = { ...MODEL_TERMS, challengerBond: flags.challengerBond ?? MODEL_TERMS.challengerBond };
   await checkChallengerBond(target.publicClient, terms.challengerBond, flags);
   const progress = progressFor(flags);
@@ -302,11 +308,11 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
   let r: Awaited<ReturnType<typeof registerModel>>;
   try {
-    r = await registerModel(target.clients!, target.oracle, compiled, terms);
+    r = await registerModel(clients, target.oracle, compiled, terms);
   } catch (err) {
     if (err instanceof OpmlError || !(err instanceof BaseError)) throw err;
     throw new ChainError("the registration was not accepted", {
-      details: `${err.shortMessage} (registrar ${target.clients!.walletClient.account.address})`,
+      details: `${err.shortMessage} (registrar ${wallet.account.address})`,
       cause: err,
     });
   }
@@ -332,24 +338,8 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
 
 // ------------------------------------------------------------------ wiring
 
-function chainOptions(cmd: Command): Command {
-  return cmd
-    .option("--rpc <url>", "JSON-RPC URL [default: the running devnet's]")
-    .option("--oracle <address>", "OpmlOracle address [default: the running devnet's]")
-    .option("--state-file <path>", "the devnet state file the defaults come from", DEFAULT_DEVNET_STATE_FILE);
-}
-
-export function registerModelCommands(program: Command): void {
-  const model = program
-    .command("model")
-    .description("Compile a model into the opML model file, inspect one, register one with the oracle.")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ opml model compile mlp && opml model inspect mlp.opml && opml model register mlp.opml
-  $ opml model compile --help                   # inputs, calibration, tiling`,
-    );
+/** Adds compile, inspect and register to `opml model` (cli/opml.ts makes it, and loads this module only when it runs). */
+export function registerModelCommands(model: Command): void {
   const calibration = `calibration inputs: a JSON file of feeds ([{ "<input>": { "dims": [...], "data": [...] } }]) or a number of generated ones (default ${DEFAULT_CALIBRATION_SAMPLES}; a demo model draws them from its own data)`;
 
   const compile = model
@@ -408,12 +398,14 @@ Examples:
     .action(inspectAction);
 
   withGenerateOptions(
-    chainOptions(
-      model
-        .command("register")
-        .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
-        .argument("<model>", "an .opml file, an ONNX file or a demo model name")
-        .option("--key <hex>", "the registrar's private key [default: the devnet's account 0]"),
+    addHiddenAliases(
+      addOptions(
+        model
+          .command("register")
+          .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
+          .argument("<model>", "an .opml file, an ONNX file or a demo model name"),
+        SEND_OPTIONS,
+      ),
     ),
   )
     .option("--calibration <file.json|n>", calibration)
@@ -435,9 +427,9 @@ defender's costs; a smaller one is refused (BondTooSmallError, naming both amoun
 --allow-small-bond is given.
 
 Examples:
-  $ opml model register mlp.opml                    # on the running \`opml devnet\`
+  $ opml model register mlp.opml                    # on the running \`opml devnet\` (its account 0)
   $ opml model register cnn --json
-  $ opml model register net.opml --rpc http://127.0.0.1:8545 --oracle 0x… --key 0x…
+  $ opml model register net.opml --rpc-url https://… --oracle 0x… --keystore key.json --password-file pw
   $ opml model register cnn --challenger-bond 100000000000000000 --gas-price 30`,
     )
     .action(registerAction);

@@ -4,12 +4,11 @@ import { dirname, relative, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_DEVNET_STATE_FILE, removeDevnetState, writeDevnetState } from "../devnet/devnetState.ts";
-import { formatDaemonCommands, formatDevnet, startDevnet, writeDevnetModels } from "../devnet/startDevnet.ts";
 import { registerDaemonCommands } from "./daemons.ts";
-import { registerModelCommands } from "./modelCommands.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
-import { toCliError } from "./errors.ts";
+import { registerKeyCommands } from "./keyCommands.ts";
+import { ensureTypeScript } from "./sourceImport.ts";
 
 /** package.json's version. */
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -74,6 +73,10 @@ function untilStopped(anvilExited: Promise<unknown>): Promise<NodeJS.Signals | n
 }
 
 async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
+  // Loaded here, not at the top: `opml --help` must not pay for the compiler and the models.
+  await ensureTypeScript();
+  const { formatDaemonCommands, formatDevnet, startDevnet, writeDevnetModels } =
+    await import("../devnet/startDevnet.ts");
   const devnet = await startDevnet({
     port: opts.port,
     host: opts.host,
@@ -111,7 +114,25 @@ async function devnetAction(opts: DevnetCommandOptions): Promise<void> {
   console.log("Devnet stopped.");
 }
 
-/** The `opml` command. */
+/**
+ * The model commands import the model compiler, the ONNX importer and the VM (seconds): they are
+ * loaded only for `opml model …` (see {@link main}) or by {@link loadAllCommands}; without them
+ * `opml model` is listed but has no subcommands.
+ */
+let modelCommands: typeof import("./modelCommands.ts") | undefined;
+
+/** Loads every command's definition, so that {@link createProgram} builds the whole program. */
+export async function loadAllCommands(): Promise<void> {
+  await ensureTypeScript();
+  modelCommands ??= await import("./modelCommands.ts");
+}
+
+/** The first argument that is not an option: the command `argv` runs. */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith("-"));
+}
+
+/** The `opml` command (call {@link loadAllCommands} first for `opml model`'s subcommands). */
 export function createProgram(): Command {
   const program = new Command("opml")
     .description("opML: optimistic machine learning with fraud proofs.")
@@ -163,10 +184,21 @@ Examples:
     )
     .action(devnetAction);
 
-  registerModelCommands(program);
+  const model = program
+    .command("model")
+    .description("Compile a model into the opML model file, inspect one, register one with the oracle.")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ opml model compile mlp && opml model inspect mlp.opml && opml model register mlp.opml
+  $ opml model compile --help                   # inputs, calibration, tiling`,
+    );
+  modelCommands?.registerModelCommands(model);
   registerDaemonCommands(program);
   registerDisputeCommands(program);
   registerBenchCommand(program);
+  registerKeyCommands(program);
   return program;
 }
 
@@ -176,11 +208,15 @@ Examples:
  */
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
+    if (commandOf(argv) === "model") await loadAllCommands();
     await createProgram().parseAsync(argv);
   } catch (thrown) {
+    const { toCliError } = await import("./toCliError.ts");
     const err = toCliError(thrown);
     if (err instanceof OpmlError) {
-      console.error(`error: ${err.message}`);
+      // One paragraph: what is wrong and what to do; the cause's dump (a viem error's request
+      // body, an ABI) stays out.
+      console.error(`error: ${err.shortMessage}${err.details ? `\n${err.details}` : ""}`);
       process.exitCode = 1;
       return;
     }

@@ -19,7 +19,8 @@ export interface OptionSpec {
   secret?: boolean;
 }
 
-export type Source = "flag" | "env" | "file" | "default";
+/** `fallback`: the deployment file or the devnet state file (`fallbackFrom` names which). */
+export type Source = "flag" | "env" | "file" | "fallback" | "default";
 export type Value = string | number | boolean | string[];
 
 export interface ResolvedConfig {
@@ -28,6 +29,10 @@ export interface ResolvedConfig {
   specs: readonly OptionSpec[];
   /** The config file read, if any. */
   file?: string;
+  /** For each value taken from a fallback, the file it came from. */
+  fallbackFrom: Record<string, string>;
+  /** Every value that could not be used, one sentence each (see {@link collectConfig}). */
+  problems: string[];
 }
 
 export class ConfigError extends OpmlError {
@@ -70,47 +75,76 @@ function parse(spec: OptionSpec, raw: unknown, where: string): Value {
 
 /**
  * Resolves every spec from `flags` (commander's parsed options; only explicitly given ones count),
- * `env`, and the JSON file named by the `config` flag or OPML_CONFIG. Unknown file keys are an error.
+ * `env`, and the JSON file named by the `config` flag or OPML_CONFIG. Unknown file keys and values
+ * of the wrong kind are all collected in `problems`, not thrown one at a time.
  */
-export function resolveConfig(
+export function collectConfig(
   specs: readonly OptionSpec[],
   flags: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const file = (flags.config as string | undefined) ?? env.OPML_CONFIG;
+  const problems: string[] = [];
   let fileValues: Record<string, unknown> = {};
   if (file) {
     try {
       fileValues = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     } catch (err) {
-      throw new ConfigError(`cannot read config file ${file}`, { cause: err });
+      problems.push(
+        `cannot read config file ${file} (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`,
+      );
     }
     if (typeof fileValues !== "object" || fileValues === null || Array.isArray(fileValues)) {
-      throw new ConfigError(`config file ${file} is not a JSON object`);
+      problems.push(`config file ${file} is not a JSON object`);
+      fileValues = {};
     }
     const known = new Set(specs.map((s) => s.name));
     const unknown = Object.keys(fileValues).filter((k) => !known.has(k));
-    if (unknown.length) throw new ConfigError(`unknown keys in ${file}: ${unknown.join(", ")}`);
+    if (unknown.length) problems.push(`unknown keys in ${file}: ${unknown.join(", ")}`);
   }
   const values: ResolvedConfig["values"] = {};
   const sources: ResolvedConfig["sources"] = {};
+  const take = (spec: OptionSpec, raw: unknown, where: string, source: Source) => {
+    try {
+      values[spec.name] = parse(spec, raw, where);
+      sources[spec.name] = source;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(`${err.shortMessage}: ${err.details ?? ""}`.replace(/: $/, ""));
+    }
+  };
   for (const spec of specs) {
     const e = env[envOf(spec.name)];
-    if (flags[spec.name] !== undefined) {
-      values[spec.name] = parse(spec, flags[spec.name], flagOf(spec.name));
-      sources[spec.name] = "flag";
-    } else if (e !== undefined && e !== "") {
-      values[spec.name] = parse(spec, e, envOf(spec.name));
-      sources[spec.name] = "env";
-    } else if (fileValues[spec.name] !== undefined) {
-      values[spec.name] = parse(spec, fileValues[spec.name], file!);
-      sources[spec.name] = "file";
-    } else if (spec.default !== undefined) {
+    if (flags[spec.name] !== undefined) take(spec, flags[spec.name], flagOf(spec.name), "flag");
+    else if (e !== undefined && e !== "") take(spec, e, envOf(spec.name), "env");
+    else if (fileValues[spec.name] !== undefined) take(spec, fileValues[spec.name], file!, "file");
+    else if (spec.default !== undefined) {
       values[spec.name] = spec.default;
       sources[spec.name] = "default";
     }
   }
-  return { values, sources, specs, file };
+  return { values, sources, specs, file, fallbackFrom: {}, problems };
+}
+
+/** Every problem at once, as one ConfigError (nothing when there is none). */
+export function throwProblems(problems: readonly string[], details?: string): void {
+  if (problems.length === 0) return;
+  const [first] = problems;
+  throw new ConfigError(
+    problems.length === 1 ? first! : `${problems.length} problems with the configuration: ${problems.join("; ")}`,
+    details !== undefined ? { details } : {},
+  );
+}
+
+/** {@link collectConfig}, throwing one ConfigError that lists every problem. */
+export function resolveConfig(
+  specs: readonly OptionSpec[],
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
+  const cfg = collectConfig(specs, flags, env);
+  throwProblems(cfg.problems);
+  return cfg;
 }
 
 /** The resolved configuration as lines `name = value (source)`, secrets redacted. */
@@ -128,17 +162,57 @@ export function showConfig(cfg: ResolvedConfig): string {
           ? envOf(s.name)
           : src === "file"
             ? `file ${cfg.file}`
-            : (src ?? "");
+            : src === "fallback"
+              ? `from ${cfg.fallbackFrom[s.name]}`
+              : (src ?? "");
     return `${s.name.padEnd(width)} = ${shown}${from ? `  (${from})` : ""}`;
   });
   return lines.join("\n");
 }
 
+/**
+ * How a command signs: a raw key, an encrypted keystore file (password from --password-file or
+ * OPML_KEYSTORE_PASSWORD, never a flag), or a remote signer over JSON-RPC; one of them at most.
+ */
+export const SIGNER_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "privateKey",
+    kind: "string",
+    description: "signing key (0x hex; visible in ps, prefer --keystore); never logged",
+    secret: true,
+  },
+  { name: "keystore", kind: "string", description: "Web3 Secret Storage v3 keystore file (`opml key new`)" },
+  {
+    name: "passwordFile",
+    kind: "string",
+    description: "file holding the keystore's password (else env OPML_KEYSTORE_PASSWORD)",
+  },
+  { name: "signerUrl", kind: "string", description: "remote signer's JSON-RPC URL (signs with eth_signTransaction)" },
+  { name: "signerAddress", kind: "string", description: "the remote signer's account [default: its only one]" },
+];
+
+/** Where the RPC URL and the oracle come from when nothing else gives them. */
+export const FALLBACK_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "deployment",
+    kind: "string",
+    description: "deployment file (`opml deploy`) the oracle address defaults to",
+    default: ".opml/deployment.json",
+  },
+  {
+    name: "stateFile",
+    kind: "string",
+    description: "devnet state file (`opml devnet`), the last fallback for the RPC URL and the oracle",
+    default: ".opml/devnet.json",
+  },
+];
+
 /** Options both daemons share. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "rpcUrl", kind: "string", description: "JSON-RPC endpoint", default: "http://127.0.0.1:8545" },
   { name: "oracle", kind: "string", description: "OpmlOracle address" },
-  { name: "privateKey", kind: "string", description: "signing key (0x hex); never logged", secret: true },
+  ...SIGNER_OPTIONS,
+  ...FALLBACK_OPTIONS,
   // No default here: each role has its own (roleOptions).
   {
     name: "dataDir",

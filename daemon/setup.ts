@@ -12,6 +12,7 @@ import {
   http,
   isAddress,
   isHex,
+  type Account,
   type Address,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -29,7 +30,8 @@ export class ModelMismatchError extends ConfigError {
   override name = "ModelMismatchError";
 }
 
-export function clientsFrom(cfg: ResolvedConfig) {
+/** The clients of a configuration; `account` (a keystore's or remote signer's) signs instead of `privateKey`. */
+export function clientsFrom(cfg: ResolvedConfig, account?: Account) {
   const v = cfg.values;
   const transport = http(v.rpcUrl as string, {
     timeout: v.rpcTimeoutMs as number,
@@ -41,9 +43,8 @@ export function clientsFrom(cfg: ResolvedConfig) {
   if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66)) {
     throw new ConfigError("privateKey is not a 32-byte 0x hex key", { details: "(value not shown)" });
   }
-  const walletClient = key
-    ? createWalletClient({ transport, pollingInterval, account: privateKeyToAccount(key) })
-    : undefined;
+  const signer = account ?? (key ? privateKeyToAccount(key) : undefined);
+  const walletClient = signer ? createWalletClient({ transport, pollingInterval, account: signer }) : undefined;
   return { publicClient, walletClient };
 }
 
@@ -112,13 +113,14 @@ export async function loadServedModels(
 /**
  * The logger, clients, oracle, journal and data-directory lock of a daemon (the lock first: a
  * directory another live daemon holds is refused before anything else); logs its start-up line.
- * `destination`: where logs go (default stdout).
+ * `destination`: where logs go (default stdout); `account`: the signer, when not `privateKey`.
  */
 export async function daemonParts(
   cfg: ResolvedConfig,
   role: string,
   mode: string,
   destination?: NodeJS.WritableStream,
+  account?: Account,
 ) {
   const v = cfg.values;
   const logger = createLogger({
@@ -127,7 +129,7 @@ export async function daemonParts(
     base: { role, mode },
     destination,
   });
-  const { publicClient, walletClient } = clientsFrom(cfg);
+  const { publicClient, walletClient } = clientsFrom(cfg, account);
   const oracle = oracleFrom(cfg);
   const lock = lockDataDir(v.dataDir as string, role);
   let chainId: number;

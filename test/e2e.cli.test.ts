@@ -117,7 +117,7 @@ test("opml request → a real `opml submitter` process claims it → opml status
   assert.ok(!out.includes(key.slice(2)), "the key never appears in the logs");
   assert.ok(lines.some((l) => l.msg === "claim submitted" && l.requestId === requestId));
 
-  const st = await run(process.execPath, [...OPML, "status", requestId], { env });
+  const st = await run(process.execPath, [...OPML, "status", requestId, "--json"], { env });
   const status = JSON.parse(st.stdout) as { status: string; claim: { output: string } };
   assert.equal(status.status, "claimed");
   const served = await ServedModel.create(sys.compiled);

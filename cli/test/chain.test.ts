@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { bytesToHex } from "viem";
 import { startSystem, type System } from "../../devnet/test/startSystem.ts";
-import { writeDevnetState, DevnetStateError } from "../../devnet/devnetState.ts";
+import { writeDevnetState } from "../../devnet/devnetState.ts";
+import { ConfigError } from "../../daemon/config.ts";
 import { createLogger } from "../../daemon/logger.ts";
 import { disputeGameAbi } from "../../sdk/gameAbi.ts";
 import { compileModel } from "../../phase/compileModel.ts";
@@ -41,8 +42,8 @@ after(async () => {
   await sys?.stop();
 });
 
-const chain = () => ["--rpc", sys.anvil.rpcUrl, "--oracle", sys.oracle];
-const key = (i: number) => ["--key", sys.anvil.accounts[i]!.privateKey];
+const chain = () => ["--rpc-url", sys.anvil.rpcUrl, "--oracle", sys.oracle];
+const key = (i: number) => ["--private-key", sys.anvil.accounts[i]!.privateKey];
 
 test("model register: a compiled file gets the next model id, and the oracle holds exactly the file's commitment", async () => {
   const file = join(dir, "mlp.opml");
@@ -109,7 +110,7 @@ test("model register by demo name with the devnet state file's defaults (RPC, or
   assert.equal(tiny.error.modelId, sys.modelId);
 });
 
-test("model register refuses a wrong RPC URL, an oracle address without code, a bad key, an unfunded registrar and a missing devnet", async () => {
+test("model register refuses a wrong RPC URL (the old --rpc and --key still accepted), an oracle address without code, a bad key, an unfunded registrar and a missing devnet", async () => {
   const wrongRpc = await runOpml([
     "model",
     "register",
@@ -118,7 +119,8 @@ test("model register refuses a wrong RPC URL, an oracle address without code, a 
     "http://127.0.0.1:9",
     "--oracle",
     sys.oracle,
-    ...key(0),
+    "--key",
+    sys.anvil.accounts[0]!.privateKey,
   ]);
   assert.ok(wrongRpc.error instanceof ChainError, String(wrongRpc.error));
   assert.match(wrongRpc.error.message, /cannot reach the chain at http:\/\/127\.0\.0\.1:9/);
@@ -128,29 +130,42 @@ test("model register refuses a wrong RPC URL, an oracle address without code, a 
     "model",
     "register",
     "tiny-mlp",
-    "--rpc",
+    "--rpc-url",
     sys.anvil.rpcUrl,
     "--oracle",
     eoa,
     ...key(0),
   ]);
   assert.ok(noCode.error instanceof ChainError);
-  assert.match(noCode.error.message, new RegExp(`no contract at ${eoa}`));
+  assert.match(
+    noCode.error.message,
+    new RegExp(`${eoa} is not a contract on chain 31337: it is an account without code`),
+  );
 
-  const badKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--key", "0x1234"]);
-  assert.ok(badKey.error instanceof ChainError);
-  assert.match(badKey.error.message, /not a 32-byte 0x hex private key/);
+  const badKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--private-key", "0x1234"]);
+  assert.ok(badKey.error instanceof ConfigError);
+  assert.match(badKey.error.message, /the private key is not 32 bytes of 0x hex/);
   assert.doesNotMatch(badKey.error.message, /1234/);
 
-  const unfunded = await runOpml(["model", "register", "gpt", ...chain(), "--key", `0x${"42".repeat(32)}`, "--quiet"]);
+  const unfunded = await runOpml([
+    "model",
+    "register",
+    "gpt",
+    ...chain(),
+    "--private-key",
+    `0x${"42".repeat(32)}`,
+    "--quiet",
+  ]);
   assert.ok(unfunded.error instanceof ChainError, String(unfunded.error));
   assert.match(unfunded.error.message, /the registration was not accepted[\s\S]*registrar 0x/);
 
+  // No devnet and no flags: both missing settings at once.
   const noDevnet = await runOpml(["model", "register", "tiny-mlp", "--state-file", join(dir, "none.json")]);
-  assert.ok(noDevnet.error instanceof DevnetStateError, String(noDevnet.error));
+  assert.ok(noDevnet.error instanceof ConfigError, String(noDevnet.error));
+  assert.match(noDevnet.error.message, /2 problems[\s\S]*OpmlOracle address is needed[\s\S]*a signing key is needed/);
   const noKey = await runOpml(["model", "register", "tiny-mlp", ...chain(), "--state-file", join(dir, "none.json")]);
-  assert.ok(noKey.error instanceof ChainError, String(noKey.error));
-  assert.match(noKey.error.message, /--key is needed/);
+  assert.ok(noKey.error instanceof ConfigError, String(noKey.error));
+  assert.match(noKey.error.message, /a signing key is needed: --keystore <file>, --signer-url <url> or --private-key/);
 });
 
 test("model register: the default challenger bond covers the defender's full-game gas at anvil's gas price", async () => {
@@ -338,10 +353,10 @@ test("dispute show refuses an unknown game id, a request without a game, an unkn
   const word = await runOpml(["dispute", "show", "latest", ...chain()]);
   assert.ok(word.error instanceof BadInputError);
 
-  const wrongRpc = await runOpml(["dispute", "show", "1", "--rpc", "http://127.0.0.1:9", "--oracle", sys.oracle]);
+  const wrongRpc = await runOpml(["dispute", "show", "1", "--rpc-url", "http://127.0.0.1:9", "--oracle", sys.oracle]);
   assert.ok(wrongRpc.error instanceof ChainError);
 
   const notOracle = await runOpml(["dispute", "show", "1", "--rpc", sys.anvil.rpcUrl, "--oracle", sys.game]);
   assert.ok(notOracle.error instanceof ChainError, String(notOracle.error));
-  assert.match(notOracle.error.message, /is not an OpmlOracle/);
+  assert.match(notOracle.error.message, /is a contract but not an OpmlOracle/);
 });

@@ -4,7 +4,7 @@
  * rather than printed. Faster than a child process per case; the bin itself is run in opml.test.ts.
  */
 import type { Command } from "commander";
-import { createProgram } from "../opml.ts";
+import { createProgram, loadAllCommands } from "../opml.ts";
 
 export interface OpmlRun {
   out: string;
@@ -19,6 +19,7 @@ function configure(cmd: Command, sink: { out: string; err: string }): void {
 
 export async function runOpml(args: string[]): Promise<OpmlRun> {
   const sink = { out: "", err: "" };
+  await loadAllCommands();
   const program = createProgram();
   configure(program, sink);
   const log = console.log;
