@@ -14,6 +14,7 @@ import {
   resolveConfig,
   showConfig,
   type OptionSpec,
+  type ResolvedConfig,
 } from "../daemon/config.ts";
 import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemon/setup.ts";
 import { getRequestStatus, requestGeneration, requestInference } from "../sdk/index.ts";
@@ -113,6 +114,17 @@ Examples:
   $ OPML_ORACLE=0x… OPML_PRIVATE_KEY=0x… OPML_MODELS=1=mlp.opml opml submitter --pretty
   $ opml config submitter --config submitter.json     # what would run, and from where`;
 
+/** The models a daemon serves (--models), each on the runner --backend names. */
+function servedModels(p: Awaited<ReturnType<typeof daemonParts>>, cfg: ResolvedConfig) {
+  return loadServedModels(
+    p.publicClient,
+    p.oracle,
+    cfg.values.models as string[],
+    p.logger,
+    cfg.values.backend as string,
+  );
+}
+
 export function registerDaemonCommands(program: Command): void {
   addOptions(
     program.command("submitter").description("Serve models: claim requests, defend claims, finalize, collect."),
@@ -124,7 +136,7 @@ export function registerDaemonCommands(program: Command): void {
       const p = await daemonParts(cfg, "submitter", cfg.values.lieAtNode !== undefined ? "lying(demo)" : "honest");
       if (!p.walletClient)
         throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+      const models = await servedModels(p, cfg);
       const d = new SubmitterDaemon({
         client: p.walletClient,
         oracle: p.oracle,
@@ -161,7 +173,7 @@ Examples:
       const mode = cfg.values.mode as string;
       if (mode !== "watch" && mode !== "defend") throw new ConfigError(`mode must be watch or defend, got ${mode}`);
       const p = await daemonParts(cfg, "challenger", mode);
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+      const models = await servedModels(p, cfg);
       const d = new ChallengerDaemon({
         client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
         oracle: p.oracle,
