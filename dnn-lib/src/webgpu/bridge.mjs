@@ -53,7 +53,11 @@ function ask(c, req) {
     }, timeoutMs);
     c.on("message", onMessage);
     c.on("exit", onExit);
-    c.send({ ...req, id });
+    try {
+      c.send({ ...req, id }, (err) => err && done(null));
+    } catch {
+      done(null); // the channel closed: the child is gone
+    }
   });
 }
 
@@ -83,6 +87,7 @@ async function handle(req) {
     const r = await ask(child, crashNext ? { kind: "abort" } : req);
     crashNext = false;
     if (r) return r;
+    child.kill("SIGKILL"); // dead already, or stalled
     children.delete(key);
   }
   return {
@@ -103,5 +108,7 @@ port.on("message", (req) => {
     reply({ ok: true });
     return;
   }
-  void handle(req).then(reply);
+  handle(req).then(reply, (e) =>
+    reply({ ok: false, error: { name: "WebGpuCrashError", message: `the WebGPU bridge failed: ${e}` } }),
+  );
 });
