@@ -9,6 +9,10 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
   },
   { name: "dnnAccuracy", what: "the three ONNX models quantized, against onnxruntime float" },
   { name: "onnx", what: "ONNX conformance suite counts; the PyTorch exports quantized, against onnxruntime float" },
+  {
+    name: "webgpu",
+    what: "the WebGPU backend: every op's seeded nodes bit-exact with the reference; speed on a real GPU",
+  },
   { name: "dnnComponent", what: "the kernels as a jco WebAssembly component vs the core module: per-node overhead" },
   { name: "vm", what: "VM interpreter speed, slowdown against V8, snapshots, spec-suite counts" },
   { name: "contracts", what: "gas of the on-chain one-step verifier over the golden vectors" },

@@ -9,6 +9,8 @@ import { cacheOfSlot } from "../dnn-lib/src/model/Model.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { checkInputTokens } from "../dnn-lib/src/model/inputTokenBound.ts";
+import { WebGpuBackend } from "../dnn-lib/src/runner/WebGpuBackend.ts";
+import { runModel, type ModelRun } from "../dnn-lib/src/runner/runModel.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DESC_ADDR, SlotKind } from "../dnn-lib/src/nodeInput.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
@@ -68,15 +70,21 @@ export function truthFromTrace(trace: Trace, stepDepth: bigint): NodeVmTruth {
   };
 }
 
-/** A model ready to run: compiled, with its native runner. */
+/** Which phase-1 runner computes claims: the native SIMD kernels, or the same kernels in WGSL on a GPU. */
+export type RunnerBackend = "native" | "webgpu";
+export const RUNNER_BACKENDS: readonly RunnerBackend[] = ["native", "webgpu"];
+
+/** A model ready to run: compiled, with its phase-1 runner (the same bits on either backend). */
 export class ServedModel {
   private constructor(
     readonly compiled: CompiledModel,
-    private readonly runner: NativeRunner,
+    private readonly runner: { run(input: Uint8Array): ModelRun },
   ) {}
 
-  static async create(compiled: CompiledModel): Promise<ServedModel> {
-    return new ServedModel(compiled, await NativeRunner.create(compiled));
+  static async create(compiled: CompiledModel, backend: RunnerBackend = "native"): Promise<ServedModel> {
+    if (backend === "native") return new ServedModel(compiled, await NativeRunner.create(compiled));
+    const gpu = await WebGpuBackend.create(compiled.model.weights);
+    return new ServedModel(compiled, { run: (input) => runModel(compiled, input, gpu) });
   }
 
   /**

@@ -81,7 +81,13 @@ export async function runDaemon(
     );
   const lying = role === "submitter" && cfg.values.lieAtNode !== undefined;
   const p = await daemonParts(cfg, role, lying ? "lying(demo)" : mode, undefined, target.walletClient?.account);
-  const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+  const models = await loadServedModels(
+    p.publicClient,
+    p.oracle,
+    cfg.values.models as string[],
+    p.logger,
+    cfg.values.backend as string,
+  );
   const common = {
     oracle: p.oracle,
     models,

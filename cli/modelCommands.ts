@@ -168,6 +168,7 @@ async function compileAction(ref: string, flags: CompileFlags): Promise<void> {
 interface InspectFlags extends OutputFlags {
   trace?: boolean;
   input?: string;
+  backend?: string;
 }
 
 async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
@@ -194,7 +195,10 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
         throw new BadInputError("--input is not 0x hex", { details: `got ${flags.input.slice(0, 20)}` });
       input = hexToBytes(flags.input);
     }
-    trace = await traceModel(compiled, input, progress);
+    const backend = flags.backend ?? "native";
+    if (backend !== "native" && backend !== "webgpu")
+      throw new BadInputError(`unknown --backend ${backend}`, { details: "native or webgpu" });
+    trace = await traceModel(compiled, input, progress, backend);
   }
   const s = summarizeModel(compiled);
   print(flags, { header, ...s, ...(trace ? { trace } : {}) }, () => {
@@ -382,6 +386,7 @@ Examples:
     .argument("<file>", "a model file (.opml)")
     .option("--trace", "also run every node in the VM on one input: exact steps vs the bound")
     .option("--input <hex>", "the input for --trace, 0x hex (default all zero)")
+    .option("--backend <name>", "the run --trace checks the VM against: native (SIMD) or webgpu", "native")
     .option("--json", "print the result as JSON (no progress)")
     .option("-q, --quiet", "no progress output")
     .addHelpText(

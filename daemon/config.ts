@@ -220,6 +220,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     description:
       "data directory: journal, event cursor, claim and VM trace caches (deleting it only costs time); one daemon each, locked",
   },
+  {
+    name: "backend",
+    kind: "string",
+    description: "phase-1 runner: native (SIMD kernels) or webgpu (the same integer kernels in WGSL, Dawn)",
+    default: "native",
+  },
   { name: "pollMs", kind: "int", description: "chain poll interval in ms", default: 1000 },
   { name: "rpcTimeoutMs", kind: "int", description: "per-RPC timeout in ms", default: 15000 },
   { name: "rpcRetries", kind: "int", description: "attempts per RPC call", default: 4 },

@@ -20,7 +20,7 @@ import { getChainId } from "viem/actions";
 import { compileModel } from "../phase/compileModel.ts";
 import { decodeModel } from "../dnn-lib/src/model/modelFile.ts";
 import { getModel } from "../sdk/index.ts";
-import { ServedModel } from "../claim/ServedModel.ts";
+import { RUNNER_BACKENDS, ServedModel, type RunnerBackend } from "../claim/ServedModel.ts";
 import { ConfigError, type ResolvedConfig } from "./config.ts";
 import { lockDataDir } from "./dataDirLock.ts";
 import { Journal } from "./journal.ts";
@@ -89,7 +89,12 @@ export async function loadServedModels(
   oracle: Address,
   entries: readonly string[],
   logger: Logger,
+  backend = "native",
 ): Promise<Map<bigint, ServedModel>> {
+  if (!(RUNNER_BACKENDS as readonly string[]).includes(backend))
+    throw new ConfigError(`unknown backend ${backend} (--backend / OPML_BACKEND)`, {
+      details: `one of ${RUNNER_BACKENDS.join(", ")}`,
+    });
   const out = new Map<bigint, ServedModel>();
   for (const { id, file } of parseModelEntries(entries)) {
     const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(file))));
@@ -104,8 +109,8 @@ export async function loadServedModels(
       onChain.inputLength === c.inputLength &&
       onChain.inputTokenBound === c.inputTokenBound;
     if (!same) throw new ModelMismatchError(`${file} does not compile to model ${id}'s registered commitment`);
-    out.set(id, await ServedModel.create(compiled));
-    logger.info({ modelId: String(id), file, nodes: c.nodeCount }, "serving model");
+    out.set(id, await ServedModel.create(compiled, backend as RunnerBackend));
+    logger.info({ modelId: String(id), file, nodes: c.nodeCount, backend }, "serving model");
   }
   return out;
 }

@@ -249,6 +249,19 @@ test("model inspect --trace runs every node in the VM: each halts with the nativ
   assert.match(String(wrongLength.error), /wrong size/);
 });
 
+test("model inspect --trace --backend webgpu checks the VM against the GPU's bytes: the native trace; a bad name is refused", async () => {
+  const file = join(dir, "trace-gpu.opml");
+  await runOpml(["model", "compile", "tiny-mlp", "-o", file, "--quiet"]);
+  const input = bytesToHex(new Uint8Array(16).fill(7));
+  const trace = async (backend: string) =>
+    json<Summary>(
+      await runOpml(["model", "inspect", file, "--trace", "--input", input, "--backend", backend, "--json"]),
+    ).trace;
+  assert.deepEqual(await trace("webgpu"), await trace("native"));
+  const bad = await runOpml(["model", "inspect", file, "--trace", "--backend", "cuda", "--quiet"]);
+  assert.match(String(bad.error), /unknown --backend cuda/);
+});
+
 test("model inspect refuses a missing, truncated, corrupt, foreign or newer-version file with a typed error", async () => {
   const file = join(dir, "good.opml");
   await runOpml(["model", "compile", "tiny-mlp", "-o", file, "--quiet"]);
