@@ -39,6 +39,22 @@ export interface ChainTarget {
 /** How long one RPC call may take before the chain counts as unreachable. */
 const RPC_TIMEOUT_MS = 10_000;
 
+/**
+ * A client for `rpcUrl` that fails fast (no retries, {@link RPC_TIMEOUT_MS}) and the chain id it
+ * answers; {@link ChainError} when it does not answer.
+ */
+export async function probeChain(rpcUrl: string) {
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: RPC_TIMEOUT_MS }) });
+  try {
+    return { probe, chainId: await probe.getChainId() };
+  } catch (err) {
+    throw new ChainError(`cannot reach the chain at ${rpcUrl}`, {
+      details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
+      cause: err,
+    });
+  }
+}
+
 /** Resolves and checks the target; `needKey` makes a signing key mandatory (flag or devnet account 0). */
 export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): Promise<ChainTarget> {
   let state: DevnetState | undefined;
@@ -66,16 +82,7 @@ export async function resolveChainTarget(flags: ChainFlags, needKey: boolean): P
   if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66))
     throw new ChainError("--key is not a 32-byte 0x hex private key", { details: "(value not shown)" });
 
-  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: RPC_TIMEOUT_MS }) });
-  let chainId: number;
-  try {
-    chainId = await probe.getChainId();
-  } catch (err) {
-    throw new ChainError(`cannot reach the chain at ${rpcUrl}`, {
-      details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
-      cause: err,
-    });
-  }
+  const { probe, chainId } = await probeChain(rpcUrl);
   const code = await probe.getCode({ address: oracle });
   if (!code || code === "0x")
     throw new ChainError(`no contract at ${oracle} on chain ${chainId}`, {

@@ -9,6 +9,7 @@ import { registerDaemonCommands } from "./daemons.ts";
 import { registerModelCommands } from "./modelCommands.ts";
 import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
+import { registerDeployCommand } from "./deployCommand.ts";
 import { toCliError } from "./errors.ts";
 
 /** package.json's version. */
@@ -163,6 +164,7 @@ Examples:
     )
     .action(devnetAction);
 
+  registerDeployCommand(program);
   registerModelCommands(program);
   registerDaemonCommands(program);
   registerDisputeCommands(program);
