@@ -7,6 +7,7 @@ import { OpmlError } from "../common/errors.ts";
 import { withFileLock } from "../common/fileLock.ts";
 import type { ContractSpec, DeployContext } from "./contractSpec.ts";
 import { foundryBinary, REPO_ROOT } from "./foundry.ts";
+import type { ModelTerms } from "./modelTerms.ts";
 import { DEFAULT_SYSTEM_PARAMS as P, systemContracts } from "./systemParams.ts";
 
 export type { ContractSpec, DeployContext } from "./contractSpec.ts";
@@ -22,7 +23,7 @@ export const GAME = {
 /** OpmlOracle's constructor parameters: half of a loser's bond burned, unanswered requests time out after 1 h. */
 export const ORACLE = { burnBps: P.burnBps, requestTimeout: P.requestTimeout };
 /** The terms the demo model is registered with. */
-export const MODEL_TERMS = {
+export const MODEL_TERMS: ModelTerms = {
   maxCallbackGas: 500_000,
   challengeWindow: 100n,
   fee: 10n ** 15n,

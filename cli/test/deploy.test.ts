@@ -3,19 +3,21 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http, parseEther } from "viem";
+import { createPublicClient, http, parseEther, type Address } from "viem";
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { DeploymentFileError, readDeploymentFile, type DeploymentFile } from "../../chain/deploymentFile.ts";
 import { ContractMismatchError } from "../../chain/systemDeployment.ts";
 import { SystemParamsError } from "../../chain/systemParams.ts";
+import { ModelTermsError } from "../../chain/modelTerms.ts";
 import { KeystoreError } from "../../chain/keystore.ts";
 import { loadArtifact } from "../../chain/deploy.ts";
+import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { BadInputError } from "../errors.ts";
 import { DeployerUnfundedError } from "../deployCommand.ts";
 import { KEYSTORE_ADDRESS, KEYSTORE_PASSWORD, PBKDF2_KEYSTORE } from "../../chain/test/keystoreVectors.ts";
 import { runOpml } from "./runOpml.ts";
 
-// `opml deploy` against an anvil that is not a devnet (chain id
+// `opml deploy` and `opml model register`'s terms against an anvil that is not a devnet (chain id
 // 17000), signing with an encrypted key file.
 
 let anvil: Anvil;
@@ -177,4 +179,59 @@ test("a deployment file recording another chain is kept: refused unless --fresh 
   assert.deepEqual(JSON.parse(readFileSync(other, "utf8")), recorded);
   writeFileSync(other, '{"version":1,"chainId":17000,"deployedAt":1,"contracts":{"OpmlOracle":"0x12"}}');
   assert.throws(() => readDeploymentFile(other), /contracts\.OpmlOracle is not an address/);
+});
+
+test("model register on the deployment takes its terms as options, and refuses terms the oracle would refuse, all at once", async () => {
+  const file = readDeploymentFile(out());
+  const oracle: Address = file.contracts.OpmlOracle!;
+  const key = ["--key", anvil.accounts[0]!.privateKey];
+  const chain = ["--rpc", anvil.rpcUrl, "--oracle", oracle];
+  const bad = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    ...chain,
+    ...key,
+    "--challenge-window",
+    "0",
+    "--max-callback-gas",
+    "6000000",
+    "--submitter-bond",
+    "0",
+    "--quiet",
+  ]);
+  assert.ok(bad.error instanceof ModelTermsError, String(bad.error));
+  assert.equal(bad.error.problems.length, 3, bad.error.message);
+  const r = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    ...chain,
+    ...key,
+    "--fee",
+    "123",
+    "--fee-per-callback-gas",
+    "7",
+    "--submitter-bond",
+    "300000000000000000",
+    "--challenger-bond",
+    "200000000000000000",
+    "--challenge-window",
+    "3600",
+    "--max-callback-gas",
+    "250000",
+    "--json",
+  ]);
+  assert.equal(r.error, undefined, String(r.error));
+  const { modelId } = JSON.parse(r.out) as { modelId: string };
+  const m = await pc().readContract({
+    address: oracle,
+    abi: opmlOracleAbi,
+    functionName: "getModel",
+    args: [BigInt(modelId)],
+  });
+  assert.deepEqual(
+    [m.fee, m.feePerCallbackGas, m.submitterBond, m.challengerBond, m.challengeWindow, m.maxCallbackGas],
+    [123n, 7n, 3n * 10n ** 17n, 2n * 10n ** 17n, 3600n, 250000],
+  );
 });
