@@ -19,11 +19,17 @@ import { clientsFrom, daemonParts, loadServedModels, oracleFrom } from "../daemo
 import { getRequestStatus, requestGeneration, requestInference } from "../sdk/index.ts";
 import { finalizeRequest } from "../sdk/operator/index.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
+import { assertDevnetChain } from "./adversary.ts";
 
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("submitter"),
   { name: "models", kind: "list", description: "served models as id=model-file (comma-separated)", default: [] },
-  { name: "lieAtNode", kind: "int", description: "DEMO ONLY: claim wrong outputs, lying at this node" },
+  {
+    name: "lieAtNode",
+    kind: "int",
+    description:
+      "TESTS ONLY, devnet only: claim a wrong output, lying at this node, and defend the lie to the on-chain step",
+  },
 ];
 export const CHALLENGER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("challenger"),
@@ -121,7 +127,10 @@ export function registerDaemonCommands(program: Command): void {
     .addHelpText("after", EXAMPLES_SUBMITTER)
     .action(async (flags: Record<string, unknown>) => {
       const cfg = resolveConfig(SUBMITTER_OPTIONS, flags);
-      const p = await daemonParts(cfg, "submitter", cfg.values.lieAtNode !== undefined ? "lying(demo)" : "honest");
+      const lieAtNode = cfg.values.lieAtNode as number | undefined;
+      if (lieAtNode !== undefined)
+        assertDevnetChain(await clientsFrom(cfg).publicClient.getChainId(), cfg.values.rpcUrl as string);
+      const p = await daemonParts(cfg, "submitter", lieAtNode !== undefined ? "lying(test)" : "honest");
       if (!p.walletClient)
         throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
       const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
@@ -134,7 +143,7 @@ export function registerDaemonCommands(program: Command): void {
         fromBlock: BigInt(cfg.values.fromBlock as number),
         reorgMargin: BigInt(cfg.values.reorgMargin as number),
         pollMs: cfg.values.pollMs as number,
-        lieAtNode: cfg.values.lieAtNode as number | undefined,
+        ...(lieAtNode !== undefined ? { lieAtNode, lieInVm: true } : {}),
       });
       d.start();
       await untilSignal();
