@@ -226,6 +226,10 @@ async function deployAction(flags: DeployFlags): Promise<void> {
   );
 }
 
+/** A system parameter's option: a whole number, its default shown as is (a bigint has no JSON). */
+const param = (flags: string, description: string, value: bigint) =>
+  new Option(flags, description).argParser(whole).default(value, String(value));
+
 export function registerDeployCommand(program: Command): void {
   const d = DEFAULT_SYSTEM_PARAMS;
   program
@@ -250,22 +254,20 @@ export function registerDeployCommand(program: Command): void {
       [] as string[],
     )
     .option("--fresh", "deploy every contract anew, ignoring the deployment file")
-    .option("--arity <k>", "DisputeGame: bisection arity, 2..64", whole, d.k)
-    .option(
-      "--step-depth <D>",
-      "DisputeGame: level-2 depth, 32..62 (2^D ≥ the VM's 2^32 step limit)",
-      whole,
-      d.stepDepth,
+    .addOption(param("--arity <k>", "DisputeGame: bisection arity, 2..64", d.k))
+    .addOption(
+      param("--step-depth <D>", "DisputeGame: level-2 depth, 32..62 (2^D ≥ the VM's 2^32 step limit)", d.stepDepth),
     )
-    .option("--clock-budget <s>", "DisputeGame: seconds on each side's clock (> 0)", whole, d.clockBudget)
-    .option("--phase2-extension <s>", "DisputeGame: seconds granted for opening phase 2", whole, d.phase2Extension)
-    .option("--step-extension <s>", "DisputeGame: seconds granted for the final step", whole, d.stepExtension)
-    .option("--burn-bps <bps>", "OpmlOracle: share of a loser's bond burned, 1000..10000", whole, d.burnBps)
-    .option(
-      "--request-timeout <s>",
-      "OpmlOracle: seconds before an unclaimed request may be cancelled",
-      whole,
-      d.requestTimeout,
+    .addOption(param("--clock-budget <s>", "DisputeGame: seconds on each side's clock (> 0)", d.clockBudget))
+    .addOption(param("--phase2-extension <s>", "DisputeGame: seconds granted for opening phase 2", d.phase2Extension))
+    .addOption(param("--step-extension <s>", "DisputeGame: seconds granted for the final step", d.stepExtension))
+    .addOption(param("--burn-bps <bps>", "OpmlOracle: share of a loser's bond burned, 1000..10000", d.burnBps))
+    .addOption(
+      param(
+        "--request-timeout <s>",
+        "OpmlOracle: seconds before an unclaimed request may be cancelled",
+        d.requestTimeout,
+      ),
     )
     .option("--poll-ms <ms>", "how often to poll for receipts", (v: string) => Number(whole(v)), 1000)
     .option("--dry-run", "check everything and print the plan; send nothing")
