@@ -1,7 +1,17 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { getAddress, isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import {
+  BaseError,
+  getAddress,
+  isHex,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type { Transport, WalletClient } from "viem";
 import { OpmlError } from "../common/errors.ts";
 import { withFileLock } from "../common/fileLock.ts";
@@ -268,6 +278,12 @@ export async function deployArtifact(
       args,
     });
   } catch (err) {
+    // viem's own message carries the whole creation code: its short message says what went wrong.
+    if (err instanceof BaseError)
+      throw new DeployError(
+        name,
+        `the deployment transaction was not accepted: ${err.shortMessage} (deployer ${clients.walletClient.account.address})`,
+      );
     throw new DeployError(name, "the deployment transaction was not accepted", err);
   }
   const receipt = await clients.publicClient.waitForTransactionReceipt({ hash: txHash });

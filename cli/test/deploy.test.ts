@@ -3,14 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http, parseEther, type Address } from "viem";
+import { createPublicClient, createTestClient, http, parseEther, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { startAnvil, type Anvil } from "../../chain/anvil.ts";
 import { DeploymentFileError, readDeploymentFile, type DeploymentFile } from "../../chain/deploymentFile.ts";
 import { ContractMismatchError } from "../../chain/systemDeployment.ts";
 import { SystemParamsError } from "../../chain/systemParams.ts";
 import { ModelTermsError } from "../../chain/modelTerms.ts";
 import { KeystoreError } from "../../chain/keystore.ts";
-import { loadArtifact } from "../../chain/deploy.ts";
+import { DeployError, loadArtifact } from "../../chain/deploy.ts";
 import { opmlOracleAbi } from "../../sdk/abi.ts";
 import { BadInputError } from "../errors.ts";
 import { DeployerUnfundedError } from "../deployCommand.ts";
@@ -33,9 +34,9 @@ before(async () => {
   password = join(dir, "password.txt");
   writeFileSync(keystore, JSON.stringify(PBKDF2_KEYSTORE));
   writeFileSync(password, `${KEYSTORE_PASSWORD}\n`);
-  await pc().request({
-    method: "anvil_setBalance" as "eth_chainId",
-    params: [KEYSTORE_ADDRESS, `0x${parseEther("10").toString(16)}`] as unknown as undefined,
+  await createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) }).setBalance({
+    address: KEYSTORE_ADDRESS,
+    value: parseEther("10"),
   });
 });
 after(async () => {
@@ -234,4 +235,14 @@ test("model register on the deployment takes its terms as options, and refuses t
     [m.fee, m.feePerCallbackGas, m.submitterBond, m.challengerBond, m.challengeWindow, m.maxCallbackGas],
     [123n, 7n, 3n * 10n ** 17n, 2n * 10n ** 17n, 3600n, 250000],
   );
+});
+
+test("a deployer short of funds gets one short DeployError naming it, never the creation code", async () => {
+  const key = `0x${"43".repeat(32)}` as const;
+  const address = privateKeyToAccount(key).address;
+  await createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) }).setBalance({ address, value: 1000n });
+  const r = await runOpml(["deploy", "--rpc-url", anvil.rpcUrl, "--private-key", key, "--out", join(dir, "poor.json")]);
+  assert.ok(r.error instanceof DeployError, String(r.error));
+  assert.match(r.error.message, new RegExp(`exceeds the balance of the account.*deployer ${address}`));
+  assert.ok(r.error.message.length < 500, r.error.message);
 });
