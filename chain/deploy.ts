@@ -1,41 +1,39 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { getAddress, isHex, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient } from "viem";
+import {
+  BaseError,
+  getAddress,
+  isHex,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type { Transport, WalletClient } from "viem";
 import { OpmlError } from "../common/errors.ts";
 import { withFileLock } from "../common/fileLock.ts";
+import type { ContractSpec, DeployContext } from "./contractSpec.ts";
 import { foundryBinary, REPO_ROOT } from "./foundry.ts";
+import type { ModelTerms } from "./modelTerms.ts";
+import { DEFAULT_SYSTEM_PARAMS as P, systemContracts } from "./systemParams.ts";
 
-/** A contract the devnet deploys. */
-export interface ContractSpec {
-  /** The contract's name, as in `contract Name { ... }`. */
-  name: string;
-  /** Its source file, relative to the repository root. */
-  source: string;
-  /** What it is for, in a few words (printed by `opml devnet`). */
-  description: string;
-  /**
-   * Constructor arguments, if any; a function receives what was deployed before it (by name) and
-   * the demo model's id once registered.
-   */
-  args?: readonly unknown[] | ((deployed: DeployContext) => readonly unknown[]);
-}
-
-/** What a manifest entry's constructor arguments may depend on. */
-export interface DeployContext {
-  /** Address of an entry deployed earlier in the same call. Throws when there is none. */
-  address(name: string): Address;
-  /** The demo model's id, once the manifest registered it (after OpmlOracle). */
-  modelId?: bigint;
-}
+export type { ContractSpec, DeployContext } from "./contractSpec.ts";
 
 /** DisputeGame's constructor parameters on the devnet (and in the e2e tests). */
-export const GAME = { k: 4n, stepDepth: 32n, clockBudget: 600n, phase2Extension: 120n, stepExtension: 60n };
+export const GAME = {
+  k: P.k,
+  stepDepth: P.stepDepth,
+  clockBudget: P.clockBudget,
+  phase2Extension: P.phase2Extension,
+  stepExtension: P.stepExtension,
+};
 /** OpmlOracle's constructor parameters: half of a loser's bond burned, unanswered requests time out after 1 h. */
-export const ORACLE = { burnBps: 5000n, requestTimeout: 3600n };
+export const ORACLE = { burnBps: P.burnBps, requestTimeout: P.requestTimeout };
 /** The terms the demo model is registered with. */
-export const MODEL_TERMS = {
+export const MODEL_TERMS: ModelTerms = {
   maxCallbackGas: 500_000,
   challengeWindow: 100n,
   fee: 10n ** 15n,
@@ -48,36 +46,7 @@ export const DAPP_LABELS = 3;
 
 /** The opML system, in deployment order: the demo model is registered right after OpmlOracle. */
 export const SYSTEM_CONTRACTS: readonly ContractSpec[] = [
-  {
-    name: "StepVerifier",
-    source: "contracts/src/vm/StepVerifier.sol",
-    description: "re-executes one VM step on chain (the final move of a dispute)",
-  },
-  {
-    name: "PhaseBoundary",
-    source: "contracts/src/phase/PhaseBoundary.sol",
-    description: "checks a phase-2 opening: the node's initial and final VM states",
-  },
-  {
-    name: "DisputeGame",
-    source: "contracts/src/game/DisputeGame.sol",
-    description: `k-ary bisection over nodes then VM steps (k ${GAME.k}, step depth ${GAME.stepDepth}, clock ${GAME.clockBudget} s)`,
-    args: (d) => [
-      GAME.k,
-      GAME.stepDepth,
-      GAME.clockBudget,
-      GAME.phase2Extension,
-      GAME.stepExtension,
-      d.address("StepVerifier"),
-      d.address("PhaseBoundary"),
-    ],
-  },
-  {
-    name: "OpmlOracle",
-    source: "contracts/src/oracle/OpmlOracle.sol",
-    description: "requests, bonded claims, challenges, finalization and callbacks",
-    args: (d) => [d.address("DisputeGame"), ORACLE.burnBps, ORACLE.requestTimeout],
-  },
+  ...systemContracts(),
   {
     name: "ClassifierGate",
     source: "contracts/src/examples/ClassifierGate.sol",
@@ -264,6 +233,17 @@ async function ensureArtifactsUnlocked(specs: readonly ContractSpec[], log: Prog
   return true;
 }
 
+/** Builds stale artifacts and loads each spec's, under the build lock (see {@link ensureArtifacts}). */
+export async function loadArtifacts(
+  specs: readonly ContractSpec[],
+  log: ProgressLog = () => {},
+): Promise<ForgeArtifact[]> {
+  return withFileLock(BUILD_LOCK, async () => {
+    await ensureArtifactsUnlocked(specs, log);
+    return specs.map((spec) => loadArtifact(spec.name, spec.source ? { source: spec.source } : {}));
+  });
+}
+
 /** Receives one line of progress (building, deploying). */
 export type ProgressLog = (line: string) => void;
 
@@ -279,6 +259,8 @@ export interface DeployedContract {
   abi: Abi;
   txHash: Hex;
   gasUsed: bigint;
+  /** The block it was deployed in. */
+  blockNumber: bigint;
 }
 
 /** Deploys one compiled contract and waits for its receipt. Throws {@link DeployError}. */
@@ -296,13 +278,26 @@ export async function deployArtifact(
       args,
     });
   } catch (err) {
+    // viem's own message carries the whole creation code: its short message says what went wrong.
+    if (err instanceof BaseError)
+      throw new DeployError(
+        name,
+        `the deployment transaction was not accepted: ${err.shortMessage} (deployer ${clients.walletClient.account.address})`,
+      );
     throw new DeployError(name, "the deployment transaction was not accepted", err);
   }
   const receipt = await clients.publicClient.waitForTransactionReceipt({ hash: txHash });
   if (receipt.status !== "success" || !receipt.contractAddress) {
     throw new DeployError(name, `the constructor reverted (tx ${txHash}, gas used ${receipt.gasUsed})`);
   }
-  return { name, address: getAddress(receipt.contractAddress), abi: artifact.abi, txHash, gasUsed: receipt.gasUsed };
+  return {
+    name,
+    address: getAddress(receipt.contractAddress),
+    abi: artifact.abi,
+    txHash,
+    gasUsed: receipt.gasUsed,
+    blockNumber: receipt.blockNumber,
+  };
 }
 
 /**
@@ -324,10 +319,7 @@ export async function deployContracts(
       ? (DEVNET_CONTRACTS.find((s) => s.name === c) ?? { name: c, source: "", description: "" })
       : c,
   );
-  const artifacts = await withFileLock(BUILD_LOCK, async () => {
-    await ensureArtifactsUnlocked(specs, log);
-    return specs.map((spec) => loadArtifact(spec.name, spec.source ? { source: spec.source } : {}));
-  });
+  const artifacts = await loadArtifacts(specs, log);
   const out: DeployedContract[] = [];
   const context: DeployContext = {
     address(name) {

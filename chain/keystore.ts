@@ -6,6 +6,7 @@
  * scrypt where OpenSSL takes the parameters (it refuses N ≥ 2^(16·r), which the spec's own test
  * vector uses: @noble/hashes' scrypt does those); viem does keccak256 and the address.
  */
+import { readFileSync } from "node:fs";
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes, randomUUID, scryptSync } from "node:crypto";
 import { scrypt as nobleScrypt } from "@noble/hashes/scrypt";
 import { bytesToHex, hexToBytes, keccak256, type Address, type Hex } from "viem";
@@ -94,6 +95,20 @@ export function parseKeystore(text: string, file = "the keystore"): KeystoreV3 {
       details: "expected a JSON object with version 3 and a crypto section",
     });
   return { ...(k as KeystoreV3), crypto };
+}
+
+/** The private key in the keystore file `file`; an unreadable file is a {@link KeystoreError} too. */
+export function decryptKeystoreFile(file: string, password: string): Hex {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new KeystoreError(`cannot read the keystore ${file}`, {
+      details: "no such file, or not readable",
+      cause: err,
+    });
+  }
+  return decryptKeystore(parseKeystore(text, file), password);
 }
 
 /** The private key in a keystore; a wrong password is a {@link KeystoreError} (MAC mismatch). */

@@ -90,8 +90,11 @@ export class ServedModel {
   /**
    * Runs the model on `input` and builds the claim. Throws the runner's ModelInputError on a wrong
    * size, InputTokenOutOfRangeError (before running) on a token id outside the model's input token
-   * bound, and the runner's DnnKernelTrapError on any other input a kernel traps on. `lieAtNode` (tests and the demo only) flips one bit of node i's output: S_{i+1} … S_N
-   * then differ from the truth, the rest of the run is left as computed.
+   * bound, and the runner's DnnKernelTrapError on any other input a kernel traps on. `lieAtNode`
+   * (tests and the demo only) flips one bit of node i's output: S_{i+1} … S_N then differ from the
+   * truth; the model's output has the same bit flipped (when node i is not the last one, it is
+   * flipped too), so the claimed output is always wrong, and the first node whose claimed
+   * transition is wrong is node i.
    */
   claim(input: Uint8Array, opts: { lieAtNode?: number } = {}): ComputedClaim {
     checkInputTokens(input, this.compiled.commitment.inputTokenBound);
@@ -103,6 +106,7 @@ export class ServedModel {
         throw new ClaimComputationError(`lieAtNode ${lie} is not a node of the model`);
       }
       activations[lie + 1]![0]! ^= 1;
+      if (lie + 1 < activations.length - 1) activations[activations.length - 1]![0]! ^= 1;
     }
     const tree = new GraphState(this.compiled.model, activations[0]!);
     const states: Hex[] = [bytesToHex(tree.root())];

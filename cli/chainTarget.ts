@@ -5,7 +5,7 @@
  * without the chain is reported at once (one ConfigError); then the endpoint is checked to answer,
  * the oracle address to be an OpmlOracle, and the signer is opened.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
   createPublicClient,
   createWalletClient,
@@ -21,10 +21,12 @@ import {
   type WalletClient,
 } from "viem";
 import { DEV_POLLING_INTERVAL_MS, devChain } from "../chain/devClients.ts";
+import { readDeploymentFile, type DeploymentFile } from "../chain/deploymentFile.ts";
 import { ConfigError, throwProblems, type ResolvedConfig } from "../daemon/config.ts";
 import { signerAccount, signerProblems, signersGiven } from "../daemon/signer.ts";
 import { readDevnetState, type DevnetState } from "../devnet/devnetState.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
+import { OpmlError } from "../common/errors.ts";
 import { ChainError, InsufficientFundsError } from "./errors.ts";
 
 export interface ChainTarget {
@@ -48,16 +50,20 @@ export interface ConnectOptions {
 /** How long one RPC call of a one-shot command may take before the chain counts as unreachable. */
 const RPC_TIMEOUT_MS = 10_000;
 
-interface DeploymentFile {
-  chainId: number;
-  contracts: Record<string, string>;
-}
-
-function readDeployment(file: string): DeploymentFile {
-  const d = JSON.parse(readFileSync(file, "utf8")) as Partial<DeploymentFile>;
-  if (typeof d.chainId !== "number" || typeof d.contracts !== "object" || d.contracts === null)
-    throw new Error("expected { chainId, contracts: { name: address } }");
-  return d as DeploymentFile;
+/**
+ * A client for `rpcUrl` that fails fast (no retries, {@link RPC_TIMEOUT_MS}) and the chain id it
+ * answers; {@link ChainError} when it does not answer.
+ */
+export async function probeChain(rpcUrl: string) {
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: RPC_TIMEOUT_MS }) });
+  try {
+    return { probe, chainId: await probe.getChainId() };
+  } catch (err) {
+    throw new ChainError(`cannot reach the chain at ${rpcUrl}`, {
+      details: "is the RPC URL right and the node running? (`opml devnet` starts one)",
+      cause: err,
+    });
+  }
 }
 
 /** Fills the RPC URL, the oracle (and with `devnetKey` the key) from the deployment and devnet files. */
@@ -78,11 +84,13 @@ export function applyFallbacks(
   const deploymentFile = v.deployment as string | undefined;
   if (deploymentFile !== undefined && existsSync(deploymentFile) && unset("oracle")) {
     try {
-      deployment = readDeployment(deploymentFile);
+      deployment = readDeploymentFile(deploymentFile);
       fill("oracle", deployment.contracts.OpmlOracle, deploymentFile);
       if (cfg.sources.oracle !== "fallback") deployment = undefined;
     } catch (err) {
-      problems.push(`the deployment file ${deploymentFile} cannot be read (${(err as Error).message})`);
+      problems.push(
+        `the deployment file ${deploymentFile} cannot be read (${err instanceof OpmlError ? err.shortMessage : String(err)})`,
+      );
     }
   }
   const stateFile = v.stateFile as string | undefined;

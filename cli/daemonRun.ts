@@ -4,6 +4,7 @@
  * the oracle and the signer checked (cli/chainTarget.ts), and the signer's balance against the
  * largest bond it may have to post, before the daemon starts.
  */
+import { assertDevnetChain } from "./adversary.ts";
 import { existsSync, statSync } from "node:fs";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { collectConfig, ConfigError, type OptionSpec } from "../daemon/config.ts";
@@ -72,6 +73,8 @@ export async function runDaemon(
   ];
   const signs = role === "submitter" || mode === "defend";
   const target = await connectChain(cfg, { needKey: signs, problems });
+  const lying = role === "submitter" && cfg.values.lieAtNode !== undefined;
+  if (lying) assertDevnetChain(target.chainId, target.rpcUrl);
   const entries = parseModelEntries(cfg.values.models as string[]);
   if (signs)
     await requireBond(
@@ -79,8 +82,7 @@ export async function runDaemon(
       entries.map((e) => e.id),
       role === "submitter" ? "submitterBond" : "challengerBond",
     );
-  const lying = role === "submitter" && cfg.values.lieAtNode !== undefined;
-  const p = await daemonParts(cfg, role, lying ? "lying(demo)" : mode, undefined, target.walletClient?.account);
+  const p = await daemonParts(cfg, role, lying ? "lying(test)" : mode, undefined, target.walletClient?.account);
   const models = await loadServedModels(
     p.publicClient,
     p.oracle,
@@ -102,7 +104,7 @@ export async function runDaemon(
       ? new SubmitterDaemon({
           ...common,
           client: p.walletClient!,
-          lieAtNode: cfg.values.lieAtNode as number | undefined,
+          ...(lying && { lieAtNode: cfg.values.lieAtNode as number, lieInVm: true }),
         })
       : new ChallengerDaemon({
           ...common,

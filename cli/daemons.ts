@@ -13,7 +13,12 @@ import { ensureTypeScript } from "./sourceImport.ts";
 export const SUBMITTER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("submitter"),
   { name: "models", kind: "list", description: "served models as id=model-file (comma-separated)", default: [] },
-  { name: "lieAtNode", kind: "int", description: "DEMO ONLY: claim wrong outputs, lying at this node" },
+  {
+    name: "lieAtNode",
+    kind: "int",
+    description:
+      "TESTS ONLY, devnet only: claim a wrong output, lying at this node, and defend the lie to the on-chain step",
+  },
 ];
 export const CHALLENGER_OPTIONS: readonly OptionSpec[] = [
   ...roleOptions("challenger"),

@@ -19,6 +19,7 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { MODEL_TERMS } from "../chain/deploy.ts";
 import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
+import { checkModelTerms, MAX_CALLBACK_GAS, type ModelTerms } from "../chain/modelTerms.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
 import { OpmlError } from "../common/errors.ts";
@@ -62,10 +63,14 @@ function maxSteps(value: string): number {
   return n;
 }
 
-function weiAmount(value: string): bigint {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of wei.");
-  return BigInt(value);
+/** A commander parser for a whole number of `unit` (wei, seconds, gas). */
+function wholeNumber(unit: string) {
+  return (value: string): bigint => {
+    if (!/^\d{1,78}$/.test(value)) throw new InvalidArgumentError(`must be a whole number of ${unit}.`);
+    return BigInt(value);
+  };
 }
+const weiAmount = wholeNumber("wei");
 
 function gweiAmount(value: string): bigint {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError("must be a number of gwei, e.g. 1.5.");
@@ -229,6 +234,11 @@ interface RegisterFlags extends OutputFlags, GenerateFlags {
   calibration?: string;
   maxSteps?: number;
   challengerBond?: bigint;
+  submitterBond?: bigint;
+  fee?: bigint;
+  feePerCallbackGas?: bigint;
+  challengeWindow?: bigint;
+  maxCallbackGas?: bigint;
   gasPrice?: bigint;
   allowSmallBond?: boolean;
 }
@@ -292,13 +302,21 @@ export async function findRegisteredModel(
 }
 
 async function registerAction(ref: string, flags: RegisterFlags): Promise<void> {
+  const terms: ModelTerms = {
+    fee: flags.fee ?? MODEL_TERMS.fee,
+    feePerCallbackGas: flags.feePerCallbackGas ?? MODEL_TERMS.feePerCallbackGas,
+    submitterBond: flags.submitterBond ?? MODEL_TERMS.submitterBond,
+    challengerBond: flags.challengerBond ?? MODEL_TERMS.challengerBond,
+    challengeWindow: flags.challengeWindow ?? MODEL_TERMS.challengeWindow,
+    maxCallbackGas: flags.maxCallbackGas === undefined ? MODEL_TERMS.maxCallbackGas : Number(flags.maxCallbackGas),
+  };
+  checkModelTerms(terms);
   const target = await connectChain(collectConfig(SEND_OPTIONS, unaliased({ ...flags })), {
     needKey: true,
     devnetKey: true,
   });
   const wallet = signerOf(target);
   const clients = { chain: wallet.chain, publicClient: target.publicClient, walletClient: wallet };
-  const terms = { ...MODEL_TERMS, challengerBond: flags.challengerBond ?? MODEL_TERMS.challengerBond };
   await checkChallengerBond(target.publicClient, terms.challengerBond, flags);
   const progress = progressFor(flags);
   const source = await loadModelSource(ref, { calibration: flags.calibration, progress, ...generateOption(flags) });
@@ -334,7 +352,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   };
   print(flags, data, () => [
     `Registered "${s.name}" as model ${r.modelId} (oracle ${target.oracle}, chain ${target.chainId}, tx ${r.txHash}, gas ${r.gasUsed}).`,
-    `Terms: fee ${terms.fee} wei, submitter bond ${terms.submitterBond} wei, challenger bond ${terms.challengerBond} wei, challenge window ${terms.challengeWindow} s.`,
+    `Terms: fee ${terms.fee} wei + ${terms.feePerCallbackGas} wei per callback gas (at most ${terms.maxCallbackGas}), submitter bond ${terms.submitterBond} wei, challenger bond ${terms.challengerBond} wei, challenge window ${terms.challengeWindow} s.`,
     "",
     ...formatCommitment(s.commitment),
   ]);
@@ -407,7 +425,9 @@ Examples:
       addOptions(
         model
           .command("register")
-          .description("Register a model with the OpmlOracle (the demo terms: fee, bonds, window) and print its id.")
+          .description(
+            "Register a model with the OpmlOracle on its terms (fee, bonds, window, callback gas) and print its id.",
+          )
           .argument("<model>", "an .opml file, an ONNX file or a demo model name"),
         SEND_OPTIONS,
       ),
@@ -415,7 +435,28 @@ Examples:
   )
     .option("--calibration <file.json|n>", calibration)
     .option("--max-steps <n>", "VM step budget per node (as for compile)", maxSteps)
-    .option("--challenger-bond <wei>", `the challenger bond [default: ${MODEL_TERMS.challengerBond}]`, weiAmount)
+    .option("--fee <wei>", `the fee per request [default: ${MODEL_TERMS.fee}]`, weiAmount)
+    .option(
+      "--fee-per-callback-gas <wei>",
+      `wei per unit of callback gas, paid to the finalizer [default: ${MODEL_TERMS.feePerCallbackGas}]`,
+      weiAmount,
+    )
+    .option("--submitter-bond <wei>", `the bond a claim carries [default: ${MODEL_TERMS.submitterBond}]`, weiAmount)
+    .option(
+      "--challenger-bond <wei>",
+      `the bond a challenge carries [default: ${MODEL_TERMS.challengerBond}]`,
+      weiAmount,
+    )
+    .option(
+      "--challenge-window <seconds>",
+      `how long a claim is open to challenges [default: ${MODEL_TERMS.challengeWindow}]`,
+      wholeNumber("seconds"),
+    )
+    .option(
+      "--max-callback-gas <gas>",
+      `most gas a request may give its callback, at most ${MAX_CALLBACK_GAS} [default: ${MODEL_TERMS.maxCallbackGas}]`,
+      wholeNumber("gas"),
+    )
     .option("--gas-price <gwei>", "the gas price the bond check uses [default: the chain's]", gweiAmount)
     .option("--allow-small-bond", "register even if the challenger bond is below the defender's full-game gas (warns)")
     .option("--json", "print the result as JSON (no progress)")
@@ -426,6 +467,10 @@ Examples:
 A model whose commitment is registered already is refused (ModelAlreadyRegisteredError, with
 its id): registering it twice would only split its requests.
 
+The terms are checked as the oracle would before anything is compiled or sent (ModelTermsError
+listing every problem): bonds and fees fit a uint96 and bonds are not zero, the challenge window
+is at least 1 s, the callback gas at most ${MAX_CALLBACK_GAS}.
+
 The challenger bond must cover the honest defender's gas over a full worst-case dispute
 (${DEFENDER_FULL_GAME_GAS} gas) at the gas price, so that every failed challenge pays the
 defender's costs; a smaller one is refused (BondTooSmallError, naming both amounts) unless
@@ -435,7 +480,8 @@ Examples:
   $ opml model register mlp.opml                    # on the running \`opml devnet\` (its account 0)
   $ opml model register cnn --json
   $ opml model register net.opml --rpc-url https://… --oracle 0x… --keystore key.json --password-file pw
-  $ opml model register cnn --challenger-bond 100000000000000000 --gas-price 30`,
+  $ opml model register cnn --challenger-bond 100000000000000000 --gas-price 30
+  $ opml model register mlp.opml --fee 2000000000000000 --submitter-bond 500000000000000000 --challenge-window 3600`,
     )
     .action(registerAction);
 }

@@ -9,6 +9,7 @@ import { registerDisputeCommands } from "./disputeCommands.ts";
 import { registerBenchCommand } from "./benchCommand.ts";
 import { registerKeyCommands } from "./keyCommands.ts";
 import { ensureTypeScript } from "./sourceImport.ts";
+import { registerDeployCommand } from "./deployCommand.ts";
 
 /** package.json's version. */
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -184,6 +185,7 @@ Examples:
     )
     .action(devnetAction);
 
+  registerDeployCommand(program);
   const model = program
     .command("model")
     .description("Compile a model into the opML model file, inspect one, register one with the oracle.")

@@ -17,6 +17,7 @@ import {
   type ProgressLog,
 } from "../chain/deploy.ts";
 import { REPO_ROOT } from "../chain/foundry.ts";
+import type { ModelTerms } from "../chain/modelTerms.ts";
 import { tinyMlp } from "../dnn-lib/models/tiny.ts";
 import { compileModel, type CompiledModel } from "../phase/compileModel.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
@@ -49,7 +50,7 @@ export async function registerModel(
   clients: DeployClients,
   oracle: Address,
   compiled: CompiledModel,
-  terms: typeof MODEL_TERMS = MODEL_TERMS,
+  terms: ModelTerms = MODEL_TERMS,
 ): Promise<{ modelId: bigint; txHash: Hex; gasUsed: bigint }> {
   const m = compiled.commitment;
   const { request, result } = await clients.publicClient.simulateContract({

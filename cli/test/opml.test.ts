@@ -81,6 +81,7 @@ test("opml devnet --help shows the options and examples, and warns that the dev 
 test("every command's --help ends with examples; model compile's lists the demo models", async () => {
   const commands = [
     ["devnet"],
+    ["deploy"],
     ["model"],
     ["model", "compile"],
     ["model", "inspect"],
