@@ -12,8 +12,9 @@ import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
 import { WrongRequestStateError } from "./errors.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
 import type { Journaled } from "./txLog.ts";
+import type { Sent } from "./txSender.ts";
 
-export interface ChallengeClaimParameters extends OracleTarget, Journaled {
+export interface ChallengeClaimParameters extends OracleTarget, Journaled, Sent {
   requestId: bigint;
   claimId: bigint;
 }
@@ -53,6 +54,8 @@ export async function challengeClaim(
   const { hash, logs } = await sendOracleTx(client, {
     oracle,
     journal,
+    sender: parameters.sender,
+    priority: "claim",
     action: "challenge",
     requestId,
     functionName: "challenge",
