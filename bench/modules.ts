@@ -16,4 +16,5 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
     what: "LLM generation at GPT-2-small, TinyLlama-1.1B, LLaMA-2-7B and 13B shapes: nodes, steps, time, dispute",
   },
   { name: "defenderLoad", what: "8 challengers steered to 8 different nodes: the defender's missed deadlines, slack" },
+  { name: "load", what: "bursts of 50 (kill -9, RPC stall) and 500 requests at 1 s blocks: claims/s, latency, lost" },
 ];

@@ -134,6 +134,7 @@ export function registerDaemonCommands(program: Command): void {
         fromBlock: BigInt(cfg.values.fromBlock as number),
         reorgMargin: BigInt(cfg.values.reorgMargin as number),
         pollMs: cfg.values.pollMs as number,
+        maxInFlight: cfg.values.maxInFlight as number,
         lieAtNode: cfg.values.lieAtNode as number | undefined,
       });
       d.start();
@@ -172,6 +173,7 @@ Examples:
         fromBlock: BigInt(cfg.values.fromBlock as number),
         reorgMargin: BigInt(cfg.values.reorgMargin as number),
         pollMs: cfg.values.pollMs as number,
+        maxInFlight: cfg.values.maxInFlight as number,
       });
       d.start();
       await untilSignal();
