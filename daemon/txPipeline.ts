@@ -55,6 +55,11 @@ export class TxReplacedError extends OpmlError {
   override name = "TxReplacedError";
 }
 
+/** A pipeline configured with a cap that lets nothing through. */
+export class TxPipelineConfigError extends OpmlError {
+  override name = "TxPipelineConfigError";
+}
+
 /** The pipeline stopped with the transaction still waiting for a slot. */
 export class TxPipelineStoppedError extends OpmlError {
   override name = "TxPipelineStoppedError";
@@ -103,7 +108,11 @@ export class TxPipeline implements TxSender {
   /** Most transactions in flight at once so far (for the bench). */
   maxSeenInFlight = 0;
 
-  constructor(readonly opts: TxPipelineOptions) {}
+  constructor(readonly opts: TxPipelineOptions) {
+    const cap = opts.maxInFlight;
+    if (cap !== undefined && !(Number.isSafeInteger(cap) && cap >= 1))
+      throw new TxPipelineConfigError(`maxInFlight must be a whole number of at least 1, not ${cap}`);
+  }
 
   private get rpc() {
     return this.opts.rpc ?? identity;

@@ -122,13 +122,14 @@ function startSubmitter(anvil: Anvil, oracle: Address, models: string[], dataDir
     ],
     { env: { ...process.env, OPML_PRIVATE_KEY: anvil.accounts[2]!.privateKey }, stdio: ["ignore", "pipe", "pipe"] },
   );
-  if (o.logs) {
-    child.stdout?.pipe(o.logs, { end: false });
-    child.stderr?.pipe(o.logs, { end: false });
-  } else {
-    child.stdout?.resume();
-    child.stderr?.resume();
-  }
+  // Ready once its first pass can run: the VM speed is measured right before it.
+  let ready!: () => void;
+  const started = new Promise<void>((r) => (ready = r));
+  child.stdout?.on("data", (chunk: Buffer) => {
+    if (chunk.toString().includes("measured this machine's VM speed")) ready();
+    o.logs?.write(chunk);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => o.logs?.write(chunk));
   let peakKb = 0;
   const timer = setInterval(() => {
     try {
@@ -141,6 +142,7 @@ function startSubmitter(anvil: Anvil, oracle: Address, models: string[], dataDir
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
     child,
+    started,
     peakMb: () => peakKb / 1024,
     async kill(signal: NodeJS.Signals) {
       clearInterval(timer);
@@ -202,6 +204,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
     const dataDir = join(dir, "submitter");
     let submitter = startSubmitter(anvil, oracle, entries, dataDir, o);
+    await submitter.started;
     let peakMb = 0;
     stops.unshift(async () => {
       peakMb = Math.max(peakMb, submitter.peakMb());
@@ -223,15 +226,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let sent = 0;
     const requestIds: bigint[] = [];
 
-    const claimsOf = async () => {
-      const logs = await pub.getContractEvents({
-        address: oracle,
-        abi: opmlOracleAbi,
-        eventName: "ClaimSubmitted",
-        fromBlock: 0n,
-      });
-      return logs;
-    };
+    const claimsOf = (fromBlock = 0n) =>
+      pub.getContractEvents({ address: oracle, abi: opmlOracleAbi, eventName: "ClaimSubmitted", fromBlock });
 
     /** Sends `count` requests (alternating models) from the four accounts; their ids once mined. */
     const sendRequests = async (count: number): Promise<bigint[]> => {
@@ -269,7 +265,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     for (const [b, size] of o.bursts.entries()) {
       const ids: bigint[] = [];
       const want = new Set<string>();
-      const claimedOfBurst = async () => (await claimsOf()).filter((l) => want.has(String(l.args.requestId)));
+      const burstStart = await pub.getBlockNumber();
+      const claimedOfBurst = async () => (await claimsOf(burstStart)).filter((l) => want.has(String(l.args.requestId)));
       const add = (more: bigint[]) => {
         ids.push(...more);
         for (const id of more) want.add(String(id));
@@ -285,7 +282,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         await submitter.kill("SIGKILL");
         add(await sendRequests(Math.floor(size / 2)));
         submitter = startSubmitter(anvil, oracle, entries, dataDir, o);
-        await sleep(1000);
+        await submitter.started;
         const stallS = o.stallS ?? 5;
         process.kill(anvil.pid, "SIGSTOP");
         await sleep(stallS * 1000);
