@@ -274,7 +274,6 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       ...claim,
       submitterBond: await this.bond(t.modelId),
     });
-    if (this.work.dataDir) t.claim = undefined; // kept in the data directory for a game, not in memory
     this.opts.logger.info(
       { requestId: String(requestId), claimId: String(r.claimId), tx: r.hash, output: claim.output },
       "claim submitted",
