@@ -28,4 +28,5 @@ export const BENCH_MODULES: readonly { name: string; what: string }[] = [
     what: "opml start-up: --help and status in a fresh process, against every command loaded up front",
   },
   { name: "defenderLoad", what: "8 challengers steered to 8 different nodes: the defender's missed deadlines, slack" },
+  { name: "load", what: "bursts of 50 (kill -9, RPC stall) and 500 requests at 1 s blocks: claims/s, latency, lost" },
 ];

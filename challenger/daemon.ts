@@ -24,6 +24,11 @@ import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 
 export type ChallengerMode = "watch" | "defend";
 
+/** Verdicts kept in memory (the oldest go first). */
+export const VERDICTS_KEPT = 10_000;
+/** Requests remembered from their InferenceRequested event until claimed (the oldest go first). */
+export const REQUESTS_KEPT = 10_000;
+
 export interface ChallengerOptions extends DaemonOptions {
   mode: ChallengerMode;
   /** Re-executed models by model id. */
@@ -80,16 +85,22 @@ interface ClaimSeen {
   requestId: bigint;
   modelId: bigint;
   input?: Hex;
+  /** What was claimed, from its ClaimSubmitted event (read from the chain when not seen). */
+  claimed?: { finalState: Hex; output: Hex };
   truth?: ComputedClaim;
   verdict?: Verdict;
   handled?: boolean;
 }
 
 export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions> {
+  /** Claims not yet judged, and those our games are over. */
   readonly claims = new Map<bigint, ClaimSeen>();
+  /** The latest verdicts (at most {@link VERDICTS_KEPT}). */
   readonly verdicts: Verdict[] = [];
   /** Inputs the model cannot run, each run once (daemon/failedRuns.ts). */
   readonly failures = new FailedRuns(this.work.dataDir);
+  /** Served models' requests seen in events, by request id, until their claim (at most {@link REQUESTS_KEPT}). */
+  private readonly requested = new Map<bigint, { modelId: bigint; input: Hex }>();
 
   constructor(opts: ChallengerOptions) {
     if (opts.mode === "defend" && !opts.client.account) {
@@ -137,36 +148,61 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     for (const g of items.games) this.games.set(BigInt(g.gameId), BigInt(g.claimId));
   }
 
-  /** Every claim submitted; with a key, the games we opened (after a restart, too). */
+  /**
+   * Every claim submitted, with what it claims and (from the request's event when seen) its input;
+   * with a key, the games we opened (after a restart, too). One log read per scan.
+   */
   protected async scanEvents(range: ScanRange): Promise<void> {
     const { client, oracle, logger } = this.opts;
-    for (const log of await this.oracleEvents(range, "ClaimSubmitted")) {
-      const { requestId, claimId } = log.args;
-      if (requestId === undefined || claimId === undefined) {
-        logger.warn({ tx: log.transactionHash }, "malformed ClaimSubmitted event, skipped");
-        continue;
-      }
-      if (this.claims.has(claimId)) continue;
-      const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
-      this.claims.set(claimId, { requestId, modelId: s.modelId });
-    }
-    if (!client.account) return;
-    for (const log of await this.oracleEvents(range, "ClaimChallenged")) {
-      const { claimId, gameId, challenger } = log.args;
-      if (claimId === undefined || gameId === undefined || !challenger) continue;
-      if (isAddressEqual(challenger, client.account.address) && !this.games.has(gameId)) {
-        this.games.set(gameId, claimId);
-        const c = this.claims.get(claimId);
-        if (c) c.handled = true;
+    for (const log of await this.allOracleEvents(range)) {
+      if (log.eventName === "InferenceRequested") {
+        const { requestId, modelId, input } = log.args;
+        if (requestId === undefined || modelId === undefined || typeof input !== "string") continue;
+        if (!this.opts.models.has(modelId)) continue;
+        this.requested.set(requestId, { modelId, input });
+        if (this.requested.size > REQUESTS_KEPT) this.requested.delete(this.requested.keys().next().value!);
+      } else if (log.eventName === "ClaimSubmitted") {
+        const { requestId, claimId, finalState, output } = log.args;
+        if (requestId === undefined || claimId === undefined) {
+          logger.warn({ tx: log.transactionHash }, "malformed ClaimSubmitted event, skipped");
+          continue;
+        }
+        if (this.claims.has(claimId)) continue;
+        const req = this.requested.get(requestId);
+        const modelId =
+          req?.modelId ?? (await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }))).modelId;
+        this.claims.set(claimId, {
+          requestId,
+          modelId,
+          input: req?.input,
+          claimed: finalState && output ? { finalState, output } : undefined,
+        });
+      } else if (log.eventName === "ClaimChallenged" && client.account) {
+        const { claimId, gameId, challenger } = log.args;
+        if (claimId === undefined || gameId === undefined || !challenger) continue;
+        if (isAddressEqual(challenger, client.account.address) && !this.games.has(gameId)) {
+          this.games.set(gameId, claimId);
+          const c = this.claims.get(claimId);
+          if (c) c.handled = true;
+        }
       }
     }
   }
 
-  /** Every claim not yet handled; in defend mode, then our games and payouts. */
+  /**
+   * Every claim not yet judged (each a task of its own: a challenge's transaction does not hold
+   * up the next claim); in defend mode, then our games and payouts. A claim judged and not
+   * disputed by us is forgotten (its verdict is kept).
+   */
   protected async act(): Promise<void> {
+    const inGames = new Set(this.games.values());
     for (const [claimId, c] of this.claims) {
-      if (c.handled) continue;
-      await this.contain(
+      if (c.handled) {
+        if (!inGames.has(claimId) && !this.busy(`claim:${claimId}`)) this.claims.delete(claimId);
+        continue;
+      }
+      this.startTask(
+        `claim:${claimId}`,
         "claim handling failed",
         { claimId: String(claimId), requestId: String(c.requestId) },
         () => this.handleClaim(claimId, c),
@@ -177,7 +213,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     }
     if (this.opts.mode !== "defend") return;
     await this.playGames();
-    await this.withdraw();
+    this.withdraw();
   }
 
   /**
@@ -208,7 +244,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       return;
     }
     if (!c.verdict) {
-      const claim = await this.readClaim(claimId);
+      const claim = c.claimed ?? (await this.readClaim(claimId));
       const truth = await this.truthOf(claimId, c);
       if (!truth) {
         // No valid claim exists (protocol.md §8.2.1): wrong, reported once (above), not challenged.
@@ -216,6 +252,8 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
         const claimed = { finalState: claim.finalState, output: claim.output };
         c.verdict = { requestId: c.requestId, claimId, correct: false, claimed, failure };
         this.verdicts.push(c.verdict);
+        if (this.verdicts.length > VERDICTS_KEPT) this.verdicts.shift();
+        this.requested.delete(c.requestId);
         c.handled = true;
         return;
       }
@@ -228,6 +266,8 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
         truth: { finalState: truth.finalState, output: truth.output },
       };
       this.verdicts.push(c.verdict);
+      if (this.verdicts.length > VERDICTS_KEPT) this.verdicts.shift();
+      this.requested.delete(c.requestId);
       if (correct) log.info("claim verified: correct");
       else log.warn({ claimed: c.verdict.claimed, truth: c.verdict.truth }, "WRONG CLAIM");
     }
@@ -239,9 +279,13 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
         this.work.claims.release(this.opts.models.get(c.modelId)!, hexToBytes(c.input), "honest");
       return;
     }
-    const r = await this.send(() =>
-      challengeClaim(this.wallet, { oracle, requestId: c.requestId, claimId, journal: this.opts.journal }),
-    );
+    const r = await challengeClaim(this.wallet, {
+      oracle,
+      requestId: c.requestId,
+      claimId,
+      journal: this.opts.journal,
+      sender: this.pipeline,
+    });
     c.handled = true;
     this.games.set(r.gameId, claimId);
     log.warn({ gameId: String(r.gameId), tx: r.hash }, "challenged");

@@ -98,6 +98,7 @@ export async function runDaemon(
     fromBlock: BigInt(cfg.values.fromBlock as number),
     reorgMargin: BigInt(cfg.values.reorgMargin as number),
     pollMs: cfg.values.pollMs as number,
+    maxInFlight: cfg.values.maxInFlight as number,
   };
   const d =
     role === "submitter"

@@ -8,11 +8,15 @@
  * and retried next pass, never fatal. A raw client error is never logged as is: a viem contract
  * error carries the contract's whole ABI.
  *
- * Games are played concurrently: each game's next move is a task of its own, which waits for the
- * VM run it needs (scheduled by deadline across every game, daemon/vmScheduler.ts) while the other
- * games' moves go on; transactions are sent one at a time ({@link Daemon.send}), in the order the
- * tasks reach them. The loop does not wait for the tasks (a game with a task under way is skipped
- * by later passes until it ends); `tick` does, so that a pass driven by hand is complete.
+ * Scanning is apart from acting: a pass reads the new events, then starts tasks (a game's next
+ * move, a claim, a finalization, a withdrawal), each of its own, and ends without waiting for them;
+ * an item with a task under way is skipped by later passes until it ends. So a poll reads new
+ * events however long a transaction or a VM run takes. A game move waits for the VM run it needs
+ * (scheduled by deadline across every game, daemon/vmScheduler.ts) while the other tasks go on.
+ * Every transaction goes through one pipeline per signer (daemon/txPipeline.ts): many in flight at
+ * once, sent by priority (moves by deadline, then claims, then finalizations and withdrawals) when
+ * the cap on transactions in flight is reached. `tick` waits for the tasks, so that a pass driven
+ * by hand is complete.
  */
 import type { Account, Address, Chain, Client, ContractEventName, Transport } from "viem";
 import { getContractEvents, readContract } from "viem/actions";
@@ -34,6 +38,7 @@ import { VmJobCancelledError } from "./vmScheduler.ts";
 import type { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { retry, type RetryOptions } from "./retry.ts";
+import { TxPipeline } from "./txPipeline.ts";
 
 type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
 type WalletClient = Client<Transport, Chain | undefined, Account>;
@@ -59,6 +64,10 @@ export interface DaemonOptions {
   deadline?: DeadlinePolicy;
   /** This machine's VM speed; measured at start-up when not given. */
   stepsPerSecond?: number;
+  /** Transactions sent and not yet mined, at most (default 64). */
+  maxInFlight?: number;
+  /** A transaction not mined this long after it was sent is re-sent with higher fees (default 12 s). */
+  bumpAfterMs?: number;
 }
 
 /** How a role sets up the loop. */
@@ -129,10 +138,12 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected game?: Address;
   private running = false;
   private loop?: Promise<void>;
-  /** The move under way per game: a game is played by one task at a time. */
-  private readonly moving = new Map<bigint, Promise<void>>();
-  /** The last transaction queued: sends are chained, one at a time. */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** The task under way per item (`game:<id>`, `request:<id>`, ...): an item has one at a time. */
+  private readonly tasks = new Map<string, Promise<void>>();
+  /** The signer's transactions; undefined for a daemon that only watches. */
+  readonly pipeline?: TxPipeline;
+  private recovered = false;
+  private withdrawAgain = false;
   private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
 
   constructor(
@@ -156,6 +167,15 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
       decodeItems: setup.decodeItems,
       rpc: (what, fn) => this.rpc(what, fn),
     });
+    if (opts.client.account)
+      this.pipeline = new TxPipeline({
+        client: opts.client as WalletClient,
+        logger: opts.logger,
+        journal: opts.journal,
+        maxInFlight: opts.maxInFlight,
+        bumpAfterMs: opts.bumpAfterMs,
+        rpc: (what, fn) => this.rpc(what, fn),
+      });
   }
 
   // ---- the role's policy
@@ -186,9 +206,9 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     this.cursor.save(this.items());
   }
 
-  /** Resolves once no game move is under way. */
+  /** Resolves once no task (game move, claim, finalization, withdrawal...) is under way. */
   async settled(): Promise<void> {
-    while (this.moving.size > 0) await Promise.all(this.moving.values());
+    while (this.tasks.size > 0) await Promise.all(this.tasks.values());
   }
 
   /** Scan, act, save; game moves started by `act` may still be under way. */
@@ -227,6 +247,7 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     }
     await this.loop;
     this.work.traces.scheduler.cancelAll("the daemon stops");
+    this.pipeline?.stop();
     await this.settled();
   }
 
@@ -247,14 +268,30 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     }
   }
 
+  /** Whether item `key` has a task under way. */
+  protected busy(key: string): boolean {
+    return this.tasks.has(key);
+  }
+
+  /** How many tasks are under way. */
+  protected get taskCount(): number {
+    return this.tasks.size;
+  }
+
   /**
-   * Sends through `fn` after every transaction queued before it has been sent and mined or has
-   * failed: one signer's transactions never race for a nonce.
+   * Runs `fn` as item `key`'s task, not awaited by the pass (see the class comment): contained as
+   * {@link contain} does; the item is busy until it ends.
    */
-  protected send<T>(fn: () => Promise<T>): Promise<T> {
-    const mine = this.sending.then(fn, fn);
-    this.sending = mine.catch(() => undefined);
-    return mine;
+  protected startTask(
+    key: string,
+    msg: string,
+    fields: Record<string, unknown>,
+    fn: () => Promise<void>,
+    onError?: (err: unknown) => void,
+  ): void {
+    if (this.tasks.has(key)) return;
+    const task = this.contain(msg, fields, fn, onError).finally(() => this.tasks.delete(key));
+    this.tasks.set(key, task);
   }
 
   /** An RPC with the configured timeout and bounded retries; each retry is logged (warn). */
@@ -273,6 +310,19 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
         address: oracle,
         abi: opmlOracleAbi,
         eventName,
+        fromBlock: range.fromBlock,
+        toBlock: range.toBlock,
+      }),
+    );
+  }
+
+  /** Every oracle event in `range`, in chain order: one RPC for the whole view. */
+  protected allOracleEvents(range: ScanRange) {
+    const { client, oracle } = this.opts;
+    return this.rpc("oracle logs", () =>
+      getContractEvents(client, {
+        address: oracle,
+        abi: opmlOracleAbi,
         fromBlock: range.fromBlock,
         toBlock: range.toBlock,
       }),
@@ -299,7 +349,7 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected async playGames(): Promise<void> {
     const planned = new Map<GamePlan, GameSide>();
     for (const [gameId, key] of this.games) {
-      if (this.moving.has(gameId)) continue;
+      if (this.busy(`game:${gameId}`)) continue;
       await this.contain("reading the game failed", this.gameFields(gameId, key), async () => {
         const side = await this.gameSide(gameId, key);
         if (!side) {
@@ -315,26 +365,38 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     }
     for (const p of orderGames([...planned.keys()])) {
       const fields = this.gameFields(p.gameId, this.games.get(p.gameId)!);
-      const task = this.contain("game move failed", fields, async () => {
+      this.startTask(`game:${p.gameId}`, "game move failed", fields, async () => {
         try {
           await this.playGame(p, planned.get(p)!);
         } catch (err) {
           if (err instanceof VmJobCancelledError && !this.running) return; // stopping: resumed at the next start
           throw err;
         }
-      }).finally(() => this.moving.delete(p.gameId));
-      this.moving.set(p.gameId, task);
+      });
     }
   }
 
-  /** Withdraws the payouts credited to us, unless configured not to. */
-  protected async withdraw(): Promise<void> {
+  /**
+   * Withdraws the payouts credited to us (a task: see {@link startTask}), unless configured not
+   * to; called while one is under way, that one withdraws again when it ends (a finalization's
+   * payout is not left for the next pass).
+   */
+  protected withdraw(): void {
     if (this.opts.withdraw === false) return;
-    await this.contain("withdraw failed", {}, async () => {
-      const got = await this.send(() =>
-        withdrawPayouts(this.wallet, { oracle: this.opts.oracle, journal: this.opts.journal }),
-      );
-      if (got > 0n) this.opts.logger.info({ amount: got.toString() }, "payouts withdrawn");
+    if (this.busy("withdraw")) {
+      this.withdrawAgain = true;
+      return;
+    }
+    this.startTask("withdraw", "withdraw failed", {}, async () => {
+      do {
+        this.withdrawAgain = false;
+        const got = await withdrawPayouts(this.wallet, {
+          oracle: this.opts.oracle,
+          journal: this.opts.journal,
+          sender: this.pipeline,
+        });
+        if (got > 0n) this.opts.logger.info({ amount: got.toString() }, "payouts withdrawn");
+      } while (this.withdrawAgain);
     });
   }
 
@@ -350,6 +412,11 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     this.game ??= await this.rpc("disputeGame", () =>
       readContract(client, { address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
     );
+    if (!this.recovered) {
+      // Transactions a previous run left in flight: settled from the chain, or watched.
+      await this.pipeline?.recover();
+      this.recovered = true;
+    }
     const saved = await this.cursor.restore();
     if (saved) this.restoreItems(saved);
     const r = await this.cursor.range();
@@ -374,18 +441,17 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
             },
           })
       : (side.level2 ?? ((node, depth) => this.work.traces.truth(served, claim, Number(node), depth)));
-    const out = await this.send(() =>
-      stepGame(this.wallet, {
-        game: this.game!,
-        gameId: p.gameId,
-        role,
-        level1: steer?.level1 ?? new GraphStateTrace(claim.states),
-        journal: this.opts.journal,
-        level2,
-        requestId: side.requestId,
-        openPhase2: side.openPhase2,
-      }),
-    );
+    const out = await stepGame(this.wallet, {
+      game: this.game!,
+      gameId: p.gameId,
+      role,
+      level1: steer?.level1 ?? new GraphStateTrace(claim.states),
+      journal: this.opts.journal,
+      sender: this.pipeline,
+      level2,
+      requestId: side.requestId,
+      openPhase2: side.openPhase2,
+    });
     if (out.kind === "resolved") {
       this.games.delete(p.gameId);
       side.onResolved?.();

@@ -231,6 +231,12 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "rpcRetries", kind: "int", description: "attempts per RPC call", default: 4 },
   { name: "fromBlock", kind: "int", description: "first block to scan for events", default: 0 },
   {
+    name: "maxInFlight",
+    kind: "int",
+    description: "transactions sent and not yet mined, at most (more wait, game moves first)",
+    default: 64,
+  },
+  {
     name: "reorgMargin",
     kind: "int",
     description: "blocks rescanned before the data directory's saved event cursor after a restart",

@@ -8,7 +8,10 @@
 export interface TxLogEntry {
   /** What was done: "submitClaim", "finalize", "challenge", "move:bisect", ... */
   action: string;
-  phase: "sending" | "sent" | "mined" | "reverted" | "failed";
+  /** "bumped": sent again with higher fees (a new hash, the same nonce); "dropped": its nonce went to another transaction. */
+  phase: "sending" | "sent" | "bumped" | "mined" | "reverted" | "failed" | "dropped";
+  /** The signer's nonce, where the sender manages them (the daemons' pipeline). */
+  nonce?: number;
   requestId?: string;
   gameId?: string;
   hash?: string;

@@ -6,8 +6,13 @@
  *
  * The loop, the data directory, the game play and the error containment are daemon/Daemon.ts;
  * this is the submitter's policy: which events it follows, what it does per request, how it
- * defends. Everything it acts on is re-read from the chain in the same pass. A restart resumes a
- * reorg margin before the saved event cursor with the open requests (and their inputs) and games.
+ * defends. Each request's state is kept from the oracle's events (requested, claimed, challenged,
+ * settled, rejected, finalized, cancelled), read once per poll; the chain is re-read for a request
+ * only to reconcile: after a restart and after an action on it failed. Claims and finalizations
+ * are tasks of their own (daemon/Daemon.ts), their transactions pipelined (daemon/txPipeline.ts),
+ * so one block carries many. A restart resumes a reorg margin before the saved event cursor with
+ * the open requests (and their inputs) and games; a claim the previous run left in flight (per the
+ * journal) is watched, never sent again.
  */
 import {
   bytesToHex,
@@ -26,7 +31,7 @@ import { CacheContentError } from "../daemon/dataDir.ts";
 import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
 import { FailedRuns } from "../daemon/failedRuns.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
-import { getRequestStatus } from "../sdk/index.ts";
+import { getModel, getRequestStatus } from "../sdk/index.ts";
 import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 import type { ComputedClaim, NodeVmTruth, ServedModel } from "../claim/ServedModel.ts";
 
@@ -67,13 +72,27 @@ interface Tracked {
   modelId: bigint;
   input: Uint8Array;
   claim?: ComputedClaim;
-  done?: boolean;
+  /** From the events; "unknown" (after a restart, or an action that failed): re-read before acting. */
+  state: "unknown" | "open" | "claimed" | "closed";
+  /** The model cannot run the input (failedRuns.ts): no valid claim exists, never claimed. */
+  unrunnable?: boolean;
+  /** The active claim, while claimed. */
+  active?: {
+    claimId: bigint;
+    ours: boolean;
+    challengeDeadline: bigint;
+    /** Open games over it seen in events, and those a re-read counted (ids unknown). */
+    games: Set<bigint>;
+    reconciledGames: number;
+  };
 }
 
 export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
   readonly requests = new Map<bigint, Tracked>();
   /** Inputs the model cannot run, each run once (daemon/failedRuns.ts). */
   readonly failures = new FailedRuns(this.work.dataDir);
+  /** Submitter bonds by model id, read once. */
+  private readonly bonds = new Map<bigint, Promise<bigint>>();
   /** Demo liar only: its tampered level-2 runs per game and node. */
   private readonly vmTruths = new Map<string, Promise<NodeVmTruth>>();
 
@@ -88,7 +107,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
   protected items(): SubmitterItems {
     return {
       requests: [...this.requests]
-        .filter(([, t]) => !t.done)
+        .filter(([, t]) => t.state !== "closed")
         .map(([id, t]) => ({ requestId: String(id), modelId: String(t.modelId), input: bytesToHex(t.input) })),
       games: [...this.games].map(([g, r]) => ({ gameId: String(g), requestId: String(r) })),
     };
@@ -98,46 +117,209 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
     for (const r of items.requests) {
       const modelId = BigInt(r.modelId);
       if (this.opts.models.has(modelId))
-        this.requests.set(BigInt(r.requestId), { modelId, input: hexToBytes(r.input) });
+        this.requests.set(BigInt(r.requestId), { modelId, input: hexToBytes(r.input), state: "unknown" });
     }
     for (const g of items.games) this.games.set(BigInt(g.gameId), BigInt(g.requestId));
   }
 
-  /** Requests for served models; games against our claims. */
+  /** Requests for served models and what happens to them; games against our claims. */
   protected async scanEvents(range: ScanRange): Promise<void> {
     const { logger } = this.opts;
-    for (const log of await this.oracleEvents(range, "InferenceRequested")) {
-      const { requestId, modelId, input } = log.args;
-      if (requestId === undefined || modelId === undefined || typeof input !== "string") {
-        logger.warn({ tx: log.transactionHash }, "malformed InferenceRequested event, skipped");
-        continue;
-      }
-      if (!this.opts.models.has(modelId) || this.requests.has(requestId)) continue;
-      this.requests.set(requestId, { modelId, input: hexToBytes(input) });
-      logger.info({ requestId: String(requestId), modelId: String(modelId) }, "request seen");
-    }
-    for (const log of await this.oracleEvents(range, "ClaimChallenged")) {
-      const { requestId, claimId, gameId, challenger } = log.args;
-      if (requestId === undefined || claimId === undefined || gameId === undefined) continue;
-      const claim = await this.readClaim(claimId);
-      if (!isAddressEqual(claim.submitter, this.address) || this.games.has(gameId)) continue;
-      this.games.set(gameId, requestId);
+    for (const log of await this.allOracleEvents(range)) {
+      const requestId = "requestId" in log.args ? log.args.requestId : undefined;
+      if (requestId === undefined) continue;
       const t = this.requests.get(requestId);
-      if (t) t.done = false;
-      logger.warn({ requestId: String(requestId), gameId: String(gameId), challenger }, "our claim is challenged");
+      switch (log.eventName) {
+        case "InferenceRequested": {
+          const { modelId, input } = log.args;
+          if (modelId === undefined || typeof input !== "string") {
+            logger.warn({ tx: log.transactionHash }, "malformed InferenceRequested event, skipped");
+            break;
+          }
+          if (!this.opts.models.has(modelId) || t) break;
+          this.requests.set(requestId, { modelId, input: hexToBytes(input), state: "open" });
+          logger.info({ requestId: String(requestId), modelId: String(modelId) }, "request seen");
+          break;
+        }
+        case "ClaimSubmitted": {
+          const { claimId, submitter, challengeDeadline } = log.args;
+          if (!t || claimId === undefined || !submitter || challengeDeadline === undefined) break;
+          if (t.active && t.active.claimId >= claimId) break; // a rescan
+          t.state = "claimed";
+          t.active = {
+            claimId,
+            ours: isAddressEqual(submitter, this.address),
+            challengeDeadline,
+            games: new Set(),
+            reconciledGames: 0,
+          };
+          break;
+        }
+        case "ClaimChallenged": {
+          const { claimId, gameId, challenger } = log.args;
+          if (claimId === undefined || gameId === undefined) break;
+          const ours =
+            t?.active?.claimId === claimId
+              ? t.active.ours
+              : isAddressEqual((await this.readClaim(claimId)).submitter, this.address);
+          if (t?.active?.claimId === claimId) t.active.games.add(gameId);
+          if (!ours || this.games.has(gameId)) break;
+          this.games.set(gameId, requestId);
+          logger.warn({ requestId: String(requestId), gameId: String(gameId), challenger }, "our claim is challenged");
+          break;
+        }
+        case "GameSettled": {
+          const { claimId, gameId } = log.args;
+          if (!t?.active || t.active.claimId !== claimId || gameId === undefined) break;
+          if (!t.active.games.delete(gameId) && t.active.reconciledGames > 0) t.active.reconciledGames--;
+          break;
+        }
+        case "ClaimRejected":
+          if (t && t.active?.claimId === log.args.claimId) {
+            t.state = "open";
+            t.active = undefined;
+          }
+          break;
+        case "RequestFinalized":
+        case "RequestCancelled":
+          if (t) t.state = "closed";
+          break;
+        default:
+          break;
+      }
     }
   }
 
-  /** Games first (their clocks run), then every open request, then payouts. */
+  /**
+   * Games first (their clocks run), then each open request: its claim, or its finalization once
+   * the window has passed; then payouts. Each is a task of its own; the pipeline sends moves
+   * before claims before the rest when its cap on transactions in flight is reached.
+   */
   protected async act(): Promise<void> {
     await this.playGames();
+    const cap = this.opts.maxInFlight ?? 64;
+    let now: bigint | undefined;
     for (const [requestId, t] of this.requests) {
-      if (t.done) continue;
-      await this.contain("request handling failed", { requestId: String(requestId) }, () =>
-        this.handleRequest(requestId, t),
-      );
+      const key = `request:${requestId}`;
+      if (this.busy(key)) continue;
+      if (t.state === "closed") {
+        this.close(requestId, t);
+        continue;
+      }
+      if (this.taskCount >= cap) break;
+      const fields = { requestId: String(requestId) };
+      const reconcile = () => (t.state = "unknown");
+      if (t.state === "unknown") {
+        // Re-read, then act on what the chain says in the same task.
+        this.startTask(key, "request handling failed", fields, async () => {
+          await this.reconcile(requestId, t);
+          if (t.state === "open") await this.claim(requestId, t);
+          else if (this.finalizable(t, (await this.chainTime()).timestamp)) await this.finalize(requestId);
+        });
+      } else if (t.state === "open" && !t.unrunnable && !this.pipeline?.inFlight("submitClaim", requestId)) {
+        this.startTask(
+          key,
+          "claim failed; will re-read the request",
+          fields,
+          () => this.claim(requestId, t),
+          reconcile,
+        );
+      } else if (this.finalizable(t, (now ??= (await this.chainTime()).timestamp))) {
+        this.startTask(
+          key,
+          "finalize failed; will re-read the request",
+          fields,
+          () => this.finalize(requestId),
+          reconcile,
+        );
+      }
     }
-    await this.withdraw();
+    this.withdraw();
+  }
+
+  /** Our claim on `t`, its window passed at `now` with no open game. */
+  private finalizable(t: Tracked, now: bigint): boolean {
+    const a = t.active;
+    return (
+      t.state === "claimed" &&
+      a !== undefined &&
+      a.ours &&
+      a.games.size + a.reconciledGames === 0 &&
+      now >= a.challengeDeadline
+    );
+  }
+
+  private chainTime() {
+    return this.rpc("getBlock", () => getBlock(this.opts.client));
+  }
+
+  /** Re-reads a request whose state the events do not give (after a restart, or a failed action). */
+  private async reconcile(requestId: bigint, t: Tracked): Promise<void> {
+    const { client, oracle } = this.opts;
+    const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
+    if (s.status === "open") {
+      t.state = "open";
+      t.active = undefined;
+    } else if (s.status === "claimed" && s.claim) {
+      t.state = "claimed";
+      t.active = {
+        claimId: s.claim.claimId,
+        ours: isAddressEqual(s.claim.submitter, this.address),
+        challengeDeadline: s.claim.challengeDeadline,
+        games: new Set(),
+        reconciledGames: s.claim.openGames,
+      };
+    } else t.state = "closed";
+  }
+
+  private async claim(requestId: bigint, t: Tracked): Promise<void> {
+    const { client, oracle, journal } = this.opts;
+    const claim = this.computed(requestId, t);
+    if (!claim) {
+      t.unrunnable = true; // no valid claim exists: the requester cancels it (protocol.md §8.2.1)
+      return;
+    }
+    const r = await submitClaim(client, {
+      oracle,
+      journal,
+      sender: this.pipeline,
+      requestId,
+      ...claim,
+      submitterBond: await this.bond(t.modelId),
+    });
+    this.opts.logger.info(
+      { requestId: String(requestId), claimId: String(r.claimId), tx: r.hash, output: claim.output },
+      "claim submitted",
+    );
+  }
+
+  private async finalize(requestId: bigint): Promise<void> {
+    const { client, oracle, journal } = this.opts;
+    const r = await finalizeRequest(client, { oracle, journal, sender: this.pipeline, requestId });
+    this.opts.logger.info(
+      { requestId: String(requestId), tx: r.hash, callbackDelivered: r.callbackDelivered },
+      "request finalized",
+    );
+    this.withdraw();
+  }
+
+  /** A request finalized or cancelled: forgotten, its claim's cache file released. */
+  private close(requestId: bigint, t: Tracked): void {
+    this.requests.delete(requestId);
+    this.work.claims.release(this.opts.models.get(t.modelId)!, t.input, this.variant);
+    this.opts.logger.info({ requestId: String(requestId), ours: t.active?.ours ?? false }, "request closed");
+  }
+
+  /** The submitter bond of a served model, read once. */
+  private bond(modelId: bigint): Promise<bigint> {
+    let b = this.bonds.get(modelId);
+    if (!b) {
+      const { client, oracle } = this.opts;
+      b = this.rpc("getModel", () => getModel(client, { oracle, modelId })).then((m) => m.submitterBond);
+      b.catch(() => this.bonds.delete(modelId)); // read again next time
+      this.bonds.set(modelId, b);
+    }
+    return b;
   }
 
   /** The level-1 cache's variant of our claims: honest, or the demo lie. */
@@ -158,34 +340,6 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       ),
     );
     return t.claim;
-  }
-
-  private async handleRequest(requestId: bigint, t: Tracked): Promise<void> {
-    const { client, oracle, journal } = this.opts;
-    const log = this.opts.logger.child({ requestId: String(requestId) });
-    const s = await this.rpc("getRequest", () => getRequestStatus(client, { oracle, requestId }));
-    if (s.status === "open") {
-      const claim = this.computed(requestId, t);
-      if (!claim) {
-        t.done = true; // no valid claim exists: the requester cancels it (protocol.md §8.2.1)
-        return;
-      }
-      const r = await this.send(() => submitClaim(client, { oracle, journal, requestId, ...claim }));
-      log.info({ claimId: String(r.claimId), tx: r.hash, output: claim.output }, "claim submitted");
-    } else if (s.status === "claimed" && s.claim && isAddressEqual(s.claim.submitter, this.address)) {
-      const now = await this.rpc("getBlock", () => getBlock(client));
-      if (now.timestamp >= s.claim.challengeDeadline && s.claim.openGames === 0) {
-        const r = await this.send(() => finalizeRequest(client, { oracle, journal, requestId }));
-        log.info({ tx: r.hash, callbackDelivered: r.callbackDelivered }, "request finalized");
-      }
-    } else if (s.status === "finalized" || s.status === "cancelled") {
-      t.done = true;
-      this.work.claims.release(this.opts.models.get(t.modelId)!, t.input, this.variant);
-      log.info(
-        { status: s.status, ours: s.claim ? isAddressEqual(s.claim.submitter, this.address) : false },
-        "request closed",
-      );
-    }
   }
 
   /** A game against our claim: defended with the claim's own states and, in phase 2, the node's VM trace. */

@@ -140,7 +140,7 @@ test("a restarted submitter resumes its event scans from the saved cursor less t
   await b.tick();
   assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "finalized");
   const scans = rec.oracleScans();
-  assert.ok(scans.length >= 2, "it scanned requests and challenges");
+  assert.ok(scans.length >= 1, "it scanned the oracle's events");
   assert.deepEqual(
     [...new Set(scans.map((s) => s.fromBlock))],
     [cursor + 1n - MARGIN],

@@ -10,8 +10,9 @@ import { describeChainTimeLag } from "../chainTimeLag.ts";
 import { WrongRequestStateError } from "../errors.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
 import type { Journaled } from "../txLog.ts";
+import type { Sent } from "../txSender.ts";
 
-export interface FinalizeRequestParameters extends OracleTarget, Journaled {
+export interface FinalizeRequestParameters extends OracleTarget, Journaled, Sent {
   requestId: bigint;
 }
 
@@ -50,6 +51,8 @@ export async function finalizeRequest(
   const { hash, logs } = await sendOracleTx(client, {
     oracle,
     journal,
+    sender: parameters.sender,
+    priority: "settle",
     action: "finalize",
     requestId,
     functionName: "finalize",

@@ -5,8 +5,9 @@ import { opmlOracleAbi } from "../abi.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "./sendOracleTx.ts";
 import type { Journaled } from "../txLog.ts";
+import type { Sent } from "../txSender.ts";
 
-export interface WithdrawPayoutsParameters extends OracleTarget, Journaled {}
+export interface WithdrawPayoutsParameters extends OracleTarget, Journaled, Sent {}
 
 /** The amount withdrawn in wei (0 when nothing was due: then nothing is sent). */
 export type WithdrawPayoutsReturnType = bigint;
@@ -28,6 +29,8 @@ export async function withdrawPayouts(
   await sendOracleTx(client, {
     oracle,
     journal,
+    sender: parameters.sender,
+    priority: "settle",
     action: "withdraw",
     requestId: 0n,
     functionName: "withdraw",

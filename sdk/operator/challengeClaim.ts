@@ -11,8 +11,9 @@ import { MissingEventError, WrongRequestStateError } from "../errors.ts";
 import type { OracleTarget, WalletClientWithAccount } from "../types.ts";
 import { sendOracleTx, type SendOracleTxErrorType } from "../actions/sendOracleTx.ts";
 import type { Journaled } from "../txLog.ts";
+import type { Sent } from "../txSender.ts";
 
-export interface ChallengeClaimParameters extends OracleTarget, Journaled {
+export interface ChallengeClaimParameters extends OracleTarget, Journaled, Sent {
   requestId: bigint;
   claimId: bigint;
 }
@@ -52,6 +53,8 @@ export async function challengeClaim(
   const { hash, logs } = await sendOracleTx(client, {
     oracle,
     journal,
+    sender: parameters.sender,
+    priority: "claim",
     action: "challenge",
     requestId,
     functionName: "challenge",

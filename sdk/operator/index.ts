@@ -10,6 +10,7 @@ export * from "../actions/sendOracleTx.ts";
 export * from "../actions/withdrawPayouts.ts";
 export { WrongRequestStateError } from "../errors.ts";
 export * from "../txLog.ts";
+export * from "../txSender.ts";
 export * from "./challengeClaim.ts";
 export * from "./errors.ts";
 export * from "./postedIntermediates.ts";

@@ -6,6 +6,7 @@
  * the caller's `level2` VM run of the disputed node; without one, a level-2 move answers
  * `unsupported`.
  */
+import { encodeFunctionData } from "viem";
 import type {
   Address,
   GetBlockErrorType,
@@ -35,13 +36,14 @@ import { GameMoveError } from "./errors.ts";
 import { postedIntermediates, type PostedIntermediatesErrorType } from "./postedIntermediates.ts";
 import { readGame, type ReadGameErrorType, type ReadGameParameters } from "./readGame.ts";
 import type { Journaled } from "../txLog.ts";
+import type { Sent } from "../txSender.ts";
 
 /** Fixed gas for game moves: an estimate depends on the block time (bisection/README.md). */
 export const MOVE_GAS = 3_000_000n;
 
 export type GameRole = "defender" | "challenger";
 
-export interface StepGameParameters extends ReadGameParameters, Journaled {
+export interface StepGameParameters extends ReadGameParameters, Journaled, Sent {
   role: GameRole;
   /** This party's truth at level 1: S_0 … S_N (its own claim's states for a defender). */
   level1: TraceProvider;
@@ -98,6 +100,8 @@ async function sendMove(
   client: WalletClientWithAccount,
   parameters: StepGameParameters,
   functionName: "bisect" | "choose" | "timeout" | "openPhase2" | "step",
+  /** The mover's deadline (chain seconds): a pipeline sends earlier deadlines first. */
+  deadline: bigint,
   fnArgs: readonly unknown[],
 ): Promise<Hex> {
   const { game, gameId, journal } = parameters;
@@ -110,7 +114,26 @@ async function sendMove(
     account: client.account,
     chain: client.chain,
   } as Parameters<typeof simulateContract>[1]);
-  const j = { action: `move:${functionName}`, gameId: String(gameId), requestId: parameters.requestId?.toString() };
+  const action = `move:${functionName}`;
+  if (parameters.sender) {
+    const receipt = await parameters.sender.send({
+      to: game,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs the cast: fnArgs is any move's
+      data: encodeFunctionData({ abi: disputeGameAbi, functionName, args: fnArgs } as Parameters<
+        typeof encodeFunctionData
+      >[0]),
+      gas: MOVE_GAS,
+      action,
+      gameId,
+      requestId: parameters.requestId,
+      priority: "move",
+      deadline,
+    });
+    if (receipt.status !== "success")
+      throw new GameMoveError(`${functionName} reverted`, { details: receipt.transactionHash });
+    return receipt.transactionHash;
+  }
+  const j = { action, gameId: String(gameId), requestId: parameters.requestId?.toString() };
   journal?.append({ ...j, phase: "sending" });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs the cast: fnArgs is any move's
   const hash = await writeContract(client, {
@@ -150,7 +173,7 @@ export async function stepGame(
     endHash: g.endHash,
   };
   if ((mover === opponent || (mover === "anyone" && role === "defender")) && now > deadline) {
-    return { kind: "sent", move: "timeout", hash: await sendMove(client, parameters, "timeout", [gameId]) };
+    return { kind: "sent", move: "timeout", hash: await sendMove(client, parameters, "timeout", deadline, [gameId]) };
   }
   if (g.phase === Phase.Step && parameters.level2) {
     // Anyone may execute the final step; an honest party holds the agreed pre-state.
@@ -162,14 +185,14 @@ export async function stepGame(
         details: `${s.preStateHash} vs ${f.preState}`,
       });
     }
-    const hash = await sendMove(client, parameters, "step", [gameId, s.witness, s.proof]);
+    const hash = await sendMove(client, parameters, "step", deadline, [gameId, s.witness, s.proof]);
     return { kind: "sent", move: "step", hash, detail: `node ${g.node} step ${f.preStep}` };
   }
   if (mover !== role) return { kind: "wait", mover, deadline };
   if (g.phase === Phase.OpenPhase2 && role === "defender" && parameters.openPhase2) {
     // The node's agreed S_i and disputed S_{i+1} are the game's; the opening checks its run gives S_{i+1}.
     const o = await parameters.openPhase2(g.lo);
-    const hash = await sendMove(client, parameters, "openPhase2", [
+    const hash = await sendMove(client, parameters, "openPhase2", deadline, [
       gameId,
       o.model,
       o.finalVmState,
@@ -187,13 +210,13 @@ export async function stepGame(
       : (await parameters.level2!(BigInt(g.node), await stepDepthOf(client, game))).provider;
   if (g.phase === Phase.Bisect) {
     const intermediates = await defenderMove(view, provider);
-    const hash = await sendMove(client, parameters, "bisect", [gameId, intermediates]);
+    const hash = await sendMove(client, parameters, "bisect", deadline, [gameId, intermediates]);
     return { kind: "sent", move: "bisect", hash, detail: `[${g.lo}, ${g.hi}] with ${intermediates.length} states` };
   }
   const posted = await postedIntermediates(client, { game, gameId, level: g.level, lo: g.lo, hi: g.hi });
   const choice = await challengerMove(view, posted, provider);
   if (choice.kind === "agree") return { kind: "agree" };
-  const hash = await sendMove(client, parameters, "choose", [gameId, posted, choice.index]);
+  const hash = await sendMove(client, parameters, "choose", deadline, [gameId, posted, choice.index]);
   return {
     kind: "sent",
     move: "choose",
