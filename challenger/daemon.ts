@@ -16,7 +16,7 @@ import { Daemon, type DaemonOptions, type GameSide } from "../daemon/Daemon.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
 import { ChallengerConfigError } from "./errors.ts";
 import { assertSteeringAllowed, steeredLevel1, steeredLevel2 } from "./steering.ts";
-import { getRequestStatus } from "../sdk/index.ts";
+import { CLAIM_STATUS, getRequestStatus } from "../sdk/index.ts";
 import { challengeClaim, requestInput, WrongRequestStateError } from "../sdk/operator/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 
@@ -186,12 +186,21 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     const { oracle, logger } = this.opts;
     const log = logger.child({ requestId: String(c.requestId), claimId: String(claimId) });
     if (!this.opts.models.has(c.modelId)) {
-      log.debug({ modelId: String(c.modelId) }, "claim for a model this daemon does not serve");
+      // Once per claim (it is then handled): a watchtower says what it does not watch.
+      log.warn({ modelId: String(c.modelId) }, "claim on a model this daemon does not serve: not checked");
+      this.metrics.claim("unserved");
       c.handled = true;
       return;
     }
     if (!c.verdict) {
       const claim = await this.readClaim(claimId);
+      if (CLAIM_STATUS[claim.status] === "rejected") {
+        // Lost its game already (a rescan after a restart, or another challenger's win): not news.
+        log.info("claim already rejected on chain: nothing to report");
+        this.metrics.claim("rejected");
+        c.handled = true;
+        return;
+      }
       const truth = await this.truthOf(c);
       const correct = claim.finalState.toLowerCase() === truth.finalState.toLowerCase();
       c.verdict = {
@@ -202,6 +211,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
         truth: { finalState: truth.finalState, output: truth.output },
       };
       this.verdicts.push(c.verdict);
+      this.metrics.claim(correct ? "correct" : "wrong");
       if (correct) log.info("claim verified: correct");
       else log.warn({ claimed: c.verdict.claimed, truth: c.verdict.truth }, "WRONG CLAIM");
     }
@@ -218,6 +228,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     );
     c.handled = true;
     this.games.set(r.gameId, claimId);
+    this.metrics.claim("challenged");
     log.warn({ gameId: String(r.gameId), tx: r.hash }, "challenged");
   }
 

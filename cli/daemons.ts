@@ -107,6 +107,28 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/**
+ * Builds a daemon from its parts, runs it until SIGINT or SIGTERM, then stops it and closes the
+ * parts (metrics endpoint, data-directory lock); a failure to build closes them too.
+ */
+async function runUntilSignal(
+  p: { logger: { info: (msg: string) => void }; stop: () => Promise<void> },
+  build: () => Promise<{ start(): void; stop(): Promise<void> }>,
+): Promise<void> {
+  let d: Awaited<ReturnType<typeof build>>;
+  try {
+    d = await build();
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+  d.start();
+  await untilSignal();
+  p.logger.info("stopping");
+  await d.stop();
+  await p.stop();
+}
+
 const EXAMPLES_SUBMITTER = `
 Examples:
   $ opml submitter --oracle 0x… --private-key 0x… --models 1=mlp.opml
@@ -122,25 +144,17 @@ export function registerDaemonCommands(program: Command): void {
     .action(async (flags: Record<string, unknown>) => {
       const cfg = resolveConfig(SUBMITTER_OPTIONS, flags);
       const p = await daemonParts(cfg, "submitter", cfg.values.lieAtNode !== undefined ? "lying(demo)" : "honest");
-      if (!p.walletClient)
-        throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
-      const d = new SubmitterDaemon({
-        client: p.walletClient,
-        oracle: p.oracle,
-        models,
-        logger: p.logger,
-        journal: p.journal,
-        fromBlock: BigInt(cfg.values.fromBlock as number),
-        reorgMargin: BigInt(cfg.values.reorgMargin as number),
-        pollMs: cfg.values.pollMs as number,
-        lieAtNode: cfg.values.lieAtNode as number | undefined,
+      await runUntilSignal(p, async () => {
+        if (!p.walletClient)
+          throw new ConfigError("the submitter needs a signing key (--private-key / OPML_PRIVATE_KEY)");
+        const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+        return new SubmitterDaemon({
+          ...p.options,
+          client: p.walletClient,
+          models,
+          lieAtNode: cfg.values.lieAtNode as number | undefined,
+        });
       });
-      d.start();
-      await untilSignal();
-      p.logger.info("stopping");
-      await d.stop();
-      p.lock.release();
     });
 
   addOptions(
@@ -161,23 +175,15 @@ Examples:
       const mode = cfg.values.mode as string;
       if (mode !== "watch" && mode !== "defend") throw new ConfigError(`mode must be watch or defend, got ${mode}`);
       const p = await daemonParts(cfg, "challenger", mode);
-      const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
-      const d = new ChallengerDaemon({
-        client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
-        oracle: p.oracle,
-        mode,
-        models,
-        logger: p.logger,
-        journal: p.journal,
-        fromBlock: BigInt(cfg.values.fromBlock as number),
-        reorgMargin: BigInt(cfg.values.reorgMargin as number),
-        pollMs: cfg.values.pollMs as number,
+      await runUntilSignal(p, async () => {
+        const models = await loadServedModels(p.publicClient, p.oracle, cfg.values.models as string[], p.logger);
+        return new ChallengerDaemon({
+          ...p.options,
+          client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
+          mode,
+          models,
+        });
       });
-      d.start();
-      await untilSignal();
-      p.logger.info("stopping");
-      await d.stop();
-      p.lock.release();
     });
 
   const config = program

@@ -175,12 +175,14 @@ export class DaemonMetrics {
     });
     new Gauge({
       name: "opml_deadline_min_seconds_left",
-      help: "the least clock left among our open games where we are on move (absent when none)",
+      help: "the least clock left among our open games where we are on move, with that game (absent when none)",
+      labelNames: ["game"],
       registers,
       collect() {
         this.reset();
-        const ours = [...games.values()].filter((g) => g.ourMove).map((g) => g.clockLeftS);
-        if (ours.length) this.set(Math.min(...ours));
+        let min: [bigint, number] | undefined;
+        for (const [id, g] of games) if (g.ourMove && (!min || g.clockLeftS < min[1])) min = [id, g.clockLeftS];
+        if (min) this.set({ game: String(min[0]) }, min[1]);
       },
     });
   }

@@ -107,6 +107,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       }
       if (!this.opts.models.has(modelId) || this.requests.has(requestId)) continue;
       this.requests.set(requestId, { modelId, input: hexToBytes(input) });
+      this.metrics.requestSeen();
       logger.info({ requestId: String(requestId), modelId: String(modelId) }, "request seen");
     }
     for (const log of await this.oracleEvents(range, "ClaimChallenged")) {
@@ -153,11 +154,13 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
     if (s.status === "open") {
       const claim = this.computed(t);
       const r = await this.send(() => submitClaim(client, { oracle, journal, requestId, ...claim }));
+      this.metrics.claim("submitted");
       log.info({ claimId: String(r.claimId), tx: r.hash, output: claim.output }, "claim submitted");
     } else if (s.status === "claimed" && s.claim && isAddressEqual(s.claim.submitter, this.address)) {
       const now = await this.rpc("getBlock", () => getBlock(client));
       if (now.timestamp >= s.claim.challengeDeadline && s.claim.openGames === 0) {
         const r = await this.send(() => finalizeRequest(client, { oracle, journal, requestId }));
+        this.metrics.claim("finalized");
         log.info({ tx: r.hash, callbackDelivered: r.callbackDelivered }, "request finalized");
       }
     } else if (s.status === "finalized" || s.status === "cancelled") {

@@ -44,7 +44,11 @@ test("what the loop reports shows under the documented series, with the daemon's
   assert.equal(sample(t, `opml_games{phase="choose",level="1",turn="ours",${r}}`), 2);
   assert.equal(sample(t, `opml_games{phase="bisect",level="2",turn="theirs",${r}}`), 1);
   assert.equal(sample(t, `opml_game_clock_left_seconds{game="8",${r}}`), 120);
-  assert.equal(sample(t, `opml_deadline_min_seconds_left{${r}}`), 90, "the least clock among games on our move");
+  assert.equal(
+    sample(t, `opml_deadline_min_seconds_left{game="9",${r}}`),
+    90,
+    "the least clock among games on our move",
+  );
 
   // A resolved game and a game no longer ours leave the gauges.
   m.gameResolved(9n, true);
@@ -52,7 +56,9 @@ test("what the loop reports shows under the documented series, with the daemon's
   const u = await m.text();
   assert.equal(sample(u, `opml_games{phase="choose",level="1",turn="ours",${r}}`), 1);
   assert.equal(sample(u, `opml_game_clock_left_seconds{game="8",${r}}`), undefined);
-  assert.equal(sample(u, `opml_deadline_min_seconds_left{${r}}`), 300);
+  assert.equal(sample(u, `opml_deadline_min_seconds_left{game="7",${r}}`), 300);
+  m.openGames([]);
+  assert.ok(!(await m.text()).includes("\nopml_deadline_min_seconds_left{"), "absent without a game on our move");
   assert.equal(sample(u, `opml_games_resolved_total{result="won",${r}}`), 1);
 });
 
