@@ -18,7 +18,7 @@ import { FailedRuns, type RunFailure } from "../daemon/failedRuns.ts";
 import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
 import { ChallengerConfigError } from "./errors.ts";
 import { assertSteeringAllowed, steeredLevel1, steeredLevel2 } from "./steering.ts";
-import { getRequestStatus } from "../sdk/index.ts";
+import { CLAIM_STATUS, getRequestStatus } from "../sdk/index.ts";
 import { challengeClaim, requestInput, WrongRequestStateError } from "../sdk/operator/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 
@@ -87,6 +87,8 @@ interface ClaimSeen {
   input?: Hex;
   /** What was claimed, from its ClaimSubmitted event (read from the chain when not seen). */
   claimed?: { finalState: Hex; output: Hex };
+  /** Its ClaimRejected event was seen: it lost a game already. */
+  rejected?: boolean;
   truth?: ComputedClaim;
   verdict?: Verdict;
   handled?: boolean;
@@ -177,6 +179,9 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
           input: req?.input,
           claimed: finalState && output ? { finalState, output } : undefined,
         });
+      } else if (log.eventName === "ClaimRejected") {
+        const c = log.args.claimId === undefined ? undefined : this.claims.get(log.args.claimId);
+        if (c) c.rejected = true;
       } else if (log.eventName === "ClaimChallenged" && client.account) {
         const { claimId, gameId, challenger } = log.args;
         if (claimId === undefined || gameId === undefined || !challenger) continue;
@@ -239,12 +244,28 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     const { oracle, logger } = this.opts;
     const log = logger.child({ requestId: String(c.requestId), claimId: String(claimId) });
     if (!this.opts.models.has(c.modelId)) {
-      log.debug({ modelId: String(c.modelId) }, "claim for a model this daemon does not serve");
+      // Once per claim (it is then handled): a watchtower says what it does not watch.
+      log.warn({ modelId: String(c.modelId) }, "claim on a model this daemon does not serve: not checked");
+      this.metrics.claim("unserved");
       c.handled = true;
       return;
     }
     if (!c.verdict) {
-      const claim = c.claimed ?? (await this.readClaim(claimId));
+      let claim: { finalState: Hex; output: Hex };
+      let rejected = c.rejected === true;
+      if (c.claimed) claim = c.claimed;
+      else {
+        const read = await this.readClaim(claimId);
+        claim = read;
+        rejected ||= CLAIM_STATUS[read.status] === "rejected";
+      }
+      if (rejected) {
+        // Lost its game already (a rescan after a restart, or another challenger's win): not news.
+        log.info("claim already rejected on chain: nothing to report");
+        this.metrics.claim("rejected");
+        c.handled = true;
+        return;
+      }
       const truth = await this.truthOf(claimId, c);
       if (!truth) {
         // No valid claim exists (protocol.md §8.2.1): wrong, reported once (above), not challenged.
@@ -254,6 +275,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
         this.verdicts.push(c.verdict);
         if (this.verdicts.length > VERDICTS_KEPT) this.verdicts.shift();
         this.requested.delete(c.requestId);
+        this.metrics.claim("wrong");
         c.handled = true;
         return;
       }
@@ -268,6 +290,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
       this.verdicts.push(c.verdict);
       if (this.verdicts.length > VERDICTS_KEPT) this.verdicts.shift();
       this.requested.delete(c.requestId);
+      this.metrics.claim(correct ? "correct" : "wrong");
       if (correct) log.info("claim verified: correct");
       else log.warn({ claimed: c.verdict.claimed, truth: c.verdict.truth }, "WRONG CLAIM");
     }
@@ -288,6 +311,7 @@ export class ChallengerDaemon extends Daemon<ChallengerItems, ChallengerOptions>
     });
     c.handled = true;
     this.games.set(r.gameId, claimId);
+    this.metrics.claim("challenged");
     log.warn({ gameId: String(r.gameId), tx: r.hash }, "challenged");
   }
 

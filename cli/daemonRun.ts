@@ -4,13 +4,13 @@
  * the oracle and the signer checked (cli/chainTarget.ts), and the signer's balance against the
  * largest bond it may have to post, before the daemon starts.
  */
-import { assertDevnetChain } from "./adversary.ts";
 import { existsSync, statSync } from "node:fs";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
 import { collectConfig, ConfigError, type OptionSpec } from "../daemon/config.ts";
 import { daemonParts, loadServedModels, parseModelEntries } from "../daemon/setup.ts";
 import { getModel } from "../sdk/index.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
+import { assertDevnetChain } from "./adversary.ts";
 import { connectChain, requireFunds, type ChainTarget } from "./chainTarget.ts";
 
 function untilSignal(): Promise<void> {
@@ -83,38 +83,36 @@ export async function runDaemon(
       role === "submitter" ? "submitterBond" : "challengerBond",
     );
   const p = await daemonParts(cfg, role, lying ? "lying(test)" : mode, undefined, target.walletClient?.account);
-  const models = await loadServedModels(
-    p.publicClient,
-    p.oracle,
-    cfg.values.models as string[],
-    p.logger,
-    cfg.values.backend as string,
-  );
-  const common = {
-    oracle: p.oracle,
-    models,
-    logger: p.logger,
-    journal: p.journal,
-    fromBlock: BigInt(cfg.values.fromBlock as number),
-    reorgMargin: BigInt(cfg.values.reorgMargin as number),
-    pollMs: cfg.values.pollMs as number,
-    maxInFlight: cfg.values.maxInFlight as number,
-  };
-  const d =
-    role === "submitter"
-      ? new SubmitterDaemon({
-          ...common,
-          client: p.walletClient!,
-          ...(lying && { lieAtNode: cfg.values.lieAtNode as number, lieInVm: true }),
-        })
-      : new ChallengerDaemon({
-          ...common,
-          client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
-          mode: mode as "watch" | "defend",
-        });
+  let d: SubmitterDaemon | ChallengerDaemon;
+  try {
+    const models = await loadServedModels(
+      p.publicClient,
+      p.oracle,
+      cfg.values.models as string[],
+      p.logger,
+      cfg.values.backend as string,
+    );
+    d =
+      role === "submitter"
+        ? new SubmitterDaemon({
+            ...p.options,
+            models,
+            client: p.walletClient!,
+            ...(lying && { lieAtNode: cfg.values.lieAtNode as number, lieInVm: true }),
+          })
+        : new ChallengerDaemon({
+            ...p.options,
+            models,
+            client: mode === "defend" ? (p.walletClient ?? p.publicClient) : p.publicClient,
+            mode: mode as "watch" | "defend",
+          });
+  } catch (err) {
+    await p.stop(); // the metrics endpoint closed, the data directory's lock released
+    throw err;
+  }
   d.start();
   await untilSignal();
   p.logger.info("stopping");
   await d.stop();
-  p.lock.release();
+  await p.stop();
 }

@@ -19,7 +19,7 @@
  * by hand is complete.
  */
 import type { Account, Address, Chain, Client, ContractEventName, Transport } from "viem";
-import { getContractEvents, readContract } from "viem/actions";
+import { getBalance, getContractEvents, readContract } from "viem/actions";
 import { GameStatus, GraphStateTrace, Phase, type GameView, type TraceProvider } from "../bisection/index.ts";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
 import { OpmlError } from "../common/errors.ts";
@@ -37,7 +37,9 @@ import { GameWork, type GamePlan } from "./GameWork.ts";
 import { VmJobCancelledError } from "./vmScheduler.ts";
 import type { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
-import { retry, type RetryOptions } from "./retry.ts";
+import { DaemonMetrics } from "./metrics.ts";
+import { PassBackoff, retry, type RetryOptions } from "./retry.ts";
+import { logStartupSummary } from "./startupSummary.ts";
 import { TxPipeline } from "./txPipeline.ts";
 
 type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
@@ -68,6 +70,10 @@ export interface DaemonOptions {
   maxInFlight?: number;
   /** A transaction not mined this long after it was sent is re-sent with higher fees (default 12 s). */
   bumpAfterMs?: number;
+  /** The models served by id (named in the start-up summary). */
+  models?: ReadonlyMap<bigint, ServedModel>;
+  /** Where the loop reports (daemon/metrics.ts); default: a registry of its own. */
+  metrics?: DaemonMetrics;
 }
 
 /** How a role sets up the loop. */
@@ -145,11 +151,16 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   private recovered = false;
   private withdrawAgain = false;
   private sleeping?: { timer: NodeJS.Timeout; wake: () => void };
+  /** Games whose last move failed: retried after a back-off in passes. */
+  private readonly moveBackoff = new PassBackoff<bigint>();
+  /** Prometheus metrics and health (daemon/metrics.ts). */
+  readonly metrics: DaemonMetrics;
 
   constructor(
     readonly opts: Options,
     private readonly setup: DaemonRole<Items>,
   ) {
+    this.metrics = opts.metrics ?? new DaemonMetrics();
     this.work = new GameWork({
       dir: opts.dataDir ?? opts.journal?.dir,
       logger: opts.logger,
@@ -211,21 +222,41 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     while (this.tasks.size > 0) await Promise.all(this.tasks.values());
   }
 
-  /** Scan, act, save; game moves started by `act` may still be under way. */
-  private async pass(): Promise<void> {
-    await this.contain("scan failed; will retry", {}, () => this.scan());
+  /** Scan, act, save; game moves started by `act` may still be under way. Whether the scan read the chain. */
+  private async pass(): Promise<boolean> {
+    let scanned = false;
+    await this.contain("scan failed; will retry", {}, async () => {
+      await this.scan();
+      scanned = true;
+    });
     await this.contain("pass failed; will retry", {}, () => this.act());
+    await this.contain("reading the balance failed", {}, () => this.readBalance());
     this.cursor.save(this.items());
+    this.metrics.openGames(this.games.keys());
+    this.metrics.passEnded(scanned, this.cursor.nextBlock - 1n);
+    return scanned;
   }
 
-  /** Runs passes every `pollMs` until {@link stop}; measures the VM speed once first, for the deadline checks. */
+  /**
+   * Runs passes every `pollMs` until {@link stop}; measures the VM speed once first, for the
+   * deadline checks, and logs the start-up summary after the first pass that read the chain.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
-      await this.work.stepsPerSecond();
+      this.metrics.vmSpeed(await this.work.stepsPerSecond());
+      let summarized = false;
       while (this.running) {
-        await this.contain("pass failed; will retry", {}, () => this.pass());
+        let scanned = false;
+        await this.contain("pass failed; will retry", {}, async () => {
+          scanned = await this.pass();
+        });
+        if (scanned && !summarized)
+          await this.contain("start-up summary failed; will retry", {}, async () => {
+            await this.logStartupSummary();
+            summarized = true;
+          });
         if (this.running)
           await new Promise<void>((wake) => {
             this.sleeping = { timer: setTimeout(wake, this.opts.pollMs ?? 1000), wake };
@@ -298,8 +329,39 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected rpc<T>(what: string, fn: () => Promise<T>): Promise<T> {
     return retry(what, fn, {
       ...this.opts.retry,
-      onRetry: (err, attempt) => this.opts.logger.warn({ err: loggedError(err), attempt }, `retrying ${what}`),
+      onRetry: (err, attempt) => {
+        this.metrics.rpcError(what);
+        this.opts.logger.warn({ err: loggedError(err), attempt }, `retrying ${what}`);
+      },
+    }).catch((err: unknown) => {
+      this.metrics.rpcError(what);
+      throw err;
     });
+  }
+
+  /**
+   * Logs what this daemon runs with, once its first pass has read the chain: models, open games,
+   * balance against the bond, the block synced to (daemon/startupSummary.ts).
+   */
+  protected logStartupSummary(): Promise<void> {
+    return logStartupSummary({
+      role: this.setup.role,
+      client: this.opts.client,
+      oracle: this.opts.oracle,
+      models: this.opts.models ?? new Map(),
+      games: this.games,
+      gameKey: this.setup.gameKey,
+      syncedBlock: this.cursor.nextBlock - 1n,
+      logger: this.opts.logger,
+      metrics: this.metrics,
+      rpc: (what, fn) => this.rpc(what, fn),
+    });
+  }
+
+  /** The signer's balance, for the metrics (a watching daemon has none). */
+  private async readBalance(): Promise<void> {
+    const address = this.opts.client.account?.address;
+    if (address) this.metrics.balance(await this.rpc("getBalance", () => getBalance(this.opts.client, { address })));
   }
 
   /** The oracle's `eventName` logs in `range`. */
@@ -349,7 +411,7 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   protected async playGames(): Promise<void> {
     const planned = new Map<GamePlan, GameSide>();
     for (const [gameId, key] of this.games) {
-      if (this.busy(`game:${gameId}`)) continue;
+      if (this.busy(`game:${gameId}`) || this.moveBackoff.waiting(gameId)) continue;
       await this.contain("reading the game failed", this.gameFields(gameId, key), async () => {
         const side = await this.gameSide(gameId, key);
         if (!side) {
@@ -357,22 +419,25 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
           return;
         }
         const args = { game: this.game!, gameId, role: this.setup.role };
-        planned.set(
-          await this.rpc("getGame", () => this.work.plan(this.opts.client, args, side.served, side.claim)),
-          side,
-        );
+        const plan = await this.rpc("getGame", () => this.work.plan(this.opts.client, args, side.served, side.claim));
+        this.metrics.gameRead(gameId, plan.view, plan.ourMove, plan.clockLeftS);
+        planned.set(plan, side);
       });
     }
     for (const p of orderGames([...planned.keys()])) {
       const fields = this.gameFields(p.gameId, this.games.get(p.gameId)!);
-      this.startTask(`game:${p.gameId}`, "game move failed", fields, async () => {
-        try {
-          await this.playGame(p, planned.get(p)!);
-        } catch (err) {
-          if (err instanceof VmJobCancelledError && !this.running) return; // stopping: resumed at the next start
-          throw err;
-        }
-      });
+      const key = `game:${p.gameId}`;
+      if (this.tasks.has(key)) continue;
+      const task = this.playGame(p, planned.get(p)!)
+        .then(
+          () => this.moveBackoff.succeeded(p.gameId),
+          (err: unknown) => {
+            if (err instanceof VmJobCancelledError && !this.running) return; // stopping: resumed at the next start
+            this.moveFailed(p, fields, err);
+          },
+        )
+        .finally(() => this.tasks.delete(key));
+      this.tasks.set(key, task);
     }
   }
 
@@ -401,6 +466,21 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   }
 
   // ---- internals
+
+  /**
+   * One structured line per failed move: the game's ids, the error, the failures in a row and the
+   * back-off before the next try (doubling in passes, at most a minute and a quarter of our clock).
+   */
+  private moveFailed(p: GamePlan, fields: Record<string, string>, err: unknown): void {
+    const pollMs = this.opts.pollMs ?? 1000;
+    const capMs = Math.min(60_000, p.clockLeftS * 250);
+    const { failures, skipPasses } = this.moveBackoff.failed(p.gameId, capMs / pollMs);
+    this.metrics.moveFailed();
+    this.opts.logger.error(
+      { err: loggedError(err), ...fields, failures, retryInMs: (skipPasses + 1) * pollMs },
+      "game move failed",
+    );
+  }
 
   private gameFields(gameId: bigint, key: bigint): Record<string, string> {
     return { gameId: String(gameId), [this.setup.gameKey]: String(key) };
@@ -454,6 +534,10 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
     });
     if (out.kind === "resolved") {
       this.games.delete(p.gameId);
+      this.metrics.gameResolved(
+        p.gameId,
+        out.status === (role === "defender" ? GameStatus.DefenderWon : GameStatus.ChallengerWon),
+      );
       side.onResolved?.();
       if (p.view.level === 2) await this.work.traces.release(served, claim, p.view.node);
       const won =
@@ -461,8 +545,10 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
           ? { defenderWon: out.status === GameStatus.DefenderWon }
           : { challengerWon: out.status === GameStatus.ChallengerWon };
       log.info(won, "game resolved");
-    } else if (out.kind === "sent") log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
-    else if (out.kind === "agree")
+    } else if (out.kind === "sent") {
+      this.metrics.moveSent(out.move);
+      log.info({ move: out.move, tx: out.hash, detail: out.detail }, "game move");
+    } else if (out.kind === "agree")
       log.error("every posted state agrees with our run: nothing to dispute (wrong trace?)");
     else if (out.kind === "unsupported")
       log.warn({ phase: out.phase, level: out.level }, "game phase not playable by this daemon yet");

@@ -242,6 +242,23 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     description: "blocks rescanned before the data directory's saved event cursor after a restart",
     default: 12,
   },
+  {
+    name: "metricsPort",
+    kind: "int",
+    description: "serve Prometheus /metrics and /healthz on this port (unset: not served; 0: a free port, logged)",
+  },
+  {
+    name: "metricsHost",
+    kind: "string",
+    description: "interface for --metrics-port (0.0.0.0 for every interface)",
+    default: "127.0.0.1",
+  },
+  {
+    name: "healthStaleMs",
+    kind: "int",
+    description: "/healthz answers 503 when no pass has read the chain for this long",
+    default: 120000,
+  },
   { name: "logLevel", kind: "string", description: "pino level (trace..fatal)", default: "info" },
   { name: "pretty", kind: "bool", description: "pretty logs instead of JSON lines", default: false },
 ];

@@ -50,3 +50,32 @@ export async function retry<T>(what: string, fn: () => Promise<T>, opts: RetryOp
     }
   }
 }
+
+/**
+ * Back-off in passes for work that later passes retry (a game's move): after the n-th failure in
+ * a row of a key, its next 2^(n-1) - 1 passes are skipped (the first retry is the next pass), at
+ * most `maxSkip` (the caller bounds it by the clock left). A success clears the key.
+ */
+export class PassBackoff<K> {
+  private readonly keys = new Map<K, { failures: number; skip: number }>();
+
+  /** Whether `key` sits this pass out (the pass counts as waited). */
+  waiting(key: K): boolean {
+    const k = this.keys.get(key);
+    if (!k || k.skip === 0) return false;
+    k.skip--;
+    return true;
+  }
+
+  /** Records a failure; returns the failures in a row and the passes skipped before the next try. */
+  failed(key: K, maxSkip: number): { failures: number; skipPasses: number } {
+    const failures = (this.keys.get(key)?.failures ?? 0) + 1;
+    const skip = Math.max(0, Math.min(2 ** Math.min(failures - 1, 30) - 1, Math.floor(maxSkip)));
+    this.keys.set(key, { failures, skip });
+    return { failures, skipPasses: skip };
+  }
+
+  succeeded(key: K): void {
+    this.keys.delete(key);
+  }
+}

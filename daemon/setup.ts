@@ -1,7 +1,8 @@
 /**
- * Turning a resolved daemon configuration into running parts: viem clients (RPC timeout and
- * bounded transport retries from the config), the served models (model files compiled and checked
- * against the commitment registered on chain), the logger and the journal.
+ * Turning a resolved daemon configuration into running parts: viem clients (RPC timeout from the
+ * config; bounded transport retries for one-shot commands, none for the daemons, whose own retry
+ * layer is daemon/retry.ts), the served models (model files compiled and checked against the
+ * commitment registered on chain), the logger, the journal, the metrics and their HTTP endpoint.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import {
@@ -25,17 +26,25 @@ import { ConfigError, type ResolvedConfig } from "./config.ts";
 import { lockDataDir } from "./dataDirLock.ts";
 import { Journal } from "./journal.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { DaemonMetrics } from "./metrics.ts";
+import { serveMetrics, type MetricsServer } from "./metricsServer.ts";
+import type { RetryOptions } from "./retry.ts";
+import type { DaemonOptions } from "./Daemon.ts";
 
 export class ModelMismatchError extends ConfigError {
   override name = "ModelMismatchError";
 }
 
-/** The clients of a configuration; `account` (a keystore's or remote signer's) signs instead of `privateKey`. */
-export function clientsFrom(cfg: ResolvedConfig, account?: Account) {
+/**
+ * The viem clients of `cfg`. `account` (a keystore's or remote signer's) signs instead of
+ * `privateKey`. `retryCount`: viem's own retries per request (default `rpcRetries - 1`); the
+ * daemons pass 0, retrying in one layer of their own (`rpc` in daemon/Daemon.ts).
+ */
+export function clientsFrom(cfg: ResolvedConfig, opts: { account?: Account | undefined; retryCount?: number } = {}) {
   const v = cfg.values;
   const transport = http(v.rpcUrl as string, {
     timeout: v.rpcTimeoutMs as number,
-    retryCount: Math.max(0, (v.rpcRetries as number) - 1),
+    retryCount: opts.retryCount ?? Math.max(0, (v.rpcRetries as number) - 1),
   });
   const pollingInterval = v.pollMs as number;
   const publicClient = createPublicClient({ transport, pollingInterval });
@@ -43,7 +52,7 @@ export function clientsFrom(cfg: ResolvedConfig, account?: Account) {
   if (key !== undefined && !(isHex(key, { strict: true }) && key.length === 66)) {
     throw new ConfigError("privateKey is not a 32-byte 0x hex key", { details: "(value not shown)" });
   }
-  const signer = account ?? (key ? privateKeyToAccount(key) : undefined);
+  const signer = opts.account ?? (key ? privateKeyToAccount(key) : undefined);
   const walletClient = signer ? createWalletClient({ transport, pollingInterval, account: signer }) : undefined;
   return { publicClient, walletClient };
 }
@@ -116,9 +125,10 @@ export async function loadServedModels(
 }
 
 /**
- * The logger, clients, oracle, journal and data-directory lock of a daemon (the lock first: a
- * directory another live daemon holds is refused before anything else); logs its start-up line.
- * `destination`: where logs go (default stdout); `account`: the signer, when not `privateKey`.
+ * The logger, clients, oracle, journal, data-directory lock, retry options, metrics and metrics
+ * endpoint of a daemon (the lock first: a directory another live daemon holds is refused before
+ * anything else); logs its start-up line. `destination`: where logs go (default stdout); `account`: the signer, when not `privateKey`.
+ * `stop` closes the endpoint and releases the lock.
  */
 export async function daemonParts(
   cfg: ResolvedConfig,
@@ -134,20 +144,52 @@ export async function daemonParts(
     base: { role, mode },
     destination,
   });
-  const { publicClient, walletClient } = clientsFrom(cfg, account);
+  const { publicClient, walletClient } = clientsFrom(cfg, { account, retryCount: 0 });
   const oracle = oracleFrom(cfg);
+  const retry: RetryOptions = { attempts: v.rpcRetries as number, timeoutMs: v.rpcTimeoutMs as number };
   const lock = lockDataDir(v.dataDir as string, role);
+  const metrics = new DaemonMetrics({ labels: { role }, processMetrics: true });
   let chainId: number;
+  let server: MetricsServer | undefined;
   try {
     chainId = await getChainId(publicClient);
+    if (v.metricsPort !== undefined)
+      server = await serveMetrics(metrics, {
+        port: v.metricsPort as number,
+        host: v.metricsHost as string,
+        staleMs: v.healthStaleMs as number,
+      });
   } catch (err) {
     lock.release();
     throw err;
   }
   logger.info(
-    { chainId, oracle, signer: walletClient?.account.address ?? null, rpcUrl: v.rpcUrl, dataDir: v.dataDir },
+    {
+      chainId,
+      oracle,
+      signer: walletClient?.account.address ?? null,
+      rpcUrl: v.rpcUrl,
+      dataDir: v.dataDir,
+      metrics: server ? `${server.url}/metrics` : null,
+    },
     `opml ${role} starting`,
   );
   const journal = new Journal(v.dataDir as string);
-  return { logger, publicClient, walletClient, oracle, journal, chainId, lock };
+  const stop = async () => {
+    await server?.close();
+    lock.release();
+  };
+  /** What both roles' daemons take from the configuration (DaemonOptions but the client and models). */
+  const options = {
+    oracle,
+    logger,
+    journal,
+    fromBlock: BigInt(v.fromBlock as number),
+    reorgMargin: BigInt(v.reorgMargin as number),
+    pollMs: v.pollMs as number,
+    maxInFlight: v.maxInFlight as number,
+    retry,
+    metrics,
+  } satisfies Partial<DaemonOptions>;
+  return { logger, publicClient, walletClient, oracle, journal, chainId, lock, metrics, server, options, stop };
 }

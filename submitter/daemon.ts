@@ -138,6 +138,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
           }
           if (!this.opts.models.has(modelId) || t) break;
           this.requests.set(requestId, { modelId, input: hexToBytes(input), state: "open" });
+          this.metrics.requestSeen();
           logger.info({ requestId: String(requestId), modelId: String(modelId) }, "request seen");
           break;
         }
@@ -291,6 +292,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       { requestId: String(requestId), claimId: String(r.claimId), tx: r.hash, output: claim.output },
       "claim submitted",
     );
+    this.metrics.claim("submitted");
   }
 
   private async finalize(requestId: bigint): Promise<void> {
@@ -300,6 +302,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
       { requestId: String(requestId), tx: r.hash, callbackDelivered: r.callbackDelivered },
       "request finalized",
     );
+    this.metrics.claim("finalized");
     this.withdraw();
   }
 

@@ -2,7 +2,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import type { Hex } from "viem";
-import { startSystem, manualChallenger, GAME, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import {
+  startSystem,
+  pastDeadline,
+  manualChallenger,
+  GAME,
+  MODEL_TERMS,
+  type System,
+} from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { captureLogs } from "../daemon/test/captureLogs.ts";
 import { readGame, submitClaim } from "../sdk/operator/index.ts";
@@ -96,7 +103,7 @@ for (const lieAtNode of [0, 1, 2]) {
 
     // The liar cannot open phase 2; its clock runs out and the challenger claims the timeout.
     const before = await payouts(sys.clients[3]!.walletClient.account.address);
-    await pastDeadline(gameId);
+    await pastDeadline(sys, gameId);
     await challenger.tick();
     const after = await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId });
     assert.equal(after.status, GameStatus.ChallengerWon);
@@ -122,19 +129,6 @@ for (const lieAtNode of [0, 1, 2]) {
   });
 }
 
-/** Advances the chain's clock past the game's current deadline (the side on move's clock). */
-async function pastDeadline(gameId: bigint): Promise<void> {
-  const pc = sys.clients[0]!.publicClient;
-  const deadline = await pc.readContract({
-    address: sys.game,
-    abi: disputeGameAbi,
-    functionName: "deadlineOf",
-    args: [gameId],
-  });
-  const now = (await pc.getBlock()).timestamp;
-  await sys.advance(Number(deadline - now) + 1);
-}
-
 async function input(requestId: bigint): Promise<Uint8Array> {
   const { requestInput } = await import("../sdk/operator/index.ts");
   const { hexToBytes } = await import("viem");
@@ -156,7 +150,7 @@ test("a silent liar (never bisects) loses on time", async () => {
   const gameId = [...challenger.games.keys()].pop()!;
   await challenger.tick(); // nothing due: the defender is on move, its clock is running
   assert.equal((await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId })).phase, Phase.Bisect);
-  await pastDeadline(gameId);
+  await pastDeadline(sys, gameId);
   await challenger.tick();
   assert.equal(
     (await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId })).status,
@@ -190,7 +184,7 @@ test("a silent challenger (opens a game against an honest claim, never chooses) 
   await honest.tick(); // sees the game, bisects
   const gameId = [...honest.games.keys()].pop()!;
   assert.equal((await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId })).phase, Phase.Choose);
-  await pastDeadline(gameId);
+  await pastDeadline(sys, gameId);
   await honest.tick(); // claims the timeout
   const g = await readGame(sys.clients[0]!.publicClient, { game: sys.game, gameId });
   assert.equal(g.status, GameStatus.DefenderWon);

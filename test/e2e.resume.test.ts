@@ -4,11 +4,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { startSystem, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
+import { startSystem, pastDeadline, MODEL_TERMS, type System } from "../devnet/test/startSystem.ts";
 import { createLogger } from "../daemon/logger.ts";
 import { Journal } from "../daemon/journal.ts";
 import { readGame } from "../sdk/operator/index.ts";
-import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { ServedModel } from "../claim/ServedModel.ts";
 import { SubmitterDaemon } from "../submitter/daemon.ts";
 import { ChallengerDaemon } from "../challenger/daemon.ts";
@@ -38,16 +37,6 @@ async function request(seed: number): Promise<bigint> {
   const input = Uint8Array.from({ length: 16 }, (_, i) => (i * 31 + seed * 5) & 0xff);
   return (await requestInference(sys.clients[1]!.walletClient, { oracle: sys.oracle, modelId: sys.modelId, input }))
     .requestId;
-}
-
-async function pastDeadline(gameId: bigint): Promise<void> {
-  const deadline = await pc().readContract({
-    address: sys.game,
-    abi: disputeGameAbi,
-    functionName: "deadlineOf",
-    args: [gameId],
-  });
-  await sys.advance(Math.max(0, Number(deadline - (await pc().getBlock()).timestamp)) + 1);
 }
 
 const challenger = (account: number, dataDir?: string) =>
@@ -87,7 +76,7 @@ test("a challenger killed mid-game resumes from the chain with empty memory and 
   assert.ok(second.games.has(gameId));
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).phase, Phase.OpenPhase2);
   await liar.tick(); // cannot open phase 2 for a wrong claim
-  await pastDeadline(gameId);
+  await pastDeadline(sys, gameId);
   await second.tick();
   assert.equal((await readGame(pc(), { game: sys.game, gameId })).status, GameStatus.ChallengerWon);
   const journal = new Journal(dataDir).entries();
@@ -123,8 +112,8 @@ test("two challengers at once against one liar: the first game settled wins the 
   }
   for (const g of [gameA, gameB])
     assert.equal((await readGame(pc(), { game: sys.game, gameId: g })).phase, Phase.OpenPhase2);
-  await pastDeadline(gameA);
-  await pastDeadline(gameB);
+  await pastDeadline(sys, gameA);
+  await pastDeadline(sys, gameB);
   await a.tick();
   await b.tick();
   for (const g of [gameA, gameB]) {

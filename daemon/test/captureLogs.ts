@@ -1,4 +1,7 @@
-/** A pino logger (daemon/logger.ts) whose JSON lines are collected, parsed and raw, for tests to assert on. */
+/**
+ * A pino logger (daemon/logger.ts) whose JSON lines are collected, parsed and raw, for tests to
+ * assert on; `destination` collects the lines of any other logger written to it too.
+ */
 import { Writable } from "node:stream";
 import { createLogger, type LoggerOptions } from "../logger.ts";
 
@@ -14,5 +17,5 @@ export function captureLogs(options: Omit<LoggerOptions, "destination"> = {}) {
       cb();
     },
   });
-  return { lines, raw, logger: createLogger({ ...options, destination }) };
+  return { lines, raw, destination, logger: createLogger({ ...options, destination }) };
 }

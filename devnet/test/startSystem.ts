@@ -64,6 +64,18 @@ export async function startSystem(): Promise<System> {
   }
 }
 
+/** Advances the chain's clock past game `gameId`'s current deadline (the side on move's clock). */
+export async function pastDeadline(sys: System, gameId: bigint): Promise<void> {
+  const pc = sys.clients[0]!.publicClient;
+  const deadline = await pc.readContract({
+    address: sys.game,
+    abi: disputeGameAbi,
+    functionName: "deadlineOf",
+    args: [gameId],
+  });
+  await sys.advance(Math.max(0, Number(deadline - (await pc.getBlock()).timestamp)) + 1);
+}
+
 /** Registers a compiled model with MODEL_TERMS; returns its id. */
 export async function registerCompiled(c: DevClients, oracle: Address, compiled: CompiledModel): Promise<bigint> {
   return (await registerModel(c, oracle, compiled, MODEL_TERMS)).modelId;
