@@ -13,8 +13,22 @@ export interface OpmlErrorOptions {
   cause?: unknown;
 }
 
+/** Marks opML's errors, so that `instanceof OpmlError` holds across copies of this module. */
+const OPML_ERROR = Symbol.for("opml.OpmlError");
+
 export class OpmlError extends BaseError {
   override name = "OpmlError";
+
+  /**
+   * `x instanceof OpmlError` by a mark on the prototype rather than by identity: the CLI's bundle
+   * (build/opml.mjs) and the TypeScript sources it loads for heavy commands each hold a copy of
+   * this class, and an error thrown by one must read as opML's own in the other. A subclass keeps
+   * the usual prototype-chain check.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (this !== OpmlError) return Function.prototype[Symbol.hasInstance].call(this, x);
+    return typeof x === "object" && x !== null && (x as Record<symbol, unknown>)[OPML_ERROR] === true;
+  }
 
   constructor(shortMessage: string, options: OpmlErrorOptions = {}) {
     const { details, cause } = options;
@@ -28,3 +42,5 @@ export class OpmlError extends BaseError {
     if (cause !== undefined && !(cause instanceof Error)) this.cause = cause;
   }
 }
+
+Object.defineProperty(OpmlError.prototype, OPML_ERROR, { value: true });

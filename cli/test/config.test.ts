@@ -165,7 +165,10 @@ test("an --oracle that is an EOA, or another contract, is named as such", async 
 test("fallbacks: the oracle from the deployment file, the RPC URL from the devnet state file; a deployment of another chain is refused", async () => {
   const deployment = join(dir, "deployment.json");
   const stateFile = join(dir, "devnet.json");
-  writeFileSync(deployment, JSON.stringify({ chainId: sys.anvil.chainId, contracts: { OpmlOracle: sys.oracle } }));
+  writeFileSync(
+    deployment,
+    JSON.stringify({ version: 1, chainId: sys.anvil.chainId, deployedAt: 0, contracts: { OpmlOracle: sys.oracle } }),
+  );
   writeDevnetState(
     {
       version: 1,
@@ -195,7 +198,10 @@ test("fallbacks: the oracle from the deployment file, the RPC URL from the devne
     new RegExp(`rpcUrl\\s+= ${sys.anvil.rpcUrl.replace(/\./g, "\\.")}\\s+\\(from ${stateFile}\\)`),
   );
 
-  writeFileSync(deployment, JSON.stringify({ chainId: 17000, contracts: { OpmlOracle: sys.oracle } }));
+  writeFileSync(
+    deployment,
+    JSON.stringify({ version: 1, chainId: 17000, deployedAt: 0, contracts: { OpmlOracle: sys.oracle } }),
+  );
   const other = await runOpml(["status", requestId, ...files]);
   assert.match(String(other.error), /is for chain 17000, but \S+ is chain 31337/);
 });
