@@ -45,6 +45,8 @@ export interface ConnectOptions {
   devnetKey?: boolean;
   /** The command's own problems found so far (model files, data directory…), reported with the rest. */
   problems?: string[];
+  /** A check of the chain itself, run once its id is known and before the oracle or signer is used. */
+  checkChain?: (chainId: number, rpcUrl: string) => void;
 }
 
 /** How long one RPC call of a one-shot command may take before the chain counts as unreachable. */
@@ -173,6 +175,7 @@ export async function connectChain(cfg: ResolvedConfig, options: ConnectOptions)
         "no JSON-RPC answer to eth_chainId: is the URL right (--rpc-url or OPML_RPC_URL) and the node running? (`opml devnet` starts one)",
     });
   }
+  options.checkChain?.(chainId, rpcUrl);
   if (deployment && deployment.chainId !== chainId)
     throw new ChainError(
       `the deployment file ${cfg.values.deployment as string} is for chain ${deployment.chainId}, but ${rpcUrl} is chain ${chainId}`,

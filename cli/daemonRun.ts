@@ -72,9 +72,12 @@ export async function runDaemon(
     ...dataDirProblem(cfg.values.dataDir as string | undefined),
   ];
   const signs = role === "submitter" || mode === "defend";
-  const target = await connectChain(cfg, { needKey: signs, problems });
   const lying = role === "submitter" && cfg.values.lieAtNode !== undefined;
-  if (lying) assertDevnetChain(target.chainId, target.rpcUrl);
+  const target = await connectChain(cfg, {
+    needKey: signs,
+    problems,
+    ...(lying && { checkChain: (chainId: number, rpcUrl: string) => assertDevnetChain(chainId, rpcUrl) }),
+  });
   const entries = parseModelEntries(cfg.values.models as string[]);
   if (signs)
     await requireBond(

@@ -212,8 +212,13 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
    * part's failure is logged and retried next pass.
    */
   async tick(): Promise<void> {
+    this.pipeline?.resume();
     await this.pass();
     await this.settled();
+    // The VM runs the pass queued, traced ahead ones included: a pass driven by hand is complete.
+    await this.work.traces.scheduler.idle();
+    // The balance after the pass's transactions, not before them.
+    await this.contain("reading the balance failed", {}, () => this.readBalance());
     this.cursor.save(this.items());
   }
 
@@ -244,6 +249,7 @@ export abstract class Daemon<Items, Options extends DaemonOptions = DaemonOption
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.pipeline?.resume();
     this.loop = (async () => {
       this.metrics.vmSpeed(await this.work.stepsPerSecond());
       let summarized = false;

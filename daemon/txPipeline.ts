@@ -144,6 +144,11 @@ export class TxPipeline implements TxSender {
       w.reject(new TxPipelineStoppedError(`${w.tx.action} not sent: the daemon stops`));
   }
 
+  /** Takes transactions again after {@link stop} (a daemon started again). */
+  resume(): void {
+    this.stopped = false;
+  }
+
   /** Resolves once nothing is in flight or waiting. */
   async drained(): Promise<void> {
     while (this.waiting.length > 0 || this.flying.size > 0 || this.watching) {
