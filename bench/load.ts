@@ -41,7 +41,7 @@ export async function bench(): Promise<BenchReport> {
       ["submitter peak RSS", `${fmt(r.submitterRssMb)} MiB`, `wall ${fmt(r.wallS)} s`],
     ],
     notes: [
-      "claims_per_s = the 500 burst's requests claimed / (its last claim's block time − its first request's block time); request_to_claim = claim block time − request block time (1 s resolution). lost = requests not claimed or not finalized after the window; double_claims = requests with two ClaimSubmitted. challenger_lag = the watcher's verdict log time − the claim's block time. One run: anvil, the submitter (`opml submitter`, a child process, --max-in-flight 64) and the watcher on the same machine.",
+      "claims_per_s = the 500 burst's requests claimed / (its last claim's block time − its first request's block time); request_to_claim = claim block time − request block time (1 s resolution). lost = requests not claimed or not finalized after the window; double_claims = requests with two ClaimSubmitted. challenger_lag = the watcher's verdict log time − the claim's block time. One run: anvil, the submitter (`opml submitter`, a child process, --max-in-flight 256, its default) and the watcher on the same machine.",
     ],
   };
 }

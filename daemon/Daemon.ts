@@ -66,7 +66,7 @@ export interface DaemonOptions {
   deadline?: DeadlinePolicy;
   /** This machine's VM speed; measured at start-up when not given. */
   stepsPerSecond?: number;
-  /** Transactions sent and not yet mined, at most (default 64). */
+  /** Transactions sent and not yet mined, at most (default 256). */
   maxInFlight?: number;
   /** A transaction not mined this long after it was sent is re-sent with higher fees (default 12 s). */
   bumpAfterMs?: number;

@@ -7,6 +7,12 @@
 import { readFileSync } from "node:fs";
 import { OpmlError } from "../common/errors.ts";
 
+/**
+ * The default cap on transactions sent and not yet mined. A 30M-gas block holds about 150 claims;
+ * 256 lets a burst fill blocks (the load bench: 64 left them half full and doubled the p95 latency).
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
 export type OptionKind = "string" | "int" | "bool" | "list";
 
 export interface OptionSpec {
@@ -234,7 +240,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     name: "maxInFlight",
     kind: "int",
     description: "transactions sent and not yet mined, at most (more wait, game moves first)",
-    default: 64,
+    default: DEFAULT_MAX_IN_FLIGHT,
   },
   {
     name: "reorgMargin",

@@ -17,6 +17,7 @@
  *   a previous run left in flight, settles what the chain already decided and watches the rest, so
  *   a restarted daemon knows (`inFlight`) what it must not send again.
  */
+import { DEFAULT_MAX_IN_FLIGHT } from "./config.ts";
 import {
   formatTransactionReceipt,
   type Account,
@@ -38,7 +39,7 @@ export interface TxPipelineOptions {
   client: WalletClient;
   logger: Logger;
   journal?: Journal;
-  /** Transactions sent and not yet mined, at most (default 64). */
+  /** Transactions sent and not yet mined, at most (default {@link DEFAULT_MAX_IN_FLIGHT}). */
   maxInFlight?: number;
   /** Re-send with higher fees after this long without a receipt (default 12 s). */
   bumpAfterMs?: number;
@@ -214,7 +215,7 @@ export class TxPipeline implements TxSender {
     this.dispatching = true;
     void (async () => {
       try {
-        while (this.waiting.length > 0 && this.flying.size < (this.opts.maxInFlight ?? 64)) {
+        while (this.waiting.length > 0 && this.flying.size < (this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)) {
           this.waiting.sort(byUrgency);
           const w = this.waiting.shift()!;
           await this.sendOne(w);
@@ -222,7 +223,8 @@ export class TxPipeline implements TxSender {
       } finally {
         this.dispatching = false;
       }
-      if (this.waiting.length > 0 && this.flying.size < (this.opts.maxInFlight ?? 64)) this.dispatch();
+      if (this.waiting.length > 0 && this.flying.size < (this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT))
+        this.dispatch();
     })();
   }
 

@@ -43,6 +43,7 @@ import { Rng } from "../common/rng.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { estimateFee } from "../sdk/index.ts";
 import { deployManifest, registerModel } from "./deployManifest.ts";
+import { DEFAULT_MAX_IN_FLIGHT } from "../daemon/config.ts";
 
 export interface LoadOptions {
   /** Requests per burst, one burst after the other (each waits until the one before is claimed). */
@@ -51,7 +52,7 @@ export interface LoadOptions {
   faults?: boolean;
   /** How long anvil is stopped, seconds (default 5). */
   stallS?: number;
-  /** The submitter's cap on transactions in flight (default 64). */
+  /** The submitter's cap on transactions in flight (default 256, the daemons'). */
   maxInFlight?: number;
   /** Gives up waiting for a burst's claims (or the finalizations) after this long (default 240 s). */
   phaseTimeoutMs?: number;
@@ -118,7 +119,7 @@ function startSubmitter(anvil: Anvil, oracle: Address, models: string[], dataDir
       "--poll-ms",
       "200",
       "--max-in-flight",
-      String(o.maxInFlight ?? 64),
+      String(o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
     ],
     { env: { ...process.env, OPML_PRIVATE_KEY: anvil.accounts[2]!.privateKey }, stdio: ["ignore", "pipe", "pipe"] },
   );

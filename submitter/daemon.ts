@@ -34,6 +34,7 @@ import { isDecimal, type ScanRange } from "../daemon/eventCursor.ts";
 import { getModel, getRequestStatus } from "../sdk/index.ts";
 import { finalizeRequest, submitClaim } from "../sdk/operator/index.ts";
 import type { ComputedClaim, NodeVmTruth, ServedModel } from "../claim/ServedModel.ts";
+import { DEFAULT_MAX_IN_FLIGHT } from "../daemon/config.ts";
 
 /** The one line a request whose input the model cannot run gets. */
 const UNRUNNABLE = "the model cannot run this request's input: no valid claim exists, not claiming it";
@@ -198,7 +199,7 @@ export class SubmitterDaemon extends Daemon<SubmitterItems, SubmitterOptions> {
    */
   protected async act(): Promise<void> {
     await this.playGames();
-    const cap = this.opts.maxInFlight ?? 64;
+    const cap = this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     let now: bigint | undefined;
     for (const [requestId, t] of this.requests) {
       const key = `request:${requestId}`;
