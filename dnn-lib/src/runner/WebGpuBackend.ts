@@ -19,7 +19,11 @@ import { OpmlError } from "../../../common/errors.ts";
 export interface WebGpuBackendOptions {
   /** Fresh child processes tried after a crash before a node fails (default 5). */
   retries?: number;
-  /** How long one try may take before its child is killed and the try counts as a crash (default 10 min). */
+  /**
+   * How long one try may take before its child is killed and the try counts as a crash (default
+   * 2 min: Dawn on a software adapter sometimes hangs instead of aborting, and a hang should cost
+   * one retry, not the run; a node of a large model on a software adapter may need more).
+   */
   timeoutMs?: number;
 }
 
@@ -61,7 +65,7 @@ export class WebGpuBackend implements Backend {
 
   /** Starts the bridge and the child, opens the device and uploads `weights`. */
   static async create(weights: readonly Uint8Array[] = [], options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
-    const timeoutMs = options.timeoutMs ?? 600_000;
+    const timeoutMs = options.timeoutMs ?? 120_000;
     const retries = options.retries ?? 5;
     const waitMs = (retries + 2) * timeoutMs;
     const { port1, port2 } = new MessageChannel();
