@@ -17,6 +17,7 @@ import {
 } from "../../chain/keystore.ts";
 import { remoteSignerAccount, RemoteSignerError } from "../../chain/remoteSigner.ts";
 import { runOpml } from "./runOpml.ts";
+import { PBKDF2_KEYSTORE } from "../../chain/test/keystoreVectors.ts";
 
 // The Web3 Secret Storage definition's test vectors (ethereum/wiki, "Web3 Secret Storage
 // Definition", Test Vectors): password "testpassword", this private key, one file per KDF.
@@ -39,23 +40,7 @@ const SCRYPT_VECTOR: KeystoreV3 = {
     mac: "2103ac29920d71da29f15d75b4a16dbe95cfd7ff8faea1056c33131d846e3097",
   },
 };
-const PBKDF2_VECTOR: KeystoreV3 = {
-  version: 3,
-  id: "3198bc9c-6672-5ab3-d995-4942343ae5b6",
-  crypto: {
-    cipher: "aes-128-ctr",
-    cipherparams: { iv: "6087dab2f9fdbbfaddc31a909735c1e6" },
-    ciphertext: "5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46",
-    kdf: "pbkdf2",
-    kdfparams: {
-      c: 262144,
-      dklen: 32,
-      prf: "hmac-sha256",
-      salt: "ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd",
-    },
-    mac: "517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2",
-  },
-};
+const PBKDF2_VECTOR: KeystoreV3 = parseKeystore(JSON.stringify(PBKDF2_KEYSTORE));
 
 test("keystore: the Web3 Secret Storage scrypt and PBKDF2 test vectors decrypt to the spec's key; a wrong password fails on the MAC", () => {
   assert.equal(decryptKeystore(SCRYPT_VECTOR, "testpassword"), VECTOR_KEY);
