@@ -24,6 +24,8 @@ export async function buildKeccakWasm(): Promise<Uint8Array> {
       "--noAssert",
       "--use",
       "abort=",
+      "--enable",
+      "simd",
       "-O3",
       "--initialMemory",
       "64",
