@@ -2,7 +2,9 @@
  * NativeRunner with worker threads (src/runner/PanelPool.ts): large matmuls cut into one column
  * panel per thread give the single-thread runner's and the reference's output, activations and
  * S_0 … S_N bit for bit, for 2 and 3 threads on a model whose column counts leave short last
- * panels, and on the demo gpt; a kernel trap in a worker is a typed error.
+ * panels, and on the demo gpt; a kernel trap in a worker is a typed error. The state thread
+ * (src/runner/StateThread.ts) gives the same S_i as hashing on the runner's own thread, run after
+ * run, also after a run a node trapped in.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -100,5 +102,61 @@ test("a kernel trap in a worker thread's panel is a DnnKernelTrapError naming th
     );
   } finally {
     await runner.close();
+  }
+});
+
+test("S_i hashed on the state thread equal the runner's own thread's and the reference's, run after run", async () => {
+  const r = new Rng(0x5ea7);
+  for (const M of [1, 16]) {
+    const compiled = compileGraph(chain(M, 40 + M));
+    const own = await NativeRunner.create(compiled, "simd", { stateThread: false });
+    const threaded = await NativeRunner.create(compiled, "simd", { stateThread: true });
+    try {
+      assert.equal(own.statesOnThread, false);
+      assert.equal(threaded.statesOnThread, true);
+      for (let k = 0; k < 4; k++) {
+        const input = Uint8Array.from({ length: M * 48 }, () => r.int(0, 255));
+        const ref = runModel(compiled, input, new ReferenceBackend());
+        assert.deepEqual(threaded.run(input), ref, `M = ${M}, run ${k}`);
+        assert.deepEqual(own.run(input), ref, `M = ${M}, run ${k}, own thread`);
+      }
+    } finally {
+      await threaded.close();
+    }
+  }
+});
+
+test("the demo gpt's S_i (cache blocks included) on the state thread and on 2 panel threads at once", async () => {
+  const { model } = await loadModelSource("gpt");
+  const compiled = compileGraph(model);
+  const r = new Rng(22);
+  const input = new Uint8Array(Int32Array.from({ length: model.inputLength / 4 }, () => r.below(64)).buffer);
+  const runner = await NativeRunner.create(compiled, "simd", { threads: 2, minPanelMacs: 0, stateThread: true });
+  try {
+    assert.deepEqual(runner.run(input), runModel(compiled, input, new ReferenceBackend()));
+  } finally {
+    await runner.close();
+  }
+});
+
+test("a node that traps mid-run drops the state thread's run; the next run's S_i are right", async () => {
+  // Column 80 of the last matmul has a negative multiplier: node 4 traps on any input.
+  const bad = compileGraph(chain(5, 5, 80));
+  const runner = await NativeRunner.create(bad, "simd", { stateThread: true });
+  try {
+    assert.throws(() => runner.run(new Uint8Array(5 * 48)), DnnKernelTrapError);
+    assert.throws(() => runner.run(new Uint8Array(5 * 48)), DnnKernelTrapError);
+    assert.equal(runner.statesOnThread, true, "a trap is not a failure of the state thread");
+  } finally {
+    await runner.close();
+  }
+  const good = compileGraph(chain(5, 5));
+  const again = await NativeRunner.create(good, "simd", { stateThread: true });
+  try {
+    const input = new Rng(9).bytes(5 * 48);
+    assert.throws(() => again.run(new Uint8Array(7)), /wrong size/);
+    assert.deepEqual(again.run(input), runModel(good, input, new ReferenceBackend()));
+  } finally {
+    await again.close();
   }
 });

@@ -33,6 +33,7 @@ import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
 import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./planInstances.ts";
 import { DEFAULT_MIN_PANEL_MACS, PanelPool, panelSplits, type PanelSplit } from "./PanelPool.ts";
+import { StateThread } from "./StateThread.ts";
 
 export interface NativeRunnerOptions {
   /** Most bytes of linear memory one kernel instance may use (default just under 4 GiB). */
@@ -44,7 +45,15 @@ export interface NativeRunnerOptions {
   threads?: number;
   /** Multiply-accumulates below which a matmul stays on one thread (default 2^20). */
   minPanelMacs?: number;
+  /**
+   * Compute S_0 … S_N on a worker thread, overlapped with the nodes (StateThread). Default: when
+   * a run's activations total at least STATE_THREAD_MIN_BYTES; `true` or `false` forces it.
+   */
+  stateThread?: boolean;
 }
+
+/** Activation bytes per run from which `run` hashes on a worker thread by default. */
+export const STATE_THREAD_MIN_BYTES = 256 * 1024;
 
 /** Panel 0 of a split node, run by the runner's own thread: its descriptor and output rows' address. */
 interface Panel0 {
@@ -64,6 +73,7 @@ export class NativeRunner {
     private readonly descriptors: Uint8Array[],
     private readonly pool?: PanelPool,
     private readonly panel0s = new Map<number, Panel0>(),
+    private stateThread?: StateThread,
   ) {}
 
   static async create(
@@ -104,12 +114,32 @@ export class NativeRunner {
       for (const [w, r] of layout.weights) mem.set(model.weights[w]!, r.addr);
       kernels.push(kernel);
     }
+    const activationBytes = outputs.reduce((a, r) => a + r.byteLength, 0);
+    const stateThread =
+      (options.stateThread ?? activationBytes >= STATE_THREAD_MIN_BYTES)
+        ? StateThread.start(
+            model,
+            model.inputLength,
+            outputs.map((r) => r.byteLength),
+          )
+        : undefined;
     const threads = options.threads ?? 1;
     const splits =
       flavor === "simd" && plan.instances.length === 1
         ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)
         : new Map<number, PanelSplit>();
-    if (splits.size === 0) return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors);
+    if (splits.size === 0)
+      return new NativeRunner(
+        compiled,
+        kernels,
+        plan,
+        outputs,
+        cacheEnds,
+        descriptors,
+        undefined,
+        undefined,
+        stateThread,
+      );
     // Panel 0's output rows go past the instance's last region, then the runner copies them into place.
     const layout = plan.instances[0]!;
     const addr = Math.ceil(layout.bytes / 64) * 64;
@@ -136,12 +166,17 @@ export class NativeRunner {
     }
     kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
     const pool = await PanelPool.create(model, splits, threads);
-    return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors, pool, panel0s);
+    return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors, pool, panel0s, stateThread);
   }
 
   /** Ends the worker threads, if any (the runner must not be used after). */
   async close(): Promise<void> {
-    await this.pool?.close();
+    await Promise.all([this.pool?.close(), this.stateThread?.close()]);
+  }
+
+  /** Whether `run` computes the states on a worker thread (StateThread). */
+  get statesOnThread(): boolean {
+    return this.stateThread?.usable ?? false;
   }
 
   /** How many kernel instances (linear memories) hold the model. */
@@ -154,12 +189,17 @@ export class NativeRunner {
     return this.kernels.map((k) => k.bytes.length);
   }
 
-  private forward(input: Uint8Array, afterNode?: (i: number, out: Uint8Array) => void): Uint8Array {
+  private checkInput(input: Uint8Array): void {
     const { model } = this.compiled;
     if (input.length !== model.inputLength)
       throw new ModelInputError(`input for ${model.name} has the wrong size`, {
         details: `${input.length} bytes, the model takes ${model.inputLength}`,
       });
+  }
+
+  private forward(input: Uint8Array, afterNode?: (i: number, out: Uint8Array) => void): Uint8Array {
+    const { model } = this.compiled;
+    this.checkInput(input);
     const { instances, nodeInstance, copies, inputInstance } = this.plan;
     const mems = this.kernels.map((k) => k.bytes);
     if (inputInstance !== undefined) mems[inputInstance]!.set(input, instances[inputInstance]!.slots.get(0)!.addr);
@@ -218,18 +258,46 @@ export class NativeRunner {
     return this.forward(input);
   }
 
-  /** Output, S_0 … S_N and every activation, as runModel returns them. */
+  /**
+   * Output, S_0 … S_N and every activation, as runModel returns them. The states are hashed on
+   * the state thread while the nodes run when there is one, else here after each node.
+   */
   run(input: Uint8Array): ModelRun {
+    this.checkInput(input);
     const first = input.slice();
     const activations: Uint8Array[] = [first];
-    const state = new GraphState(this.compiled.model, first);
-    const states: Uint8Array[] = [state.root()];
-    const output = this.forward(input, (i, out) => {
-      const activation = out.slice();
-      activations.push(activation);
-      state.write(i, activation);
-      states.push(state.root());
-    });
-    return { output, states, activations };
+    const thread = this.stateThread?.usable ? this.stateThread : undefined;
+    if (!thread) {
+      const state = new GraphState(this.compiled.model, first);
+      const states: Uint8Array[] = [state.root()];
+      const output = this.forward(input, (i, out) => {
+        const activation = out.slice();
+        activations.push(activation);
+        state.write(i, activation);
+        states.push(state.root());
+      });
+      return { output, states, activations };
+    }
+    thread.begin(first);
+    let output: Uint8Array;
+    try {
+      output = this.forward(input, (i, out) => void activations.push(thread.produce(i, out)));
+    } catch (e) {
+      thread.abandon();
+      throw e;
+    }
+    // A worker that failed or stalled leaves the same states to compute here.
+    return { output, states: thread.finish() ?? statesOf(this.compiled.model, activations), activations };
   }
+}
+
+/** S_0 … S_N from a run's activations (the input, then each node's output), on this thread. */
+function statesOf(model: CompiledGraph["model"], activations: readonly Uint8Array[]): Uint8Array[] {
+  const state = new GraphState(model, activations[0]!);
+  const states = [state.root()];
+  for (let i = 1; i < activations.length; i++) {
+    state.write(i - 1, activations[i]!);
+    states.push(state.root());
+  }
+  return states;
 }
