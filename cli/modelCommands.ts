@@ -2,7 +2,7 @@
  * `opml model compile|inspect|register`: import or name a model, compile it into the versioned
  * model file, read one back with its commitment, and register one with the OpmlOracle.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, extname } from "node:path";
 import {
   BaseError,
@@ -25,7 +25,9 @@ import { Progress } from "../common/progress.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
 import { compileWithProgress, type ModelCommitment } from "../phase/compileModel.ts";
-import { decodeModel, encodeModel, MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
+import { MODEL_MAGIC, MODEL_VERSION } from "../dnn-lib/src/model/modelFile.ts";
+import { writeModelFile } from "../dnn-lib/src/model/writeModelFile.ts";
+import { ModelFileReader } from "../dnn-lib/src/model/ModelFileReader.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { collectConfig } from "../daemon/config.ts";
 import { connectChain, signerOf } from "./chainTarget.ts";
@@ -153,13 +155,13 @@ async function compileAction(ref: string, flags: CompileFlags): Promise<void> {
     ...generateOption(flags),
   });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
-  const file = encodeModel(compiled.model);
   const out = flags.output ?? `${source.kind === "demo" ? ref : basename(ref, extname(ref))}.opml`;
-  writeFileSync(out, file);
+  // Written chunk by chunk: a model past 4 GiB of weights never sits in one buffer.
+  const bytes = await writeModelFile(out, compiled.model);
   const s = summarizeModel(compiled);
   const agreement = source.agreement;
-  print(flags, { file: out, bytes: file.length, source: source.kind, ...(agreement && { agreement }), ...s }, () => [
-    `Wrote ${out} (${file.length.toLocaleString("en-US")} bytes): model "${s.name}", ${s.nodes.length} nodes, ${compiled.model.weights.length} weight tensors.`,
+  print(flags, { file: out, bytes, source: source.kind, ...(agreement && { agreement }), ...s }, () => [
+    `Wrote ${out} (${bytes.toLocaleString("en-US")} bytes): model "${s.name}", ${s.nodes.length} nodes, ${compiled.model.weights.length} weight tensors.`,
     ...(agreement ? formatAgreement(agreement) : []),
     "",
     ...formatCommitment(s.commitment),
@@ -181,16 +183,22 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
     throw new ModelNotFoundError(`no model file at ${path}`, {
       details: "give a file written by `opml model compile`",
     });
-  const bytes = new Uint8Array(readFileSync(path));
-  const model = decodeModel(bytes); // typed: ModelFormatError, ModelUnsupportedError, ModelGraphError
+  // Read without one buffer (a model past 4 GiB); typed: ModelFormatError, ModelUnsupportedError, ModelGraphError.
+  const file = ModelFileReader.open(path);
+  try {
+    await file.readWeights();
+  } finally {
+    file.close();
+  }
+  const { model } = file;
   const progress = progressFor(flags);
   const compiled = await compileWithProgress(model, progress);
   const header = {
     file: path,
-    bytes: bytes.length,
+    bytes: file.length,
     format: MODEL_MAGIC,
-    version: new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true),
-    checksum: bytesToHex(bytes.subarray(bytes.length - 32)),
+    version: MODEL_VERSION,
+    checksum: bytesToHex(file.checksum!),
   };
   let trace: Awaited<ReturnType<typeof traceModel>> | undefined;
   if (flags.trace) {

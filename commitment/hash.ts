@@ -46,6 +46,18 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return hasher.digest("binary");
 }
 
+/** An incremental keccak256, for data that is never in memory at once (a model file). */
+export interface Keccak256Stream {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+export async function keccak256Stream(): Promise<Keccak256Stream> {
+  const h = await createKeccak(256);
+  h.init();
+  return { update: (data) => void h.update(data), digest: () => h.digest("binary") };
+}
+
 /** A Merkle node: keccak256(left ‖ right) of two 32-byte children. */
 export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
   if (left.length !== 32 || right.length !== 32) throw new RangeError("hashNode takes two 32-byte words");

@@ -4,7 +4,7 @@
  * layer is daemon/retry.ts), the served models (model files compiled and checked against the
  * commitment registered on chain), the logger, the journal, the metrics and their HTTP endpoint.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import {
   bytesToHex,
   createPublicClient,
@@ -19,7 +19,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { getChainId } from "viem/actions";
 import { compileModel } from "../phase/compileModel.ts";
-import { decodeModel } from "../dnn-lib/src/model/modelFile.ts";
+import { readModelFile } from "../dnn-lib/src/model/ModelFileReader.ts";
 import { getModel } from "../sdk/index.ts";
 import { RUNNER_BACKENDS, ServedModel, type RunnerBackend } from "../claim/ServedModel.ts";
 import { ConfigError, type ResolvedConfig } from "./config.ts";
@@ -106,7 +106,7 @@ export async function loadServedModels(
     });
   const out = new Map<bigint, ServedModel>();
   for (const { id, file } of parseModelEntries(entries)) {
-    const compiled = await compileModel(decodeModel(new Uint8Array(readFileSync(file))));
+    const compiled = await compileModel(await readModelFile(file));
     const onChain = await getModel(client, { oracle, modelId: id });
     const c = compiled.commitment;
     const same =

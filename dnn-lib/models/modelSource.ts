@@ -5,11 +5,12 @@
  * calibration inputs), or a model file already compiled (.opml). An imported model can be
  * measured against its float original (`agreement`).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { CALIBRATION_SEED, modelPath, modelSpec } from "./index.ts";
 import type { Model } from "../src/model/Model.ts";
-import { decodeModel, MODEL_MAGIC } from "../src/model/modelFile.ts";
+import { MODEL_MAGIC } from "../src/model/modelFile.ts";
+import { readModelFile } from "../src/model/ModelFileReader.ts";
 import { readOnnx, type OnnxModel } from "../src/onnx/model.ts";
 import type { Feeds, FloatTensor } from "../src/onnx/ort.ts";
 import { DataType } from "../src/onnx/proto.ts";
@@ -70,8 +71,15 @@ export interface ModelSource {
 }
 
 /** Whether `bytes` start with the model file's magic. */
-function isModelFile(bytes: Uint8Array): boolean {
-  return new TextDecoder().decode(bytes.subarray(0, MODEL_MAGIC.length)) === MODEL_MAGIC;
+function isModelFile(path: string): boolean {
+  const head = new Uint8Array(MODEL_MAGIC.length);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return new TextDecoder().decode(head) === MODEL_MAGIC;
 }
 
 function sampleCount(calibration: string | undefined): number | undefined {
@@ -251,8 +259,9 @@ async function loadDecoderSource(ref: string, options: SourceOptions): Promise<M
     throw new ModelNotFoundError(`unknown model "${ref}"`, {
       details: `no such file, and not a demo model name (${Object.keys(DEMO_MODELS).join(", ")})`,
     });
+  // A model file is read without one buffer (it may exceed 4 GiB); anything else is ONNX.
+  if (isModelFile(ref)) return { ref, kind: "opml", model: await readModelFile(ref) };
   const bytes = new Uint8Array(readFileSync(ref));
-  if (isModelFile(bytes)) return { ref, kind: "opml", model: decodeModel(bytes) };
   const onnx = readOnnx(bytes);
   checkSingleIO(
     graphInputs(onnx).map((v) => v.name),

@@ -13,19 +13,24 @@ import type { OperandSlot } from "../nodeInput.ts";
 export const MODEL_MAGIC = "OPMLMODL";
 export const MODEL_VERSION = 1;
 export const Section = { meta: 1, nodes: 2, weights: 3, caches: 4 } as const;
-const CHECKSUM_BYTES = 32;
+export const CHECKSUM_BYTES = 32;
 
 class Writer {
-  private chunks: Uint8Array[] = [];
+  readonly chunks: Uint8Array[] = [];
   length = 0;
   bytes(b: Uint8Array): void {
-    this.chunks.push(b.slice());
-    this.length += b.length;
+    this.ref(b.slice());
+  }
+  /** Appends `b` itself, not a copy (the weights: the caller keeps them unchanged until written). */
+  ref(b: Uint8Array): void {
+    this.raw(b);
     const pad = (4 - (b.length % 4)) % 4;
-    if (pad) {
-      this.chunks.push(new Uint8Array(pad));
-      this.length += pad;
-    }
+    if (pad) this.raw(new Uint8Array(pad));
+  }
+  /** Appends `b` as it is (a chunk of another writer, already padded). */
+  raw(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.length += b.length;
   }
   u32(v: number): void {
     const b = new Uint8Array(4);
@@ -48,7 +53,7 @@ class Writer {
   }
 }
 
-class Reader {
+export class Reader {
   private at: number;
   get offset(): number {
     return this.at;
@@ -90,7 +95,15 @@ class Reader {
   }
 }
 
-export function encodeModel(model: Model): Uint8Array {
+/** The most payload bytes one section holds (its length is a u32, and payloads are padded to 4). */
+export const MAX_SECTION_BYTES = 2 ** 32 - 4;
+
+/**
+ * The file's body — everything before the checksum — as chunks in order, the weights among them
+ * by reference. Weights go into as many weights sections as `maxSection` requires (one for any
+ * model under 4 GiB of weights, so such a file's bytes do not depend on it).
+ */
+export function modelFileBody(model: Model, maxSection = MAX_SECTION_BYTES): Uint8Array[] {
   validateModel(model);
   const meta = new Writer();
   const name = new TextEncoder().encode(model.name);
@@ -112,16 +125,10 @@ export function encodeModel(model: Model): Uint8Array {
     }
     for (const p of n.params) nodes.i32(p);
   }
-  const weights = new Writer();
-  weights.u32(model.weights.length);
-  for (const w of model.weights) {
-    weights.u32(w.length);
-    weights.bytes(w);
-  }
   const sections: [number, Writer][] = [
     [Section.meta, meta],
     [Section.nodes, nodes],
-    [Section.weights, weights],
+    ...weightSections(model.weights, maxSection).map((w): [number, Writer] => [Section.weights, w]),
   ];
   // Only a model with caches has the caches section: every other model keeps its bytes.
   if (model.caches?.length) {
@@ -144,13 +151,61 @@ export function encodeModel(model: Model): Uint8Array {
   for (const [id, w] of sections) {
     file.u32(id);
     file.u32(w.length);
-    file.bytes(w.finish());
+    for (const c of w.chunks) file.raw(c);
   }
-  const body = file.finish();
-  const out = new Uint8Array(body.length + CHECKSUM_BYTES);
-  out.set(body);
-  out.set(keccak256(body), body.length);
+  return file.chunks;
+}
+
+/** The weights in order, packed into sections of at most `maxSection` payload bytes each. */
+function weightSections(weights: readonly Uint8Array[], maxSection: number): Writer[] {
+  const padded = (n: number) => 4 + Math.ceil(n / 4) * 4;
+  const groups: Uint8Array[][] = [[]];
+  let size = 4;
+  for (const w of weights) {
+    if (4 + padded(w.length) > maxSection)
+      throw new ModelUnsupportedError("a weight is too large for a model file section", {
+        details: `${w.length} bytes; a section holds at most ${maxSection}`,
+      });
+    if (size + padded(w.length) > maxSection) [size] = [4, groups.push([])];
+    groups[groups.length - 1]!.push(w);
+    size += padded(w.length);
+  }
+  return groups.map((group) => {
+    const ws = new Writer();
+    ws.u32(group.length);
+    for (const w of group) {
+      ws.u32(w.length);
+      ws.ref(w);
+    }
+    return ws;
+  });
+}
+
+export function encodeModel(model: Model, maxSection = MAX_SECTION_BYTES): Uint8Array {
+  const body = modelFileBody(model, maxSection);
+  const length = body.reduce((a, c) => a + c.length, 0);
+  const out = new Uint8Array(length + CHECKSUM_BYTES);
+  let at = 0;
+  for (const c of body) out.set(c, (at += c.length) - c.length);
+  out.set(keccak256(out.subarray(0, length)), length);
   return out;
+}
+
+/**
+ * Checks one section header: a known id, and no section twice but weights, whose sections follow
+ * one another (a model whose weights exceed one section's u32 length).
+ */
+export function checkSection(
+  id: number,
+  seen: ReadonlyMap<number, unknown>,
+  weightSections: number,
+  last?: number,
+): void {
+  if (id !== Section.meta && id !== Section.nodes && id !== Section.weights && id !== Section.caches)
+    throw new ModelUnsupportedError("unknown model file section", { details: `section id ${id}` });
+  if (seen.has(id)) throw new ModelFormatError("duplicate model file section", { details: `section id ${id}` });
+  if (id === Section.weights && weightSections > 0 && last !== Section.weights)
+    throw new ModelFormatError("weights sections must follow one another", { details: `section id ${id}` });
 }
 
 export function decodeModel(file: Uint8Array): Model {
@@ -166,15 +221,17 @@ export function decodeModel(file: Uint8Array): Model {
     });
   const count = head.u32();
   const sections = new Map<number, [number, number]>();
+  const weightRanges: [number, number][] = [];
+  let last: number | undefined;
   for (let k = 0; k < count; k++) {
     const id = head.u32();
     const len = head.u32();
     const start = head.offset;
     head.bytes(len);
-    if (id !== Section.meta && id !== Section.nodes && id !== Section.weights && id !== Section.caches)
-      throw new ModelUnsupportedError("unknown model file section", { details: `section id ${id}` });
-    if (sections.has(id)) throw new ModelFormatError("duplicate model file section", { details: `section id ${id}` });
-    sections.set(id, [start, start + len]);
+    checkSection(id, sections, weightRanges.length, last);
+    if (id === Section.weights) weightRanges.push([start, start + len]);
+    else sections.set(id, [start, start + len]);
+    last = id;
   }
   head.done();
   const sum = keccak256(file.subarray(0, bodyEnd));
@@ -188,15 +245,36 @@ export function decodeModel(file: Uint8Array): Model {
     return new Reader(file, r[0], r[1], `the ${what} section`);
   };
 
-  const meta = section(Section.meta, "meta");
+  if (weightRanges.length === 0) throw new ModelFormatError("model file has no weights section");
+  const weights: Uint8Array[] = [];
+  for (const [start, end] of weightRanges) {
+    const ws = new Reader(file, start, end, "a weights section");
+    for (let i = ws.u32(); i > 0; i--) weights.push(ws.bytes(ws.u32()));
+    ws.done();
+  }
+  const model: Model = {
+    ...readMeta(section(Section.meta, "meta")),
+    nodes: readNodes(section(Section.nodes, "nodes")),
+    weights,
+  };
+  if (sections.has(Section.caches)) readCaches(section(Section.caches, "caches"), model);
+  validateModel(model);
+  return model;
+}
+
+/** The meta section: name, input length and the two scales. */
+export function readMeta(meta: Reader): Pick<Model, "name" | "inputLength" | "inputScale" | "outputScale"> {
   const name = new TextDecoder("utf-8", { fatal: true }).decode(meta.bytes(meta.u32()));
   const inputLength = meta.u32();
   meta.u32();
   const inputScale = meta.f64();
   const outputScale = meta.f64();
   meta.done();
+  return { name, inputLength, inputScale, outputScale };
+}
 
-  const ns = section(Section.nodes, "nodes");
+/** The nodes section. */
+export function readNodes(ns: Reader): GraphNode[] {
   const nodes: GraphNode[] = [];
   for (let i = ns.u32(); i > 0; i--) {
     const op = ns.u32();
@@ -209,26 +287,19 @@ export function decodeModel(file: Uint8Array): Model {
     nodes.push({ op, inputs, params });
   }
   ns.done();
+  return nodes;
+}
 
-  const ws = section(Section.weights, "weights");
-  const weights: Uint8Array[] = [];
-  for (let i = ws.u32(); i > 0; i--) weights.push(ws.bytes(ws.u32()));
-  ws.done();
-
-  const model: Model = { name, inputLength, inputScale, outputScale, nodes, weights };
-  if (sections.has(Section.caches)) {
-    const cs = section(Section.caches, "caches");
-    model.caches = [];
-    for (let c = cs.u32(); c > 0; c--) model.caches.push(cs.u32());
-    for (let k = cs.u32(); k > 0; k--) {
-      const [i, cache, offset] = [cs.u32(), cs.u32(), cs.u32()];
-      const node = nodes[i];
-      if (!node || node.into)
-        throw new ModelFormatError("a cache write names no node, or a node twice", { details: `node ${i}` });
-      node.into = { cache, offset };
-    }
-    cs.done();
+/** The caches section, into `model` (its caches, and the nodes' cache writes). */
+export function readCaches(cs: Reader, model: Model): void {
+  model.caches = [];
+  for (let c = cs.u32(); c > 0; c--) model.caches.push(cs.u32());
+  for (let k = cs.u32(); k > 0; k--) {
+    const [i, cache, offset] = [cs.u32(), cs.u32(), cs.u32()];
+    const node = model.nodes[i];
+    if (!node || node.into)
+      throw new ModelFormatError("a cache write names no node, or a node twice", { details: `node ${i}` });
+    node.into = { cache, offset };
   }
-  validateModel(model);
-  return model;
+  cs.done();
 }
