@@ -4,7 +4,9 @@
  */
 import { bytesToHex, encodePacked, keccak256, type Hex } from "viem";
 import { SlotTree } from "../commitment/slotTree.ts";
-import type { CompiledModel } from "../phase/compileModel.ts";
+import { compileModel, type CompiledModel } from "../phase/compileModel.ts";
+import { programRoot } from "../phase/programRoot.ts";
+import { readModelFile } from "../dnn-lib/src/model/ModelFileReader.ts";
 import { cacheOfSlot } from "../dnn-lib/src/model/Model.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
@@ -80,6 +82,19 @@ export class ServedModel {
     readonly compiled: CompiledModel,
     private readonly runner: { run(input: Uint8Array): ModelRun },
   ) {}
+
+  /**
+   * The model in the compiled file at `path`. On the native backend its weights go from the file
+   * straight into the runner's memory, held once (NativeRunner.fromFile): a model past 4 GiB.
+   */
+  static async fromFile(path: string, backend: RunnerBackend = "native"): Promise<ServedModel> {
+    if (backend !== "native") return ServedModel.create(await compileModel(await readModelFile(path)), backend);
+    const { runner, compiled } = await NativeRunner.fromFile(path);
+    return new ServedModel(
+      { ...compiled, commitment: { programRoot: await programRoot(), ...compiled.commitment } },
+      runner,
+    );
+  }
 
   static async create(compiled: CompiledModel, backend: RunnerBackend = "native"): Promise<ServedModel> {
     if (backend === "native") return new ServedModel(compiled, await NativeRunner.create(compiled));

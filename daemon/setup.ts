@@ -18,8 +18,6 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getChainId } from "viem/actions";
-import { compileModel } from "../phase/compileModel.ts";
-import { readModelFile } from "../dnn-lib/src/model/ModelFileReader.ts";
 import { getModel } from "../sdk/index.ts";
 import { RUNNER_BACKENDS, ServedModel, type RunnerBackend } from "../claim/ServedModel.ts";
 import { ConfigError, type ResolvedConfig } from "./config.ts";
@@ -106,7 +104,8 @@ export async function loadServedModels(
     });
   const out = new Map<bigint, ServedModel>();
   for (const { id, file } of parseModelEntries(entries)) {
-    const compiled = await compileModel(await readModelFile(file));
+    const served = await ServedModel.fromFile(file, backend as RunnerBackend);
+    const { compiled } = served;
     const onChain = await getModel(client, { oracle, modelId: id });
     const c = compiled.commitment;
     const same =
@@ -118,7 +117,7 @@ export async function loadServedModels(
       onChain.inputLength === c.inputLength &&
       onChain.inputTokenBound === c.inputTokenBound;
     if (!same) throw new ModelMismatchError(`${file} does not compile to model ${id}'s registered commitment`);
-    out.set(id, await ServedModel.create(compiled, backend as RunnerBackend));
+    out.set(id, served);
     logger.info({ modelId: String(id), file, nodes: c.nodeCount, backend }, "serving model");
   }
   return out;

@@ -4,7 +4,9 @@
  * reference's output, activations and S_0 … S_N bit for bit (a plain decoder, a generation model
  * with caches and block writes, tinyCache), operands are copied only into the instance whose node
  * reads them and only when its copy is not current, and a node that cannot fit one instance by
- * itself is refused, typed, naming the node and its sizes.
+ * itself is refused, typed, naming the node and its sizes. `fromFile` reads a compiled model file's
+ * weights straight into the instances (held once: the model's weights become views of them) with
+ * the same commitment, outputs and states as compiling the decoded file.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -22,6 +24,12 @@ import { unrollGeneration } from "../src/generation/unrollGeneration.ts";
 import { encodeGenerationRequest } from "../src/generation/generationState.ts";
 import { OPERANDS_BASE, SlotKind, scratchByteLength } from "../src/nodeInput.ts";
 import { Rng } from "../../common/rng.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeModelFile } from "../src/model/writeModelFile.ts";
+import { encodeModel } from "../src/model/modelFile.ts";
+import { ModelFormatError, ModelGraphError } from "../src/model/errors.ts";
 
 const gpt = loadModelSource("gpt").then((s) => s.model);
 const weightBytes = (m: Model) => m.weights.reduce((a, w) => a + w.length, 0);
@@ -149,4 +157,36 @@ test("a node whose operands, output and scratch exceed one instance's budget is 
   // A budget no linear memory can have.
   for (const bad of [OPERANDS_BASE, 2 ** 32 + 1, 1.5e6 + 0.5])
     await assert.rejects(NativeRunner.create(compiled, "simd", { budget: bad }), InstanceMemoryError);
+});
+
+test("fromFile: weights read from the file straight into split instances, held once, same commitment and runs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "opml-fromfile-"));
+  try {
+    for (const name of ["gpt", "gpt generation (context 10)"]) {
+      const { compiled, budget, inputs } = await cases[name]!();
+      const path = join(dir, "m.opml");
+      await writeModelFile(path, compiled.model);
+      const { runner, compiled: loaded } = await NativeRunner.fromFile(path, "simd", { budget });
+      assert.deepEqual(loaded.commitment, compiled.commitment, name);
+      assert.ok(runner.instanceCount >= 3, name);
+      for (const w of loaded.model.weights)
+        assert.ok(w.length === 0 || w.byteOffset >= OPERANDS_BASE, "a view of linear memory, not the file's buffer");
+      for (const input of inputs)
+        assert.deepEqual(runner.run(input), runModel(compiled, input, new ReferenceBackend()));
+    }
+    // A corrupt weight byte: the checksum refuses it before anything runs.
+    const { compiled } = await cases.gpt!();
+    const bad = encodeModel(compiled.model);
+    bad[bad.length - 100]! ^= 1;
+    writeFileSync(join(dir, "bad.opml"), bad);
+    await assert.rejects(NativeRunner.fromFile(join(dir, "bad.opml")), ModelFormatError);
+    // A file that still needs tiling at the given budget is refused (its weights would change).
+    await writeModelFile(join(dir, "big.opml"), compiled.model);
+    await assert.rejects(
+      NativeRunner.fromFile(join(dir, "big.opml"), "simd", { maxStepsPerNode: 10_000 }),
+      ModelGraphError,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -13,6 +13,7 @@ import { activationLength, validateModel } from "./validateModel.ts";
 import { tileModel } from "./tileModel.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 import { inputTokenBound } from "./inputTokenBound.ts";
+import { ModelGraphError } from "./errors.ts";
 
 /** The design goal: every node's VM trace at most 2^32 steps (the level-2 dispute range). */
 export const DEFAULT_MAX_STEPS = 2 ** 32;
@@ -52,10 +53,33 @@ export interface CompileOptions {
   /** The step budget a node is tiled to fit (default {@link DEFAULT_MAX_STEPS}). */
   maxStepsPerNode?: number;
   onProgress?: CompileProgress;
+  /**
+   * The weights root, when the caller computes it itself: a model whose weights are not in memory
+   * yet (NativeRunner.fromFile reads them into the runner, then sets the root from there). The
+   * weights are then not hashed here, and a model that tiling would change is refused.
+   */
+  weightsRoot?: Uint8Array;
+}
+
+/** weightsRoot (docs/protocol.md §4.1): the slot tree of the weight tensors. */
+export function weightsRootOf(weights: readonly Uint8Array[], progress?: CompileProgress): Uint8Array {
+  const tree = new SlotTree();
+  weights.forEach((w, k) => {
+    tree.setSlot(k, w);
+    progress?.("weights", k + 1, weights.length);
+  });
+  return tree.root();
 }
 
 export function compileGraph(source: Model, opts: CompileOptions = {}): CompiledGraph {
   const model = tileModel(source, opts.maxStepsPerNode ?? DEFAULT_MAX_STEPS);
+  if (
+    opts.weightsRoot &&
+    (model.weights.length !== source.weights.length || model.weights.some((w, k) => w !== source.weights[k]))
+  )
+    throw new ModelGraphError("a model with its weights root given must need no tiling", {
+      details: `tiling to ${opts.maxStepsPerNode ?? DEFAULT_MAX_STEPS} steps changes its weights: compile it first (opml model compile)`,
+    });
   const activationLengths = validateModel(model);
   const graph = new SlotTree();
   const progress = opts.onProgress ?? (() => {});
@@ -76,11 +100,7 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
     progress("layout", i + 1, model.nodes.length);
     return layout;
   });
-  const weights = new SlotTree();
-  model.weights.forEach((w, k) => {
-    weights.setSlot(k, w);
-    progress("weights", k + 1, model.weights.length);
-  });
+  const weightsRoot = opts.weightsRoot ?? weightsRootOf(model.weights, progress);
   const N = model.nodes.length;
   return {
     model,
@@ -89,7 +109,7 @@ export function compileGraph(source: Model, opts: CompileOptions = {}): Compiled
     layouts,
     commitment: {
       graphRoot: graph.root(),
-      weightsRoot: weights.root(),
+      weightsRoot,
       nodeCount: N,
       inputSlot: 0,
       inputLength: model.inputLength,

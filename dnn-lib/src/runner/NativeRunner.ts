@@ -28,7 +28,9 @@ import { outputSlotOf, writeOf } from "../model/Model.ts";
 import { GraphState } from "../model/GraphState.ts";
 import { opInfo, outputByteLength } from "../ops.ts";
 import { DnnKernelTrapError } from "../errors.ts";
-import type { CompiledGraph } from "../model/compileGraph.ts";
+import { compileGraph, weightsRootOf, type CompileOptions, type CompiledGraph } from "../model/compileGraph.ts";
+import { ModelFileReader } from "../model/ModelFileReader.ts";
+import type { Model } from "../model/Model.ts";
 import type { ModelRun } from "./runModel.ts";
 import { ModelInputError } from "./errors.ts";
 import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./planInstances.ts";
@@ -50,6 +52,12 @@ export interface NativeRunnerOptions {
    * a run's activations total at least STATE_THREAD_MIN_BYTES; `true` or `false` forces it.
    */
   stateThread?: boolean;
+  /**
+   * Fills the weights straight into the runner's linear memory instead of copying the model's:
+   * called once with `into(w)`, the buffer weight w goes into (`ModelFileReader.readWeights`
+   * takes it). The model's weights then become views of that memory, so they are held once.
+   */
+  loadWeights?: (into: (w: number) => Uint8Array) => Promise<void> | void;
 }
 
 /** Activation bytes per run from which `run` hashes on a worker thread by default. */
@@ -110,12 +118,11 @@ export class NativeRunner {
     for (const layout of plan.instances) {
       const kernel = await KernelInstance.create(flavor);
       kernel.ensurePages(Math.ceil(layout.bytes / PAGE_SIZE));
-      const mem = kernel.bytes;
-      for (const [w, r] of layout.weights) mem.set(model.weights[w]!, r.addr);
       kernels.push(kernel);
     }
     const activationBytes = outputs.reduce((a, r) => a + r.byteLength, 0);
-    const stateThread =
+    // Started once the weights are in place (reading them may fail: nothing is left running).
+    const startStateThread = () =>
       (options.stateThread ?? activationBytes >= STATE_THREAD_MIN_BYTES)
         ? StateThread.start(
             model,
@@ -128,7 +135,8 @@ export class NativeRunner {
       flavor === "simd" && plan.instances.length === 1
         ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)
         : new Map<number, PanelSplit>();
-    if (splits.size === 0)
+    if (splits.size === 0) {
+      await placeWeights(model, plan, kernels, options.loadWeights);
       return new NativeRunner(
         compiled,
         kernels,
@@ -138,8 +146,9 @@ export class NativeRunner {
         descriptors,
         undefined,
         undefined,
-        stateThread,
+        startStateThread(),
       );
+    }
     // Panel 0's output rows go past the instance's last region, then the runner copies them into place.
     const layout = plan.instances[0]!;
     const addr = Math.ceil(layout.bytes / 64) * 64;
@@ -165,8 +174,46 @@ export class NativeRunner {
       end = Math.max(end, addr + M * n);
     }
     kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
+    // Memory grows no more: views of it (the weights, with loadWeights) stay valid.
+    await placeWeights(model, plan, kernels, options.loadWeights);
     const pool = await PanelPool.create(model, splits, threads);
-    return new NativeRunner(compiled, kernels, plan, outputs, cacheEnds, descriptors, pool, panel0s, stateThread);
+    return new NativeRunner(
+      compiled,
+      kernels,
+      plan,
+      outputs,
+      cacheEnds,
+      descriptors,
+      pool,
+      panel0s,
+      startStateThread(),
+    );
+  }
+
+  /**
+   * A compiled model file run natively with its weights held once: the graph is compiled from the
+   * file's header, every weight is read from the file straight into the runner's memory (the
+   * checksum checked as it goes), and weightsRoot is computed from there. The file must need no
+   * tiling (as `opml model compile` writes it). Peak memory is the weights plus the activations.
+   */
+  static async fromFile(
+    path: string,
+    flavor: KernelFlavor = "simd",
+    options: Omit<NativeRunnerOptions, "loadWeights"> & Pick<CompileOptions, "maxStepsPerNode"> = {},
+  ): Promise<{ runner: NativeRunner; compiled: CompiledGraph }> {
+    const file = ModelFileReader.open(path);
+    try {
+      const pending = new Uint8Array(32);
+      const compiled = compileGraph(file.model, { weightsRoot: pending, maxStepsPerNode: options.maxStepsPerNode });
+      const runner = await NativeRunner.create(compiled, flavor, {
+        ...options,
+        loadWeights: (into) => file.readWeights(into),
+      });
+      compiled.commitment.weightsRoot = weightsRootOf(compiled.model.weights);
+      return { runner, compiled };
+    } finally {
+      file.close();
+    }
   }
 
   /** Ends the worker threads, if any (the runner must not be used after). */
@@ -288,6 +335,38 @@ export class NativeRunner {
     }
     // A worker that failed or stalled leaves the same states to compute here.
     return { output, states: thread.finish() ?? statesOf(this.compiled.model, activations), activations };
+  }
+}
+
+/**
+ * Writes each weight into every instance that holds it: copied from the model, or read by
+ * `load` into its first holder (then copied to the others) with the model's weights replaced by
+ * views of that memory. A weight no node reads stays where it is.
+ */
+async function placeWeights(
+  model: Model,
+  plan: InstancePlan,
+  kernels: KernelInstance[],
+  load: NativeRunnerOptions["loadWeights"],
+): Promise<void> {
+  const holders = new Map<number, { k: number; addr: number }[]>();
+  plan.instances.forEach((layout, k) => {
+    for (const [w, r] of layout.weights) holders.set(w, [...(holders.get(w) ?? []), { k, addr: r.addr }]);
+  });
+  const view = ({ k, addr }: { k: number; addr: number }, w: number) =>
+    kernels[k]!.bytes.subarray(addr, addr + model.weights[w]!.length);
+  if (!load) {
+    for (const [w, at] of holders) for (const h of at) kernels[h.k]!.bytes.set(model.weights[w]!, h.addr);
+    return;
+  }
+  await load((w) => {
+    const first = holders.get(w)?.[0];
+    return first ? view(first, w) : model.weights[w]!;
+  });
+  for (const [w, [first, ...rest]] of holders) {
+    const bytes = view(first!, w);
+    for (const h of rest) kernels[h.k]!.bytes.set(bytes, h.addr);
+    model.weights[w] = bytes;
   }
 }
 

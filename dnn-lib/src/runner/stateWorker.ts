@@ -34,7 +34,7 @@ function serve({ sab, model, inputLength, outOffsets, outLengths, statesOffset }
           p = Atomics.load(ctrl, SCTRL.produced);
         }
         if (p < 0) break; // the run was abandoned (a node trapped)
-        state.write(i, data.subarray(outOffsets[i]!, outOffsets[i]! + outLengths[i]!));
+        state.write(i, data.subarray(outOffsets[i], outOffsets[i]! + outLengths[i]!));
         put(i + 1, state.root());
       }
     } catch {
