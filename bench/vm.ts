@@ -29,9 +29,8 @@ function cpuSeconds(fn: () => void): number {
 }
 
 function matmulNode(m: number, n: number, k: number): NodeSpec {
-  let s = 1;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
-  const i8 = (len: number) => Uint8Array.from({ length: len }, rnd);
+  const rng = new Rng(1);
+  const i8 = (len: number) => rng.bytes(len);
   const i32 = (vals: number[]) => new Uint8Array(Int32Array.from(vals).buffer);
   return {
     op: Op.matmul,
