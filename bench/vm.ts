@@ -5,12 +5,17 @@
  * the large node (trace with snapshots); the compiled tier against the interpreter at random
  * positions (mismatches must be 0); snapshot size and the spec-suite counts.
  */
-import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
-import { Machine, type Executor, type MachineOptions } from "../vm/Machine.ts";
+import {
+  Trace,
+  stateDifference,
+  Machine,
+  type Executor,
+  type MachineOptions,
+  loadProgram,
+  type Program,
+} from "../vm/index.ts";
+import { runSpecSuite } from "../vm/tooling.ts";
 import { Rng } from "../common/rng.ts";
-import { stateDifference } from "../vm/jit/stateDifference.ts";
-import { Trace } from "../vm/Trace.ts";
-import { runSpecSuite } from "../vm/conformance/runSpecSuite.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
 import { buildNodeInput, nodeSegments, writeNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
 import { Op } from "../dnn-lib/src/ops.ts";
