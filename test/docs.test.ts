@@ -87,14 +87,27 @@ function isTracked(path: string): boolean {
   return tracked.some((f) => re.test(f)) || [...trackedDirs].some((d) => re.test(d));
 }
 
+/** The folders a path written in `md` is read from: the text's, a table header's, the root. */
+const basesOf = (md: string, tableFolder: string | null) => [
+  dirname(md),
+  ...(tableFolder ? [join(dirname(md), tableFolder), tableFolder] : []),
+  ".",
+];
+
+/** Each table body row's header folder, by 1-based line number. */
+function rowFolders(lines: string[]): Map<number, string | null> {
+  const out = new Map<number, string | null>();
+  for (const t of tablesOf(lines)) for (const r of t.rows) out.set(r, t.folder);
+  return out;
+}
+
 /**
  * Whether a path written in `md` names something in the repo, read from the text's folder, from
  * the folder a table's header names, or from the root; a git-ignored path (build output, run-time
  * files) is taken as named.
  */
 function resolves(md: string, path: string, tableFolder: string | null): boolean {
-  const bases = [dirname(md), ...(tableFolder ? [join(dirname(md), tableFolder), tableFolder] : []), "."];
-  const candidates = bases.map((b) => join(b, path));
+  const candidates = basesOf(md, tableFolder).map((b) => join(b, path));
   return candidates.some(isTracked) || candidates.some((c) => !c.startsWith("..") && isIgnored(c));
 }
 
@@ -110,8 +123,7 @@ test("every backticked repository path in the READMEs and docs/ exists", () => {
   const problems: string[] = [];
   for (const md of markdown) {
     const lines = read(md).split("\n");
-    const folderOfRow = new Map<number, string | null>();
-    for (const t of tablesOf(lines)) for (const r of t.rows) folderOfRow.set(r, t.folder);
+    const folderOfRow = rowFolders(lines);
     let fenced = false;
     for (const [i, line] of lines.entries()) {
       if (/^\s*```/.test(line)) fenced = !fenced;
@@ -141,6 +153,38 @@ test("every README's file table (a table whose first column header says file) na
     }
   }
   assert.ok(checked >= 12, `file tables found: ${checked}`);
+  assert.deepEqual(problems, []);
+});
+
+/** The tracked files a README names: its backticked paths read as `resolves` reads them, globs expanded. */
+function namedFiles(readme: string): Set<string> {
+  const lines = read(readme).split("\n");
+  const folderOfRow = rowFolders(lines);
+  const out = new Set<string>();
+  for (const [i, line] of lines.entries())
+    for (const m of line.matchAll(/`([\w.*/-]+)`/g))
+      for (const base of basesOf(readme, folderOfRow.get(i + 1) ?? null)) {
+        const p = normalize(join(base, m[1]!)).replace(/\/$/, "");
+        if (!p.includes("*")) out.add(p);
+        else for (const f of tracked.filter((f) => globRegex(p).test(f))) out.add(f);
+      }
+  return out;
+}
+
+test("every top-level folder README with a file table names every file below it by its path", () => {
+  const ownReadme = new Set(tracked.filter((f) => f.endsWith("/README.md")).map(dirname));
+  const problems: string[] = [];
+  for (const readme of tableReadmes) {
+    const folder = dirname(readme);
+    const named = namedFiles(readme);
+    for (const f of tracked.filter((f) => f.startsWith(`${folder}/`) && f !== readme)) {
+      const parts = f.split("/");
+      // Tests are listed by what they check, elsewhere; a subfolder with its own README has its own table.
+      if (parts.includes("test") || parts.slice(1, -1).some((_, i) => ownReadme.has(parts.slice(0, i + 2).join("/"))))
+        continue;
+      if (!named.has(f)) problems.push(`${readme}: does not name ${f.slice(folder.length + 1)}`);
+    }
+  }
   assert.deepEqual(problems, []);
 });
 
