@@ -6,8 +6,7 @@
  * states as well. The calldata the proof adds to the final move's transaction is reported apart
  * (EIP-2028 pricing), since the game pays it once per dispute, not per step executed.
  */
-import { opClass, randomCases, type StepCase } from "../vm/corpus/stepCases.ts";
-import { readGoldenVectors } from "../vm/tools/goldenVectors.ts";
+import { readGoldenVectors, opClass, randomCases, type StepCase } from "../vm/tooling.ts";
 import { calldataGas, startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
 import { phaseBoundaryGas } from "./phaseGas.ts";
 import type { BenchReport } from "./harness.ts";

@@ -17,7 +17,7 @@ import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { buildNodeInput, nodeSegments } from "../dnn-lib/src/nodeInput.ts";
 import { SlotTree, SLOT_DEPTH } from "../commitment/slotTree.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
-import { Machine } from "../vm/Machine.ts";
+import { Machine } from "../vm/index.ts";
 
 const name = process.argv[2] ?? "";
 const shape = DECODER_SHAPES[name];

@@ -5,12 +5,17 @@
  * the large node (trace with snapshots); the compiled tier against the interpreter at random
  * positions (mismatches must be 0); snapshot size and the spec-suite counts.
  */
-import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
-import { Machine, type Executor, type MachineOptions } from "../vm/Machine.ts";
+import {
+  Trace,
+  stateDifference,
+  Machine,
+  type Executor,
+  type MachineOptions,
+  loadProgram,
+  type Program,
+} from "../vm/index.ts";
+import { runSpecSuite } from "../vm/tooling.ts";
 import { Rng } from "../common/rng.ts";
-import { stateDifference } from "../vm/jit/stateDifference.ts";
-import { Trace } from "../vm/Trace.ts";
-import { runSpecSuite } from "../vm/conformance/runSpecSuite.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
 import { buildNodeInput, nodeSegments, writeNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
 import { Op } from "../dnn-lib/src/ops.ts";
@@ -29,9 +34,8 @@ function cpuSeconds(fn: () => void): number {
 }
 
 function matmulNode(m: number, n: number, k: number): NodeSpec {
-  let s = 1;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
-  const i8 = (len: number) => Uint8Array.from({ length: len }, rnd);
+  const rng = new Rng(1);
+  const i8 = (len: number) => rng.bytes(len);
   const i32 = (vals: number[]) => new Uint8Array(Int32Array.from(vals).buffer);
   return {
     op: Op.matmul,

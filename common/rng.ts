@@ -3,6 +3,13 @@
  * platform, so generated models, random test cases and fuzz inputs replay exactly from their seed.
  * It is for reproducibility, never for secrets.
  */
+/** mulberry32's output function: the 32-bit draw of a state, as a signed int32 (its bits). */
+function mix(state: number): number {
+  let t = Math.imul(state ^ (state >>> 15), state | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return t ^ (t >>> 14);
+}
+
 export class Rng {
   private state: number;
   private spare: number | null = null;
@@ -14,10 +21,7 @@ export class Rng {
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return mix(this.state) >>> 0;
   }
 
   /** Uniform in [0, 1). */
@@ -50,6 +54,29 @@ export class Rng {
     const b = new Uint8Array(n);
     for (let i = 0; i < n; i++) b[i] = this.below(256);
     return b;
+  }
+
+  /**
+   * Fills `out` with uniform bytes, four per draw (each 32-bit draw in the platform's byte order,
+   * little-endian wherever the project runs): the fast form for large buffers, such as the
+   * gigabytes of random weights of the scale bench. Not the stream `bytes(n)` gives, which draws
+   * once per byte.
+   */
+  fillBytes(out: Uint8Array): Uint8Array {
+    // An unaligned view gets one draw per byte (an Int32Array over it cannot start there).
+    const aligned = out.byteOffset % 4 === 0;
+    const whole = aligned ? out.length >>> 2 : 0;
+    const words = aligned ? new Int32Array(out.buffer, out.byteOffset, whole) : new Int32Array(0);
+    // u32()'s steps kept in int32 (the same bits) with the state in a local: unsigned values and
+    // a method call per word cost V8 about 2.7× the speed.
+    let state = this.state | 0;
+    for (let i = 0; i < whole; i++) {
+      state = (state + 0x6d2b79f5) | 0;
+      words[i] = mix(state);
+    }
+    this.state = state >>> 0;
+    for (let i = whole * 4; i < out.length; i++) out[i] = this.u32() & 0xff;
+    return out;
   }
 
   /** A bigint in [0, n), n ≥ 1 (96 random bits reduced mod n). */

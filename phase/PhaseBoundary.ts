@@ -28,6 +28,9 @@ import {
   SlotKind,
 } from "../dnn-lib/src/nodeInput.ts";
 import {
+  DEFAULT_STEP_LIMIT,
+  encodeWitness,
+  hashWitness,
   HEADER_ADDR,
   LEAF_BYTES,
   MEM_DEPTH,
@@ -35,9 +38,7 @@ import {
   STATUS_RUNNING,
   W_STATUS,
   WITNESS_BYTES,
-} from "../vm/layout.ts";
-import { encodeWitness, hashWitness } from "../vm/witness.ts";
-import { DEFAULT_STEP_LIMIT } from "../vm/Machine.ts";
+} from "../vm/index.ts";
 import { LINEAR_HEIGHT, STATIC_HEIGHT, type ExitProof, type PhaseProof } from "./phase2.ts";
 
 /** A proof the contract would reject; `error` is the name of its custom error. */

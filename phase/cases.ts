@@ -14,7 +14,7 @@ import type { OpName } from "../dnn-lib/src/ops.ts";
 import { tinyMlp } from "../dnn-lib/models/tiny.ts";
 import { Rng } from "../common/rng.ts";
 import { randomNode } from "../dnn-lib/src/randomNode.ts";
-import type { Program } from "../vm/loader/loadProgram.ts";
+import type { Program } from "../vm/index.ts";
 import { runPhase2, type Phase2Run, type Phase2Trees } from "./phase2.ts";
 
 export interface Commitment {

@@ -6,9 +6,7 @@
  * the WebAssembly feature it comes from (no sign-extension operators, no typed select). It sits in
  * phase/, above both the VM and the kernel library it joins.
  */
-import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
-import { WasmLoadError, WasmUnsupportedError } from "../vm/errors.ts";
-import { wasmOpcode } from "../vm/opcodeTable.ts";
+import { wasmOpcode, WasmLoadError, WasmUnsupportedError, loadProgram, type Program } from "../vm/index.ts";
 import { DESC_ADDR } from "../dnn-lib/src/nodeInput.ts";
 import { DnnBuildError } from "../dnn-lib/src/errors.ts";
 

@@ -6,9 +6,7 @@
  * Both are ABI-encoded structs, in the order of §6.4 / §6.5.
  */
 import { encodeAbiParameters, toHex, type Hex } from "viem";
-import type { Program } from "../vm/loader/loadProgram.ts";
-import { Machine } from "../vm/Machine.ts";
-import { HEADER_ADDR, LEAF_BYTES } from "../vm/layout.ts";
+import { HEADER_ADDR, LEAF_BYTES, Machine, type Program } from "../vm/index.ts";
 import type { SparseMerkleTree } from "../commitment/SparseMerkleTree.ts";
 import { tensorDepth, tensorRoot } from "../commitment/tensorRoot.ts";
 import { slotLeaf, SlotTree } from "../commitment/slotTree.ts";

@@ -3,7 +3,7 @@
  * library's program image for the entry export `run`, before any node input,
  * as the project's VM (vm/Machine) builds it.
  */
-import { Machine } from "../vm/Machine.ts";
+import { Machine } from "../vm/index.ts";
 import { kernelProgram } from "./runInVm.ts";
 
 let cached: Promise<Uint8Array> | null = null;

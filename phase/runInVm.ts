@@ -3,8 +3,7 @@
  * loaded as the program, the node input written over it, `run()` called, the
  * output read back. Returns the status and the step count of the trace.
  */
-import { loadProgram, type Program } from "../vm/loader/loadProgram.ts";
-import { Machine } from "../vm/Machine.ts";
+import { Machine, loadProgram, type Program } from "../vm/index.ts";
 import { OpmlError } from "../common/errors.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
 import { buildNodeInput, nodeSegments, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";

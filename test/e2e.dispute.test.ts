@@ -21,7 +21,7 @@ import { requestInference, getRequestStatus, waitForResult } from "../sdk/index.
 import { opmlOracleAbi } from "../sdk/abi.ts";
 import { GameStatus, Phase } from "../bisection/index.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
-import { COMPILED, ProgramJit } from "../vm/jit/ProgramJit.ts";
+import { COMPILED, ProgramJit } from "../vm/index.ts";
 
 // Disputes on anvil with the real contracts: a submitter daemon that lies at a chosen node is
 // challenged by a defend-mode challenger daemon, level 1 is played by both daemons down to the

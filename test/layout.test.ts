@@ -51,6 +51,23 @@ test("the lint rule lets a folder import from below: daemon → sdk, phase → v
   );
 });
 
+test("the lint rule refuses vm/ internals from outside vm/ (tests too), and allows vm/index.ts, vm/tooling.ts and vm/'s own files", async () => {
+  for (const [file, spec] of [
+    ["phase/probe.ts", "../vm/Machine.ts"],
+    ["bench/probe.ts", "../vm/loader/loadProgram.ts"],
+    ["phase/test/probe.test.ts", "../../vm/layout.ts"],
+    ["contracts/tools/probe.ts", "../../vm/corpus/stepCases.ts"],
+  ] as const) {
+    const msgs = await lintProbe(file, `export * from "${spec}";\n`);
+    assert.equal(msgs.length, 1, `${file} → ${spec}: ${msgs.join("\n")}`);
+    assert.match(msgs[0]!, /outside vm\/, import it through vm\/index\.ts or vm\/tooling\.ts/);
+  }
+  assert.deepEqual(await lintProbe("claim/probe.ts", 'export * from "../vm/index.ts";\n'), []);
+  assert.deepEqual(await lintProbe("bench/probe.ts", 'export * from "../vm/tooling.ts";\n'), []);
+  assert.deepEqual(await lintProbe("vm/tools/probe.ts", 'export * from "../loader/loadProgram.ts";\n'), []);
+  assert.deepEqual(await lintProbe("vm/test/probe.test.ts", 'export * from "../Machine.ts";\n'), []);
+});
+
 /**
  * Every relative import (static, re-export or dynamic) of every tracked TypeScript file, resolved;
  * with `runtimeOnly`, without the type-only ones (erased at compile time, they order no loading).

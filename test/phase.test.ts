@@ -15,7 +15,7 @@ import { programRoot } from "../phase/programRoot.ts";
 import { Op, type OpName } from "../dnn-lib/src/ops.ts";
 import { mlpCases, randomCase, type Case } from "../phase/cases.ts";
 import { encodeExitProof, encodePhaseProof, initialMachine } from "../phase/phase2.ts";
-import type { Program } from "../vm/loader/loadProgram.ts";
+import type { Program } from "../vm/index.ts";
 
 const SPEC = {
   name: "PhaseBoundary",

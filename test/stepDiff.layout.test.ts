@@ -7,8 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { DOC, SOL_OUT, generateLayoutSol } from "../vm/tools/genLayout.ts";
-import * as L from "../vm/layout.ts";
+import { layout as L } from "../vm/index.ts";
+import { DOC, SOL_OUT, generateLayoutSol } from "../vm/tooling.ts";
 
 test("contracts/src/vm/VmLayout.sol is exactly what docs/protocol.md §5 and the opcode table generate", () => {
   assert.equal(readFileSync(SOL_OUT, "utf8"), generateLayoutSol(readFileSync(DOC, "utf8")));

@@ -9,11 +9,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { toHex } from "viem";
-import { corpusCases, opClass, randomCases, specCases, type StepCase } from "../vm/corpus/stepCases.ts";
+import { EXECUTED_OPCODES, verifyStep } from "../vm/index.ts";
+import { corpusCases, opClass, randomCases, specCases, type StepCase } from "../vm/tooling.ts";
 import { dnnCases } from "../contracts/tools/dnnCases.ts";
 import { startStepChain, stepOnChain } from "../contracts/tools/stepChain.ts";
-import { verifyStep } from "../vm/stepProof.ts";
-import { EXECUTED_OPCODES } from "../vm/layout.ts";
 
 const EXTRA = Number(process.env.STEP_DIFF_STATES ?? 3000);
 

@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Machine } from "../../vm/Machine.ts";
-import { runProving, type StepCase } from "../../vm/corpus/stepCases.ts";
+import { Machine } from "../../vm/index.ts";
+import { runProving, type StepCase } from "../../vm/tooling.ts";
 import { Rng } from "../../common/rng.ts";
 
 const DNN_VM = fileURLToPath(new URL("../../dnn-lib/build/kernels-vm.wasm", import.meta.url));

@@ -18,7 +18,7 @@ import {
   type DeployedContract,
 } from "../../chain/deploy.ts";
 import { foundryBinary, REPO_ROOT } from "../../chain/foundry.ts";
-import type { StepCase } from "../../vm/corpus/stepCases.ts";
+import type { StepCase } from "../../vm/tooling.ts";
 
 export const VERIFIER_SPEC = {
   name: "StepVerifier",

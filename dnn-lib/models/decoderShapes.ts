@@ -7,6 +7,7 @@
  * an untied head. The requantization parameters are plausible, not calibrated: the numbers are
  * about speed and size, not text.
  */
+import { Rng } from "../../common/rng.ts";
 import { Op } from "../src/ops.ts";
 import { SlotKind, type OperandSlot } from "../src/nodeInput.ts";
 import type { GraphNode, Model } from "../src/model/Model.ts";
@@ -39,19 +40,6 @@ export function weightBytes(s: DecoderShape): number {
   return 2 * s.vocab * s.d + s.layers * layer;
 }
 
-/** Seeded bytes, fast (xorshift32 over 32-bit words). */
-function seededBytes(n: number, seed: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(n / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, n);
-}
-
 const i32 = (n: number, v: number) => new Uint8Array(Int32Array.from({ length: n }, () => v).buffer);
 
 /**
@@ -62,8 +50,8 @@ export function decoderModel(shape: DecoderShape, opts: { T?: number; seed?: num
   const T = opts.T ?? shape.T;
   const { d, layers, heads: H, kvHeads: G, ffn, vocab: V } = shape;
   const Dh = d / H;
-  let seed = opts.seed ?? 0x5ca1e;
-  const randomBytes = opts.zero ? (n: number) => new Uint8Array(n) : seededBytes;
+  const rng = new Rng(opts.seed ?? 0x5ca1e);
+  const randomBytes = (n: number) => (opts.zero ? new Uint8Array(n) : rng.fillBytes(new Uint8Array(n)));
   const weights: Uint8Array[] = [];
   const nodes: GraphNode[] = [];
   const W = (bytes: Uint8Array): OperandSlot => {
@@ -77,20 +65,15 @@ export function decoderModel(shape: DecoderShape, opts: { T?: number; seed?: num
   // Shift so that a K-term int8 dot product lands in int8: acc·2^30 / 2^s ≈ acc / (64·√K).
   const shiftFor = (K: number) => 30 + Math.ceil(Math.log2(64 * Math.sqrt(K)));
   const linear = (x: OperandSlot, K: number, N: number) =>
-    emit(
-      Op.matmul,
-      [x, W(randomBytes(N * K, ++seed)), W(i32(N, 0)), W(i32(N, 1 << 30)), W(i32(N, shiftFor(K)))],
-      [T, N, K],
-    );
-  const rms = (x: OperandSlot) =>
-    emit(Op.norm, [x, W(randomBytes(d, ++seed)), W(i32(d, 0))], [T, d, 1, 8, 1103925925, 44]);
+    emit(Op.matmul, [x, W(randomBytes(N * K)), W(i32(N, 0)), W(i32(N, 1 << 30)), W(i32(N, shiftFor(K)))], [T, N, K]);
+  const rms = (x: OperandSlot) => emit(Op.norm, [x, W(randomBytes(d)), W(i32(d, 0))], [T, d, 1, 8, 1103925925, 44]);
   const { cos, sin } = rotaryTables(T, Dh);
   const cosW = W(new Uint8Array(cos.buffer));
   const sinW = W(new Uint8Array(sin.buffer));
   const exp = W(new Uint8Array(expTable(1 / 16).buffer));
   const silu = W(new Uint8Array(lutTable((r) => r / (1 + Math.exp(-r)), 1 / 16, 1 / 16).buffer));
 
-  let x = emit(Op.gather, [W(randomBytes(V * d, ++seed)), { kind: SlotKind.activation, slot: 0 }], [V, d, T]);
+  let x = emit(Op.gather, [W(randomBytes(V * d)), { kind: SlotKind.activation, slot: 0 }], [V, d, T]);
   for (let l = 0; l < layers; l++) {
     const h = rms(x);
     const q = emit(Op.rotary, [linear(h, d, d), cosW, sinW], [T, H, Dh, 0, T]);

@@ -1,7 +1,11 @@
 /**
- * Compile-time table of the int16 non-linearities (docs/fixed-point.md §4.1): the
- * 257 breakpoints of `lut16`, at inputs q = −32768 + 256·i, i ∈ [0, 256]. Floats
- * live only here; the table is committed as a weight.
+ * The int16 activation table of docs/fixed-point.md §4.1, which cites this file as its definition:
+ * the 257 breakpoints of `lut16` (op 27), at inputs q = −32768 + 256·i, i ∈ [0, 256]. The kernels
+ * (reference, VM, SIMD, WGSL) interpolate whatever table a node's operand holds — the table is a
+ * committed weight, so no kernel checks it against this function. A builder that lowers a float
+ * activation to `lut16` makes its table with `lut16Table`, as it makes the int8 `lut`'s with
+ * `tables.ts`; the §4.1 error bounds are measured on these tables
+ * (dnn-lib/test/lut16Error.test.ts). Floats live only here.
  */
 import { DnnShapeError } from "./errors.ts";
 import { roundAway } from "./tables.ts";

@@ -20,8 +20,7 @@ import { Op, type OpName } from "../../dnn-lib/src/ops.ts";
 import { randomNode } from "../../dnn-lib/src/randomNode.ts";
 import { kernelProgram } from "../runInVm.ts";
 import { initialMachine } from "../phase2.ts";
-import { Machine } from "../../vm/Machine.ts";
-import { stateDifference } from "../../vm/jit/stateDifference.ts";
+import { stateDifference, Machine } from "../../vm/index.ts";
 import { Rng } from "../../common/rng.ts";
 
 const NODE_STEPS = 1_000_000;

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadProgram } from "../../vm/loader/loadProgram.ts";
-import { Machine } from "../../vm/Machine.ts";
+import { LEAF_BYTES, Machine, loadProgram } from "../../vm/index.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildNodeInput, nodeSegments, writeNodeInput } from "../../dnn-lib/src/nodeInput.ts";
@@ -9,7 +8,6 @@ import { Op, type OpName } from "../../dnn-lib/src/ops.ts";
 import { Rng } from "../../common/rng.ts";
 import { randomNode } from "../../dnn-lib/src/randomNode.ts";
 import { tensorDepth, tensorRoot } from "../../commitment/tensorRoot.ts";
-import { LEAF_BYTES } from "../../vm/layout.ts";
 
 // The built VM flavour of the kernel library; built on demand only when missing (importing the
 // AssemblyScript compiler costs seconds, and dnn-lib's own tests keep the build current).
