@@ -260,6 +260,31 @@ test("compiled tier: the code cache evicts the least recently used function and 
   }
 });
 
+test("compiled tier: a function whose traces pass the per-function byte cap runs its other blocks interpreted, unchanged", () => {
+  const saved = codeCache.maxEntryBytes;
+  const cap = 4000; // a few traces of a random program's main function fit, not all of them
+  codeCache.maxEntryBytes = cap;
+  try {
+    const rng = new Rng(0xca9);
+    let refused = 0;
+    let compiledSteps = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const p = loadProgram(wat(randomProgram(seed)));
+      const [ref, jit] = pair(p, (m) => m.prepareCall("f", [BigInt(seed * 31), 9n]));
+      lockChunks(ref, jit, rng, 7, `random program ${seed}, traces capped at ${cap} bytes a function`);
+      const j = ProgramJit.of(p);
+      for (const e of j.entries.values())
+        assert.ok(e.owner.bytes <= cap, `function ${e.owner.region.funcIndex}: ${e.owner.bytes} bytes`);
+      refused += j.refusedTraces;
+      compiledSteps += j.compiledSteps;
+    }
+    assert.ok(refused > 0, "no trace reached the cap");
+    assert.ok(compiledSteps > 0, "no trace ran");
+  } finally {
+    codeCache.maxEntryBytes = saved;
+  }
+});
+
 test("the code cache evicts least recently used entries past its byte and count bounds", () => {
   const cache = new CodeCache(100, 3);
   const evicted: string[] = [];
@@ -271,10 +296,30 @@ test("the code cache evicts least recently used entries past its byte and count 
   a.lastUse = ++cache.clock; // a used last: b is now the oldest
   cache.add(d);
   assert.deepEqual(evicted, ["b"]);
-  cache.grow(d, 75); // 10 + 10 + 85 > 100: the oldest other entry goes, never the one growing
+  assert.equal(cache.grow(d, 75), true); // 10 + 10 + 85 > 100: the oldest other entry goes, never the one growing
   assert.deepEqual(evicted, ["b", "c"]);
   assert.equal(cache.totalBytes, 95);
   assert.equal(cache.size, 2);
+  // Past the whole bound (85 + 16 > 100) one entry cannot grow: refused, nothing evicted or counted.
+  assert.equal(cache.grow(d, 16), false);
+  assert.deepEqual([evicted, cache.totalBytes, d.bytes], [["b", "c"], 95, 85]);
+});
+
+test("the code cache refuses to grow an entry past its per-entry cap, and an entry it no longer holds", () => {
+  const cache = new CodeCache(1000, 10, 50);
+  const evicted: string[] = [];
+  const entry = (name: string): CacheEntry => ({ bytes: 0, lastUse: 0, evict: () => evicted.push(name) });
+  const [a, b] = [entry("a"), entry("b")];
+  cache.add(a);
+  cache.add(b);
+  assert.equal(cache.grow(a, 30), true);
+  assert.equal(cache.grow(a, 20), true); // exactly the cap
+  assert.equal(cache.grow(a, 1), false);
+  assert.equal(cache.grow(b, 51), false);
+  assert.deepEqual([a.bytes, b.bytes, cache.totalBytes, evicted], [50, 0, 50, []]);
+  cache.remove(a);
+  assert.equal(cache.grow(a, 1), false);
+  assert.deepEqual([cache.totalBytes, evicted], [0, ["a"]]);
 });
 
 test("compiled tier: positions compared", () => {
