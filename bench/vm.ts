@@ -1,6 +1,6 @@
 /**
  * VM metrics: speed of the tiered executor (`Machine.run`) and of the interpreter alone, on a
- * matmul node of the dnn-lib VM build and on the largest node shape of a GPT-2-small decoder;
+ * matmul node of the dnn-lib VM build and on the largest node of the GPT-2-small-shape decoder;
  * the slowdown against V8 running the same module on the same input; the state at a random step
  * of the large node (trace with snapshots); the compiled tier against the interpreter at random
  * positions (mismatches must be 0); snapshot size and the spec-suite counts. The goals are
@@ -13,8 +13,11 @@ import { stateDifference } from "../vm/jit/stateDifference.ts";
 import { Trace } from "../vm/Trace.ts";
 import { runSpecSuite } from "../vm/conformance/runSpecSuite.ts";
 import { kernelBytes } from "../dnn-lib/src/kernels.ts";
-import { buildNodeInput, nodeSegments, writeNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
+import { buildNodeInput, nodeSegments, SlotKind, writeNodeInput, type NodeSpec } from "../dnn-lib/src/nodeInput.ts";
 import { Op } from "../dnn-lib/src/ops.ts";
+import { decoderModel, DECODER_SHAPES } from "../dnn-lib/models/decoderShapes.ts";
+import { unrollGeneration } from "../dnn-lib/src/generation/unrollGeneration.ts";
+import { estimateSteps } from "../dnn-lib/src/model/estimateSteps.ts";
 import { fmt, type BenchReport } from "./harness.ts";
 
 /** The VM's goals: a metric, its bound ("min": at least, "max": at most) as a number and as written, and a moonshot. */
@@ -77,6 +80,31 @@ function matmulNode(m: number, n: number, k: number): NodeSpec {
     ],
     params: [m, n, k],
   };
+}
+
+/**
+ * The largest node (by estimated steps) of the GPT-2-small-shape decoder (dnn-lib/models/
+ * decoderShapes.ts, seeded int8 weights) unrolled into a generation model, as bench/scaleShape.ts
+ * finds it: the vocabulary head, a matmul 1×50257×768 per generated token. Its weights, bias and
+ * requantization are the decoder's; its activation row (the last layer's output) is seeded.
+ */
+function largestDecoderNode(): NodeSpec {
+  const decoder = decoderModel(DECODER_SHAPES.gpt2small!, { T: 8 });
+  const { nodes, weights } = unrollGeneration(decoder, { context: 8, maxNew: 7 }).model;
+  const steps = (i: number) => estimateSteps(nodes[i]!.op, nodes[i]!.params);
+  const big = nodes[nodes.reduce((best, _, i) => (steps(i) > steps(best) ? i : best), 0)]!;
+  if (big.op !== Op.matmul)
+    throw new Error(
+      `the decoder's largest node is op ${big.op}, not a matmul: bench/vm.ts seeds a matmul's activation only`,
+    );
+  const [m, , k] = big.params as [number, number, number];
+  let s = 7;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
+  const inputs = big.inputs.map((slot, j) =>
+    slot.kind === SlotKind.weight ? weights[slot.slot]! : j === 0 ? Uint8Array.from({ length: m * k }, rnd) : null,
+  );
+  if (inputs.some((x) => x === null)) throw new Error("the decoder's largest matmul has an activation other than x");
+  return { op: big.op, inputs: inputs as Uint8Array[], params: big.params };
 }
 
 function nodeOptions(node: NodeSpec, executor: Executor = "tiered"): MachineOptions {
@@ -188,8 +216,8 @@ export async function bench(): Promise<BenchReport> {
   const [vmS, , m, firstS] = timeVm(p, node, "tiered", 8);
   const v8S = await v8Seconds(bytes, node, m);
 
-  // The largest node shape of a GPT-2-small decoder (d_model 768, MLP 768 → 3072), 16 rows.
-  const large = matmulNode(16, 3072, 768);
+  // The largest node of the GPT-2-small-shape decoder: its vocabulary head (d 768 → 50257), one row.
+  const large = largestDecoderNode();
   const [largeS, largeSteps, lm] = timeVm(p, large, "tiered");
   const [largeInterpS] = timeVm(p, large, "interpreter", 1);
   const largeV8S = await v8Seconds(bytes, large, lm);
@@ -251,7 +279,7 @@ export async function bench(): Promise<BenchReport> {
       ],
       [
         "large node",
-        "matmul 16×3072×768: GPT-2-small's MLP up-projection (d 768 → 3072) on 16 rows",
+        `matmul ${large.params.join("×")}: the GPT-2-small-shape decoder's largest node, its vocabulary head (d 768 → 50257)`,
         `${largeSteps} steps: ${largeS.toFixed(2)} s tiered, ${largeInterpS.toFixed(2)} s interpreter, ${(largeV8S * 1e3).toFixed(1)} ms V8`,
       ],
       [
@@ -277,7 +305,7 @@ export async function bench(): Promise<BenchReport> {
     ],
     notes: [
       "Slowdown: same kernels-vm.wasm, same node input, V8's optimizing tier vs the VM (no hashing). `vm.steps_per_s`, `vm.slowdown_vs_v8` and `vm.state_at_step_s` are the tiered executor (`Machine.run`: hot functions compiled to JavaScript, vm/README.md); the `vm.interpreter.*` figures are `execute.ts` alone, measured in the same run. CPU time of this process, best of 3 (the large node's interpreter run: 1; the tiered executor on the bench node: best of 8, its first run in a fresh process, which includes compiling the kernel's hot functions and V8's warm-up of the generated code, in `vm.steps_per_s.first_run`).",
-      "The large node is built directly as a matmul NodeSpec with the shape of the largest per-layer node of a GPT-2-small decoder (d_model 768, 12 layers: the MLP's 768 → 3072 MatMul) on 16 rows (the project decoder's context), not through dnn-lib/models/gpt.ts, whose shape is fixed at d_model 32; the vocabulary head (768 → 50257) would be tiled by the compiler into nodes of the same kind.",
+      "The large node is the largest node (by estimated steps, as `npm run bench -- scale` finds it) of the GPT-2-small-shape decoder (dnn-lib/models/decoderShapes.ts: d_model 768, 12 layers, vocabulary 50257, seeded int8 weights) unrolled into a generation model: the vocabulary head, a matmul 1×50257×768 per generated token, with the decoder's weights, bias and requantization and a seeded activation row.",
       `Goals: ${GOALS.map((g) => `\`${g.metric}\` ${g.text}${g.moonshot ? ` (moonshot ${g.moonshot.text})` : ""}`).join(", ")}; the goal rows above say whether this run meets each.`,
     ],
   };
