@@ -6,20 +6,23 @@
  * interpreter.
  *
  * Sources: the opcode corpus, the WebAssembly spec-test modules (their invocations) and the random
- * programs of vm/corpus/randomProgram.ts (contracts/tools/dnnCases.ts adds kernel runs).
+ * programs of vm/corpus/randomProgram.ts (contracts/tools/dnnCases.ts adds kernel runs); and
+ * states the compiled tier reached (`compiledRunCases`), so that proofs taken from a compiled run
+ * are checked against the verifiers too.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { loadProgram, type Program } from "../loader/loadProgram.ts";
 import { Machine } from "../Machine.ts";
 import { proveNext } from "../Trace.ts";
 import { opcodeCorpus } from "./opcodeCorpus.ts";
-import { randomProgram } from "./randomProgram.ts";
+import { randomLongProgram, randomProgram } from "./randomProgram.ts";
 import { parseWast, type SExpr } from "../conformance/parseWast.ts";
 import { SPEC_DIR } from "../conformance/runSpecSuite.ts";
 import { wat } from "./wat.ts";
 import { flatOpcode } from "../opcodeTable.ts";
 import { MAX_CALL_DEPTH, OP_BR_UNLESS, OP_CALL, OP_CALL_INDIRECT, OP_RETURN, STATUS_RUNNING } from "../layout.ts";
 import { Rng } from "../../common/rng.ts";
+import { ProgramJit, COMPILED } from "../jit/ProgramJit.ts";
 
 /** A PRNG as the plain `() => [0, 1)` function the generators below take. */
 const nextOf = (r: Rng) => () => r.next();
@@ -252,4 +255,63 @@ export function randomCases(count: number, seed = 7): StepCase[] {
     runProving(m, `random:${seed + i}`, out, { maxSteps: 20_000 });
   }
   return out;
+}
+
+/** Proved steps at random k of one run on the compiled tier, and what the run did there. */
+export interface CompiledRunCases {
+  source: string;
+  cases: StepCase[];
+  /** Steps of the whole run. */
+  totalSteps: number;
+  /** Steps the proved run took in compiled traces. */
+  compiledSteps: number;
+  /** Proved states whose pc lies in a function the tier had compiled (stopped mid-trace by the budget, most of them). */
+  inCompiledCode: number;
+}
+
+/**
+ * Proves `proofs` random steps k (and the final state) of the run `make()` starts, the machine
+ * tiered with every function compiled on first sight (`hotSteps` 0): it reaches each pre-state by
+ * `run(gap)` on the compiled tier, whose budget runs out inside compiled loops.
+ */
+export function compiledRunCases(make: () => Machine, source: string, proofs: number, rng: Rng): CompiledRunCases {
+  const tiered = () => {
+    const m = make();
+    m.executor = "tiered";
+    m.hotSteps = 0;
+    return m;
+  };
+  const totalSteps = tiered().run();
+  const ks = [...new Set(Array.from({ length: proofs }, () => rng.int(0, Math.max(0, totalSteps - 1))))].sort(
+    (a, b) => a - b,
+  );
+  const m = tiered();
+  const jit = ProgramJit.of(m.program);
+  const before = jit.compiledSteps;
+  const cases: StepCase[] = [];
+  let inCompiledCode = 0;
+  for (const k of ks) {
+    m.run(k - m.steps);
+    const f = jit.funcAt(m.pc);
+    if (m.status === STATUS_RUNNING && f >= 0 && jit.state[f] === COMPILED) inCompiledCode++;
+    cases.push(proveCase(m, `${source}@${k}`));
+  }
+  m.run();
+  cases.push(proveCase(m, `${source}@end`));
+  return { source, cases, totalSteps, compiledSteps: jit.compiledSteps - before, inCompiledCode };
+}
+
+/** `compiledRunCases` of `count` long random programs (vm/corpus/randomProgram.ts) from `seed`, `proofs` each. */
+export function compiledRandomCases(count: number, proofs: number, seed = 11): CompiledRunCases[] {
+  const rng = new Rng(seed ^ 0x0c0de);
+  return Array.from({ length: count }, (_, i) => {
+    const p = loadProgram(wat(randomLongProgram(seed + i)));
+    const args = [BigInt(rng.u32()), BigInt.asUintN(64, BigInt(rng.int(0, 2 ** 31)) * 0x9e3779b97n)];
+    const make = () => {
+      const m = Machine.instantiate(p);
+      m.prepareCall("f", args);
+      return m;
+    };
+    return compiledRunCases(make, `compiled:random-long:${seed + i}`, proofs, rng);
+  });
 }

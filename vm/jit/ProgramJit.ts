@@ -32,6 +32,8 @@ export class ProgramJit {
   readonly heat: Float64Array;
   /** Steps the program's machines ran in compiled traces (diagnostics). */
   compiledSteps = 0;
+  /** Traces built but dropped: their function had reached the cache's per-function byte cap (diagnostics). */
+  refusedTraces = 0;
   /** Function entry pcs, ascending (the loader lays functions out in order). */
   private readonly starts: Int32Array;
 
@@ -92,8 +94,13 @@ export class ProgramJit {
       const e: Entry = {
         run: (m, budget) => {
           const { fn, bytes } = region.trace(i);
+          if (!this.cache.grow(entry, bytes)) {
+            // Past the function's byte cap (or evicted meanwhile): this block stays with the interpreter.
+            if (this.entries.get(pc) === e) this.entries.delete(pc);
+            this.refusedTraces++;
+            return 0;
+          }
           e.run = fn;
-          this.cache.grow(entry, bytes);
           return fn(m, budget);
         },
         owner: entry,

@@ -13,7 +13,7 @@ import { Machine, type MachineOptions } from "../Machine.ts";
 import { Trace } from "../Trace.ts";
 import { verifyStep } from "../stepProof.ts";
 import { opcodeCorpus } from "../corpus/opcodeCorpus.ts";
-import { randomProgram } from "../corpus/randomProgram.ts";
+import { randomLongProgram, randomProgram } from "../corpus/randomProgram.ts";
 import { wat } from "../corpus/wat.ts";
 import { parseWast, type SExpr } from "../conformance/parseWast.ts";
 import { SPEC_DIR } from "../conformance/runSpecSuite.ts";
@@ -82,15 +82,61 @@ test("compiled tier: every step count k of every opcode-corpus case gives the in
   assert.ok(runs > 5000, `only ${runs} runs`);
 });
 
+/** `f`'s arguments in the random-program tests. */
+const randomArgs = (seed: number) => (m: Machine) => m.prepareCall("f", [BigInt(seed * 7919), 0xfffffffffffffff0n]);
+
 test("compiled tier: random programs in random chunks give the interpreter's state after every chunk", () => {
   const rng = new Rng(0x5eed_0016);
   for (let seed = 1; seed <= 24; seed++) {
-    const [ref, jit] = pair(loadProgram(wat(randomProgram(seed))), (m) =>
-      m.prepareCall("f", [BigInt(seed * 7919), 0xfffffffffffffff0n]),
-    );
+    const [ref, jit] = pair(loadProgram(wat(randomProgram(seed))), randomArgs(seed));
     lockChunks(ref, jit, rng, seed % 2 === 0 ? 40 : 5000, `random program ${seed}`);
     assert.notEqual(ref.status, STATUS_RUNNING, `random program ${seed} did not finish`);
   }
+});
+
+test("compiled tier: small random programs stopped at every step count k give the interpreter's state", () => {
+  let runs = 0;
+  for (let seed = 1; seed <= 24; seed++) {
+    // One instance each, as in the corpus test: every call starts from the state the last one left.
+    const [ref, jit] = pair(loadProgram(wat(randomProgram(seed))), randomArgs(seed));
+    const total = ref.run();
+    jit.run();
+    for (let k = 0; k <= total + 1; k++) {
+      randomArgs(seed)(ref);
+      randomArgs(seed)(jit);
+      assert.equal(jit.run(k), ref.run(k), `random program ${seed}: steps of run(${k})`);
+      assertSame(ref, jit, `random program ${seed} stopped after ${k} steps`, k === total);
+      runs++;
+    }
+  }
+  assert.ok(runs > 1000, `only ${runs} runs`);
+});
+
+test("compiled tier: long random programs (loop nests, memory traffic, calls) at random k and in random chunks", () => {
+  const rng = new Rng(0x10_0916);
+  let steps = 0;
+  for (let seed = 1; seed <= 12; seed++) {
+    const p = loadProgram(wat(randomLongProgram(seed)));
+    const [probe] = pair(p, randomArgs(seed));
+    const total = probe.run();
+    const before = ProgramJit.of(p).compiledSteps;
+    // One run from the start to each of a few random k (a budget that ends inside compiled loops), then on to the end.
+    for (let i = 0; i < 6; i++) {
+      const k = rng.int(0, total);
+      const [ref, jit] = pair(p, randomArgs(seed));
+      assert.equal(jit.run(k), ref.run(k), `long program ${seed}: steps of run(${k})`);
+      assertSame(ref, jit, `long program ${seed} stopped after ${k} of ${total} steps`, true);
+      jit.run();
+      ref.run();
+      assertSame(ref, jit, `long program ${seed} after ${k} steps, then to the end`, i === 0);
+    }
+    // Random chunks of a mean of about 40 positions over the run.
+    const [ref, jit] = pair(p, randomArgs(seed));
+    lockChunks(ref, jit, rng, Math.max(2, Math.floor(total / 20)), `long program ${seed}`);
+    assert.ok(ProgramJit.of(p).compiledSteps - before > total / 2, `long program ${seed}: mostly compiled`);
+    steps += total;
+  }
+  assert.ok(steps > 100_000, `the long programs ran only ${steps} steps`);
 });
 
 function atom(e: SExpr | undefined): string | null {
@@ -160,28 +206,37 @@ test("compiled tier: every invocation of the spec scripts, in random chunks, giv
 });
 
 test("compiled tier: one-step proofs from a compiled run are the interpreter's, byte for byte, and verify", () => {
-  const p = loadProgram(wat(randomProgram(5)));
-  const opts = (executor: MachineOptions["executor"]): MachineOptions => ({
-    entry: "f",
-    args: [12345n, 0xfffffffffffffff0n],
-    executor,
-    hotSteps: 0,
-  });
-  const ref = new Trace(p, opts("interpreter"), 257);
-  const jit = new Trace(p, opts("tiered"), 257);
-  ref.record();
-  jit.record();
-  assert.equal(hex(jit.finalStateHash), hex(ref.finalStateHash));
-  assert.equal(jit.finalSteps, ref.finalSteps);
   const rng = new Rng(77);
-  for (let i = 0; i < 40; i++) {
-    const k = rng.int(0, ref.finalSteps - 1);
-    const a = ref.prove(k);
-    const b = jit.prove(k);
-    assert.equal(hex(b.proof), hex(a.proof), `proof of step ${k}`);
-    assert.equal(hex(b.preStateHash), hex(a.preStateHash), `state ${k}`);
-    assert.equal(hex(verifyStep(b.preWitness, b.proof)), hex(b.postStateHash), `verifyStep of step ${k}`);
-    compared++;
+  // A small program at 40 random steps; two long ones (tens of thousands of steps in compiled loops) at 30 each.
+  for (const [text, proofs] of [
+    [randomProgram(5), 40],
+    [randomLongProgram(9), 30],
+    [randomLongProgram(20), 30],
+  ] as const) {
+    const p = loadProgram(wat(text));
+    const opts = (executor: MachineOptions["executor"]): MachineOptions => ({
+      entry: "f",
+      args: [12345n, 0xfffffffffffffff0n],
+      executor,
+      hotSteps: 0,
+    });
+    const ref = new Trace(p, opts("interpreter"), 257);
+    const jit = new Trace(p, opts("tiered"), 257);
+    ref.record();
+    const before = ProgramJit.of(p).compiledSteps;
+    jit.record();
+    assert.ok(ProgramJit.of(p).compiledSteps > before, "the tiered trace ran compiled code");
+    assert.equal(hex(jit.finalStateHash), hex(ref.finalStateHash));
+    assert.equal(jit.finalSteps, ref.finalSteps);
+    for (let i = 0; i < proofs; i++) {
+      const k = rng.int(0, ref.finalSteps - 1);
+      const a = ref.prove(k);
+      const b = jit.prove(k);
+      assert.equal(hex(b.proof), hex(a.proof), `proof of step ${k}`);
+      assert.equal(hex(b.preStateHash), hex(a.preStateHash), `state ${k}`);
+      assert.equal(hex(verifyStep(b.preWitness, b.proof)), hex(b.postStateHash), `verifyStep of step ${k}`);
+      compared++;
+    }
   }
 });
 
@@ -260,6 +315,31 @@ test("compiled tier: the code cache evicts the least recently used function and 
   }
 });
 
+test("compiled tier: a function whose traces pass the per-function byte cap runs its other blocks interpreted, unchanged", () => {
+  const saved = codeCache.maxEntryBytes;
+  const cap = 4000; // a few traces of a random program's main function fit, not all of them
+  codeCache.maxEntryBytes = cap;
+  try {
+    const rng = new Rng(0xca9);
+    let refused = 0;
+    let compiledSteps = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const p = loadProgram(wat(randomProgram(seed)));
+      const [ref, jit] = pair(p, (m) => m.prepareCall("f", [BigInt(seed * 31), 9n]));
+      lockChunks(ref, jit, rng, 7, `random program ${seed}, traces capped at ${cap} bytes a function`);
+      const j = ProgramJit.of(p);
+      for (const e of j.entries.values())
+        assert.ok(e.owner.bytes <= cap, `function ${e.owner.region.funcIndex}: ${e.owner.bytes} bytes`);
+      refused += j.refusedTraces;
+      compiledSteps += j.compiledSteps;
+    }
+    assert.ok(refused > 0, "no trace reached the cap");
+    assert.ok(compiledSteps > 0, "no trace ran");
+  } finally {
+    codeCache.maxEntryBytes = saved;
+  }
+});
+
 test("the code cache evicts least recently used entries past its byte and count bounds", () => {
   const cache = new CodeCache(100, 3);
   const evicted: string[] = [];
@@ -271,10 +351,30 @@ test("the code cache evicts least recently used entries past its byte and count 
   a.lastUse = ++cache.clock; // a used last: b is now the oldest
   cache.add(d);
   assert.deepEqual(evicted, ["b"]);
-  cache.grow(d, 75); // 10 + 10 + 85 > 100: the oldest other entry goes, never the one growing
+  assert.equal(cache.grow(d, 75), true); // 10 + 10 + 85 > 100: the oldest other entry goes, never the one growing
   assert.deepEqual(evicted, ["b", "c"]);
   assert.equal(cache.totalBytes, 95);
   assert.equal(cache.size, 2);
+  // Past the whole bound (85 + 16 > 100) one entry cannot grow: refused, nothing evicted or counted.
+  assert.equal(cache.grow(d, 16), false);
+  assert.deepEqual([evicted, cache.totalBytes, d.bytes], [["b", "c"], 95, 85]);
+});
+
+test("the code cache refuses to grow an entry past its per-entry cap, and an entry it no longer holds", () => {
+  const cache = new CodeCache(1000, 10, 50);
+  const evicted: string[] = [];
+  const entry = (name: string): CacheEntry => ({ bytes: 0, lastUse: 0, evict: () => evicted.push(name) });
+  const [a, b] = [entry("a"), entry("b")];
+  cache.add(a);
+  cache.add(b);
+  assert.equal(cache.grow(a, 30), true);
+  assert.equal(cache.grow(a, 20), true); // exactly the cap
+  assert.equal(cache.grow(a, 1), false);
+  assert.equal(cache.grow(b, 51), false);
+  assert.deepEqual([a.bytes, b.bytes, cache.totalBytes, evicted], [50, 0, 50, []]);
+  cache.remove(a);
+  assert.equal(cache.grow(a, 1), false);
+  assert.deepEqual([cache.totalBytes, evicted], [0, ["a"]]);
 });
 
 test("compiled tier: positions compared", () => {
