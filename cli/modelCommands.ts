@@ -18,7 +18,8 @@ import {
 import { Command, InvalidArgumentError } from "commander";
 import { MODEL_TERMS } from "../chain/deploy.ts";
 import { DEFENDER_FULL_GAME_GAS } from "../chain/bondSizing.ts";
-import { checkChallengerBond } from "./registerChecks.ts";
+import { REFERENCE_OPEN_SECONDS, REFERENCE_VM_STEPS_PER_SECOND } from "../chain/phase2Sizing.ts";
+import { checkChallengerBond, checkPhase2Extension } from "./registerChecks.ts";
 import { checkModelTerms, MAX_CALLBACK_GAS, type ModelTerms } from "../chain/modelTerms.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
@@ -288,6 +289,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
       existing,
       `oracle ${target.oracle} on chain ${target.chainId} holds model ${existing} with the same programRoot, graphRoot, weightsRoot, node count and slots; request inferences from it as is`,
     );
+  await checkPhase2Extension(target.publicClient, target.oracle, compiled.nodeSteps);
   const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
   let r: Awaited<ReturnType<typeof registerModel>>;
   try {
@@ -440,6 +442,10 @@ challenger pays the honest defender: it must cover the defender's gas over a ful
 dispute (${DEFENDER_FULL_GAME_GAS} gas) at the gas price, so that every failed challenge pays the
 defender's costs; a smaller bond is refused (BondTooSmallError, naming both amounts) unless
 --allow-small-bond is given. An oracle that burns 100% is always warned about.
+
+The deployed game's phase2Extension is checked against the model's largest node (protocol
+§7.5): 2 × (its VM steps ÷ a reference ${REFERENCE_VM_STEPS_PER_SECOND} steps/s + ${REFERENCE_OPEN_SECONDS} s to open phase 2);
+a shorter one is warned about (the deployment is immutable), and the model registered.
 
 Examples:
   $ opml model register mlp.opml                    # on the running \`opml devnet\` (its account 0)

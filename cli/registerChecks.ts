@@ -1,11 +1,19 @@
 /**
  * What `opml model register` checks against the deployment before it registers a model, besides
  * the terms the oracle itself refuses: the challenger bond against the honest defender's gas
- * (docs/protocol.md §8.7).
+ * (docs/protocol.md §8.7) and the game's phase-2 extension against the model's largest node
+ * (§7.5).
  */
 import { BaseError, formatGwei, type Address, type Chain, type PublicClient, type Transport } from "viem";
 import { BPS, DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
+import {
+  PHASE2_SAFETY,
+  REFERENCE_OPEN_SECONDS,
+  REFERENCE_VM_STEPS_PER_SECOND,
+  requiredPhase2Extension,
+} from "../chain/phase2Sizing.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
+import { disputeGameAbi } from "../sdk/gameAbi.ts";
 import { BondTooSmallError, ChainError } from "./errors.ts";
 
 type Client = PublicClient<Transport, Chain>;
@@ -73,4 +81,37 @@ export async function checkChallengerBond(
   const err = new BondTooSmallError(challengerBond, minimum, details);
   if (!flags.allowSmallBond) throw err;
   console.error(`warning: ${err.shortMessage} (${details.split(";")[0]}); registering anyway (--allow-small-bond)`);
+}
+
+/**
+ * The §7.5 rule for the model being registered: the deployed DisputeGame's `phase2Extension`
+ * (through the oracle's `disputeGame()`) against `2 × (largest node's steps ÷ reference VM speed +
+ * time to open phase 2)` (chain/phase2Sizing.ts). The deployment is immutable, so a shortfall is
+ * a warning on stderr, not a refusal: a defender at the reference speed could miss a phase-2
+ * deadline on its largest node, and a missed deadline rejects an honest claim.
+ * @returns The warning printed, if any.
+ */
+export async function checkPhase2Extension(
+  client: Client,
+  oracle: Address,
+  nodeSteps: readonly number[],
+): Promise<string | undefined> {
+  const game = await readParam(`the oracle's disputeGame at ${oracle}`, () =>
+    client.readContract({ address: oracle, abi: opmlOracleAbi, functionName: "disputeGame" }),
+  );
+  const deployed = await readParam(`the DisputeGame's phase2Extension at ${game}`, () =>
+    client.readContract({ address: game, abi: disputeGameAbi, functionName: "phase2Extension" }),
+  );
+  const maxSteps = Math.max(0, ...nodeSteps);
+  const required = requiredPhase2Extension(maxSteps);
+  if (deployed >= required) return undefined;
+  const node = nodeSteps.indexOf(maxSteps);
+  const warning =
+    `warning: the DisputeGame's phase2Extension (${deployed} s, ${game}) is below the rule for this model ` +
+    `(docs/protocol.md §7.5): ${PHASE2_SAFETY} × (node ${node}'s ${maxSteps} VM steps ÷ ${REFERENCE_VM_STEPS_PER_SECOND} ` +
+    `steps/s reference speed + ${REFERENCE_OPEN_SECONDS} s to open phase 2) = ${required} s; a defender at that speed ` +
+    "could miss a phase-2 deadline, which rejects an honest claim. Registering anyway; serve it from a faster machine " +
+    "(its daemon logs its measured speed) or register it with an oracle whose game grants more.";
+  console.error(warning);
+  return warning;
 }

@@ -25,7 +25,12 @@ import {
   ModelAlreadyRegisteredError,
 } from "../errors.ts";
 import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../../chain/bondSizing.ts";
-import { deployArtifact, loadArtifact, MODEL_TERMS } from "../../chain/deploy.ts";
+import { deployArtifact, GAME, loadArtifact, MODEL_TERMS } from "../../chain/deploy.ts";
+import {
+  REFERENCE_OPEN_SECONDS,
+  REFERENCE_VM_STEPS_PER_SECOND,
+  requiredPhase2Extension,
+} from "../../chain/phase2Sizing.ts";
 import { DEFAULT_SYSTEM_PARAMS } from "../../chain/systemParams.ts";
 import type { DisputeReport } from "../disputeShow.ts";
 import { runOpml } from "./runOpml.ts";
@@ -260,6 +265,38 @@ test("model register on an oracle that burns a loser's whole bond warns that not
   ]);
   assert.equal(r.error, undefined, String(r.error));
   assert.match(r.err, /warning: the oracle burns 10000 of 10000 bps \(all\) .* nothing reaches the honest defender/);
+  assert.doesNotMatch(r.err, /phase2Extension/, "the devnet's game (E2 = 120 s) covers tiny-mlp");
+  assert.equal((JSON.parse(r.out) as { modelId: string }).modelId, "1");
+});
+
+test("model register warns when the deployed phase2Extension is below 2 × (largest node's steps ÷ the reference VM speed + time to open phase 2), and registers", async () => {
+  const gameArtifact = loadArtifact("DisputeGame");
+  const read = (functionName: string) =>
+    sys.clients[0]!.publicClient.readContract({ address: sys.game, abi: gameArtifact.abi, functionName });
+  const [verifier, boundary] = [await read("stepVerifier"), await read("phaseBoundary")];
+  const shortGame = await deployArtifact(sys.clients[0]!, gameArtifact, [
+    GAME.k,
+    GAME.stepDepth,
+    GAME.clockBudget,
+    10n, // phase2Extension
+    GAME.stepExtension,
+    verifier,
+    boundary,
+  ]);
+  const oracle = await deployArtifact(sys.clients[0]!, loadArtifact("OpmlOracle"), [shortGame.address, 5000n, 3600n]);
+  const maxSteps = Math.max(...sys.compiled.nodeSteps);
+  const required = requiredPhase2Extension(maxSteps);
+  assert.equal(required, BigInt(Math.ceil(2 * (maxSteps / REFERENCE_VM_STEPS_PER_SECOND + REFERENCE_OPEN_SECONDS))));
+  assert.ok(required > 10n && required <= GAME.phase2Extension, `tiny-mlp needs ${required} s`);
+
+  const r = await runOpml(["model", "register", "tiny-mlp", ...chain(oracle.address), ...key(0), "--json"]);
+  assert.equal(r.error, undefined, String(r.error));
+  assert.match(
+    r.err,
+    new RegExp(
+      `warning: the DisputeGame's phase2Extension \\(10 s, ${shortGame.address}\\) is below .* ${maxSteps} VM steps .* = ${required} s`,
+    ),
+  );
   assert.equal((JSON.parse(r.out) as { modelId: string }).modelId, "1");
 });
 
