@@ -47,17 +47,21 @@ export class BadInputError extends OpmlError {
 }
 
 /**
- * A model's challenger bond does not cover the honest defender's gas over a full dispute game
- * (chain/bondSizing.ts) at the gas price: a failed challenge would still cost the honest side.
+ * A model's challenger bond, less the oracle's burn, does not cover the honest defender's gas over
+ * a full dispute game (chain/bondSizing.ts) at the gas price: a failed challenge would still cost
+ * the honest side. `minimumBond` is the least bond that would.
  */
 export class BondTooSmallError extends OpmlError {
   override name = "BondTooSmallError";
   readonly challengerBond: bigint;
   readonly minimumBond: bigint;
   constructor(challengerBond: bigint, minimumBond: bigint, details: string) {
-    super(`challenger bond ${challengerBond} wei is below the defender's full-game gas cost ${minimumBond} wei`, {
-      details,
-    });
+    super(
+      `challenger bond ${challengerBond} wei is below ${minimumBond} wei, the least that covers the defender's full-game gas after the burn`,
+      {
+        details,
+      },
+    );
     this.challengerBond = challengerBond;
     this.minimumBond = minimumBond;
   }

@@ -7,7 +7,6 @@ import { basename, extname } from "node:path";
 import {
   BaseError,
   bytesToHex,
-  formatGwei,
   hexToBytes,
   isHex,
   parseGwei,
@@ -18,7 +17,9 @@ import {
 } from "viem";
 import { Command, InvalidArgumentError } from "commander";
 import { MODEL_TERMS } from "../chain/deploy.ts";
-import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../chain/bondSizing.ts";
+import { DEFENDER_FULL_GAME_GAS } from "../chain/bondSizing.ts";
+import { REFERENCE_OPEN_SECONDS, REFERENCE_VM_STEPS_PER_SECOND } from "../chain/phase2Sizing.ts";
+import { checkChallengerBond, checkPhase2Extension } from "./registerChecks.ts";
 import { checkModelTerms, MAX_CALLBACK_GAS, type ModelTerms } from "../chain/modelTerms.ts";
 import { registerModel } from "../devnet/deployManifest.ts";
 import { Progress } from "../common/progress.ts";
@@ -32,13 +33,7 @@ import { opmlOracleAbi } from "../sdk/abi.ts";
 import { collectConfig } from "../daemon/config.ts";
 import { connectChain, signerOf } from "./chainTarget.ts";
 import { addHiddenAliases, addOptions, SEND_OPTIONS, unaliased } from "./specOptions.ts";
-import {
-  BadInputError,
-  BondTooSmallError,
-  ChainError,
-  ModelAlreadyRegisteredError,
-  ModelNotFoundError,
-} from "./errors.ts";
+import { BadInputError, ChainError, ModelAlreadyRegisteredError, ModelNotFoundError } from "./errors.ts";
 import {
   DEFAULT_CALIBRATION_SAMPLES,
   DEMO_MODELS,
@@ -251,39 +246,6 @@ interface RegisterFlags extends OutputFlags, GenerateFlags {
   allowSmallBond?: boolean;
 }
 
-/**
- * The bond-sizing rule (docs/protocol.md §8): the challenger bond must cover the honest
- * defender's gas over a full game (chain/bondSizing.ts) at the gas price (--gas-price, else the
- * chain's). Refused with BondTooSmallError, or only warned about with --allow-small-bond.
- */
-async function checkChallengerBond(
-  client: PublicClient<Transport, Chain>,
-  challengerBond: bigint,
-  flags: RegisterFlags,
-): Promise<void> {
-  let gasPrice = flags.gasPrice;
-  if (gasPrice === undefined) {
-    try {
-      gasPrice = await client.getGasPrice();
-    } catch (err) {
-      if (!(err instanceof BaseError)) throw err;
-      throw new ChainError("could not read the gas price to check the challenger bond", {
-        details: `${err.shortMessage}; pass --gas-price <gwei>`,
-        cause: err,
-      });
-    }
-  }
-  const minimum = minChallengerBond(gasPrice);
-  if (challengerBond >= minimum) return;
-  const details =
-    `${DEFENDER_FULL_GAME_GAS} gas (the honest defender's worst-case full game) × ${formatGwei(gasPrice)} gwei ` +
-    `(${flags.gasPrice === undefined ? "the chain's gas price" : "--gas-price"}) = ${minimum} wei; ` +
-    "raise --challenger-bond, or pass --allow-small-bond to register anyway";
-  const err = new BondTooSmallError(challengerBond, minimum, details);
-  if (!flags.allowSmallBond) throw err;
-  console.error(`warning: ${err.shortMessage} (${details.split(";")[0]}); registering anyway (--allow-small-bond)`);
-}
-
 /** The id of a registered model with the same commitment (roots, node count, slots, lengths), if any. */
 export async function findRegisteredModel(
   client: PublicClient<Transport, Chain>,
@@ -325,7 +287,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
   });
   const wallet = signerOf(target);
   const clients = { chain: wallet.chain, publicClient: target.publicClient, walletClient: wallet };
-  await checkChallengerBond(target.publicClient, terms.challengerBond, flags);
+  await checkChallengerBond(target.publicClient, target.oracle, terms.challengerBond, flags);
   const progress = progressFor(flags);
   const source = await loadModelSource(ref, { calibration: flags.calibration, progress, ...generateOption(flags) });
   const compiled = await compileWithProgress(source.model, progress, flags.maxSteps);
@@ -335,6 +297,7 @@ async function registerAction(ref: string, flags: RegisterFlags): Promise<void> 
       existing,
       `oracle ${target.oracle} on chain ${target.chainId} holds model ${existing} with the same programRoot, graphRoot, weightsRoot, node count and slots; request inferences from it as is`,
     );
+  await checkPhase2Extension(target.publicClient, target.oracle, compiled.nodeSteps);
   const task = progress.start(`Registering "${compiled.model.name}" with the oracle`);
   let r: Awaited<ReturnType<typeof registerModel>>;
   try {
@@ -466,7 +429,10 @@ Examples:
       wholeNumber("gas"),
     )
     .option("--gas-price <gwei>", "the gas price the bond check uses [default: the chain's]", gweiAmount)
-    .option("--allow-small-bond", "register even if the challenger bond is below the defender's full-game gas (warns)")
+    .option(
+      "--allow-small-bond",
+      "register even if the challenger bond, less the burn, is below the defender's full-game gas (warns)",
+    )
     .option("--json", "print the result as JSON (no progress)")
     .option("-q, --quiet", "no progress output")
     .addHelpText(
@@ -479,10 +445,15 @@ The terms are checked as the oracle would before anything is compiled or sent (M
 listing every problem): bonds and fees fit a uint96 and bonds are not zero, the challenge window
 is at least 1 s, the callback gas at most ${MAX_CALLBACK_GAS}.
 
-The challenger bond must cover the honest defender's gas over a full worst-case dispute
-(${DEFENDER_FULL_GAME_GAS} gas) at the gas price, so that every failed challenge pays the
-defender's costs; a smaller one is refused (BondTooSmallError, naming both amounts) unless
---allow-small-bond is given.
+The challenger bond less the oracle's burn (its burnBps, read from the chain) is what a failed
+challenger pays the honest defender: it must cover the defender's gas over a full worst-case
+dispute (${DEFENDER_FULL_GAME_GAS} gas) at the gas price, so that every failed challenge pays the
+defender's costs; a smaller bond is refused (BondTooSmallError, naming both amounts) unless
+--allow-small-bond is given. An oracle that burns 100% is always warned about.
+
+The deployed game's phase2Extension is checked against the model's largest node (protocol
+§7.5): 2 × (its VM steps ÷ a reference ${REFERENCE_VM_STEPS_PER_SECOND} steps/s + ${REFERENCE_OPEN_SECONDS} s to open phase 2);
+a shorter one is warned about (the deployment is immutable), and the model registered.
 
 Examples:
   $ opml model register mlp.opml                    # on the running \`opml devnet\` (its account 0)

@@ -27,6 +27,7 @@ import { readGame, type GameRole } from "../sdk/operator/index.ts";
 import type { Logger } from "./logger.ts";
 import { NodeTraces } from "./nodeTraces.ts";
 import { vmStepsPerSecond } from "./vmSpeed.ts";
+import { REFERENCE_VM_STEPS_PER_SECOND } from "../chain/phase2Sizing.ts";
 
 type AnyClient = Client<Transport, Chain | undefined, Account | undefined>;
 
@@ -39,8 +40,11 @@ export interface GameWorkOptions {
   stepsPerSecond?: number;
 }
 
-/** Steps per second assumed when the measurement fails: slower than any machine measured so far. */
-export const FALLBACK_STEPS_PER_SECOND = 50_000;
+/**
+ * Steps per second assumed when the measurement fails: slower than any machine measured so far;
+ * the same reference speed `opml model register` sizes the phase-2 extension with.
+ */
+export const FALLBACK_STEPS_PER_SECOND = REFERENCE_VM_STEPS_PER_SECOND;
 
 export interface GamePlan extends GameUrgency {
   gameId: bigint;

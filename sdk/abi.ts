@@ -33,6 +33,7 @@ export const opmlOracleAbi = parseAbi([
   "function isFinalized(uint256 requestId) view returns (bool)",
   "function disputeGame() view returns (address)",
   "function requestTimeout() view returns (uint64)",
+  "function burnBps() view returns (uint256)",
   "event ModelRegistered(uint256 indexed modelId, address indexed registrar, ModelConfig config)",
   "event InferenceRequested(uint256 indexed requestId, uint256 indexed modelId, address indexed requester, bytes input, bytes32 inputState, address callback, uint32 callbackGasLimit, bytes callbackData, uint256 fee)",
   "event ClaimSubmitted(uint256 indexed requestId, uint256 indexed claimId, address indexed submitter, bytes32 finalState, bytes output, uint256 challengeDeadline)",

@@ -17,7 +17,7 @@ import { GameStatus, Phase } from "../bisection/index.ts";
 
 // Restarts and crowds on anvil with the real contracts: a challenger daemon killed mid-game is
 // replaced by a fresh one (empty memory, same data directory) that finds its game on chain and
-// wins; two challengers at once against one liar both get paid as the oracle's rules say.
+// wins; two challengers at once against one liar both get paid their bond and a share of its.
 
 let sys: System;
 let served: ServedModel;
@@ -86,7 +86,7 @@ test("a challenger killed mid-game resumes from the chain with empty memory and 
   assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "open");
 });
 
-test("two challengers at once against one liar: the first game settled wins the liar's bond, the other is moot (bond back, nothing burned)", async () => {
+test("two challengers at once against one liar: the claim's forfeited bond, less the burn, is split between both games open at the rejection, and the second game to end is paid its bond and its share with nothing more burned", async () => {
   const requestId = await request(2);
   const liar = new SubmitterDaemon({
     client: sys.clients[2]!.walletClient,
@@ -104,7 +104,8 @@ test("two challengers at once against one liar: the first game settled wins the 
   const gameA = [...a.games.keys()].pop()!;
   const gameB = [...b.games.keys()].pop()!;
   assert.notEqual(gameA, gameB);
-  assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).claim?.openGames, 2);
+  const claim = (await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).claim;
+  assert.equal(claim?.openGames, 2);
   for (let i = 0; i < 3; i++) {
     await liar.tick();
     await a.tick();
@@ -114,6 +115,14 @@ test("two challengers at once against one liar: the first game settled wins the 
     assert.equal((await readGame(pc(), { game: sys.game, gameId: g })).phase, Phase.OpenPhase2);
   await pastDeadline(sys, gameA);
   await pastDeadline(sys, gameB);
+  const payout = (account: number) =>
+    pc().readContract({
+      address: sys.oracle,
+      abi: opmlOracleAbi,
+      functionName: "payouts",
+      args: [sys.anvil.accounts[account]!.address],
+    });
+  const before = [await payout(3), await payout(4)];
   await a.tick();
   await b.tick();
   for (const g of [gameA, gameB]) {
@@ -131,6 +140,23 @@ test("two challengers at once against one liar: the first game settled wins the 
   const [first, second] = gameA < gameB ? [gameA, gameB] : [gameB, gameA];
   assert.equal(of(first).defenderWon, false);
   assert.equal(of(first).burned, MODEL_TERMS.submitterBond / 2n, "the liar's bond: half burned, half to the winner");
-  assert.equal(of(second).burned, 0n, "a moot game burns nothing and returns the bond in full");
+  assert.equal(of(second).burned, 0n, "the second game burns nothing more");
+  // The current rule (protocol §8.4): both games were open at the rejection, so each is owed half
+  // of the unburned bond, and each challenger is credited its bond and that share (at least: the
+  // daemons may settle other games of theirs in the same ticks).
+  const share = (MODEL_TERMS.submitterBond - MODEL_TERMS.submitterBond / 2n) / 2n;
+  const held = await pc().readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "claimHeld",
+    args: [claim.claimId],
+  });
+  assert.equal(held, share, "each game open at the rejection is owed half the unburned bond");
+  const after = [await payout(3), await payout(4)];
+  for (const i of [0, 1])
+    assert.ok(
+      after[i]! - before[i]! >= MODEL_TERMS.challengerBond + share,
+      `challenger ${i + 3} got less than bond + share`,
+    );
   assert.equal((await getRequestStatus(pc(), { oracle: sys.oracle, requestId })).status, "open");
 });

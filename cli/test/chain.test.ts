@@ -24,8 +24,14 @@ import {
   GameNotFoundError,
   ModelAlreadyRegisteredError,
 } from "../errors.ts";
-import { DEFENDER_FULL_GAME_GAS } from "../../chain/bondSizing.ts";
-import { MODEL_TERMS } from "../../chain/deploy.ts";
+import { DEFENDER_FULL_GAME_GAS, minChallengerBond } from "../../chain/bondSizing.ts";
+import { deployArtifact, GAME, loadArtifact, MODEL_TERMS } from "../../chain/deploy.ts";
+import {
+  REFERENCE_OPEN_SECONDS,
+  REFERENCE_VM_STEPS_PER_SECOND,
+  requiredPhase2Extension,
+} from "../../chain/phase2Sizing.ts";
+import { DEFAULT_SYSTEM_PARAMS } from "../../chain/systemParams.ts";
 import type { DisputeReport } from "../disputeShow.ts";
 import { runOpml } from "./runOpml.ts";
 
@@ -42,7 +48,7 @@ after(async () => {
   await sys?.stop();
 });
 
-const chain = () => ["--rpc-url", sys.anvil.rpcUrl, "--oracle", sys.oracle];
+const chain = (oracle: string = sys.oracle) => ["--rpc-url", sys.anvil.rpcUrl, "--oracle", oracle];
 const key = (i: number) => ["--private-key", sys.anvil.accounts[i]!.privateKey];
 
 test("model register: a compiled file gets the next model id, and the oracle holds exactly the file's commitment", async () => {
@@ -126,16 +132,7 @@ test("model register refuses a wrong RPC URL (the old --rpc and --key still acce
   assert.match(wrongRpc.error.message, /cannot reach the chain at http:\/\/127\.0\.0\.1:9/);
 
   const eoa = sys.anvil.accounts[5]!.address;
-  const noCode = await runOpml([
-    "model",
-    "register",
-    "tiny-mlp",
-    "--rpc-url",
-    sys.anvil.rpcUrl,
-    "--oracle",
-    eoa,
-    ...key(0),
-  ]);
+  const noCode = await runOpml(["model", "register", "tiny-mlp", ...chain(eoa), ...key(0)]);
   assert.ok(noCode.error instanceof ChainError);
   assert.match(
     noCode.error.message,
@@ -168,35 +165,51 @@ test("model register refuses a wrong RPC URL (the old --rpc and --key still acce
   assert.match(noKey.error.message, /a signing key is needed: --keystore <file>, --signer-url <url> or --private-key/);
 });
 
-test("model register: the default challenger bond covers the defender's full-game gas at anvil's gas price", async () => {
+test("model register: the default challenger bond, less the devnet's burn, covers the defender's full-game gas at anvil's gas price", async () => {
   const gasPrice = await sys.clients[0]!.publicClient.getGasPrice();
-  assert.ok(MODEL_TERMS.challengerBond >= DEFENDER_FULL_GAME_GAS * gasPrice);
+  assert.ok(MODEL_TERMS.challengerBond >= minChallengerBond(gasPrice, DEFAULT_SYSTEM_PARAMS.burnBps)!);
   // The devnet's own tiny-mlp gets past the bond check with the defaults and stops at the next one.
   const r = await runOpml(["model", "register", "tiny-mlp", ...chain(), ...key(0)]);
   assert.ok(r.error instanceof ModelAlreadyRegisteredError, String(r.error));
   assert.doesNotMatch(r.err, /warning/);
 });
 
-test("model register refuses a challenger bond below the defender's full-game gas × gas price with BondTooSmallError naming both amounts, and registers it with --allow-small-bond and a warning", async () => {
+test("model register refuses a challenger bond whose unburned part is below the defender's full-game gas × gas price with BondTooSmallError naming both amounts, and registers it with --allow-small-bond and a warning", async () => {
   const gwei = 10n ** 9n;
-  const minimum = DEFENDER_FULL_GAME_GAS * 3n * gwei; // --gas-price 3
+  const burnBps = await sys.clients[0]!.publicClient.readContract({
+    address: sys.oracle,
+    abi: opmlOracleAbi,
+    functionName: "burnBps",
+  });
+  assert.equal(burnBps, DEFAULT_SYSTEM_PARAMS.burnBps);
+  const cost = DEFENDER_FULL_GAME_GAS * 3n * gwei; // --gas-price 3
+  const minimum = minChallengerBond(3n * gwei, burnBps)!;
+  assert.equal(minimum, cost * 2n - 1n, "at the devnet's 50% burn the bond must be about twice the defender's gas");
   const small = minimum - 1n;
-  const refused = await runOpml([
-    "model",
-    "register",
-    "tiny-mlp",
-    ...chain(),
-    ...key(0),
-    "--challenger-bond",
-    String(small),
-    "--gas-price",
-    "3",
-  ]);
+  const registerTinyAt3Gwei = (bond: bigint) =>
+    runOpml([
+      "model",
+      "register",
+      "tiny-mlp",
+      ...chain(),
+      ...key(0),
+      "--challenger-bond",
+      String(bond),
+      "--gas-price",
+      "3",
+    ]);
+  // A bond that covers the gas but not once the burn is taken is refused too.
+  const coversGasOnly = await registerTinyAt3Gwei(cost);
+  assert.ok(coversGasOnly.error instanceof BondTooSmallError, String(coversGasOnly.error));
+  assert.equal(coversGasOnly.error.minimumBond, minimum);
+  assert.match(coversGasOnly.error.message, /burn of 5000 bps/);
+  const refused = await registerTinyAt3Gwei(small);
   assert.ok(refused.error instanceof BondTooSmallError, String(refused.error));
   assert.equal(refused.error.challengerBond, small);
   assert.equal(refused.error.minimumBond, minimum);
-  assert.match(refused.error.message, new RegExp(`challenger bond ${small} wei is below .* ${minimum} wei`));
+  assert.match(refused.error.message, new RegExp(`challenger bond ${small} wei is below ${minimum} wei`));
   assert.match(refused.error.message, new RegExp(`${DEFENDER_FULL_GAME_GAS} gas .* × 3 gwei \\(--gas-price\\)`));
+  assert.match(refused.error.message, new RegExp(`= ${cost} wei`));
 
   // At the chain's own gas price (no --gas-price), a 1-wei bond is refused too.
   const chainPrice = await runOpml(["model", "register", "tiny-mlp", ...chain(), ...key(0), "--challenger-bond", "1"]);
@@ -224,7 +237,7 @@ test("model register refuses a challenger bond below the defender's full-game ga
     "--json",
   ]);
   assert.equal(allowed.error, undefined, String(allowed.error));
-  assert.match(allowed.err, new RegExp(`warning: challenger bond ${small} wei is below .* ${minimum} wei`));
+  assert.match(allowed.err, new RegExp(`warning: challenger bond ${small} wei is below ${minimum} wei`));
   const out = JSON.parse(allowed.out) as { modelId: string; terms: { challengerBond: string } };
   assert.equal(out.modelId, String(countBefore + 1n));
   assert.equal(out.terms.challengerBond, String(small));
@@ -235,6 +248,56 @@ test("model register refuses a challenger bond below the defender's full-game ga
     args: [BigInt(out.modelId)],
   });
   assert.equal(onChain.challengerBond, small);
+});
+
+test("model register on an oracle that burns a loser's whole bond warns that nothing reaches the defender, and registers", async () => {
+  const artifact = loadArtifact("OpmlOracle");
+  const burnAll = await deployArtifact(sys.clients[0]!, artifact, [sys.game, 10_000n, 3600n]);
+  const r = await runOpml([
+    "model",
+    "register",
+    "tiny-mlp",
+    ...chain(burnAll.address),
+    ...key(0),
+    "--gas-price",
+    "1",
+    "--json",
+  ]);
+  assert.equal(r.error, undefined, String(r.error));
+  assert.match(r.err, /warning: the oracle burns 10000 of 10000 bps \(all\) .* nothing reaches the honest defender/);
+  assert.doesNotMatch(r.err, /phase2Extension/, "the devnet's game (E2 = 120 s) covers tiny-mlp");
+  assert.equal((JSON.parse(r.out) as { modelId: string }).modelId, "1");
+});
+
+test("model register warns when the deployed phase2Extension is below 2 × (largest node's steps ÷ the reference VM speed + time to open phase 2), and registers", async () => {
+  const gameArtifact = loadArtifact("DisputeGame");
+  const read = (functionName: string) =>
+    sys.clients[0]!.publicClient.readContract({ address: sys.game, abi: gameArtifact.abi, functionName });
+  const [verifier, boundary] = [await read("stepVerifier"), await read("phaseBoundary")];
+  const shortGame = await deployArtifact(sys.clients[0]!, gameArtifact, [
+    GAME.k,
+    GAME.stepDepth,
+    GAME.clockBudget,
+    10n, // phase2Extension
+    GAME.stepExtension,
+    verifier,
+    boundary,
+  ]);
+  const oracle = await deployArtifact(sys.clients[0]!, loadArtifact("OpmlOracle"), [shortGame.address, 5000n, 3600n]);
+  const maxSteps = Math.max(...sys.compiled.nodeSteps);
+  const required = requiredPhase2Extension(maxSteps);
+  assert.equal(required, BigInt(Math.ceil(2 * (maxSteps / REFERENCE_VM_STEPS_PER_SECOND + REFERENCE_OPEN_SECONDS))));
+  assert.ok(required > 10n && required <= GAME.phase2Extension, `tiny-mlp needs ${required} s`);
+
+  const r = await runOpml(["model", "register", "tiny-mlp", ...chain(oracle.address), ...key(0), "--json"]);
+  assert.equal(r.error, undefined, String(r.error));
+  assert.match(
+    r.err,
+    new RegExp(
+      `warning: the DisputeGame's phase2Extension \\(10 s, ${shortGame.address}\\) is below .* ${maxSteps} VM steps .* = ${required} s`,
+    ),
+  );
+  assert.equal((JSON.parse(r.out) as { modelId: string }).modelId, "1");
 });
 
 const quiet = () => createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });

@@ -14,7 +14,9 @@ import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
 import { decodeModel } from "../../dnn-lib/src/model/modelFile.ts";
 import { generationShapeOf } from "../../dnn-lib/src/generation/generationShapeOf.ts";
 import { BadInputError, CalibrationError, ModelNotFoundError } from "../errors.ts";
-import { DEFENDER_FULL_GAME_GAS } from "../../chain/bondSizing.ts";
+import { DEFENDER_FULL_GAME_GAS, defenderShareOfBond, minChallengerBond } from "../../chain/bondSizing.ts";
+import { DEFAULT_SYSTEM_PARAMS } from "../../chain/systemParams.ts";
+import { Rng } from "../../common/rng.ts";
 import { MODEL_TERMS } from "../../chain/deploy.ts";
 import { runOpml } from "./runOpml.ts";
 
@@ -296,7 +298,7 @@ test("model inspect refuses a missing, truncated, corrupt, foreign or newer-vers
   assert.match(unsupported.message, /unsupported model file version/);
 });
 
-test("the bond floor's DEFENDER_FULL_GAME_GAS is not below the bench's measured gas.dispute.defender_full_game, and the default challenger bond covers it at 40 gwei", () => {
+test("the bond floor's DEFENDER_FULL_GAME_GAS covers the bench's measured gas.dispute.defender_full_game with under 100,000 gas to spare, and the default challenger bond covers it at 20 gwei after the devnet's 50% burn", () => {
   const results = JSON.parse(readFileSync(new URL("../../bench/results.json", import.meta.url), "utf8")) as Record<
     string,
     number
@@ -304,5 +306,28 @@ test("the bond floor's DEFENDER_FULL_GAME_GAS is not below the bench's measured 
   const measured = results["gas.dispute.defender_full_game"];
   assert.ok(measured !== undefined && measured > 0, "bench/results.json records gas.dispute.defender_full_game");
   assert.ok(DEFENDER_FULL_GAME_GAS >= BigInt(measured), `${DEFENDER_FULL_GAME_GAS} < measured ${measured}`);
-  assert.ok(MODEL_TERMS.challengerBond >= DEFENDER_FULL_GAME_GAS * 40n * 10n ** 9n);
+  assert.ok(
+    DEFENDER_FULL_GAME_GAS - BigInt(measured) < 100_000n,
+    `${DEFENDER_FULL_GAME_GAS} is stale: measured ${measured}`,
+  );
+  assert.equal(DEFAULT_SYSTEM_PARAMS.burnBps, 5000n);
+  assert.ok(MODEL_TERMS.challengerBond >= minChallengerBond(20n * 10n ** 9n, DEFAULT_SYSTEM_PARAMS.burnBps)!);
+  assert.ok(MODEL_TERMS.challengerBond < minChallengerBond(30n * 10n ** 9n, DEFAULT_SYSTEM_PARAMS.burnBps)!);
+});
+
+test("minChallengerBond is the least bond whose unburned part, as the oracle rounds it, covers the defender's gas; none exists at a 100% burn", () => {
+  const rng = new Rng(17);
+  for (let i = 0; i < 200; i++) {
+    const gasPrice = BigInt(rng.int(0, 1_000)) * (i % 2 === 0 ? 1n : 10n ** 9n) + BigInt(rng.int(0, 7));
+    const burnBps = BigInt([0, 1000, 3333, 5000, 9999][i % 5]! + (i % 5 === 4 ? 0 : rng.int(0, 7)));
+    const cost = DEFENDER_FULL_GAME_GAS * gasPrice;
+    const min = minChallengerBond(gasPrice, burnBps)!;
+    assert.ok(defenderShareOfBond(min, burnBps) >= cost, `share of ${min} at ${burnBps} bps < ${cost}`);
+    if (min > 0n) assert.ok(defenderShareOfBond(min - 1n, burnBps) < cost, `${min - 1n} already covers ${cost}`);
+  }
+  assert.equal(minChallengerBond(10n ** 9n, 0n), DEFENDER_FULL_GAME_GAS * 10n ** 9n);
+  // The oracle rounds the burn down: at 50% an odd bond keeps its odd wei.
+  assert.equal(minChallengerBond(10n ** 9n, 5000n), 2n * DEFENDER_FULL_GAME_GAS * 10n ** 9n - 1n);
+  assert.equal(minChallengerBond(10n ** 9n, 10_000n), undefined);
+  assert.throws(() => minChallengerBond(1n, 10_001n), RangeError);
 });

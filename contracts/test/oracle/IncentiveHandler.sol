@@ -10,12 +10,19 @@ import {IDisputeGame} from "../../src/interfaces/IDisputeGame.sol";
 
 /// @notice Actor handler for the incentive invariants, at the lowest burn a deployment may pick.
 ///         Actors: a dapp; a liar that only submits lies and its sock, a second address that
-///         challenges the liar's claims and wins those games when the liar lets its own clock run
-///         out (a colluding pair); an honest submitter; an honest watchtower that challenges
-///         every lie at once and always moves; a griefer that challenges anything, picks at
-///         random and may be lazy.
+///         challenges the liar's claims (a colluding pair) and wins those games either at once
+///         (the liar plays its lie straight into the step it loses) or when the liar lets its own
+///         clock run out; an honest submitter; an honest watchtower that challenges every lie at
+///         once and then moves at once or, in half its games, as late as its clock allows; a
+///         griefer that challenges anything, picks at random and may be lazy.
+///
+///         The attack of protocol.md §8.4 is the ordering "a sock game ends first and rejects the
+///         claim while a watchtower game on it is still open, which the watchtower then wins":
+///         `attackOrderings` counts it. `drain` plays every open game to its end under the same
+///         policies, so a run's last games are settled and checked too.
 contract IncentiveHandler is GameHarness {
     uint256 internal constant N = 4;
+    uint256 internal constant MAX_WARP = 12 hours; // the most one `warp` moves time
     uint256 internal constant D = 4;
     uint256 internal constant STEPS = 16;
     uint64 internal constant WINDOW = 1 days;
@@ -40,6 +47,9 @@ contract IncentiveHandler is GameHarness {
     mapping(uint256 => Party) internal challengerParty;
     mapping(uint256 => uint256) public gameClaim;
     mapping(uint256 => bool) internal seenEnded;
+    mapping(uint256 => bool) internal lazyWatch; // watchtower games in which it moves as late as it may
+    mapping(uint256 => bool) internal quickSock; // sock games the liar loses at once by playing on
+    mapping(uint256 => uint256) public rejectedBy; // claim => the game whose end rejected it
 
     mapping(address => uint256) public deposited;
     mapping(address => uint256) public withdrawn;
@@ -47,6 +57,9 @@ contract IncentiveHandler is GameHarness {
     uint256 public watchLosses;
     uint256 public watchGamesSettled; // coverage
     uint256 public sockWins; // coverage: games the colluding pair ended themselves
+    uint256 public sockFirstRejections; // coverage: claims a sock game rejected under an open watchtower game
+    uint256 public attackOrderings; // coverage: watchtower wins on a claim a sock game rejected first
+    uint256 public lazyWatchMoves; // coverage: watchtower moves it delayed to near its deadline
 
     constructor() {
         _deployToys();
@@ -121,15 +134,31 @@ contract IncentiveHandler is GameHarness {
         requestIds.push(oracle.requestInference{value: fee}(modelId, inp, address(0), 0, ""));
     }
 
-    /// @notice The liar lies on an open request; the sock may challenge first; the watchtower
-    ///         challenges at once.
+    /// @notice The liar lies on an open request; the sock may challenge first (and the liar may
+    ///         mean to lose that game at once); the watchtower challenges at once and may then
+    ///         delay its moves.
     function submitLie(uint256 seed) external {
-        uint256 id = _openRequest(seed);
+        _lie(_openRequest(seed), seed);
+    }
+
+    /// @notice The attack, opened on a fresh request: a lie, a sock challenge the liar means to
+    ///         lose at once, then a watchtower challenge it plays as late as it may. Not fuzzed:
+    ///         a run that never opened it gets it before `drain`.
+    function openAttack() external {
+        uint256 fee = oracle.estimateFee(modelId, 0);
+        bytes memory inp = world.INPUT();
+        vm.prank(DAPP);
+        uint256 id = oracle.requestInference{value: fee}(modelId, inp, address(0), 0, "");
+        requestIds.push(id);
+        _lie(id, (1 << 48) | (3 << 24) | (1 << 16)); // lie in node 1, step 3
+    }
+
+    function _lie(uint256 id, uint256 seed) internal {
         if (id == 0) return;
         Party memory p = liar(LIAR, (seed >> 16) % N, (seed >> 24) % (STEPS + 1));
         _submit(id, p);
-        if ((seed >> 40) % 2 == 0) _challenge(id, honest(SOCK));
-        _challenge(id, honest(WATCH));
+        if ((seed >> 40) % 2 == 0) quickSock[_challenge(id, honest(SOCK))] = (seed >> 48) % 4 != 0;
+        lazyWatch[_challenge(id, honest(WATCH))] = (seed >> 56) % 2 == 0;
     }
 
     function submitTruth(uint256 seed) external {
@@ -143,7 +172,7 @@ contract IncentiveHandler is GameHarness {
         uint256 id = _claimedRequest(seed);
         if (id == 0) return;
         if (oracle.getClaim(oracle.getRequest(id).activeClaimId).submitter != LIAR) return;
-        _challenge(id, honest(SOCK));
+        quickSock[_challenge(id, honest(SOCK))] = seed % 2 == 0;
     }
 
     /// @notice The griefer challenges any active claim and picks sub-segments at random.
@@ -161,21 +190,27 @@ contract IncentiveHandler is GameHarness {
     }
 
     function warp(uint256 secs) external {
-        uint256 before = _watchCredit();
-        _responsiveMoves();
-        _checkWatch(before);
-        vm.warp(block.timestamp + bound(secs, 1, 12 hours));
-        vm.roll(block.number + 1);
+        _warp(bound(secs, 1, MAX_WARP));
     }
 
     function timeout(uint256 seed) external {
         if (gameIds.length == 0) return;
-        uint256 gameId = gameIds[seed % gameIds.length];
-        if (game.statusOf(gameId) != IDisputeGame.Status.InProgress) return;
-        if (block.timestamp <= game.deadlineOf(gameId)) return;
-        uint256 before = _watchCredit();
-        game.timeout(gameId);
-        _checkWatch(before);
+        _timeout(gameIds[seed % gameIds.length]);
+    }
+
+    /// @notice Plays every open game to its end under the actors' policies: moves, time in
+    ///         `MAX_WARP` steps, timeouts. Called after a run, not by the fuzzer.
+    /// @return open Games still in progress afterwards (0 unless a policy stalls forever).
+    function drain() external returns (uint256 open) {
+        for (uint256 round = 0; round < 64; ++round) {
+            open = 0;
+            for (uint256 i = 0; i < gameIds.length; ++i) {
+                _timeout(gameIds[i]);
+                if (game.statusOf(gameIds[i]) == IDisputeGame.Status.InProgress) ++open;
+            }
+            if (open == 0) return 0;
+            _warp(MAX_WARP);
+        }
     }
 
     function finalize(uint256 seed) external {
@@ -223,10 +258,10 @@ contract IncentiveHandler is GameHarness {
         claimParty[claimId] = p;
     }
 
-    function _challenge(uint256 id, Party memory p) internal {
+    function _challenge(uint256 id, Party memory p) internal returns (uint256 gameId) {
         uint256 claimId = oracle.getRequest(id).activeClaimId;
         vm.prank(p.addr);
-        uint256 gameId = oracle.challenge{value: CH_BOND}(id);
+        gameId = oracle.challenge{value: CH_BOND}(id);
         deposited[p.addr] += CH_BOND;
         gameIds.push(gameId);
         challengerParty[gameId] = p;
@@ -248,6 +283,7 @@ contract IncentiveHandler is GameHarness {
                 ended += 1;
                 watchGamesSettled += 1;
                 if (game.statusOf(gameId) == IDisputeGame.Status.DefenderWon) watchLosses += 1;
+                else if (challengerParty[rejectedBy[gameClaim[gameId]]].addr == SOCK) attackOrderings += 1;
             }
             if (challengerParty[gameId].addr == SOCK && game.statusOf(gameId) == IDisputeGame.Status.ChallengerWon) {
                 sockWins += 1;
@@ -256,15 +292,58 @@ contract IncentiveHandler is GameHarness {
         if (_watchCredit() - before < ended * CH_BOND) watchUnderpaid += 1;
     }
 
-    /// @dev Who moves before time passes: honest parties always; the liar in games against the
-    ///      watchtower and the griefer (it may as well try), never in its sock's games (it lets its
-    ///      clock run out there); the griefer two times in three.
-    function _moves(uint256 gameId, bool defenderOnMove) internal view returns (bool) {
+    function _warp(uint256 secs) internal {
+        uint256 before = _watchCredit();
+        _responsiveMoves();
+        _checkWatch(before);
+        vm.warp(block.timestamp + secs);
+        vm.roll(block.number + 1);
+    }
+
+    function _timeout(uint256 gameId) internal {
+        if (game.statusOf(gameId) != IDisputeGame.Status.InProgress) return;
+        if (block.timestamp <= game.deadlineOf(gameId)) return;
+        uint256 before = _watchCredit();
+        game.timeout(gameId);
+        _noteRejection(gameId);
+        _checkWatch(before);
+    }
+
+    /// @dev Records which game's end rejected its claim (only the game just played can have).
+    function _noteRejection(uint256 gameId) internal {
+        uint256 claimId = gameClaim[gameId];
+        if (rejectedBy[claimId] != 0 || game.statusOf(gameId) != IDisputeGame.Status.ChallengerWon) return;
+        if (oracle.getClaim(claimId).status != IOpmlOracle.ClaimStatus.Rejected) return;
+        rejectedBy[claimId] = gameId;
+        if (challengerParty[gameId].addr != SOCK) return;
+        for (uint256 i = 0; i < gameIds.length; ++i) {
+            uint256 other = gameIds[i];
+            if (
+                gameClaim[other] == claimId && challengerParty[other].addr == WATCH
+                    && game.statusOf(other) == IDisputeGame.Status.InProgress
+            ) {
+                sockFirstRejections += 1;
+                return;
+            }
+        }
+    }
+
+    /// @dev Who moves before time passes: honest parties always, except the watchtower in its lazy
+    ///      games, which waits while the next warp cannot take it past its deadline; the liar in
+    ///      games against the watchtower and the griefer (it may as well try) and in the sock
+    ///      games it means to lose at once, never in its other sock games (it lets its clock run
+    ///      out there); the griefer two times in three.
+    function _moves(uint256 gameId, bool defenderOnMove) internal returns (bool) {
         Party memory c = challengerParty[gameId];
-        if (!defenderOnMove) return !c.random || c.seed % 3 != 0;
+        if (!defenderOnMove) {
+            if (!lazyWatch[gameId]) return !c.random || c.seed % 3 != 0;
+            if (game.deadlineOf(gameId) > block.timestamp + MAX_WARP) return false;
+            lazyWatchMoves += 1;
+            return true;
+        }
         Party memory d = claimParty[gameClaim[gameId]];
         if (d.addr == HSUB) return true;
-        return c.addr != SOCK;
+        return c.addr != SOCK || quickSock[gameId];
     }
 
     function _responsiveMoves() internal {
@@ -302,5 +381,6 @@ contract IncentiveHandler is GameHarness {
         else if (v.phase == IDisputeGame.Phase.Choose) _doChoose(x, v);
         else if (v.phase == IDisputeGame.Phase.OpenPhase2) _doOpen(x, v);
         else if (v.phase == IDisputeGame.Phase.Step) _doStep(x, v);
+        _noteRejection(gameId);
     }
 }

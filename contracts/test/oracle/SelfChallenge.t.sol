@@ -169,6 +169,37 @@ contract SelfChallengeTest is GameHarness {
         assertEq(address(oracle).balance, oracle.payouts(SOCK) + oracle.payouts(CHAL) + FEE + oracle.burned());
     }
 
+    /// @notice What is left of the lock (protocol.md §8.4): a liar that orders transactions (a
+    ///         bundle, a first-come sequencer) re-claims in the transaction right after the
+    ///         rejection, in the same block, so the requester never sees the request open. Each
+    ///         cycle costs it at least `burnBps` of its bond and pays the honest watchtower more
+    ///         than its bond.
+    /// forge-config: default.isolate = true
+    function test_selfChallenge_reclaimInTheNextTransaction_relocksButEachCycleCostsTheLiar() public {
+        uint256 id = _request(oracle, modelId);
+        (bytes32 sN, bytes memory out, bytes32[] memory proof) = _lie();
+        vm.deal(address(this), 100 ether);
+        attacker.submit{value: SUB_BOND}(id, sN, out, proof);
+        uint256 share = (SUB_BOND - (uint256(SUB_BOND) * 5000) / 10_000) / 2;
+        for (uint256 cycle = 1; cycle <= 3; ++cycle) {
+            uint256 sockGame = _challenge(oracle, id, SOCK);
+            uint256 honestGame = _challenge(oracle, id, CHAL);
+            vm.warp(block.timestamp + CLOCK + 1); // the liar's defender clocks have run out
+            vm.roll(block.number + 1);
+            game.timeout(sockGame); // the rejection ...
+            attacker.submit{value: SUB_BOND}(id, sN, out, proof); // ... and the re-claim, same block
+            assertTrue(oracle.getRequest(id).status == IOpmlOracle.RequestStatus.Claimed, "re-locked");
+            vm.prank(DAPP);
+            (bool cancelled,) = address(oracle).call(abi.encodeCall(OpmlOracle.cancelRequest, (id)));
+            assertFalse(cancelled, "the requester never sees the request open");
+            game.timeout(honestGame);
+            assertEq(oracle.payouts(CHAL), cycle * (CH_BOND + share), "the watchtower is paid every cycle");
+            // the liar's loss on the claims rejected so far (the newest one is still at stake)
+            uint256 loss = cycle * (uint256(SUB_BOND) + CH_BOND) - oracle.payouts(SOCK);
+            assertGe(loss, cycle * ((uint256(SUB_BOND) * 5000) / 10_000), "a cycle cost less than the burn");
+        }
+    }
+
     /// @notice Sybil socks only dilute the honest challenger's reward; the liar still loses and the
     ///         honest challenger still gets more than its bond.
     function test_settle_selfChallengeWithManySocks_liarStillLoses() public {
