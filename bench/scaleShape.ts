@@ -4,18 +4,28 @@
  * (dnn-lib/models/decoderShapes.ts, seeded int8 weights) is unrolled into a generation model
  * (dnn-lib/src/generation): its nodes per token, the largest node's VM steps at the longest
  * context the slot tree holds (or the shape's), a 64-token generation's node count, then — when
- * the weights fit one wasm32 memory — native time per generated token with and without S_i,
- * weightsRoot time and the VM time of the largest node, in full and to its middle step.
+ * the weights and 2 GiB fit the memory free — a 16-position generation written to a model file by
+ * a child process (`<shape> write <path>`) and served from it with NativeRunner.fromFile as the
+ * daemons serve a model (weights read straight into the runner's instances, held once): load and
+ * weightsRoot time, native time per generated token with and without S_i, peak RSS against the
+ * weights, and the VM time of the largest node, in full and to its middle step.
  */
 import { decoderModel, DECODER_SHAPES, weightBytes } from "../dnn-lib/models/decoderShapes.ts";
 import { unrollGeneration } from "../dnn-lib/src/generation/unrollGeneration.ts";
 import { encodeGenerationRequest } from "../dnn-lib/src/generation/generationState.ts";
 import { estimateSteps } from "../dnn-lib/src/model/estimateSteps.ts";
-import { compileGraph } from "../dnn-lib/src/model/compileGraph.ts";
+import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
+import { tileModel } from "../dnn-lib/src/model/tileModel.ts";
+import { writeModelFile } from "../dnn-lib/src/model/writeModelFile.ts";
+import { execFileSync } from "node:child_process";
+import { rmSync, statSync } from "node:fs";
+import { freemem, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { buildNodeInput, nodeSegments } from "../dnn-lib/src/nodeInput.ts";
-import { SlotTree, SLOT_DEPTH } from "../commitment/slotTree.ts";
+import { SLOT_DEPTH } from "../commitment/slotTree.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
 import { Machine } from "../vm/index.ts";
 
@@ -23,9 +33,16 @@ const name = process.argv[2] ?? "";
 const shape = DECODER_SHAPES[name];
 if (!shape) throw new RangeError(`no shape ${name}: ${Object.keys(DECODER_SHAPES).join(", ")}`);
 const out: Record<string, number> = {};
-const secs = (t0: number) => (performance.now() - t0) / 1000;
 /** Positions of the timed generation (a 1-token prompt, then new tokens). */
 const TIMED = 16;
+if (process.argv[3] === "write") {
+  // The child that draws the weights and writes the timed generation model's file (tiled as
+  // `opml model compile` would, so that the file is what a daemon serves).
+  const gen = unrollGeneration(decoderModel(shape, { T: TIMED }), { context: TIMED, maxNew: TIMED - 1 });
+  await writeModelFile(process.argv[4]!, tileModel(gen.model, DEFAULT_MAX_STEPS));
+  process.exit(0);
+}
+const secs = (t0: number) => (performance.now() - t0) / 1000;
 
 // Structure: nodes per token, and the largest node at the longest context that fits the slot tree.
 const structure = decoderModel(shape, { zero: true });
@@ -42,17 +59,30 @@ out.nodes_at_max_context = longest.model.nodes.length;
 out.gen64_nodes = unrollGeneration(structure, { context: 65, maxNew: 64 }).model.nodes.length;
 out.weight_gb = weightBytes(shape) / 1e9;
 
-// Native: only when the weights and a short generation's activations fit one 4 GiB wasm32 memory.
-if (weightBytes(shape) < 3.5 * 2 ** 30) {
-  const decoder = decoderModel(shape, { T: Math.max(TIMED, 16) });
-  const gen = unrollGeneration(decoder, { context: TIMED, maxNew: TIMED - 1 });
+// Native, when the weights and 2 GiB fit the memory free now: the timed generation model written
+// to a model file by a child process (which draws the weights), then served from the file as the
+// daemons serve it (NativeRunner.fromFile: each weight read straight into the runner's memory).
+const weightsBytes = weightBytes(shape);
+out.native_needs_gb = (weightsBytes + 2 ** 31) / 1e9;
+out.free_gb_at_start = freemem() / 1e9;
+if (weightsBytes + 2 ** 31 < freemem()) {
+  const path = join(tmpdir(), `opml-scale-${name}-${process.pid}.opml`);
   let t0 = performance.now();
-  const weights = new SlotTree();
-  decoder.weights.forEach((w, k) => weights.setSlot(k, w));
-  weights.root();
-  out.weights_root_s = secs(t0);
-  const compiled = compileGraph(gen.model);
-  const runner = await NativeRunner.create(compiled);
+  execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), name, "write", path], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  out.write_file_s = secs(t0);
+  out.file_gb = statSync(path).size / 1e9;
+  let loaded: Awaited<ReturnType<typeof NativeRunner.fromFile>>;
+  try {
+    loaded = await NativeRunner.fromFile(path);
+  } finally {
+    rmSync(path, { force: true });
+  }
+  const { runner, compiled, seconds } = loaded;
+  out.load_s = seconds.load;
+  out.weights_root_s = seconds.weightsRoot;
+  out.instances = runner.instanceCount;
   const input = encodeGenerationRequest({ prompt: [1], maxNew: TIMED - 1 }, { C: TIMED });
   runner.infer(input); // warm-up
   t0 = performance.now();
@@ -90,6 +120,6 @@ if (weightBytes(shape) < 3.5 * 2 ** 30) {
 }
 // Peak RSS of a native run; a shape only counted (zero weights, never touched) reports its own.
 const rss = (process.resourceUsage().maxRSS * 1024) / 1e9;
-if (out.token_ms !== undefined) out.peak_rss_gb = rss;
+if (out.token_ms !== undefined) [out.peak_rss_gb, out.peak_rss_over_weights_gb] = [rss, rss - weightsBytes / 1e9];
 else out.structure_peak_rss_gb = rss;
 console.log(JSON.stringify(out));

@@ -195,22 +195,26 @@ export class NativeRunner {
    * file's header, every weight is read from the file straight into the runner's memory (the
    * checksum checked as it goes), and weightsRoot is computed from there. The file must need no
    * tiling (as `opml model compile` writes it). Peak memory is the weights plus the activations.
+   * `seconds`: reading the weights in (with the file's checksum) and computing weightsRoot.
    */
   static async fromFile(
     path: string,
     flavor: KernelFlavor = "simd",
     options: Omit<NativeRunnerOptions, "loadWeights"> & Pick<CompileOptions, "maxStepsPerNode"> = {},
-  ): Promise<{ runner: NativeRunner; compiled: CompiledGraph }> {
+  ): Promise<{ runner: NativeRunner; compiled: CompiledGraph; seconds: { load: number; weightsRoot: number } }> {
     const file = ModelFileReader.open(path);
     try {
       const pending = new Uint8Array(32);
       const compiled = compileGraph(file.model, { weightsRoot: pending, maxStepsPerNode: options.maxStepsPerNode });
+      let t = performance.now();
       const runner = await NativeRunner.create(compiled, flavor, {
         ...options,
         loadWeights: (into) => file.readWeights(into),
       });
+      const load = (performance.now() - t) / 1000;
+      t = performance.now();
       compiled.commitment.weightsRoot = weightsRootOf(compiled.model.weights);
-      return { runner, compiled };
+      return { runner, compiled, seconds: { load, weightsRoot: (performance.now() - t) / 1000 } };
     } finally {
       file.close();
     }
