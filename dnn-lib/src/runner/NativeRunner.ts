@@ -28,7 +28,8 @@ import { outputSlotOf, writeOf } from "../model/Model.ts";
 import { GraphState } from "../model/GraphState.ts";
 import { opInfo, outputByteLength } from "../ops.ts";
 import { DnnKernelTrapError } from "../errors.ts";
-import { compileGraph, weightsRootOf, type CompileOptions, type CompiledGraph } from "../model/compileGraph.ts";
+import { compileGraph, type CompileOptions, type CompiledGraph } from "../model/compileGraph.ts";
+import { slotTreeRootParallel } from "../../../commitment/slotTreeRootParallel.ts";
 import { ModelFileReader } from "../model/ModelFileReader.ts";
 import type { Model } from "../model/Model.ts";
 import type { ModelRun } from "./runModel.ts";
@@ -193,7 +194,7 @@ export class NativeRunner {
   /**
    * A compiled model file run natively with its weights held once: the graph is compiled from the
    * file's header, every weight is read from the file straight into the runner's memory (the
-   * checksum checked as it goes), and weightsRoot is computed from there. The file must need no
+   * checksum checked as it goes), and weightsRoot is computed from there, on every core. The file must need no
    * tiling (as `opml model compile` writes it). Peak memory is the weights plus the activations.
    * `seconds`: reading the weights in (with the file's checksum) and computing weightsRoot.
    */
@@ -213,7 +214,7 @@ export class NativeRunner {
       });
       const load = (performance.now() - t) / 1000;
       t = performance.now();
-      compiled.commitment.weightsRoot = weightsRootOf(compiled.model.weights);
+      compiled.commitment.weightsRoot = await slotTreeRootParallel(compiled.model.weights);
       return { runner, compiled, seconds: { load, weightsRoot: (performance.now() - t) / 1000 } };
     } finally {
       file.close();
