@@ -53,3 +53,35 @@ export async function compareWithOrt(
   }
   return { graph, maxLsb, minCosine };
 }
+
+/**
+ * For graphs that only move bytes (Slice, Split): quantizes `m` on `feeds`, checks that every output
+ * element is onnxruntime's rounded to the int8 scale (within half a step) and that the SIMD build
+ * gives the reference's bytes; returns the op names of the quantized graph.
+ */
+export async function movesBytesExactly(m: OnnxModel, feeds: Feeds[], label: string): Promise<string[]> {
+  const q = await quantizeModel(m, feeds);
+  const ort = await OrtModel.load(writeOnnx(m));
+  try {
+    for (const f of feeds) {
+      const want = await ort.run(f);
+      const got = runQuantFloat(q, f);
+      for (const o of q.outputs) {
+        const w = want[o.name]!;
+        assert.deepEqual(o.dims, [...w.dims], `${label}: ${o.name} dims`);
+        const g = got[o.name]!.data as Float32Array;
+        Array.from(w.data as ArrayLike<number | bigint>, Number).forEach((v, i) => {
+          const err = Math.abs(v - g[i]!);
+          assert.ok(err <= o.scale / 2 + 1e-6, `${label}: ${o.name}[${i}] ${g[i]} vs ${v}`);
+        });
+      }
+    }
+    const inputs = quantizeFeeds(q, feeds[0]!);
+    const ref = runQuantGraph(q, inputs);
+    const simd = await runQuantGraphKernels(q, inputs, "simd");
+    for (const n of q.nodes) assert.deepEqual(simd.get(n.output), ref.get(n.output), `${label}: SIMD ≠ reference`);
+    return q.nodes.map((n) => n.opName);
+  } finally {
+    await ort.release();
+  }
+}

@@ -23,6 +23,7 @@ import { mulDiv } from "./ops/mulDiv.ts";
 import { pool } from "./ops/pool.ts";
 import { relu } from "./ops/relu.ts";
 import { slice } from "./ops/slice.ts";
+import { split } from "./ops/split.ts";
 import { softmax } from "./ops/softmax.ts";
 import { transpose } from "./ops/transpose.ts";
 
@@ -41,6 +42,7 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Div", mulDiv],
   ["Concat", concat],
   ["Slice", slice],
+  ["Split", split],
   ["Transpose", transpose],
   ["Reshape", alias],
   ["Flatten", alias],
