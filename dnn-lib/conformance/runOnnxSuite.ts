@@ -82,7 +82,10 @@ function graphInputs(m: OnnxModel) {
   return m.graph.inputs.filter((v) => !inits.has(v.name));
 }
 
-/** What the importer refuses before anything runs: input and output types, op types with no handler. */
+/**
+ * What the importer refuses before anything runs: input and output types, op types with no
+ * handler left after folding (on the inputs' declared shapes, so that Shape of an input folds).
+ */
 function precheck(m: OnnxModel): void {
   for (const v of graphInputs(m))
     if (v.elemType !== DataType.FLOAT && v.elemType !== DataType.INT64)
@@ -93,7 +96,13 @@ function precheck(m: OnnxModel): void {
         dataTypeName(o.elemType),
         `graph output ${o.name} is ${dataTypeName(o.elemType)}: the quantized graph outputs int8 reals`,
       );
-  for (const n of foldConstants(m).model.graph.nodes)
+  // Shape and Size of a graph input fold on its declared shape, as they do on the calibrated one.
+  const declared = new Map(
+    graphInputs(m).flatMap((v) =>
+      v.shape?.every((d) => typeof d === "number") ? [[v.name, v.shape as number[]] as const] : [],
+    ),
+  );
+  for (const n of foldConstants(m, declared).model.graph.nodes)
     if (!OP_HANDLERS.has(n.opType) && !FUSION_ONLY.has(n.opType))
       refuse(n.opType, `ONNX ${n.opType} (node ${n.name}): operator not supported by the importer`);
 }

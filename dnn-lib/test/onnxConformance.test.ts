@@ -78,3 +78,18 @@ test("ONNX suite runner: a right result passes, a wrong expected shape fails, an
   assert.equal(refused.outcome, "refused");
   assert.match(refused.detail, /Hardmax/);
 });
+
+test("ONNX suite runner: Shape of a graph input folds on its declared shape in the pre-check (not refused as Shape)", async () => {
+  const k = await KernelInstance.create("simd");
+  const b = new GraphBuilder("shape");
+  b.input("x", [1, 4]);
+  b.node("Reshape", [b.node("Relu", ["x"]), b.node("Shape", ["x"])], {}, "y");
+  b.output("y", [1, 4]);
+  const x = Float32Array.of(-1, 0.5, 2, -0.25);
+  const r = await runOnnxTest(
+    fakeTest(writeOnnx(b.build(17)), [x], [[1, 4]], [Float32Array.of(0, 0.5, 2, 0)]),
+    "shape",
+    k,
+  );
+  assert.equal(r.outcome, "passed", r.detail);
+});
