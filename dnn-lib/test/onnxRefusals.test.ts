@@ -564,6 +564,14 @@ const REFUSALS: Refusal[] = [
     message: /an empty output/,
   },
   {
+    title: "a Cast of an activation to an integer type",
+    build: unary("Cast", { to: DataType.INT64 }, [2, 3]),
+    dims: { x: [2, 3], y: [2, 3] },
+    error: OnnxUnsupportedError,
+    what: "Cast",
+    message: /attribute to = 7: a cast of an activation to a non-float type/,
+  },
+  {
     title: "an empty Slice",
     build: slice([4], [2], [1]),
     dims: { x: [2, 6], y: [2, 0] },

@@ -5,6 +5,7 @@
  */
 import type { OpHandler } from "./OpHandler.ts";
 import { activation, ACTIVATION_OPS } from "./ops/activation.ts";
+import { cast } from "./ops/cast.ts";
 import { batchNormalization } from "./ops/batchNormalization.ts";
 import { expand } from "./ops/expand.ts";
 import { globalPool } from "./ops/globalPool.ts";
@@ -49,6 +50,7 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Squeeze", alias],
   ["Unsqueeze", alias],
   ["Identity", alias],
+  ["Cast", cast],
   ["Sub", sub],
   ["Neg", neg],
   ["Expand", expand],
