@@ -6,7 +6,8 @@ import { DataType } from "../../proto.ts";
 import type { OpHandler } from "../OpHandler.ts";
 import { alias } from "./alias.ts";
 
-const FLOATS = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
+/** FLOAT, DOUBLE, FLOAT16 (10), BFLOAT16 (16). */
+const FLOATS = new Set<number>([DataType.FLOAT, DataType.DOUBLE, 10, 16]);
 
 export const cast: OpHandler = {
   lower(ctx, n) {

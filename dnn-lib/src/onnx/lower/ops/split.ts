@@ -3,11 +3,13 @@
  * `num_outputs` from opset 18, else the number of outputs, the last part smaller when the axis does
  * not divide) → one `slice` per output (emitSlice.ts), each at the input's scale.
  */
+import type { OnnxNode } from "../../model.ts";
 import { emitAxisSlice } from "../emitSlice.ts";
+import type { LowerContext } from "../LowerContext.ts";
 import type { OpHandler } from "../OpHandler.ts";
 
 export const split: OpHandler = {
-  lower(ctx, n) {
+  lower(ctx: LowerContext, n: OnnxNode) {
     const dIn = ctx.inputDims(n);
     const k = ctx.normAxis(n, ctx.intAttr(n, "axis", 0), dIn.length);
     const dim = dIn[k]!; // normAxis: k < rank
