@@ -93,3 +93,12 @@ test("ONNX suite runner: Shape of a graph input folds on its declared shape in t
   );
   assert.equal(r.outcome, "passed", r.detail);
 });
+
+test("ONNX suite runner: an expected output off by more than the derived tolerance fails, naming the expected value", async () => {
+  const k = await KernelInstance.create("simd");
+  const x = Float32Array.of(-1, 0.5, 2, -0.25);
+  // Relu of x is [0, 0.5, 2, 0]; the expected file says 2.5 for the third element (0.5 = 31 steps of 2/127).
+  const r = await runOnnxTest(fakeTest(reluModel(), [x], [[1, 4]], [Float32Array.of(0, 0.5, 2.5, 0)]), "relu-off", k);
+  assert.equal(r.outcome, "failed");
+  assert.match(r.detail, /output y\[2\]: .* vs expected 2\.5/);
+});
