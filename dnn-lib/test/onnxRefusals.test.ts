@@ -164,14 +164,14 @@ const REFUSALS: Refusal[] = [
     message: /both operands are activations outside a causal attention subgraph/,
   },
   {
-    title: "MatMul with a 3-D weight",
+    title: "Gemm with a 3-D weight",
     build: (g) => {
-      g.node("MatMul", [g.input("x", [1, 4]), g.init("w", [2, 4, 3], f32(24))], {}, "y");
+      g.node("Gemm", [g.input("x", [1, 4]), g.init("w", [2, 4, 3], f32(24))], {}, "y");
       g.output("y", []);
     },
-    dims: { x: [1, 4], y: [2, 1, 3] },
+    dims: { x: [1, 4], y: [1, 3] },
     error: OnnxUnsupportedError,
-    what: "MatMul",
+    what: "Gemm",
     message: /weight w must be 2-D, is \[2,4,3\]/,
   },
   {
@@ -570,6 +570,17 @@ const REFUSALS: Refusal[] = [
     error: OnnxUnsupportedError,
     what: "Cast",
     message: /attribute to = 7: a cast of an activation to a non-float type/,
+  },
+  {
+    title: "a MatMul by a batched constant whose batch dims do not broadcast with the input's",
+    build: (g) => {
+      g.node("MatMul", [g.input("x", [3, 2, 4]), g.init("w", [2, 4, 5], f32(40))], {}, "y");
+      g.output("y", []);
+    },
+    dims: { x: [3, 2, 4], y: [3, 2, 5] },
+    error: OnnxUnsupportedError,
+    what: "MatMul",
+    message: /batch dims \[3\] and \[2\] do not broadcast/,
   },
   {
     title: "an empty Slice",
