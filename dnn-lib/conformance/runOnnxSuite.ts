@@ -236,7 +236,7 @@ function freeze(m: OnnxModel, feeds: Feeds): OnnxModel {
  * rounding's measured effect (onnxruntime on the exact inputs) and the float tolerance; returns the
  * largest error of each comparison in output steps.
  */
-async function compareSet(
+export async function compareSet(
   g: QuantGraph,
   feeds: Feeds,
   expected: Map<string, OnnxTensor>,
