@@ -135,7 +135,7 @@ for (const c of CASES)
     g.output("y", []);
     const m: OnnxModel = g.build(17);
     const { graph, ort, expected } = await withinSuiteTolerance(m, normalFeeds(c.x.length, 6, "x", c.x));
-    const ops = graph.nodes.map((n) => n.opName);
+    const ops: string[] = graph.nodes.map((n) => n.opName);
     for (const op of c.ops) assert.ok(ops.includes(op), `${op} missing from ${ops}`);
     for (const op of c.not ?? []) assert.ok(!ops.includes(op), `${op} in ${ops}`);
     console.log(`${c.title}: ${ops.join(",")}; ${ort.toFixed(2)} steps (${expected.toFixed(2)} from the exact inputs)`);
