@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { bytesToHex } from "viem";
 import { compileDemoModel } from "../../devnet/deployManifest.ts";
 import { keccak256 } from "../../commitment/hash.ts";
@@ -19,6 +20,7 @@ import { DEFAULT_SYSTEM_PARAMS } from "../../chain/systemParams.ts";
 import { Rng } from "../../common/rng.ts";
 import { MODEL_TERMS } from "../../chain/deploy.ts";
 import { runOpml } from "./runOpml.ts";
+import { TRAIN_ONNX } from "../../dnn-lib/models/trainModels.ts";
 
 let dir: string;
 before(() => {
@@ -150,6 +152,26 @@ test("model compile prints the quantized model's agreement with float: on the ca
   const bad = await runOpml(["model", "compile", "mlp", "-o", join(dir, "m3.opml"), "--eval", wrong]);
   assert.ok(bad.error instanceof CalibrationError, String(bad.error));
   assert.match(bad.error.message, /evaluation feed 0 has no tensor for input "x"/);
+});
+
+test("model compile of a trained PyTorch export by path (fmnist_mlp.onnx): agreement with float printed, model named after the file", async () => {
+  const file = fileURLToPath(new URL("fmnist_mlp.onnx", TRAIN_ONNX));
+  const out = join(dir, "fmnist.opml");
+  const r = json<{ name: string; agreement: { inputs: number; rows: number; top1: number; cosine: number } }>(
+    await runOpml(["model", "compile", file, "-o", out, "--calibration", "4", "--json"]),
+  );
+  // The graph is PyTorch's "torch_jit"; the model takes the file's name.
+  assert.equal(r.name, "fmnist_mlp");
+  assert.equal(decodeModel(new Uint8Array(readFileSync(out))).name, "fmnist_mlp");
+  assert.equal(r.agreement.inputs, 4);
+  assert.equal(r.agreement.rows, 4);
+  assert.ok(r.agreement.top1 >= 0.75, `top-1 ${r.agreement.top1}`);
+  assert.ok(r.agreement.cosine > 0.95, `cosine ${r.agreement.cosine}`);
+  const text = await runOpml(["model", "compile", file, "-o", out, "--calibration", "4", "--quiet"]);
+  assert.match(
+    text.out,
+    /Quantized vs float \(onnxruntime\) on 4 calibration inputs: top-1 agreement [\d.]+% of 4 rows/,
+  );
 });
 
 test("model compile --max-steps tiles big nodes: more nodes, each bound under the budget, and the file compiles to the printed commitment", async () => {

@@ -6,7 +6,7 @@
  * measured against its float original (`agreement`).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, extname } from "node:path";
 import { CALIBRATION_SEED, modelPath, modelSpec } from "./index.ts";
 import type { Model } from "../src/model/Model.ts";
 import { MODEL_MAGIC } from "../src/model/modelFile.ts";
@@ -273,5 +273,11 @@ async function loadDecoderSource(ref: string, options: SourceOptions): Promise<M
     n !== undefined ? syntheticFeeds(onnx, n, basename(ref)) : readCalibrationFile(options.calibration!, onnx);
   const graph = await quantize(onnx, feeds, progress);
   const agreement = await measure(onnx, graph, feeds, options);
-  return { ref, kind: "onnx", model: toModel(graph), ...(agreement && { agreement }) };
+  const model = toModel(graph);
+  // An exporter's default graph name ("torch_jit" from PyTorch) says nothing: name the model after its file.
+  const name = EXPORTER_DEFAULT_NAMES.has(model.name) ? basename(ref, extname(ref)) : model.name;
+  return { ref, kind: "onnx", model: { ...model, name }, ...(agreement && { agreement }) };
 }
+
+/** Graph names exporters write for every model: PyTorch's ("torch_jit"), onnx's and tf2onnx's, none. */
+const EXPORTER_DEFAULT_NAMES = new Set(["", "torch_jit", "main_graph", "tf2onnx"]);

@@ -22,6 +22,9 @@ export const FMNIST_EXPORTS = [
   "fmnist_cnn.onnx",
   "variants/fmnist_mlp_opset17.onnx",
   "variants/fmnist_mlp_small.onnx",
+  "variants/fmnist_mlp_small_opset13.onnx",
+  "variants/fmnist_mlp_small_opset15.onnx",
+  "variants/fmnist_mlp_small_opset16.onnx",
   "variants/fmnist_cnn_nofold.onnx",
   "variants/fmnist_cnn_gap.onnx",
 ];

@@ -30,7 +30,7 @@ test("ONNX conformance suite: every test passes or is refused as unsupported (0 
   console.log(perOpTable(r));
   const failures = r.tests.filter((x) => x.outcome === "failed").map((x) => `${x.name}: ${x.detail}`);
   assert.deepEqual(failures, []);
-  assert.ok(r.passed >= 150, `only ${r.passed} passed`);
+  assert.ok(r.passed >= 179, `only ${r.passed} passed`);
   // Refusals are typed: each names what is not supported.
   for (const x of r.tests.filter((y) => y.outcome === "refused")) assert.ok(x.detail.length > 0, x.name);
 });
@@ -77,4 +77,28 @@ test("ONNX suite runner: a right result passes, a wrong expected shape fails, an
   const refused = await runOnnxTest(fakeTest(writeOnnx(b.build(17)), [x], [[1, 4]], [x]), "hardmax", k);
   assert.equal(refused.outcome, "refused");
   assert.match(refused.detail, /Hardmax/);
+});
+
+test("ONNX suite runner: Shape of a graph input folds on its declared shape in the pre-check (not refused as Shape)", async () => {
+  const k = await KernelInstance.create("simd");
+  const b = new GraphBuilder("shape");
+  b.input("x", [1, 4]);
+  b.node("Reshape", [b.node("Relu", ["x"]), b.node("Shape", ["x"])], {}, "y");
+  b.output("y", [1, 4]);
+  const x = Float32Array.of(-1, 0.5, 2, -0.25);
+  const r = await runOnnxTest(
+    fakeTest(writeOnnx(b.build(17)), [x], [[1, 4]], [Float32Array.of(0, 0.5, 2, 0)]),
+    "shape",
+    k,
+  );
+  assert.equal(r.outcome, "passed", r.detail);
+});
+
+test("ONNX suite runner: an expected output off by more than the derived tolerance fails, naming the expected value", async () => {
+  const k = await KernelInstance.create("simd");
+  const x = Float32Array.of(-1, 0.5, 2, -0.25);
+  // Relu of x is [0, 0.5, 2, 0]; the expected file says 2.5 for the third element (0.5 = 31 steps of 2/127).
+  const r = await runOnnxTest(fakeTest(reluModel(), [x], [[1, 4]], [Float32Array.of(0, 0.5, 2.5, 0)]), "relu-off", k);
+  assert.equal(r.outcome, "failed");
+  assert.match(r.detail, /output y\[2\]: .* vs expected 2\.5/);
 });

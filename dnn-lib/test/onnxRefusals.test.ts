@@ -164,14 +164,14 @@ const REFUSALS: Refusal[] = [
     message: /both operands are activations outside a causal attention subgraph/,
   },
   {
-    title: "MatMul with a 3-D weight",
+    title: "Gemm with a 3-D weight",
     build: (g) => {
-      g.node("MatMul", [g.input("x", [1, 4]), g.init("w", [2, 4, 3], f32(24))], {}, "y");
+      g.node("Gemm", [g.input("x", [1, 4]), g.init("w", [2, 4, 3], f32(24))], {}, "y");
       g.output("y", []);
     },
-    dims: { x: [1, 4], y: [2, 1, 3] },
+    dims: { x: [1, 4], y: [1, 3] },
     error: OnnxUnsupportedError,
-    what: "MatMul",
+    what: "Gemm",
     message: /weight w must be 2-D, is \[2,4,3\]/,
   },
   {
@@ -497,20 +497,90 @@ const REFUSALS: Refusal[] = [
     message: /input 1 must be a constant/,
   },
   {
-    title: "Slice of two axes",
-    build: slice([0, 0], [1, 2]),
-    dims: { x: [2, 6], y: [1, 2] },
+    title: "Slice with a negative step over more than 256 elements",
+    build: (g) => {
+      const c = (name: string, v: number) => g.init(name, [1], i64([v]));
+      g.node("Slice", [g.input("x", [2, 300]), c("s", -1), c("e", -1000), c("a", 1), c("st", -1)], {}, "y");
+      g.output("y", []);
+    },
+    dims: { x: [2, 300], y: [2, 300] },
     error: OnnxUnsupportedError,
     what: "Slice",
-    message: /only one sliced axis with step 1/,
+    message: /a negative step over 300 elements of axis 1 \(at most 256\)/,
   },
   {
-    title: "Slice with step 2",
-    build: slice([0], [6], [1], [2]),
-    dims: { x: [2, 6], y: [2, 3] },
+    title: "Slice with steps on five axes (more than 4 strided axes)",
+    build: (g) => {
+      const c = (name: string, v: number) => g.init(name, [5], i64(new Array<number>(5).fill(v)));
+      const ins = [
+        g.input("x", [3, 3, 3, 3, 3]),
+        c("s", 0),
+        c("e", 3),
+        g.init("a", [5], i64([0, 1, 2, 3, 4])),
+        c("st", 2),
+      ];
+      g.node("Slice", ins, {}, "y");
+      g.output("y", []);
+    },
+    dims: { x: [3, 3, 3, 3, 3], y: [2, 2, 2, 2, 2] },
     error: OnnxUnsupportedError,
     what: "Slice",
-    message: /only one sliced axis with step 1/,
+    message: /more than 4 strided axes/,
+  },
+  {
+    title: "Split with sizes that do not add up to the axis",
+    build: (g) => {
+      g.node("Split", [g.input("x", [2, 6]), g.init("sp", [2], i64([2, 3]))], { axis: 1 }, "y");
+      g.output("y", []);
+    },
+    edit: (m) => void (m.graph.nodes[0]!.outputs = ["y", "z"]),
+    dims: { x: [2, 6], y: [2, 2], z: [2, 3] },
+    error: OnnxUnsupportedError,
+    what: "Split",
+    message: /split sizes \[2,3\] do not add up to axis 1's 6/,
+  },
+  {
+    title: "Split with sizes that are not a constant",
+    build: (g) => {
+      g.node("Split", [g.input("x", [2, 6]), g.input("sp", [2], DataType.INT64)], { axis: 1 }, "y");
+      g.output("y", []);
+    },
+    edit: (m) => void (m.graph.nodes[0]!.outputs = ["y", "z"]),
+    dims: { x: [2, 6], sp: [2], y: [2, 3], z: [2, 3] },
+    error: OnnxUnsupportedError,
+    what: "Split",
+    message: /input split must be a constant/,
+  },
+  {
+    title: "Split with an empty part",
+    build: (g) => {
+      g.node("Split", [g.input("x", [2, 6]), g.init("sp", [2], i64([0, 6]))], { axis: 1 }, "y");
+      g.output("y", []);
+    },
+    edit: (m) => void (m.graph.nodes[0]!.outputs = ["y", "z"]),
+    dims: { x: [2, 6], y: [2, 0], z: [2, 6] },
+    error: OnnxUnsupportedError,
+    what: "Split",
+    message: /an empty output/,
+  },
+  {
+    title: "a Cast of an activation to an integer type",
+    build: unary("Cast", { to: DataType.INT64 }, [2, 3]),
+    dims: { x: [2, 3], y: [2, 3] },
+    error: OnnxUnsupportedError,
+    what: "Cast",
+    message: /attribute to = 7: a cast of an activation to a non-float type/,
+  },
+  {
+    title: "a MatMul by a batched constant whose batch dims do not broadcast with the input's",
+    build: (g) => {
+      g.node("MatMul", [g.input("x", [3, 2, 4]), g.init("w", [2, 4, 5], f32(40))], {}, "y");
+      g.output("y", []);
+    },
+    dims: { x: [3, 2, 4], y: [3, 2, 5] },
+    error: OnnxUnsupportedError,
+    what: "MatMul",
+    message: /batch dims \[3\] and \[2\] do not broadcast/,
   },
   {
     title: "an empty Slice",

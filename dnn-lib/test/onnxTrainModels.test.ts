@@ -36,6 +36,17 @@ for (const file of FMNIST_EXPORTS)
     assert.ok(toModel(r.graph).nodes.length > 0);
   });
 
+test("fmnist_mlp_small.onnx re-exported at opsets 13, 15 and 16 (same weights) quantizes to the opset-14 model's bytes", async () => {
+  const calib = fashionMnistCalibration(CALIBRATION_SEED, 8);
+  const files = ["", "_opset13", "_opset15", "_opset16"].map((s) => `variants/fmnist_mlp_small${s}.onnx`);
+  const bytes: Uint8Array[] = [];
+  for (const file of files) {
+    const r = await evaluateTrainModel(readTrainModel(file), calib, fashionMnist("test", 8));
+    bytes.push(encodeModel({ ...toModel(r.graph), name: "mlp" }));
+  }
+  for (const [i, b] of bytes.entries()) assert.deepEqual(b, bytes[0], `${files[i]} differs from ${files[0]}`);
+});
+
 test("lm_full.onnx and its unfolded export quantize to the same model and agree with onnxruntime on text", async () => {
   const bytes: Uint8Array[] = [];
   for (const file of LM_EXPORTS) {

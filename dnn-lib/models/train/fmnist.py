@@ -6,7 +6,8 @@ evaluated on the 10k test split and exported to ONNX in eval mode.
 mlp and cnn write onnx/fmnist_<model>.{onnx,json} plus a re-export of the same weights into
 onnx/variants/ (the MLP at opset 17, where LayerNorm is one LayerNormalization node; the CNN without
 constant folding, where BatchNormalization stays a node); mlp-small and cnn-gap are other layer
-sizes, written to onnx/variants/. Every model takes `input` float32 [1, 1, 28, 28] holding
+sizes, written to onnx/variants/. `--opset N` (repeatable) also exports the trained weights at
+opset N as onnx/variants/fmnist_<model>_opset<N>.onnx. Every model takes `input` float32 [1, 1, 28, 28] holding
 (pixel / 255 - 0.2860) / 0.3530.
 """
 import argparse
@@ -134,6 +135,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=0, help="default: the model's own")
     ap.add_argument("--out", default=common.OUT_DIR)
+    ap.add_argument("--opset", type=int, action="append", default=[], choices=range(13, 18), metavar="N",
+                    help="also export the trained weights at opset N (13-17, repeatable) as "
+                         "variants/<stem>_opset<N>.onnx, listed in the sidecar")
     args = ap.parse_args()
 
     build, description, epochs, lr, out_name, softmax, variant = MODELS[args.model]
@@ -164,6 +168,10 @@ def main() -> None:
         vpath = os.path.join(args.out, "variants", f"{stem}_{tag}.onnx")
         common.export_onnx(exported, (example,), vpath, ["input"], [out_name], opset, fold)
         exports[tag] = common.file_entry(vpath, args.out, opset, fold)
+    for opset in args.opset:
+        vpath = os.path.join(args.out, "variants", f"{stem}_opset{opset}.onnx")
+        common.export_onnx(exported, (example,), vpath, ["input"], [out_name], opset)
+        exports[f"opset{opset}"] = common.file_entry(vpath, args.out, opset, True)
 
     # The first test images' outputs, for a consumer to check its float run against.
     with torch.no_grad():

@@ -216,6 +216,10 @@ class DecodeStep(nn.Module):
 # Data
 
 
+CORPUS_LICENCE = ("BSD, per /usr/share/doc/fortunes/copyright (the University of California's 4.4BSD "
+                  "licence with the advertising clause deleted)")
+
+
 def corpus_files() -> list:
     """The regular files without an extension in CORPUS_DIR (the .dat indexes and the .u8 links
     are left out), sorted by name."""
@@ -420,7 +424,7 @@ def main() -> None:
             "full_nofold": common.file_entry(nofold_path, args.out, OPSET, False),
         },
         "corpus": {
-            "package": "fortunes", "directory": CORPUS_DIR,
+            "package": "fortunes", "directory": CORPUS_DIR, "licence": CORPUS_LICENCE,
             "train_files": [n for n in names if n != HELD_OUT_FILE],
             "train_bytes": train_data.numel(),
             "train_definition": "the listed files concatenated in this order, byte for byte",

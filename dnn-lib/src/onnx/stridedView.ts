@@ -40,6 +40,22 @@ function compact(axes: { d: number; st: number }[], n: number): View | null {
   return { d: merged.map((a) => a.d), st: merged.map((a) => a.st), n };
 }
 
+/**
+ * The elements of x (dims `dIn`) at `start + i·|step|` on each axis, i < count (one range per axis,
+ * steps taken positive: a negative step's range is given by its lowest index): a `strided` view of
+ * the input from element `offset` on (the view's own index 0 is the input's `offset`). `null` when
+ * more than four axes are left.
+ */
+export function boxView(
+  dIn: readonly number[],
+  ranges: readonly { start: number; count: number; step: number }[],
+): { offset: number; view: View | null } {
+  const st = rowMajorStrides(dIn);
+  const offset = ranges.reduce((a, r, k) => a + r.start * st[k]!, 0);
+  const axes = ranges.map((r, k) => ({ d: r.count, st: r.step * st[k]! }));
+  return { offset, view: compact(axes, prod(dIn) - offset) };
+}
+
 /** True when `perm` is a permutation of [0, rank). */
 export function isPermutation(perm: readonly number[], rank: number): boolean {
   return perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);

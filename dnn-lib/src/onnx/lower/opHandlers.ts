@@ -5,6 +5,7 @@
  */
 import type { OpHandler } from "./OpHandler.ts";
 import { activation, ACTIVATION_OPS } from "./ops/activation.ts";
+import { cast } from "./ops/cast.ts";
 import { batchNormalization } from "./ops/batchNormalization.ts";
 import { expand } from "./ops/expand.ts";
 import { globalPool } from "./ops/globalPool.ts";
@@ -23,6 +24,7 @@ import { mulDiv } from "./ops/mulDiv.ts";
 import { pool } from "./ops/pool.ts";
 import { relu } from "./ops/relu.ts";
 import { slice } from "./ops/slice.ts";
+import { split } from "./ops/split.ts";
 import { softmax } from "./ops/softmax.ts";
 import { transpose } from "./ops/transpose.ts";
 
@@ -41,12 +43,14 @@ export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map([
   ["Div", mulDiv],
   ["Concat", concat],
   ["Slice", slice],
+  ["Split", split],
   ["Transpose", transpose],
   ["Reshape", alias],
   ["Flatten", alias],
   ["Squeeze", alias],
   ["Unsqueeze", alias],
   ["Identity", alias],
+  ["Cast", cast],
   ["Sub", sub],
   ["Neg", neg],
   ["Expand", expand],

@@ -1,10 +1,13 @@
-/** Slice (one axis, step 1, constant bounds) → `slice`: O = product of the leading dims, rows of dim · inner bytes. */
-import { Op } from "../../../ops.ts";
+/**
+ * Slice with constant bounds (both opset forms: inputs from opset 10, attributes before), any
+ * axes and steps, negative ones included → `slice`, or `slice` + `strided` (+ reversals) (emitSlice.ts).
+ */
+import { sliceRanges } from "../../fold/evaluators.ts";
+import { NotFoldable } from "../../fold/tensorMath.ts";
 import type { OnnxNode } from "../../model.ts";
-import { ofLength } from "../../tuple.ts";
+import { emitBox } from "../emitSlice.ts";
 import type { LowerContext } from "../LowerContext.ts";
 import type { OpHandler } from "../OpHandler.ts";
-import { prod } from "../prod.ts";
 
 export const slice: OpHandler = {
   lower(ctx: LowerContext, n: OnnxNode) {
@@ -15,20 +18,20 @@ export const slice: OpHandler = {
       if (name && !t) ctx.unsupported(n, `input ${i} must be a constant`);
       return t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined;
     };
-    const [starts, ends] = [ints(1), ints(2)];
-    if (!starts || !ends) ctx.unsupported(n, "starts and ends must be inputs (opset ≥ 10)");
-    const axes = ints(3) ?? starts.map((_, i) => i);
-    const steps = ints(4) ?? starts.map(() => 1);
-    const [s1, e1, a1] = [ofLength(starts, 1), ofLength(ends, 1), ofLength(axes, 1)];
-    if (!s1 || !e1 || !a1 || steps[0] !== 1) ctx.unsupported(n, "only one sliced axis with step 1");
-    const k = ctx.normAxis(n, a1[0], dIn.length);
-    const dim = dIn[k]!; // normAxis: k < rank
-    const clamp = (v: number) => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
-    const [b, e] = [clamp(s1[0]), clamp(e1[0])];
-    if (e <= b) ctx.unsupported(n, "empty slice");
-    const inner = prod(dIn.slice(k + 1));
-    const x = ctx.get(ctx.input(n, 0), n);
-    const params = [prod(dIn.slice(0, k)), dim * inner, b * inner, (e - b) * inner];
-    ctx.emit(Op.slice, [x.id], params, ctx.output(n), x.scale, n.name);
+    const form10 = ctx.opset >= 10;
+    const [starts, ends] = form10 ? [ints(1), ints(2)] : [ctx.intsAttr(n, "starts"), ctx.intsAttr(n, "ends")];
+    if (!starts || !ends)
+      ctx.unsupported(n, form10 ? "starts and ends must be inputs (opset ≥ 10)" : "attributes starts and ends missing");
+    const axes = (form10 ? ints(3) : ctx.intsAttr(n, "axes"))?.map((a) => ctx.normAxis(n, a, dIn.length));
+    const steps = form10 ? ints(4) : undefined;
+    let ranges;
+    try {
+      ranges = sliceRanges(dIn, starts, ends, axes, steps);
+    } catch (e) {
+      if (e instanceof NotFoldable) ctx.unsupported(n, e.message);
+      throw e;
+    }
+    if (ranges.some((r) => r.count === 0)) ctx.unsupported(n, "empty slice");
+    emitBox(ctx, n, ctx.get(ctx.input(n, 0), n), dIn, ranges, ctx.output(n));
   },
 };
