@@ -363,7 +363,8 @@ Examples:
   $ opml model compile fmnist-cnn                   # the trained CNN, calibrated on training images
   $ opml model compile cnn --max-steps 1000000      # tile nodes over 1M VM steps
   $ opml model compile tiny-mlp --json | jq .commitment
-  $ opml model compile byte-lm --generate 64 --max-new 48   # a generation model of the decoder`,
+  $ opml model compile byte-lm --generate 64 --max-new 48   # a generation model of the decoder
+  $ opml model compile lm_decode.onnx --generate 48   # a key/value-cache decode-step export, as it is`,
     )
     .action(compileAction);
 

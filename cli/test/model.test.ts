@@ -230,6 +230,15 @@ test("model compile --generate writes a generation model of the decoder; --max-n
   assert.match(bad.error.message, /--max-new and --end-token need --generate/);
 });
 
+test("model compile takes a key/value-cache decode-step export as it is (lm_decode.onnx): a generation model", async () => {
+  const out = join(dir, "lm-decode.opml");
+  const file = fileURLToPath(new URL("lm_decode.onnx", TRAIN_ONNX));
+  const s = json<Summary>(await runOpml(["model", "compile", file, "--generate", "12", "-o", out, "--json"]));
+  const model = decodeModel(new Uint8Array(readFileSync(out)));
+  assert.deepEqual(generationShapeOf(model), { C: 12, maxNew: 11, V: 256, endToken: -1 });
+  assert.equal((await fileCommitment(out)).graphRoot, s.commitment.graphRoot);
+});
+
 test("model inspect prints the header, nodes with shapes and quantization, tensor slots and the commitment (--json too)", async () => {
   const file = join(dir, "inspect.opml");
   await runOpml(["model", "compile", "mlp", "-o", file, "--quiet"]);

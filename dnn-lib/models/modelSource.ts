@@ -17,6 +17,8 @@ import { DataType } from "../src/onnx/proto.ts";
 import { quantizeModel } from "../src/onnx/quantize.ts";
 import { Rng } from "../../common/rng.ts";
 import { checkSingleIO, toModel } from "../src/onnx/toModel.ts";
+import { fullFromDecodeStep, isDecodeStep } from "../src/onnx/decodeStep.ts";
+import { checkDecodeStep } from "../src/onnx/decodeStepCheck.ts";
 import { tinyMlp } from "./tiny.ts";
 import { Progress } from "../../common/progress.ts";
 import { CalibrationError, ModelNotFoundError } from "./errors.ts";
@@ -67,6 +69,8 @@ export interface ModelSource {
   ref: string;
   kind: "demo" | "onnx" | "opml";
   model: Model;
+  /** A key/value-cache decode step (docs/onnx.md): `model` is its full-context decoder, made a generation model. */
+  decodeStep?: boolean;
   agreement?: SourceAgreement;
 }
 
@@ -233,8 +237,12 @@ function namedOnnx(ref: string): { onnx: OnnxModel; feeds: (seed: number, n: num
 /** Resolves a model argument: a demo model name, an ONNX file or a model file. */
 export async function loadModelSource(ref: string, options: SourceOptions = {}): Promise<ModelSource> {
   const named = GENERATION_MODELS[ref];
-  const generate = named && !existsSync(ref) ? { ...named.options, ...options.generate } : options.generate;
   const source = await loadDecoderSource(named && !existsSync(ref) ? named.decoder : ref, options);
+  // A decode step is only ever a generation model: by default over its whole cache.
+  const generate =
+    named && !existsSync(ref)
+      ? { ...named.options, ...options.generate }
+      : (options.generate ?? (source.decodeStep ? {} : undefined));
   if (!generate) return source;
   const task = (options.progress ?? Progress.silent()).start("Unrolling the decoder into cached decode steps");
   const { model, shape } = unrollGeneration(source.model, generate);
@@ -262,7 +270,10 @@ async function loadDecoderSource(ref: string, options: SourceOptions): Promise<M
   // A model file is read without one buffer (it may exceed 4 GiB); anything else is ONNX.
   if (isModelFile(ref)) return { ref, kind: "opml", model: await readModelFile(ref) };
   const bytes = new Uint8Array(readFileSync(ref));
-  const onnx = readOnnx(bytes);
+  const file = readOnnx(bytes);
+  // A decode step becomes the full-context decoder it is one position of (checked below).
+  const full = isDecodeStep(file) ? fullFromDecodeStep(file) : undefined;
+  const onnx = full?.model ?? file;
   checkSingleIO(
     graphInputs(onnx).map((v) => v.name),
     onnx.graph.outputs.map((o) => o.name),
@@ -271,12 +282,23 @@ async function loadDecoderSource(ref: string, options: SourceOptions): Promise<M
   const n = sampleCount(options.calibration);
   const feeds =
     n !== undefined ? syntheticFeeds(onnx, n, basename(ref)) : readCalibrationFile(options.calibration!, onnx);
+  if (full) {
+    const task = progress.start(`Checking the decode step against its full-context form (${full.T} positions)`);
+    await checkDecodeStep(file, full, feeds[0]![full.step.ids]!.data as BigInt64Array);
+    task.done("same logits");
+  }
   const graph = await quantize(onnx, feeds, progress);
   const agreement = await measure(onnx, graph, feeds, options);
   const model = toModel(graph);
   // An exporter's default graph name ("torch_jit" from PyTorch) says nothing: name the model after its file.
   const name = EXPORTER_DEFAULT_NAMES.has(model.name) ? basename(ref, extname(ref)) : model.name;
-  return { ref, kind: "onnx", model: { ...model, name }, ...(agreement && { agreement }) };
+  return {
+    ref,
+    kind: "onnx",
+    model: { ...model, name },
+    ...(full && { decodeStep: true }),
+    ...(agreement && { agreement }),
+  };
 }
 
 /** Graph names exporters write for every model: PyTorch's ("torch_jit"), onnx's and tf2onnx's, none. */
