@@ -39,18 +39,25 @@ export async function tensorRootsParallel(
   }
   const order = tensors.map((_, k) => k).sort((a, b) => tensors[b]!.length - tensors[a]!.length);
   let next = 0;
-  const workers = Array.from({ length: threads }, () => new Worker(new URL("./tensorRootWorker.mjs", import.meta.url)));
+  // Each worker hashes out of one shared buffer of the largest tensor's size, with scratch it
+  // allocated once: nothing is allocated per tensor (a model's gigabytes would outrun the GC).
+  const maxLength = Math.max(1, tensors[order[0]!]!.length);
+  const workers = Array.from({ length: threads }, () => {
+    const worker = new Worker(new URL("./tensorRootWorker.mjs", import.meta.url));
+    const sab = new SharedArrayBuffer(maxLength);
+    worker.postMessage({ sab });
+    return { worker, shared: new Uint8Array(sab) };
+  });
   try {
     await Promise.all(
       workers.map(
-        (worker) =>
+        ({ worker, shared }) =>
           new Promise<void>((resolve, reject) => {
             const give = () => {
               if (next >= order.length) return resolve();
               const k = order[next++]!;
-              // A copy of its own: a view would send its whole buffer (a runner's 4 GiB memory).
-              const bytes = tensors[k]!.slice();
-              worker.postMessage({ k, bytes }, [bytes.buffer]);
+              shared.set(tensors[k]!);
+              worker.postMessage({ k, length: tensors[k]!.length });
             };
             worker.on("message", ({ k, root }: { k: number; root: Uint8Array }) => {
               roots[k] = root;
@@ -67,7 +74,7 @@ export async function tensorRootsParallel(
       ),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
   return roots;
 }

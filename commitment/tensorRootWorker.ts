@@ -1,7 +1,14 @@
-/** A tensorRootsParallel worker: the tensor root of each tensor it is sent, sent back with its index. */
+/**
+ * A tensorRootsParallel worker: given a shared buffer, then for each message the index and length
+ * of the tensor written at its start, sends back that tensor's root with its index. Its scratch
+ * is allocated once, for the largest tensor the buffer holds.
+ */
 import { parentPort } from "node:worker_threads";
-import { tensorRoot } from "./tensorRoot.ts";
+import { tensorRootScratch, tensorRootWith } from "./tensorRoot.ts";
 
-parentPort!.on("message", ({ k, bytes }: { k: number; bytes: Uint8Array }) => {
-  parentPort!.postMessage({ k, root: tensorRoot(bytes) });
+parentPort!.once("message", ({ sab }: { sab: SharedArrayBuffer }) => {
+  const scratch = tensorRootScratch(sab.byteLength);
+  parentPort!.on("message", ({ k, length }: { k: number; length: number }) => {
+    parentPort!.postMessage({ k, root: tensorRootWith(new Uint8Array(sab, 0, length), scratch) });
+  });
 });
