@@ -82,7 +82,7 @@ export async function bench(): Promise<BenchReport> {
         f.token_ms !== undefined ? `${fmt(f.token_ms)} ms, ${fmt(f.token_ms_with_states!)} ms with S_i` : "not run",
         f.token_ms !== undefined
           ? `served from its ${fmt(f.file_gb!)} GB model file over ${f.instances} instance(s): load ${fmt(f.load_s!)} s, weightsRoot ${fmt(f.weights_root_s!)} s; peak RSS ${fmt(f.peak_rss_gb!)} GB (weights + ${fmt(f.peak_rss_over_weights_gb!)} GB)`
-          : `not run: ${fmt(f.free_gb_at_start!)} GB was free (a model split over instances needs 2.5× its weights + 2 GiB here)`,
+          : `not run: needs ${fmt(f.native_needs_gb!)} GB (weights + 2 GiB), ${fmt(f.free_gb_at_start!)} GB was free`,
       ],
       [
         `${name}: 64-token dispute`,
@@ -105,7 +105,7 @@ export async function bench(): Promise<BenchReport> {
       "Each shape is a LLaMA-layout decoder (GPT-2-small as 12 heads of 64, FFN 3072, vocabulary 50,257, context 1,024; TinyLlama-1.1B: hidden 2048, 22 layers, 32 heads, 4 key/value heads, FFN 5632; LLaMA-2-7B: hidden 4096, 32 layers, 32 heads, FFN 11008, vocabulary 32,000; LLaMA-2-13B: hidden 5120, 40 layers, 40 heads, FFN 13824) unrolled into a generation model with in-place key/value caches.",
       "nodes_per_token and max_node_steps come from the unrolled graph at the longest context the depth-20 slot tree holds (max_context, at most the shape's own); max_node_steps is estimateSteps' bound. token_ms is a 16-position generation (1-token prompt) timed natively, one thread, divided by 15; token_ms_with_states adds S_i after every node.",
       `dispute_gas = ${fmt(dispute.fixed)} gas (claim, challenge, phase-2 opening, step, measured) + ${fmt(dispute.perRound)} gas per round (measured) × rounds, from the LLM demo's dispute on anvil (${dispute.rounds} rounds); rounds = ⌈log_${k} N⌉ + ${level2} for the ${k}-ary game over a 64-token generation of N nodes and 2^32 VM steps.`,
-      "The native figures run the timed generation as the daemons run a model: a child process draws the weights and writes the model file (several weights sections past 4 GiB), and NativeRunner.fromFile reads each weight straight into the runner's wasm32 instances (several past 4 GiB), checking the file's checksum as it reads, then computes weightsRoot from that memory: the weights are held once. A shape runs natively only when its weights and 2 GiB fit the memory free at its start (`native_needs_gb`, `free_gb_at_start`), and a shape whose weights need several instances only when 2.5 times its weights and 2 GiB fit: such a model still peaks well above its weights; peak_rss_over_weights_gb is the process's peak RSS less the weights.",
+      "The native figures run the timed generation as the daemons run a model: a child process draws the weights and writes the model file (several weights sections past 4 GiB), and NativeRunner.fromFile reads each weight straight into the runner's wasm32 instances (several past 4 GiB), checking the file's checksum as it reads, then computes weightsRoot from that memory: the weights are held once. A shape runs natively only when its weights and 2 GiB fit the memory free at its start (`native_needs_gb`, `free_gb_at_start`); peak_rss_over_weights_gb is the process's peak RSS less the weights.",
     ],
   };
 }

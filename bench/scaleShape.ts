@@ -65,10 +65,7 @@ out.weight_gb = weightBytes(shape) / 1e9;
 const weightsBytes = weightBytes(shape);
 out.native_needs_gb = (weightsBytes + 2 ** 31) / 1e9;
 out.free_gb_at_start = freemem() / 1e9;
-// A model split over several instances peaks well above its weights (measured: 16 GB for the
-// 6.7 GB of LLaMA-2-7B), so such a shape runs only when 2.5 times its weights fit.
-const splits = weightsBytes > 2 ** 32 - 2 ** 28;
-if ((splits ? 2.5 * weightsBytes + 2 ** 31 : weightsBytes + 2 ** 31) < freemem()) {
+if (weightsBytes + 2 ** 31 < freemem()) {
   const path = join(tmpdir(), `opml-scale-${name}-${process.pid}.opml`);
   let t0 = performance.now();
   execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), name, "write", path], {

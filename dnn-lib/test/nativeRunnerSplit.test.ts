@@ -159,6 +159,14 @@ test("a node whose operands, output and scratch exceed one instance's budget is 
     await assert.rejects(NativeRunner.create(compiled, "simd", { budget: bad }), InstanceMemoryError);
 });
 
+test("a generation model's later positions run where their layer's weights are: each weight in one instance", async () => {
+  const { compiled, budget } = await cases["gpt generation (context 10)"]!();
+  const plan = planInstances(compiled.model, compiled.activationLengths, budget);
+  const held = plan.instances.flatMap((inst) => [...inst.weights.keys()]);
+  assert.equal(held.length, new Set(held).size, "no weight in two instances");
+  for (const inst of plan.instances) assert.ok(inst.bytes <= budget, `${inst.bytes} of ${budget} bytes`);
+});
+
 test("fromFile: weights read from the file straight into split instances, held once, same commitment and runs", async () => {
   const dir = mkdtempSync(join(tmpdir(), "opml-fromfile-"));
   try {

@@ -8,7 +8,10 @@
  * instance holding the cache's latest bytes; for a node with weights, an instance already holding
  * all of them (a generation model's later positions reuse its first position's layers); the
  * previous node's instance; the newest one; else a new one. A plain model thus splits into
- * contiguous node ranges, and no node is refused while it fits an instance by itself.
+ * contiguous node ranges, and no node is refused while it fits an instance by itself. An instance
+ * that takes a set of weights keeps room (as far as its budget allows) for the activations of the
+ * later nodes that use the same set — a generation model's later positions — so that they run
+ * there rather than copy the weights into another instance.
  *
  * An activation produced in another instance is copied in right before the first node that reads
  * it there, once per run (a node writes its slot once). A cache is copied in before a node that
@@ -67,8 +70,12 @@ class Draft {
   readonly weights = new Set<number>();
   readonly slots = new Set<number>();
   readonly caches: number[] = [];
+  /** Room kept, per set of weights placed here, for the activations of that set's later nodes. */
+  readonly reserved = new Map<string, number>();
   get total(): number {
-    return this.bytes + span(this.scratch);
+    let kept = 0;
+    for (const r of this.reserved.values()) kept += r;
+    return this.bytes + span(this.scratch) + kept;
   }
 }
 
@@ -106,11 +113,49 @@ export function planInstances(
   /** Per node, the slots to copy in before it runs, and from where. */
   const imports: { slot: number; from: number }[][] = [];
 
+  // The nodes that use each set of weights (a generation model's positions repeat every layer's
+  // nodes): an instance taking a set keeps room for the activations its later nodes bring, so
+  // that they run there instead of copying the weights into another instance.
+  const keyOf = (node: Model["nodes"][number]) =>
+    [...new Set(node.inputs.filter((s) => s.kind === SlotKind.weight).map((s) => s.slot))]
+      .sort((a, b) => a - b)
+      .join(",");
+  const ownBytes = (i: number): number => {
+    const node = model.nodes[i]!;
+    const writes = node.into ? cacheSlot(node.into.cache) : outputSlotOf(i);
+    const slots = new Set([...node.inputs.filter((s) => s.kind === SlotKind.activation).map((s) => s.slot), writes]);
+    let bytes = 0;
+    for (const s of slots) if (cacheOfSlot(model, s) === undefined) bytes += span(slotLength(s));
+    return bytes;
+  };
+  /** For node i: the activation bytes of the later nodes that use the same weights. */
+  const future: number[] = new Array<number>(model.nodes.length).fill(0);
+  const after = new Map<string, number>();
+  for (let i = model.nodes.length - 1; i >= 0; i--) {
+    const key = keyOf(model.nodes[i]!);
+    if (!key) continue;
+    future[i] = after.get(key) ?? 0;
+    after.set(key, future[i]! + ownBytes(i));
+  }
+  /** Bytes of the (non-cache) activation slots node `n` would add to `d`. */
+  const newActivation = (d: Draft, n: Need): number => {
+    let bytes = 0;
+    for (const s of new Set([...n.reads, n.writes]))
+      if (!d.slots.has(s) && cacheOfSlot(model, s) === undefined) bytes += span(slotLength(s));
+    return bytes;
+  };
+  let current = -1;
   const extra = (d: Draft, n: Need): number => {
     let bytes = 0;
+    // Node `current` (when set) takes its set's kept room, or keeps room for its set's later nodes.
+    const key = current >= 0 ? keyOf(model.nodes[current]!) : "";
+    const kept = key ? d.reserved.get(key) : undefined;
+    if (key && kept === undefined) bytes += future[current]!;
+    if (kept !== undefined) bytes -= Math.min(kept, newActivation(d, n));
     for (const w of n.weights) if (!d.weights.has(w)) bytes += span(model.weights[w]!.length);
     for (const s of [...n.reads, n.writes]) if (!d.slots.has(s)) bytes += span(slotLength(s));
-    return d.bytes + bytes + span(Math.max(d.scratch, n.scratch)) - d.total;
+    // The growth of d.total: new bytes, kept room taken or added, and the scratch's growth.
+    return bytes + span(Math.max(d.scratch, n.scratch)) - span(d.scratch);
   };
   const fits = (d: Draft | undefined, n: Need): d is Draft => d !== undefined && d.total + extra(d, n) <= budget;
 
@@ -124,11 +169,23 @@ export function planInstances(
       writes,
       scratch: scratchByteLength(node.op, node.params),
     };
+    current = -1;
     const alone = extra(new Draft(), n) + OPERANDS_BASE;
     if (alone > budget) throw tooLarge(model, i, n, alone, budget, slotLength);
+    current = i;
     const k = chooseInstance(drafts, n, i, owner, nodeInstance, fits, extra);
     if (k === drafts.length) drafts.push(new Draft());
     const d = drafts[k]!;
+    const key = keyOf(node);
+    if (key) {
+      const kept = d.reserved.get(key);
+      if (kept === undefined) {
+        // A fresh instance keeps what room its budget leaves (the node itself always fits).
+        current = -1;
+        const room = budget - (d.total + extra(d, n));
+        d.reserved.set(key, Math.max(0, Math.min(future[i]!, room)));
+      } else d.reserved.set(key, Math.max(0, kept - newActivation(d, n)));
+    }
     // Bring in what it reads, and the rest of a cache it writes a block of, unless already current here.
     const mine: { slot: number; from: number }[] = [];
     for (const s of node.into ? [...n.reads, writes] : n.reads) {
