@@ -136,48 +136,36 @@ export class NativeRunner {
       flavor === "simd" && plan.instances.length === 1
         ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)
         : new Map<number, PanelSplit>();
-    if (splits.size === 0) {
-      await placeWeights(model, plan, kernels, options.loadWeights);
-      return new NativeRunner(
-        compiled,
-        kernels,
-        plan,
-        outputs,
-        cacheEnds,
-        descriptors,
-        undefined,
-        undefined,
-        startStateThread(),
-      );
-    }
     // Panel 0's output rows go past the instance's last region, then the runner copies them into place.
-    const layout = plan.instances[0]!;
-    const addr = Math.ceil(layout.bytes / 64) * 64;
     const panel0s = new Map<number, Panel0>();
-    let end = addr;
-    for (const [i, { M, K, cuts }] of splits) {
-      const n = cuts[1]!;
-      const [x, w, bias, mult, shift] = model.nodes[i]!.inputs.map((s) =>
-        s.kind === SlotKind.weight ? layout.weights.get(s.slot)! : layout.slots.get(s.slot)!,
-      );
-      const descriptor = encodeDescriptor({
-        op: model.nodes[i]!.op,
-        params: [M, n, K],
-        inputs: [
-          x!,
-          { addr: w!.addr, byteLength: n * K },
-          ...[bias!, mult!, shift!].map((r) => ({ addr: r.addr, byteLength: 4 * n })),
-        ],
-        output: { addr, byteLength: M * n },
-        scratch: { addr: 0, byteLength: 0 },
-      });
-      panel0s.set(i, { descriptor, addr });
-      end = Math.max(end, addr + M * n);
+    if (splits.size > 0) {
+      const layout = plan.instances[0]!;
+      const addr = Math.ceil(layout.bytes / 64) * 64;
+      let end = addr;
+      for (const [i, { M, K, cuts }] of splits) {
+        const n = cuts[1]!;
+        const [x, w, bias, mult, shift] = model.nodes[i]!.inputs.map((s) =>
+          s.kind === SlotKind.weight ? layout.weights.get(s.slot)! : layout.slots.get(s.slot)!,
+        );
+        const descriptor = encodeDescriptor({
+          op: model.nodes[i]!.op,
+          params: [M, n, K],
+          inputs: [
+            x!,
+            { addr: w!.addr, byteLength: n * K },
+            ...[bias!, mult!, shift!].map((r) => ({ addr: r.addr, byteLength: 4 * n })),
+          ],
+          output: { addr, byteLength: M * n },
+          scratch: { addr: 0, byteLength: 0 },
+        });
+        panel0s.set(i, { descriptor, addr });
+        end = Math.max(end, addr + M * n);
+      }
+      kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
     }
-    kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
     // Memory grows no more: views of it (the weights, with loadWeights) stay valid.
     await placeWeights(model, plan, kernels, options.loadWeights);
-    const pool = await PanelPool.create(model, splits, threads);
+    const pool = splits.size > 0 ? await PanelPool.create(model, splits, threads) : undefined;
     return new NativeRunner(
       compiled,
       kernels,
