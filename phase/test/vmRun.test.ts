@@ -6,6 +6,8 @@ import { runInVm } from "../runInVm.ts";
 import { Rng } from "../../common/rng.ts";
 import { randomNode } from "../../dnn-lib/src/randomNode.ts";
 import { estimateSteps } from "../../dnn-lib/src/model/estimateSteps.ts";
+import { fourWay } from "./fourWay.ts";
+import { LAYOUT_OPS, layoutNode } from "./layoutNodes.ts";
 
 describe("phase 2: the VM build run by the project's VM (vm/) agrees with the reference", () => {
   for (const name of Object.keys(Op) as OpName[]) {
@@ -28,4 +30,13 @@ describe("phase 2: the VM build run by the project's VM (vm/) agrees with the re
     assert.equal(run.status, "trapped");
     assert.equal(run.output, null);
   });
+});
+
+describe("the copy-bound ops on long, odd and 1-byte rows: four ways equal, within the step estimate", () => {
+  for (const name of LAYOUT_OPS) {
+    test(`${name}: 2 nodes of 1-byte rows, 3 of rows up to 200 bytes, 2 of rows over 20,000 bytes`, async () => {
+      const rng = new Rng(0x1a700000 + Op[name]);
+      for (const kind of [0, 0, 1, 1, 1, 2, 2] as const) await fourWay(layoutNode(name, rng, kind));
+    });
+  }
 });
