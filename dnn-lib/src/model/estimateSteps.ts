@@ -17,12 +17,14 @@ const BASE = 400;
  * per row of slice, its loop included), ≤ 83 + 3n/4: COPY_ROW + 3/4 of a step a byte bounds it.
  * Transpose and strided read each output row's elements one by one, four per iteration (9.5
  * steps an element), and pay ≤ 86 a row for the call, the row's setup and the ≤ 3 elements after
- * the last four (a row of contiguous elements is a byte copy, within the same bound).
+ * the last four; strided's rows of contiguous elements (st3 = 1) are byte copies, ≤ 116 a row
+ * (the copy's constant, the row's address and the element-size dispatch) and 3/4 of a step a byte.
  */
 const COPY_ROW = 100;
 const copyBytes = (n: number) => Math.ceil((3 * n) / 4);
 const ROW = 120;
 const ELEMENT = 10;
+const STRIDED_COPY_ROW = 160;
 
 export function estimateSteps(op: number, params: readonly number[]): number {
   const { name, p } = opParams(op, params);
@@ -65,8 +67,9 @@ export function estimateSteps(op: number, params: readonly number[]): number {
       // C output rows, each R elements read C·E bytes apart
       return BASE + p.C * ROW + ELEMENT * p.R * p.C;
     case "strided": {
+      // rows of d3 elements; a row of contiguous elements (st3 = 1) is a byte copy
       const rows = p.d0 * p.d1 * p.d2;
-      return BASE + rows * ROW + ELEMENT * rows * p.d3;
+      return BASE + (p.st3 === 1 ? rows * STRIDED_COPY_ROW + copyBytes(out) : rows * ROW + ELEMENT * rows * p.d3);
     }
     case "genInit":
       // the prompt check and the token copy: ~52 steps per word
