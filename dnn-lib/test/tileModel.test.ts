@@ -127,6 +127,24 @@ describe("graph compiler tiling under a step budget", () => {
     );
     sameOutputs(model, tiled);
   });
+  test("a LLaMA-7B prefill projection (4096 tokens × 4096 → 11008, 45 MB out) tiles under 2^32 steps, joins included", () => {
+    const [M, N, K] = [4096, 11008, 4096];
+    const i32 = (v: number) => new Uint8Array(Int32Array.from({ length: N }, () => v).buffer);
+    const model: Model = {
+      name: "llama-7b-up-proj",
+      inputLength: M * K,
+      inputScale: 1,
+      outputScale: 1,
+      nodes: [{ op: Op.matmul, inputs: [A(0), W(0), W(1), W(2), W(3)], params: [M, N, K] }],
+      weights: [new Uint8Array(N * K), i32(0), i32(1 << 30), i32(40)],
+    };
+    const tiled = tileModel(model, 2 ** 32);
+    const joins = tiled.nodes.filter((n) => n.op === Op.concat);
+    assert.ok(joins.length > 100, `${joins.length} joins`);
+    const [O, a, b] = joins.at(-1)!.params;
+    assert.deepEqual([O, a! + b!], [M, N], "the last join writes all N columns of every token's row");
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= 2 ** 32, `op ${n.op} [${n.params}]`);
+  });
   test("a generous budget leaves the model as it is", () => {
     assert.deepEqual(tileModel(tinyMlp(), 2 ** 32), tinyMlp());
   });

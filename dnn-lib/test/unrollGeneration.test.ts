@@ -13,7 +13,7 @@ import { compileGraph } from "../src/model/compileGraph.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
 import { ReferenceBackend } from "../src/runner/Backend.ts";
 import { runModel } from "../src/runner/runModel.ts";
-import { unrollDecoding, unrollGeneration } from "../src/generation/unrollGeneration.ts";
+import { unrollGeneration } from "../src/generation/unrollGeneration.ts";
 import { generationShapeOf } from "../src/generation/generationShapeOf.ts";
 import { GenerationModelError, GenerationRequestError } from "../src/generation/errors.ts";
 import {
@@ -23,8 +23,7 @@ import {
   StopReason,
   type GenerationRequest,
 } from "../src/generation/generationState.ts";
-import { exp2Table, genSample } from "../src/reference/generation.ts";
-import { Rng } from "../../common/rng.ts";
+import { assertDecodeRows, recompute } from "./decodeTruth.ts";
 
 const decoders = new Map<string, Promise<Model>>();
 const decoder = (name: string) => {
@@ -41,52 +40,8 @@ for (const [name, context] of [
   ["byte-lm", 40],
 ] as const)
   test(`${name}: decode steps with the KV cache give the decoder's logits, row for row`, async () => {
-    const model = await decoder(name);
-    const T = model.inputLength / 4;
-    const dec = unrollDecoding(model, context);
-    const full = await NativeRunner.create(compileGraph(model));
-    const steps = await NativeRunner.create(compileGraph(dec.model));
-    const rng = new Rng(11);
-    for (let trial = 0; trial < 2; trial++) {
-      const ids = Int32Array.from({ length: T }, () => rng.below(64));
-      const logits = full.infer(new Uint8Array(ids.buffer));
-      const V = logits.length / T;
-      const run = steps.run(new Uint8Array(ids.buffer, 0, 4 * context));
-      dec.logitsSlots.forEach((slot, p) =>
-        assert.deepEqual(run.activations[slot], logits.subarray(p * V, (p + 1) * V), `position ${p}`),
-      );
-    }
+    await assertDecodeRows(await decoder(name), context, 11);
   });
-
-/**
- * The tokens of decoding without a cache: the whole decoder rerun on the context so far for every
- * new token, the sampler (the reference genSample) applied to the last row.
- */
-function recompute(
-  full: NativeRunner,
-  T: number,
-  V: number,
-  state0: Uint8Array,
-  C: number,
-  endToken: number,
-): Uint8Array {
-  let state = state0;
-  const exp2 = exp2Table();
-  for (let p = 0; p <= C - 2; p++) {
-    const ids = new Int32Array(T);
-    ids.set(new Int32Array(state.slice().buffer).subarray(GEN_HEADER_WORDS, GEN_HEADER_WORDS + p + 1));
-    const row = full.infer(new Uint8Array(ids.buffer)).subarray(p * V, (p + 1) * V);
-    state = new Uint8Array(
-      genSample(new Int32Array(state.slice().buffer), new Int8Array(row.slice().buffer), exp2, {
-        C,
-        V,
-        pos: p,
-        eos: endToken,
-      }).buffer,
-    );
-  }
-  return state;
-}
 
 test("byte-lm: generation with the cache gives exactly the tokens of full recomputation (greedy and sampled)", async () => {
   const model = await decoder("byte-lm");

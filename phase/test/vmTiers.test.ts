@@ -11,7 +11,7 @@
  * (each chunk a random share of the steps run so far, so a node of 6·10^7 steps, the largest,
  * byte-lm's MLP matmul and fmnist-cnn's conv, gets about twenty positions beyond the first
  * NODE_STEPS). A generation model repeats its decoder's nodes at every position (byte-lm-generate:
- * 3996 nodes): its sample has every kind of node, and running the rest would cost minutes of
+ * 3620 nodes): its sample has every kind of node, and running the rest would cost minutes of
  * machine set-up, not of stepping.
  */
 import { test } from "node:test";

@@ -34,8 +34,19 @@ export function refuse(node: GraphNode, index: number, why: string, details?: st
   throw new GenerationModelError(`node ${index} (${opInfo(node.op).name}): ${why}`, { details });
 }
 
-/** The rule for `node` (index `i` of the full graph), its operands' layouts (undefined: a weight). */
-export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefined)[], T: number, C: number): NodeRule {
+/**
+ * The rule for `node` (index `i` of the full graph), its operands' layouts (undefined: a weight).
+ * `groups`: for an attention node whose keys and values are read before their head repeat
+ * (headRepeat.ts), their G heads.
+ */
+export function ruleFor(
+  node: GraphNode,
+  i: number,
+  ins: (TokenLayout | undefined)[],
+  T: number,
+  C: number,
+  groups?: number,
+): NodeRule {
   const op = node.op as OpCode;
   const bad = (why: string, details?: string) => refuse(node, i, why, details);
   const act = (j: number): TokenLayout => ins[j] ?? bad(`operand ${j} must be an activation, not a weight`);
@@ -106,7 +117,7 @@ export function ruleFor(node: GraphNode, i: number, ins: (TokenLayout | undefine
     case Op.rotary:
       return rotaryRule(node, i, act(0), T);
     case Op.attention:
-      return attentionRule(node, i, [act(0), act(1), act(2)], T, C);
+      return attentionRule(node, i, [act(0), act(1), act(2)], T, C, groups);
     case Op.transpose: {
       const q = paramsOf(op, node.params);
       return stridedRule(node, i, act(0), T, [1, 1, q.C, q.R], [0, 0, 1, q.C], q.E, q.R * q.C);
@@ -210,9 +221,18 @@ function rotaryRule(node: GraphNode, i: number, x: TokenLayout, T: number): Node
 /**
  * Causal attention over the whole context: the decode step at position p writes its key and value
  * rows in place into row p of two caches of C rows (position-major, each row padded to a power of
- * two ≥ 32 bytes: an aligned block), then attends its query to rows 0 … p (`attnCache`).
+ * two ≥ 32 bytes: an aligned block), then attends its query to rows 0 … p (`attnCache`). A row is
+ * the position's H heads `[H][Dh]`, or, given `G` (the keys and values read before their head
+ * repeat), its G heads `[G][Dh]`: `attnCache` gives head h group ⌊h/(H/G)⌋.
  */
-function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], T: number, C: number): NodeRule {
+function attentionRule(
+  node: GraphNode,
+  i: number,
+  [qL, kL, vL]: TokenLayout[],
+  T: number,
+  C: number,
+  G?: number,
+): NodeRule {
   const q = paramsOf(Op.attention, node.params);
   const head = { outer: q.H, inner: q.Dh };
   if (q.Tq !== T || q.Tmax !== T || q.pos0 !== 0)
@@ -222,13 +242,16 @@ function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], 
       "only attention over the whole context can be cached",
       `Tq ${q.Tq}, Tmax ${q.Tmax}, pos0 ${q.pos0}`,
     );
+  const groups = G ?? q.H;
+  const row = groups * q.Dh;
   for (const [name, l] of [
     ["q", qL],
     ["k", kL],
     ["v", vL],
-  ] as const)
-    if (!sameLayout(l!, head)) refuse(node, i, `${name} is not [heads][T][Dh]`, showLayout(l!));
-  const row = q.H * q.Dh;
+  ] as const) {
+    const ok = name === "q" || G === undefined ? sameLayout(l!, head) : l!.outer * l!.inner === row;
+    if (!ok) refuse(node, i, `${name} is not [heads][T][Dh]`, showLayout(l!));
+  }
   const S = blockSize(row);
   let caches: [number, number] | undefined;
   return {
@@ -240,7 +263,7 @@ function attentionRule(node: GraphNode, i: number, [qL, kL, vL]: TokenLayout[], 
       w.emit(Op.copy, [ks], [row], { cache: kc, offset: p * S });
       w.emit(Op.copy, [vs], [row], { cache: vc, offset: p * S });
       const slot = (c: number): OperandSlot => ({ kind: SlotKind.activation, slot: cacheSlot(c) });
-      return w.emit(Op.attnCache, [qs, slot(kc), slot(vc), exp], [q.H, q.Dh, q.H, C, S, p, q.mS, q.sS, q.mO, q.sO]);
+      return w.emit(Op.attnCache, [qs, slot(kc), slot(vc), exp], [q.H, q.Dh, groups, C, S, p, q.mS, q.sS, q.mO, q.sO]);
     },
   };
 }

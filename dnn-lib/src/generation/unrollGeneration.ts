@@ -15,6 +15,7 @@ import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { GenerationModelError } from "./errors.ts";
 import { GEN_HEADER_WORDS, stateByteLength } from "./generationState.ts";
 import { refuse, ruleFor, type GraphWriter, type NodeRule } from "./sliceRules.ts";
+import { groupedKeysValues } from "./headRepeat.ts";
 import type { TokenLayout } from "./TokenLayout.ts";
 import { exp2Table } from "../reference/generation.ts";
 
@@ -70,11 +71,18 @@ class Writer implements GraphWriter {
   }
 }
 
-/** The decoder's context T, the rules of its nodes and its vocabulary, checked. */
+/**
+ * The decoder's context T, the rules of its nodes, what each node reads in a decode step (an
+ * attention node of grouped keys and values reads them before their head repeat), which nodes a
+ * decode step runs (those the logits depend on: a repeat nothing else reads is no node), and its
+ * vocabulary, checked.
+ */
 interface Analysis {
   T: number;
   V: number;
   rules: NodeRule[];
+  inputs: OperandSlot[][];
+  live: boolean[];
 }
 
 function analyse(decoder: Model, C?: number): Analysis {
@@ -86,9 +94,16 @@ function analyse(decoder: Model, C?: number): Analysis {
     });
   // Where the token axis lies in every activation, and each node's decode-step rule.
   const layouts: (TokenLayout | undefined)[] = [{ outer: 1, inner: 4 }];
+  const inputs: OperandSlot[][] = [];
   const rules: NodeRule[] = decoder.nodes.map((node, i) => {
-    const ins = node.inputs.map((s) => (s.kind === SlotKind.weight ? undefined : layouts[s.slot]));
-    const rule = ruleFor(node, i, ins, T, C ?? T);
+    const grouped = groupedKeysValues(
+      node,
+      (slot) => decoder.nodes[slot - 1],
+      (slot) => layouts[slot],
+    );
+    inputs.push(grouped?.inputs ?? node.inputs);
+    const ins = inputs[i]!.map((s) => (s.kind === SlotKind.weight ? undefined : layouts[s.slot]));
+    const rule = ruleFor(node, i, ins, T, C ?? T, grouped?.G);
     if (rule.out.outer * T * rule.out.inner !== lengths[i + 1])
       refuse(node, i, "the output is not one row per position", `${lengths[i + 1]} bytes`);
     layouts.push(rule.out);
@@ -102,14 +117,19 @@ function analyse(decoder: Model, C?: number): Analysis {
     throw new GenerationModelError("the decoder's output is not int8 logits, one row per position", {
       details: `output [${outL.outer}][T][${outL.inner} bytes]`,
     });
-  return { T, V: outL.inner, rules };
+  // A node runs in the decode step when the logits depend on it.
+  const live = layouts.map((_, slot) => slot === N);
+  for (let i = N - 1; i >= 0; i--)
+    if (live[i + 1]) for (const s of inputs[i]!) if (s.kind === SlotKind.activation) live[s.slot] = true;
+  return { T, V: outL.inner, rules, inputs, live };
 }
 
 /** Writes the decode step of position `p` reading token `token`; returns its logits row's slot. */
 function decodeStep(decoder: Model, a: Analysis, w: Writer, p: number, token: OperandSlot): OperandSlot {
-  const rows: OperandSlot[] = [token];
-  decoder.nodes.forEach((node, i) => {
-    const operands = node.inputs.map((s) => (s.kind === SlotKind.weight ? s : rows[s.slot]!));
+  const rows: (OperandSlot | undefined)[] = [token];
+  decoder.nodes.forEach((_, i) => {
+    if (!a.live[i + 1]) return void rows.push(undefined);
+    const operands = a.inputs[i]!.map((s) => (s.kind === SlotKind.weight ? s : rows[s.slot]!));
     rows.push(a.rules[i]!.emit(w, p, operands));
   });
   return rows[decoder.nodes.length]!;

@@ -9,6 +9,22 @@ import { inputByteLengths, opParams, outputByteLength } from "../ops.ts";
 
 /** Steps of `run()`'s dispatch, validation and return, over every op. */
 const BASE = 400;
+/**
+ * The layout ops (dnn-lib/assembly/layout.ts; steps measured by phase/tools/layoutSteps.ts). A
+ * byte copy moves 64-byte blocks as eight words (43 steps a block, 0.67 a byte), then its last 64
+ * bytes again, overlapping; under 64 bytes it is a few words, halves or one byte, no loop. One row
+ * copied costs c(n) = 46 steps for 1 byte, 55–82 under 64 and 88 + 43·⌊n/64⌋ from 64 on (measured
+ * per row of slice, its loop included), ≤ 83 + 3n/4: COPY_ROW + 3/4 of a step a byte bounds it.
+ * Transpose and strided read each output row's elements one by one, four per iteration (9.5
+ * steps an element), and pay ≤ 86 a row for the call, the row's setup and the ≤ 3 elements after
+ * the last four; strided's rows of contiguous elements (st3 = 1) are byte copies, ≤ 116 a row
+ * (the copy's constant, the row's address and the element-size dispatch) and 3/4 of a step a byte.
+ */
+const COPY_ROW = 100;
+const copyBytes = (n: number) => Math.ceil((3 * n) / 4);
+const ROW = 120;
+const ELEMENT = 10;
+const STRIDED_COPY_ROW = 160;
 
 export function estimateSteps(op: number, params: readonly number[]): number {
   const { name, p } = opParams(op, params);
@@ -39,21 +55,30 @@ export function estimateSteps(op: number, params: readonly number[]): number {
     case "avgpool":
       return BASE + 60 * out * p.K * p.K + 200 * out;
     case "gather":
-      // Copies T rows of D bytes; the table is only read where the ids point.
-      return BASE + 60 * (4 * p.T + p.T * p.D) + 100 * p.T;
-    case "transpose":
+      // T rows of D bytes, each after its id's check; the table is only read where the ids point.
+      return BASE + p.T * (COPY_ROW + 20) + copyBytes(out);
     case "concat":
+      return BASE + 2 * p.O * COPY_ROW + copyBytes(out);
     case "slice":
+      return BASE + p.O * COPY_ROW + copyBytes(out);
     case "copy":
-      return BASE + 60 * bytes;
+      return BASE + COPY_ROW + copyBytes(out);
+    case "transpose":
+      // C output rows, each R elements read C·E bytes apart
+      return BASE + p.C * ROW + ELEMENT * p.R * p.C;
+    case "strided": {
+      // rows of d3 elements; a row of contiguous elements (st3 = 1) is a byte copy
+      const rows = p.d0 * p.d1 * p.d2;
+      return BASE + (p.st3 === 1 ? rows * STRIDED_COPY_ROW + copyBytes(out) : rows * ROW + ELEMENT * rows * p.d3);
+    }
     case "genInit":
       // the prompt check and the token copy: ~52 steps per word
       return BASE + 60 * (8 + p.C);
     case "genSample":
-      // the state copy (~68 steps per word), then ≤ 12 passes over the logits (max, ≤ 8 counts
-      // of top-k's binary search, the count above θ, the weight sum, the pick): ≤ 240 steps per
-      // logit in all (measured 209–240 on top-k nodes of V = 1000 and 32000), and ~50 per pass
-      return BASE + 80 * (8 + p.C) + 300 * p.V + 600;
+      // the state copy (one byte copy of 8 + C words), then ≤ 12 passes over the logits (max, ≤ 8
+      // counts of top-k's binary search, the count above θ, the weight sum, the pick): ≤ 240 steps
+      // per logit in all (measured 209–240 on top-k nodes of V = 1000 and 32000), and ~50 per pass
+      return BASE + COPY_ROW + copyBytes(4 * (8 + p.C)) + 300 * p.V + 600;
     default:
       return BASE + 120 * bytes;
   }

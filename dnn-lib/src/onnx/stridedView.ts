@@ -4,6 +4,7 @@
  * dropped and contiguous axes merged so that up to rank 4 remains. `null` when more
  * than four axes are left.
  */
+import { mergeAxes, type ViewAxis } from "../reference/strided.ts";
 
 export interface View {
   /** Output dims, outermost first, padded to 4 with leading 1s. */
@@ -24,17 +25,8 @@ export function rowMajorStrides(dims: readonly number[]): number[] {
 const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 
 /** Drops unit output axes, merges an axis into the next when the pair reads contiguously, pads to rank 4. */
-function compact(axes: { d: number; st: number }[], n: number): View | null {
-  const kept = axes.filter((a) => a.d !== 1);
-  const merged: { d: number; st: number }[] = [];
-  for (const a of kept) {
-    const last = merged[merged.length - 1];
-    // [.., (d1, s1), (d2, s2)] reads like one axis (d1·d2, s2) when s1 = d2·s2 (contiguous) or both broadcast.
-    if (last && last.st === a.d * a.st) {
-      last.d *= a.d;
-      last.st = a.st;
-    } else merged.push({ ...a });
-  }
+function compact(axes: ViewAxis[], n: number): View | null {
+  const merged = mergeAxes(axes);
   if (merged.length > 4) return null;
   while (merged.length < 4) merged.unshift({ d: 1, st: 0 });
   return { d: merged.map((a) => a.d), st: merged.map((a) => a.st), n };

@@ -12,6 +12,30 @@ export interface StridedParams {
   n: number;
 }
 
+/** One axis of a strided view: its length and its input stride. */
+export interface ViewAxis {
+  d: number;
+  st: number;
+}
+
+/**
+ * The same view with its unit axes dropped and each axis merged into the next where the pair reads
+ * like one axis (`(d1, s1), (d2, s2)` as `(d1·d2, s2)` when `s1 = d2·s2`: contiguous, or both
+ * broadcast). Two views read the same elements in the same order exactly when their merged axes are equal.
+ */
+export function mergeAxes(axes: readonly ViewAxis[]): ViewAxis[] {
+  const merged: ViewAxis[] = [];
+  for (const a of axes) {
+    if (a.d === 1) continue;
+    const last = merged[merged.length - 1];
+    if (last && last.st === a.d * a.st) {
+      last.d *= a.d;
+      last.st = a.st;
+    } else merged.push({ ...a });
+  }
+  return merged;
+}
+
 /** The largest input element index a strided view reads; the view is valid when it is < n. */
 export function stridedMaxIndex(p: StridedParams): number {
   const { d, st } = p;
