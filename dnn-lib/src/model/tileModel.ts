@@ -81,6 +81,14 @@ export function tileModel(model: Model, maxSteps: number): Model {
         details: `estimated ${steps} steps > ${maxSteps}${node.into ? " (it writes a cache block)" : ""}`,
       });
     const { tiles, outer } = plan;
+    // The last join copies the whole output: a node whose output alone is over the budget to copy
+    // cannot be joined at all.
+    const width = tiles.reduce((a, t) => a + t.width, 0);
+    const lastJoin = estimateSteps(Op.concat, [outer, width - tiles.at(-1)!.width, tiles.at(-1)!.width]);
+    if (tiles.length > 1 && lastJoin > maxSteps)
+      throw new ModelGraphError(`node ${i} (${name}) cannot be tiled under the step budget`, {
+        details: `joining its ${outer * width}-byte output is estimated at ${lastJoin} steps > ${maxSteps}`,
+      });
     let level = tiles.map((t) => ({
       slot: push(
         { op: node.op, inputs: node.inputs.map((s, k) => part(s, t.parts[k])), params: t.params },
