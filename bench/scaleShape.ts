@@ -8,7 +8,9 @@
  * a child process (`<shape> write <path>`) and served from it with NativeRunner.fromFile as the
  * daemons serve a model (weights read straight into the runner's instances, held once): load and
  * weightsRoot time, native time per generated token with and without S_i, peak RSS against the
- * weights, and the VM time of the largest node, in full and to its middle step.
+ * weights, and the VM time of the largest node, in full and to its middle step. Last, the decoder
+ * as one forward pass over its whole context, tiled: its nodes, largest node, join depth and the
+ * joins' share of the steps.
  */
 import { decoderModel, DECODER_SHAPES, weightBytes } from "../dnn-lib/models/decoderShapes.ts";
 import { unrollGeneration } from "../dnn-lib/src/generation/unrollGeneration.ts";
@@ -26,6 +28,7 @@ import { NativeRunner } from "../dnn-lib/src/runner/NativeRunner.ts";
 import { GraphState } from "../dnn-lib/src/model/GraphState.ts";
 import { buildNodeInput, nodeSegments } from "../dnn-lib/src/nodeInput.ts";
 import { SLOT_DEPTH } from "../commitment/slotTree.ts";
+import { Op } from "../dnn-lib/src/ops.ts";
 import { kernelProgram } from "../phase/runInVm.ts";
 import { Machine } from "../vm/index.ts";
 
@@ -122,4 +125,30 @@ if (weightsBytes + 2 ** 31 < freemem()) {
 const rss = (process.resourceUsage().maxRSS * 1024) / 1e9;
 if (out.token_ms !== undefined) [out.peak_rss_gb, out.peak_rss_over_weights_gb] = [rss, rss - weightsBytes / 1e9];
 else out.structure_peak_rss_gb = rss;
+
+// The decoder as one forward pass over its whole context (a claim on a T-token input, not a
+// generation), compiled as `opml model compile` does: every node tiled under 2^32 steps, the tiles
+// joined by balanced concat trees. After the RSS above, so that it does not count there.
+const t1 = performance.now();
+const full = tileModel(structure, DEFAULT_MAX_STEPS);
+out.full_context_compile_s = secs(t1);
+out.full_context_tokens = shape.T;
+out.full_context_nodes = full.nodes.length;
+let [allSteps, joinSteps, fullMax] = [0, 0, 0];
+const depth = new Map<number, number>();
+let joinDepth = 0;
+full.nodes.forEach((n, i) => {
+  const steps = estimateSteps(n.op, n.params);
+  allSteps += steps;
+  fullMax = Math.max(fullMax, steps);
+  if (n.op !== Op.concat) return;
+  joinSteps += steps;
+  const d = 1 + Math.max(...n.inputs.map((s) => depth.get(s.slot) ?? 0));
+  depth.set(i + 1, d);
+  joinDepth = Math.max(joinDepth, d);
+});
+out.full_context_max_node_steps = fullMax;
+out.full_context_join_depth = joinDepth;
+out.full_context_join_share = joinSteps / allSteps;
+out.full_context_total_steps = allSteps;
 console.log(JSON.stringify(out));

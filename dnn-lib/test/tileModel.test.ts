@@ -12,6 +12,11 @@ import { Op } from "../src/ops.ts";
 import type { Model } from "../src/model/Model.ts";
 import { tinyMlp } from "../models/tiny.ts";
 import { Rng } from "../../common/rng.ts";
+import { expTable, randomNode } from "../src/randomNode.ts";
+import { opInfo, type OpName } from "../src/ops.ts";
+import { DEFAULT_MAX_STEPS } from "../src/model/compileGraph.ts";
+import { decoderModel, DECODER_SHAPES } from "../models/decoderShapes.ts";
+import type { NodeSpec } from "../src/nodeInput.ts";
 
 const A = (slot: number) => ({ kind: SlotKind.activation, slot });
 const W = (slot: number) => ({ kind: SlotKind.weight, slot });
@@ -97,7 +102,7 @@ describe("graph compiler tiling under a step budget", () => {
     }
     assert.ok(tileModel(gramModel(), 300000).nodes.some((n) => n.op === Op.slice));
   });
-  test("matmul16 splits along N with 2-byte output columns joined by concat; the output bits are unchanged", () => {
+  test("matmul16 splits along N into fitted tiles of 2-byte columns joined by a balanced tree", () => {
     const model = matmul16Model();
     const budget = 40000;
     const first = model.nodes[0]!;
@@ -106,9 +111,20 @@ describe("graph compiler tiling under a step budget", () => {
     for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${n.op} ${n.params}`);
     assert.deepEqual(
       tiled.nodes.map((n) => n.op),
-      [Op.matmul16, Op.matmul16, Op.concat, Op.matmul16, Op.concat, Op.matmul16, Op.concat],
+      [Op.matmul16, Op.matmul16, Op.matmul16, Op.concat, Op.concat],
     );
-    assert.deepEqual(tiled.nodes.at(-1)!.params, [4, 48, 16]); // bytes: 24 columns done, 8 more, 2 bytes each
+    // 32 columns in the fewest tiles that fit (3, not the 4 that halving gave), evened to 12 + 12 + 8;
+    // tiles 0 and 1 pair up, then tile 2 joins them: 24 columns (48 bytes) and 8 more, 2 bytes each.
+    assert.deepEqual(
+      tiled.nodes.map((n) => n.params),
+      [
+        [4, 12, 64],
+        [4, 12, 64],
+        [4, 8, 64],
+        [4, 24, 24],
+        [4, 48, 16],
+      ],
+    );
     sameOutputs(model, tiled);
   });
   test("a LLaMA-7B prefill projection (4096 tokens × 4096 → 11008, 45 MB out) tiles under 2^32 steps, joins included", () => {
@@ -147,5 +163,181 @@ describe("graph compiler tiling under a step budget", () => {
     assert.notDeepEqual(tiled.commitment.graphRoot, plain.commitment.graphRoot);
     const x = Uint8Array.from({ length: 72 }, (_, i) => i * 7);
     assert.deepEqual((await NativeRunner.create(tiled)).infer(x), (await NativeRunner.create(plain)).infer(x));
+  });
+});
+
+/** A one-node model of a kernel-test node: its first operand is the input, the others weights. */
+function oneNode(spec: NodeSpec): Model {
+  const [x, ...rest] = spec.inputs;
+  return {
+    name: opInfo(spec.op).name,
+    inputLength: x!.length,
+    inputScale: 1,
+    outputScale: 1,
+    nodes: [{ op: spec.op, inputs: [A(0), ...rest.map((_, k) => W(k))], params: [...spec.params] }],
+    weights: rest.map((w) => w.slice()),
+  };
+}
+
+function outputOf(model: Model, x: Uint8Array): Uint8Array {
+  const c = { model, nodeSteps: [], layouts: [], activationLengths: [], commitment: {} as never };
+  return runModel(c, x, new ReferenceBackend()).output;
+}
+
+/** The longest path of concat nodes feeding one another (a chain of t − 1 joins has t − 1). */
+function joinDepth(model: Model): number {
+  const depth = new Map<number, number>();
+  let max = 0;
+  model.nodes.forEach((n, i) => {
+    if (n.op !== Op.concat) return;
+    const d = 1 + Math.max(...n.inputs.map((s) => depth.get(s.slot) ?? 0));
+    depth.set(i + 1, d);
+    max = Math.max(max, d);
+  });
+  return max;
+}
+
+describe("tiling without limits: every op that can exceed the budget splits", () => {
+  const ROW_OPS: OpName[] = [
+    "add",
+    "mul",
+    "relu",
+    "lut",
+    "softmax",
+    "norm",
+    "argmax",
+    "requant",
+    "rotary",
+    "gather",
+    "add16",
+    "mul16",
+    "relu16",
+    "lut16",
+    "cvt8to16",
+    "cvt16to8",
+    "requant16",
+    "attention",
+  ];
+  test("element-wise, row-wise and attention nodes split into tiles that fit, with the same output bits", () => {
+    const r = new Rng(0x711e);
+    for (const name of ROW_OPS) {
+      let tiledCases = 0;
+      for (let draw = 0; draw < 200 && tiledCases < 4; draw++) {
+        const spec = randomNode(name, r, draw % 3 === 0);
+        const model = oneNode(spec);
+        // The tightest of these budgets the node splits under (a table operand's fixed cost can leave
+        // no room for a row at the tightest); a node of one row (element) cannot split at all.
+        let tiled: Model | undefined;
+        let budget = 0;
+        for (const f of [0.45, 0.6, 0.75, 0.9]) {
+          budget = Math.floor(estimateSteps(spec.op, spec.params) * f);
+          try {
+            tiled = tileModel(model, budget);
+            break;
+          } catch (e) {
+            assert.ok(
+              e instanceof ModelGraphError && /cannot be tiled under the step budget/.test(e.message),
+              String(e),
+            );
+          }
+        }
+        if (!tiled) continue;
+        tiledCases++;
+        assert.ok(tiled.nodes.filter((n) => n.op === spec.op).length >= 2, `${name}: tiles`);
+        for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget, `${name} ${n.params}`);
+        assert.deepEqual(outputOf(tiled, spec.inputs[0]!), outputOf(model, spec.inputs[0]!), `${name} ${spec.params}`);
+      }
+      assert.equal(tiledCases, 4, `${name}: four random nodes large enough to tile`);
+    }
+  });
+
+  /** Attention of H = 3 heads, 10 queries at positions 3 … 12 against 13 keys. */
+  function attentionSpec(): NodeSpec {
+    const r = new Rng(0xa77);
+    const i8 = (n: number) => Uint8Array.from({ length: n }, () => r.int(0, 255));
+    const [H, Tq, Dh, Tmax] = [3, 10, 8, 13];
+    return {
+      op: Op.attention,
+      inputs: [i8(H * Tq * Dh), i8(H * Tmax * Dh), i8(H * Tmax * Dh), expTable(0.05)],
+      params: [H, Tq, Dh, Tmax, 3, 1 << 30, 40, 1 << 30, 37],
+    };
+  }
+
+  test("attention splits by head when one head fits the budget", () => {
+    const spec = attentionSpec();
+    const model = oneNode(spec);
+    const oneHead = estimateSteps(Op.attention, [1, ...spec.params.slice(1)]);
+    const tiled = tileModel(model, oneHead);
+    const heads = tiled.nodes.filter((n) => n.op === Op.attention);
+    assert.deepEqual(
+      heads.map((n) => n.params.slice(0, 5)),
+      [
+        [1, 10, 8, 13, 3],
+        [1, 10, 8, 13, 3],
+        [1, 10, 8, 13, 3],
+      ],
+    );
+    assert.deepEqual(outputOf(tiled, spec.inputs[0]!), outputOf(model, spec.inputs[0]!));
+  });
+
+  test("attention splits each head by query block, a block reading only the keys it attends to", async () => {
+    const spec = attentionSpec();
+    const model = oneNode(spec);
+    const budget = Math.floor(estimateSteps(Op.attention, [1, ...spec.params.slice(1)]) / 3);
+    const tiled = tileModel(model, budget);
+    const blocks = tiled.nodes.filter((n) => n.op === Op.attention).map((n) => n.params.slice(0, 5));
+    assert.ok(blocks.length > 3);
+    for (let h = 0, k = 0; h < 3; h++) {
+      // The blocks of one head cover queries 0 … 9 in order: block [q0, q0 + n) at pos0 3 + q0, keys 3 + q0 + n.
+      for (let q0 = 0; q0 < 10; k++) {
+        const [H, n, , keys, pos0] = blocks[k]!;
+        assert.deepEqual([H, pos0, keys], [1, 3 + q0, 3 + q0 + n!]);
+        q0 += n!;
+      }
+    }
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget);
+    const x = spec.inputs[0]!;
+    assert.deepEqual(outputOf(tiled, x), outputOf(model, x));
+    const native = await NativeRunner.create(compileGraph(model, { maxStepsPerNode: budget }));
+    assert.deepEqual(native.infer(x), outputOf(model, x));
+  });
+
+  test("13 tiles are joined by a balanced tree of 12 concats, 4 deep, not a chain of 12", () => {
+    const r = new Rng(5);
+    const spec: NodeSpec = {
+      op: Op.matmul,
+      inputs: [
+        Uint8Array.from({ length: 2 * 16 }, () => r.int(0, 255)),
+        Uint8Array.from({ length: 52 * 16 }, () => r.int(0, 255)),
+        new Uint8Array(new Int32Array(52).fill(7).buffer),
+        new Uint8Array(new Int32Array(52).fill(1 << 30).buffer),
+        new Uint8Array(new Int32Array(52).fill(36).buffer),
+      ],
+      params: [2, 52, 16],
+    };
+    const model = oneNode(spec);
+    const tiled = tileModel(model, estimateSteps(Op.matmul, [2, 4, 16]));
+    assert.equal(tiled.nodes.filter((n) => n.op === Op.matmul).length, 13);
+    assert.equal(tiled.nodes.filter((n) => n.op === Op.concat).length, 12);
+    assert.equal(joinDepth(tiled), 4);
+    assert.deepEqual(outputOf(tiled, spec.inputs[0]!), outputOf(model, spec.inputs[0]!));
+  });
+
+  test("the GPT-2-small decoder at its 1,024-token context compiles: every node under 2^32 steps, no concat chain", () => {
+    const model = decoderModel(DECODER_SHAPES.gpt2small!, { zero: true, T: 1024 });
+    assert.ok(model.nodes.some((n) => estimateSteps(n.op, n.params) > DEFAULT_MAX_STEPS));
+    const tiled = tileModel(model, DEFAULT_MAX_STEPS);
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= DEFAULT_MAX_STEPS);
+    // The most tiles of one node (the 50,257-column head) is below 2^7: its join is at most 7 deep.
+    assert.ok(joinDepth(tiled) <= 7, `join depth ${joinDepth(tiled)}`);
+    assert.ok(tiled.nodes.some((n) => n.op === Op.attention && n.params[0] === 1 && n.params[1]! < 1024));
+  });
+
+  test("the LLaMA-2-7B decoder at its 4,096-token context compiles: every node under 2^32 steps, no concat chain", () => {
+    const model = decoderModel(DECODER_SHAPES.llama7b!, { zero: true, T: 4096 });
+    const tiled = tileModel(model, DEFAULT_MAX_STEPS);
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= DEFAULT_MAX_STEPS);
+    // The head (32,000 columns, 4,096 rows) is the most tiles of one node: fewer than 2^11.
+    assert.ok(joinDepth(tiled) <= 11, `join depth ${joinDepth(tiled)}`);
   });
 });

@@ -1,17 +1,20 @@
 /**
- * Tiling: splits every matmul and matmul16 (along N) and conv2d (along OC) whose step bound
- * (estimateSteps) exceeds `maxSteps` into tiles that fit, then joins the tiles'
- * outputs with a chain of concat nodes. Each output column (channel) depends only
- * on its own weight rows, so the tiled model computes the same bits. Weight
- * operands are split into new weight slots; an activation operand is split with
- * slice nodes. Other ops are kept whole (their bound is checked, not tiled).
+ * Tiling (docs/protocol.md §4.5): every node whose step bound (estimateSteps) exceeds `maxSteps`
+ * is split into tiles that fit (tilePlan.ts: matmul and conv2d by output columns or channels,
+ * attention by head and query block, element-wise and row-wise ops by rows), and the tiles'
+ * outputs are joined by a balanced tree of concat nodes: ⌈log2 t⌉ levels for t tiles, each level
+ * copying the output once, where a chain would copy it t − 1 times. Every tile computes exactly the
+ * bytes of its part of the output, so the tiled model computes the same bits. Weight operands are
+ * split into new weight slots (views of the model's bytes); an activation operand is split with
+ * slice nodes. Nodes that write a cache block, copies and views are checked, not tiled.
  */
-import { Op, opInfo, opParams } from "../ops.ts";
+import { Op, opInfo } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 import { ModelGraphError } from "./errors.ts";
 import { cacheOfSlot, outputSlotOf, type GraphNode, type Model } from "./Model.ts";
 import { activationLength, validateModel } from "./validateModel.ts";
+import { planTile, UnitOverBudget } from "./tilePlan.ts";
 
 export function tileModel(model: Model, maxSteps: number): Model {
   // Every slot a node reads exists (validateModel), so the slot lookups below find one.
@@ -19,7 +22,7 @@ export function tileModel(model: Model, maxSteps: number): Model {
   const nodes: GraphNode[] = [];
   const weights: Uint8Array[] = [];
   const newLens: number[] = [model.inputLength];
-  const weightSlot = new Map<string, number>();
+  const parts = new Map<string, OperandSlot>();
   const slotMap = [0];
 
   const push = (node: GraphNode, outLen: number): OperandSlot => {
@@ -32,74 +35,82 @@ export function tileModel(model: Model, maxSteps: number): Model {
     newLens.push(outLen);
     return { kind: SlotKind.activation, slot: outputSlotOf(nodes.length - 1) };
   };
-  /** Bytes [start, start + len) of an operand, as an operand of the tiled model. */
-  const part = (src: OperandSlot, start: number, len: number): OperandSlot => {
+  const lengthOf = (src: OperandSlot) =>
+    src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot);
+  /** Bytes [start, start + len) of an operand (all of it when the range is undefined), in the tiled model. */
+  const part = (src: OperandSlot, range?: [number, number]): OperandSlot => {
+    const total = lengthOf(src);
+    const [start, len] = range ?? [0, total];
+    const key = `${src.kind}:${src.slot}:${start}:${len}`;
+    let made = parts.get(key);
+    if (made) return made;
     if (src.kind === SlotKind.weight) {
       const w = model.weights[src.slot]!;
-      const key = `${src.slot}:${start}:${len}`;
-      let k = weightSlot.get(key);
-      if (k === undefined) {
-        weightSlot.set(key, (k = weights.length));
-        weights.push(start === 0 && len === w.length ? w : w.slice(start, start + len));
-      }
-      return { kind: SlotKind.weight, slot: k };
+      weights.push(start === 0 && len === total ? w : w.subarray(start, start + len));
+      made = { kind: SlotKind.weight, slot: weights.length - 1 };
+    } else {
+      // A cache keeps its slot (numbered from the top, so tiling never moves it).
+      const slot = cacheOfSlot(model, src.slot) !== undefined ? src.slot : slotMap[src.slot]!;
+      made =
+        start === 0 && len === total
+          ? { kind: SlotKind.activation, slot }
+          : push({ op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [1, total, start, len] }, len);
     }
-    if (cacheOfSlot(model, src.slot) !== undefined) return src; // caches keep their slot, read whole
-    const slot = slotMap[src.slot]!;
-    if (start === 0 && len === actLens[src.slot]) return { kind: SlotKind.activation, slot };
-    return push(
-      { op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [1, newLens[slot]!, start, len] },
-      len,
-    );
+    parts.set(key, made);
+    return made;
   };
-  const whole = (src: OperandSlot) =>
-    part(
-      src,
-      0,
-      src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot),
-    );
 
   model.nodes.forEach((node, i) => {
     const steps = estimateSteps(node.op, node.params);
-    const { name, p } = opParams(node.op, node.params);
-    if (steps <= maxSteps || node.into || (name !== "matmul" && name !== "matmul16" && name !== "conv2d")) {
-      if (steps > maxSteps)
-        throw new ModelGraphError(`node ${i} (${name}) exceeds the step budget and cannot be tiled`, {
-          details: `estimated ${steps} steps > ${maxSteps}`,
-        });
-      slotMap.push(push({ ...node, inputs: node.inputs.map(whole) }, actLens[i + 1]!).slot);
+    if (steps <= maxSteps) {
+      slotMap.push(push({ ...node, inputs: node.inputs.map((s) => part(s)) }, actLens[i + 1]!).slot);
       return;
     }
-    // Output units: matmul columns N (weight row K bytes; 2 output bytes each for matmul16), conv2d channels OC (C·KH·KW bytes).
-    const isMatmul = name !== "conv2d";
-    const [units, rowBytes, outPerUnit, outer] =
-      name === "conv2d"
-        ? [p.OC, p.C * p.KH * p.KW, actLens[i + 1]! / p.OC, 1]
-        : [p.N, p.K, name === "matmul16" ? 2 : 1, p.M];
-    const withUnits = (u: number) => node.params.map((v, k) => (k === (isMatmul ? 1 : 3) ? u : v));
-    let per = units;
-    while (per > 0 && estimateSteps(node.op, withUnits(per)) > maxSteps) per = Math.floor(per / 2);
-    if (per === 0)
+    const name = opInfo(node.op).name;
+    let plan;
+    try {
+      plan = node.into ? undefined : planTile(node.op, node.params, maxSteps);
+    } catch (e) {
+      if (!(e instanceof UnitOverBudget)) throw e;
       throw new ModelGraphError(`node ${i} (${name}) cannot be tiled under the step budget`, {
-        details: `one output ${isMatmul ? "column" : "channel"} alone is estimated at ${estimateSteps(node.op, withUnits(1))} steps > ${maxSteps}`,
+        details: `one ${e.unit} alone is estimated at ${e.steps} steps > ${maxSteps}`,
       });
-    let joined: OperandSlot | null = null;
-    let done = 0;
-    for (let u0 = 0; u0 < units; u0 += per) {
-      const u = Math.min(per, units - u0);
-      const [x, w, ...rest] = node.inputs; // five operands (validateModel)
-      const inputs = [whole(x!), part(w!, u0 * rowBytes, u * rowBytes), ...rest.map((s) => part(s, 4 * u0, 4 * u))];
-      const tile = push({ op: node.op, inputs, params: withUnits(u) }, outer * u * outPerUnit);
-      joined =
-        joined === null
-          ? tile
-          : push(
-              { op: Op.concat, inputs: [joined, tile], params: [outer, done * outPerUnit, u * outPerUnit] },
-              outer * (done + u) * outPerUnit,
-            );
-      done += u;
     }
-    slotMap.push(joined!.slot);
+    if (!plan)
+      throw new ModelGraphError(`node ${i} (${name}) exceeds the step budget and cannot be tiled`, {
+        details: `estimated ${steps} steps > ${maxSteps}${node.into ? " (it writes a cache block)" : ""}`,
+      });
+    const { tiles, outer } = plan;
+    // The last join copies the whole output: a node whose output alone is over the budget to copy
+    // cannot be joined at all.
+    const width = tiles.reduce((a, t) => a + t.width, 0);
+    const lastJoin = estimateSteps(Op.concat, [outer, width - tiles.at(-1)!.width, tiles.at(-1)!.width]);
+    if (tiles.length > 1 && lastJoin > maxSteps)
+      throw new ModelGraphError(`node ${i} (${name}) cannot be tiled under the step budget`, {
+        details: `joining its ${outer * width}-byte output is estimated at ${lastJoin} steps > ${maxSteps}`,
+      });
+    let level = tiles.map((t) => ({
+      slot: push(
+        { op: node.op, inputs: node.inputs.map((s, k) => part(s, t.parts[k])), params: t.params },
+        outer * t.width,
+      ),
+      width: t.width,
+    }));
+    // The balanced join: neighbours pair up level by level, so the output order is kept.
+    while (level.length > 1) {
+      const next: typeof level = [];
+      for (let k = 0; k + 1 < level.length; k += 2) {
+        const [a, b] = [level[k]!, level[k + 1]!];
+        const width = a.width + b.width;
+        next.push({
+          slot: push({ op: Op.concat, inputs: [a.slot, b.slot], params: [outer, a.width, b.width] }, outer * width),
+          width,
+        });
+      }
+      if (level.length % 2 === 1) next.push(level.at(-1)!);
+      level = next;
+    }
+    slotMap.push(level[0]!.slot.slot);
   });
   const tiled: Model = { ...model, nodes, weights };
   validateModel(tiled);
