@@ -118,10 +118,15 @@ contract PhaseBoundaryTest is Test {
         PhaseVectors.Case memory c = PhaseVectors.get(1);
         PhaseBoundary.PhaseProof memory p = _phase(c);
         bytes32[] memory shortProof = p.descriptorProof;
+        uint256 short = TensorRoot.SLOT_DEPTH - 1;
         assembly ("memory-safe") {
-            mstore(shortProof, 19)
+            mstore(shortProof, short)
         }
-        vm.expectRevert(abi.encodeWithSelector(PhaseBoundary.ProofLength.selector, 0, 20, 19));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                PhaseBoundary.ProofLength.selector, 0, TensorRoot.SLOT_DEPTH, TensorRoot.SLOT_DEPTH - 1
+            )
+        );
         pb.initialStateHash(c.m, c.node, c.sI, abi.encode(p));
     }
 
