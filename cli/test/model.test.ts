@@ -261,7 +261,7 @@ test("model inspect prints the header, nodes with shapes and quantization, tenso
   assert.equal(s.commitment.graphRoot, (await fileCommitment(file)).graphRoot);
 
   const text = await runOpml(["model", "inspect", file, "--quiet"]);
-  assert.match(text.out, /OPMLMODL version 1, [\d,]+ bytes, checksum ok/);
+  assert.match(text.out, /OPMLMODL version 2, [\d,]+ bytes, checksum ok/);
   assert.match(text.out, /quant: mult=128 × \[\d+, \d+\] shift=128 × \[?\d+/);
   assert.match(text.out, /a3\s+10 B {2}output of node 2 \(matmul\), the model output/);
   assert.match(text.out, new RegExp(`weightsRoot\\s+${s.commitment.weightsRoot}`));

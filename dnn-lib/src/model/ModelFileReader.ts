@@ -9,18 +9,19 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { keccak256Stream } from "../../../commitment/hash.ts";
-import { ModelFormatError, ModelUnsupportedError } from "./errors.ts";
+import { ModelFormatError } from "./errors.ts";
 import type { Model } from "./Model.ts";
 import {
   CHECKSUM_BYTES,
   MODEL_MAGIC,
-  MODEL_VERSION,
   Reader,
   Section,
   checkSection,
+  checkVersion,
   readCaches,
   readMeta,
   readNodes,
+  renumberCaches,
 } from "./modelFile.ts";
 import { validateModel } from "./validateModel.ts";
 
@@ -144,10 +145,7 @@ function parse(fd: number, length: number): { model: Model; ranges: WeightRange[
   };
   const top = header(8, 8);
   const version = top.u32();
-  if (version !== MODEL_VERSION)
-    throw new ModelUnsupportedError("unsupported model file version", {
-      details: `version ${version}, this loader reads ${MODEL_VERSION}`,
-    });
+  checkVersion(version);
   const count = top.u32();
   const sections = new Map<number, [number, number]>();
   const weightSections: [number, number][] = [];
@@ -205,6 +203,7 @@ function parse(fd: number, length: number): { model: Model; ranges: WeightRange[
     weights: ranges.map((r) => new Uint8Array(r.length)),
   };
   if (sections.has(Section.caches)) readCaches(section(Section.caches, "caches"), model);
+  renumberCaches(model, version);
   validateModel(model);
   return { model, ranges };
 }
