@@ -8,6 +8,7 @@ import { Op } from "../src/ops.ts";
 import { tinyCache, tinyMlp } from "../models/tiny.ts";
 import { validateModel } from "../src/model/validateModel.ts";
 import { cacheSlot } from "../src/model/Model.ts";
+import { SLOT_DEPTH } from "../../commitment/slotTree.ts";
 
 /** Rewrites the trailing checksum so that only the deliberate change is seen. */
 function resum(file: Uint8Array): Uint8Array {
@@ -77,6 +78,19 @@ describe("model file (docs/model-format.md)", () => {
       (e: unknown) => e instanceof ModelGraphError && /node 2 \(matmul\): operand 1 \(weight slot 4\)/.test(e.message),
     );
   });
+});
+
+test("a model with more weights than a slot tree's 2^SLOT_DEPTH slots is refused, with its counts", () => {
+  const m = tinyMlp();
+  const many = { ...m, weights: new Array<Uint8Array>(2 ** SLOT_DEPTH + 1).fill(m.weights[0]!) };
+  assert.throws(
+    () => validateModel(many),
+    (e: unknown) =>
+      e instanceof ModelGraphError &&
+      /more slots than a slot tree holds/.test(e.message) &&
+      e.message.includes(`${2 ** SLOT_DEPTH + 1} weights; a slot tree holds 2^${SLOT_DEPTH}`),
+  );
+  assert.doesNotThrow(() => validateModel(m));
 });
 
 describe("cache slots (docs/protocol.md §4.2)", () => {
