@@ -100,6 +100,9 @@ test("a version-1 file, caches numbered down from slot 2^20 − 1, reads as the 
   const p = path();
   writeFileSync(p, v1);
   assert.deepEqual(await readModelFile(p), model);
+  const reader = ModelFileReader.open(p);
+  reader.close();
+  assert.equal(reader.version, 1);
   const v3 = v2.slice();
   v3[8] = 3;
   v3.set(keccak256(v3.subarray(0, v3.length - 32)), v3.length - 32);

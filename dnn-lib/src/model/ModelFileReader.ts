@@ -47,14 +47,16 @@ export class ModelFileReader {
     /** The graph, with zero-filled weights until `readWeights` fills them. */
     readonly model: Model,
     private readonly ranges: WeightRange[],
+    /** The file's format version (1 or 2; a version-1 file's cache slots are renumbered in `model`). */
+    readonly version: number,
   ) {}
 
   static open(path: string): ModelFileReader {
     const fd = openSync(path, "r");
     try {
       const length = fstatSync(fd).size;
-      const { model, ranges } = parse(fd, length);
-      return new ModelFileReader(fd, length, model, ranges);
+      const { model, ranges, version } = parse(fd, length);
+      return new ModelFileReader(fd, length, model, ranges, version);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -126,7 +128,7 @@ function readFully(fd: number, dest: Uint8Array, offset: number): void {
   }
 }
 
-function parse(fd: number, length: number): { model: Model; ranges: WeightRange[] } {
+function parse(fd: number, length: number): { model: Model; ranges: WeightRange[]; version: number } {
   const magic = new TextEncoder().encode(MODEL_MAGIC);
   const head = new Uint8Array(16);
   const got = readSync(fd, head, 0, 16, 0);
@@ -205,5 +207,5 @@ function parse(fd: number, length: number): { model: Model; ranges: WeightRange[
   if (sections.has(Section.caches)) readCaches(section(Section.caches, "caches"), model);
   renumberCaches(model, version);
   validateModel(model);
-  return { model, ranges };
+  return { model, ranges, version };
 }
