@@ -26,7 +26,7 @@ export interface ComputedClaim {
   finalState: Hex;
   /** S_0 … S_N. */
   states: Hex[];
-  /** The 20 siblings of the output slot under S_N, bottom-up. */
+  /** The SLOT_DEPTH siblings of the output slot under S_N, bottom-up. */
   outputSlotProof: Hex[];
   /** Activation slots 0 … N as claimed (0 = input). */
   activations: Uint8Array[];

@@ -26,7 +26,7 @@ import { Progress } from "../common/progress.ts";
 import { OpmlError } from "../common/errors.ts";
 import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
 import { compileWithProgress, type ModelCommitment } from "../phase/compileModel.ts";
-import { MODEL_MAGIC, MODEL_VERSION } from "../dnn-lib/src/model/modelFile.ts";
+import { MODEL_MAGIC } from "../dnn-lib/src/model/modelFile.ts";
 import { writeModelFile } from "../dnn-lib/src/model/writeModelFile.ts";
 import { ModelFileReader } from "../dnn-lib/src/model/ModelFileReader.ts";
 import { opmlOracleAbi } from "../sdk/abi.ts";
@@ -192,7 +192,7 @@ async function inspectAction(path: string, flags: InspectFlags): Promise<void> {
     file: path,
     bytes: file.length,
     format: MODEL_MAGIC,
-    version: MODEL_VERSION,
+    version: file.version,
     checksum: bytesToHex(file.checksum!),
   };
   let trace: Awaited<ReturnType<typeof traceModel>> | undefined;

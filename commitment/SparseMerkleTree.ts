@@ -36,6 +36,16 @@ export class SparseMerkleTree {
     return 2 ** this.depth;
   }
 
+  /**
+   * Bytes held in pages: a written leaf costs at most one page per level (its path), so this grows
+   * with the depth and the writes, never with 2^depth.
+   */
+  get storedBytes(): number {
+    let n = 0;
+    for (const level of this.levels) for (const page of level.values()) n += page.length;
+    return n;
+  }
+
   /** Writes leaf `index` (32 bytes). */
   setLeaf(index: number, leaf: Uint8Array): void {
     if (leaf.length !== 32) throw new WordSizeError(leaf.length);

@@ -4,8 +4,11 @@ import { SparseMerkleTree } from "./SparseMerkleTree.ts";
 import { tensorRoot } from "./tensorRoot.ts";
 import { WordSizeError } from "./errors.ts";
 
-/** Depth of every slot tree. */
-export const SLOT_DEPTH = 20;
+/**
+ * Depth of every slot tree: 2^24 slots, so that a generation model of a LLaMA-2-7B or 13B shape
+ * holds its whole 4,096-token context (one node per slot, docs/protocol.md §2.2).
+ */
+export const SLOT_DEPTH = 24;
 export const SLOT_TAG = domainTag("opml.slot.v1");
 
 /** slotLeaf(root, n) = H("opml.slot.v1" ‖ root ‖ uint256 n): binds a tensor root to its byte length. */
@@ -30,7 +33,7 @@ export interface SlotWrite {
   newRoot: Uint8Array;
 }
 
-/** A depth-20 tree of slot leaves; an empty slot is the zero word. */
+/** A depth-SLOT_DEPTH tree of slot leaves; an empty slot is the zero word. */
 export class SlotTree {
   private readonly tree = new SparseMerkleTree(SLOT_DEPTH);
 

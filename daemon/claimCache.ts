@@ -6,6 +6,7 @@
  */
 import { bytesToHex, hexToBytes, isHex, keccak256, toHex, type Hex } from "viem";
 import type { ComputedClaim, ServedModel } from "../claim/ServedModel.ts";
+import { SLOT_DEPTH } from "../commitment/slotTree.ts";
 import { CacheContentError, type DataDir } from "./dataDir.ts";
 
 const KIND = "level1-claim";
@@ -63,7 +64,8 @@ function decodeClaim(payload: Uint8Array, served: ServedModel, input: Uint8Array
   if (!Array.isArray(states) || states.length !== n + 1) throw new CacheContentError(`not ${n + 1} graph states`);
   if (!Array.isArray(activations) || activations.length !== n + 1)
     throw new CacheContentError(`not ${n + 1} activation slots`);
-  if (!Array.isArray(outputSlotProof)) throw new CacheContentError("no output slot proof");
+  if (!Array.isArray(outputSlotProof) || outputSlotProof.length !== SLOT_DEPTH)
+    throw new CacheContentError(`no output slot proof of ${SLOT_DEPTH} siblings`);
   const acts = activations.map((a, i) => {
     if (typeof a !== "string" || !isHex(a, { strict: true })) throw new CacheContentError(`activation ${i} is not hex`);
     return hexToBytes(a);

@@ -248,7 +248,7 @@ test("model inspect prints the header, nodes with shapes and quantization, tenso
     file,
     bytes: bytes.length,
     format: "OPMLMODL",
-    version: 1,
+    version: 2,
     checksum: bytesToHex(bytes.subarray(bytes.length - 32)),
   } as unknown as Summary["header"]);
   assert.deepEqual(s.nodes[0]!.shape, { M: 1, N: 128, K: 64 });
@@ -261,7 +261,7 @@ test("model inspect prints the header, nodes with shapes and quantization, tenso
   assert.equal(s.commitment.graphRoot, (await fileCommitment(file)).graphRoot);
 
   const text = await runOpml(["model", "inspect", file, "--quiet"]);
-  assert.match(text.out, /OPMLMODL version 1, [\d,]+ bytes, checksum ok/);
+  assert.match(text.out, /OPMLMODL version 2, [\d,]+ bytes, checksum ok/);
   assert.match(text.out, /quant: mult=128 × \[\d+, \d+\] shift=128 × \[?\d+/);
   assert.match(text.out, /a3\s+10 B {2}output of node 2 \(matmul\), the model output/);
   assert.match(text.out, new RegExp(`weightsRoot\\s+${s.commitment.weightsRoot}`));
@@ -322,7 +322,7 @@ test("model inspect refuses a missing, truncated, corrupt, foreign or newer-vers
   assert.match(foreign.message, /not an opML model file/);
 
   const newer = good.slice();
-  new DataView(newer.buffer).setUint32(8, 2, true);
+  new DataView(newer.buffer).setUint32(8, 3, true);
   newer.set(keccak256(newer.subarray(0, newer.length - 32)), newer.length - 32);
   const unsupported = await inspect(newer);
   assert.ok(unsupported instanceof ModelUnsupportedError, String(unsupported));

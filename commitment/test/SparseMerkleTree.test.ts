@@ -15,6 +15,7 @@ import {
   ProofLengthError,
   RootMismatchError,
   WordSizeError,
+  SLOT_DEPTH,
 } from "../index.ts";
 import { referenceProof, referenceRoot } from "./reference.ts";
 import { Rng } from "../../common/rng.ts";
@@ -114,6 +115,21 @@ describe("SparseMerkleTree", () => {
     for (let h = 0; h < 40; h++) assert.deepEqual(proof[h], zeroHash(h));
     assert.deepEqual(tree.root(), rootFromLeaf(leaf, index, proof));
     assert.deepEqual(tree.readBytes(index * 32, 32), leaf);
+  });
+
+  test("a write costs one page per level of its path, never 2^depth nodes: a slot tree's first and last slots", () => {
+    const tree = new SparseMerkleTree(SLOT_DEPTH);
+    const page = 1024 * 32;
+    const last = 2 ** SLOT_DEPTH - 1;
+    tree.setLeaf(0, keccak256(new Uint8Array([1])));
+    tree.setLeaf(last, keccak256(new Uint8Array([2])));
+    assert.deepEqual(tree.root(), rootFromLeaf(tree.getLeaf(last), last, tree.proveLeaf(last)));
+    assert.ok(tree.storedBytes <= 2 * (SLOT_DEPTH + 1) * page, `${tree.storedBytes} bytes`);
+    // Further writes into the pages of those paths (a generation model's caches) allocate nothing.
+    const held = tree.storedBytes;
+    for (let k = 1; k < 100; k++) tree.setLeaf(last - k, keccak256(new Uint8Array([k])));
+    assert.deepEqual(tree.root(), rootFromLeaf(tree.getLeaf(last - 99), last - 99, tree.proveLeaf(last - 99)));
+    assert.equal(tree.storedBytes, held);
   });
 
   test("an incremental root after a few writes equals a root rebuilt from scratch", () => {

@@ -6,6 +6,7 @@ import { startAnvil } from "../../chain/anvil.ts";
 import { devClients } from "../../chain/devClients.ts";
 import { DEVNET_CONTRACTS, deployContracts } from "../../chain/deploy.ts";
 import { buildVectors, VECTORS_PATH, type CommitmentVectors } from "../tools/writeVectors.ts";
+import { SLOT_DEPTH } from "../slotTree.ts";
 
 test("the committed cross-language vectors are exactly what the TypeScript library writes today", () => {
   const committed = readFileSync(VECTORS_PATH, "utf8");
@@ -23,7 +24,7 @@ test("the vectors cover the cases the forge replay relies on", () => {
   const v = JSON.parse(buildVectors()) as CommitmentVectors;
   assert.equal(v.zeroHashes.length, 65);
   const depths = new Set(v.leafProofs.map((p) => p.depth));
-  for (const d of [0, 20, 32, 48]) assert.ok(depths.has(d), `leaf proofs at depth ${d}`);
+  for (const d of [0, 20, SLOT_DEPTH, 32, 48]) assert.ok(depths.has(d), `leaf proofs at depth ${d}`);
   const lengths = new Set(v.tensors.map((t) => t.byteLength));
   for (const n of [0, 1, 31, 32, 33, 1000]) assert.ok(lengths.has(n), `tensor of ${n} bytes`);
   assert.equal(v.tensors.find((t) => t.byteLength === 0)?.root, `0x${"00".repeat(32)}`);

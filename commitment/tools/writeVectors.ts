@@ -174,7 +174,7 @@ function randomTree(label: string, depth: number, k: number): { tree: SparseMerk
 
 function leafProofs(): LeafProof[] {
   const out: LeafProof[] = [];
-  for (const depth of [0, 1, 4, 8, 20, 27, 32, 48]) {
+  for (const depth of [0, 1, 4, 8, 20, SLOT_DEPTH, 27, 32, 48]) {
     const { tree, indices } = randomTree(`leaf/d${depth}`, depth, 6);
     const root = hex(tree.root());
     const picks = new Set([indices[0]!, indices[indices.length - 1]!, indices[Math.floor(indices.length / 2)]!]);
@@ -197,7 +197,7 @@ function subtreeProofs(): SubtreeProof[] {
   const out: SubtreeProof[] = [];
   const cases: [number, number[]][] = [
     [4, [0, 1, 2, 4]],
-    [20, [0, 3, 10, 19, 20]],
+    [SLOT_DEPTH, [0, 3, 10, SLOT_DEPTH - 1, SLOT_DEPTH]],
     [27, [5, 12]],
     [48, [16, 40]],
   ];
@@ -384,7 +384,7 @@ function compose(name: string, depth: number, tree: SparseMerkleTree, subs: [num
 function composed(): Composed[] {
   const out: Composed[] = [];
 
-  out.push(compose("no subtrees, depth 20", 20, new SparseMerkleTree(20), []));
+  out.push(compose(`no subtrees, depth ${SLOT_DEPTH}`, SLOT_DEPTH, new SparseMerkleTree(SLOT_DEPTH), []));
 
   {
     const t = new SparseMerkleTree(5);
@@ -501,7 +501,7 @@ function expectedRevert(run: () => void): Hex {
 
 function rejections(): Rejection[] {
   const out: Rejection[] = [];
-  const depth = 20;
+  const depth = SLOT_DEPTH;
   const { tree, indices } = randomTree("reject", depth, 8);
   const root = tree.root();
   const index = indices[3]!;

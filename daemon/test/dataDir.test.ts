@@ -10,6 +10,7 @@ import { compileModel } from "../../phase/compileModel.ts";
 import { tinyMlp } from "../../dnn-lib/models/tiny.ts";
 import { ServedModel } from "../../claim/ServedModel.ts";
 import { ClaimCache } from "../claimCache.ts";
+import { SLOT_DEPTH } from "../../commitment/slotTree.ts";
 import { NodeTraces } from "../nodeTraces.ts";
 import { decodeTrace, encodeTrace } from "../traceCodec.ts";
 import { captureLogs } from "./captureLogs.ts";
@@ -163,4 +164,30 @@ test("traces and claims persisted in a data directory are reused by a fresh proc
   assert.equal(bytesToHex((await traces3.trace(served, rebuilt, 2)).stateHashAt(100)), h);
   assert.deepEqual([claims3.stats.computed, traces3.stats.recorded], [1, 1]);
   assert.ok(lines.filter((l) => l.msg === "cache file rejected; rebuilding it" && l.problem === "corrupt").length >= 2);
+});
+
+test("a cached claim whose output slot proof is not SLOT_DEPTH siblings long (a shallower tree's) is recomputed", async () => {
+  const served = await ServedModel.create(await compileModel(tinyMlp()));
+  const input = new Uint8Array(served.compiled.commitment.inputLength).map((_, i) => i + 7);
+  const root = tmp();
+  const { lines, logger } = captureLogs();
+  const claim = new ClaimCache(new DataDir(root, logger)).get(served, input, "honest", () => served.claim(input));
+  assert.equal(claim.outputSlotProof.length, SLOT_DEPTH);
+  const [file] = readdirSync(join(root, "l1"));
+  const body = {
+    ...claim,
+    outputSlotProof: claim.outputSlotProof.slice(0, 20),
+    activations: claim.activations.map((a) => bytesToHex(a)),
+  };
+  const key = ClaimCache.key(served, input, "honest");
+  new DataDir(root, logger).save(`l1/${file}`, "level1-claim", key, new TextEncoder().encode(JSON.stringify(body)));
+  const claims = new ClaimCache(new DataDir(root, logger));
+  assert.deepEqual(
+    claims.get(served, input, "honest", () => served.claim(input)).outputSlotProof,
+    claim.outputSlotProof,
+  );
+  assert.deepEqual(claims.stats, { computed: 1, loaded: 0 });
+  const rejected = lines.find((l) => l.msg === "cache file rejected; rebuilding it");
+  assert.equal(rejected?.problem, "invalid content");
+  assert.match(JSON.stringify(rejected), new RegExp(`output slot proof of ${SLOT_DEPTH} siblings`));
 });

@@ -8,6 +8,7 @@ import { Op } from "../src/ops.ts";
 import { tinyCache, tinyMlp } from "../models/tiny.ts";
 import { validateModel } from "../src/model/validateModel.ts";
 import { cacheSlot } from "../src/model/Model.ts";
+import { SLOT_DEPTH } from "../../commitment/slotTree.ts";
 
 /** Rewrites the trailing checksum so that only the deliberate change is seen. */
 function resum(file: Uint8Array): Uint8Array {
@@ -50,9 +51,9 @@ describe("model file (docs/model-format.md)", () => {
   test("another file type, another version and an unknown op are refused by name", () => {
     assert.throws(() => decodeModel(new TextEncoder().encode("PK\u0003\u0004 not a model")), /not an opML model file/);
     const file = encodeModel(tinyMlp());
-    const v2 = file.slice();
-    v2[8] = 2;
-    assert.throws(() => decodeModel(resum(v2)), ModelUnsupportedError);
+    const v3 = file.slice();
+    v3[8] = 3;
+    assert.throws(() => decodeModel(resum(v3)), ModelUnsupportedError);
     const dv = new DataView(file.buffer);
     const metaLen = dv.getUint32(20, true);
     const firstOp = 16 + 8 + metaLen + 8 + 4; // section headers, meta payload, nodes header, node count
@@ -77,6 +78,19 @@ describe("model file (docs/model-format.md)", () => {
       (e: unknown) => e instanceof ModelGraphError && /node 2 \(matmul\): operand 1 \(weight slot 4\)/.test(e.message),
     );
   });
+});
+
+test("a model with more weights than a slot tree's 2^SLOT_DEPTH slots is refused, with its counts", () => {
+  const m = tinyMlp();
+  const many = { ...m, weights: new Array<Uint8Array>(2 ** SLOT_DEPTH + 1).fill(m.weights[0]!) };
+  assert.throws(
+    () => validateModel(many),
+    (e: unknown) =>
+      e instanceof ModelGraphError &&
+      /more slots than a slot tree holds/.test(e.message) &&
+      e.message.includes(`${2 ** SLOT_DEPTH + 1} weights; a slot tree holds 2^${SLOT_DEPTH}`),
+  );
+  assert.doesNotThrow(() => validateModel(m));
 });
 
 describe("cache slots (docs/protocol.md §4.2)", () => {

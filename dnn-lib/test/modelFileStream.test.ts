@@ -15,7 +15,9 @@ import { ModelFileReader, readModelFile } from "../src/model/ModelFileReader.ts"
 import { ModelFormatError, ModelUnsupportedError } from "../src/model/errors.ts";
 import { loadModelSource } from "../models/modelSource.ts";
 import { tinyCache, tinyMlp } from "../models/tiny.ts";
-import type { Model } from "../src/model/Model.ts";
+import { cacheSlot, type Model } from "../src/model/Model.ts";
+import { keccak256 } from "../../commitment/hash.ts";
+import { SlotKind } from "../src/nodeInput.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "opml-modelfile-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,6 +63,53 @@ test("weights too large for one section go into several weights sections, read b
     assert.deepEqual(await readModelFile(p), model);
   }
   assert.throws(() => encodeModel(tinyMlp(), 64), ModelUnsupportedError);
+});
+
+/**
+ * `file` as version 1 wrote it: cache `c` was activation slot 2^20 − 1 − c (depth-20 slot trees).
+ * Walks the nodes section and renumbers each cache operand, then rewrites the version and checksum.
+ */
+function asVersion1(file: Uint8Array, caches: number): Uint8Array {
+  const out = file.slice();
+  const v = new DataView(out.buffer);
+  v.setUint32(8, 1, true);
+  let at = 16;
+  while (v.getUint32(at, true) !== Section.nodes) at += 8 + v.getUint32(at + 4, true);
+  let p = at + 12;
+  for (let k = v.getUint32(at + 8, true); k > 0; k--) {
+    const [nIn, nParams] = [v.getUint32(p + 4, true), v.getUint32(p + 8, true)];
+    p += 12;
+    for (let j = 0; j < nIn; j++, p += 8) {
+      const c = cacheSlot(0) - v.getUint32(p + 4, true);
+      if (v.getUint32(p, true) === SlotKind.activation && c >= 0 && c < caches)
+        v.setUint32(p + 4, 2 ** 20 - 1 - c, true);
+    }
+    p += 4 * nParams;
+  }
+  out.set(keccak256(out.subarray(0, out.length - 32)), out.length - 32);
+  return out;
+}
+
+test("a version-1 file, caches numbered down from slot 2^20 − 1, reads as the same model", async () => {
+  const model = tinyCache();
+  const v2 = encodeModel(model);
+  assert.equal(new DataView(v2.buffer).getUint32(8, true), 2);
+  const v1 = asVersion1(v2, model.caches!.length);
+  assert.notDeepEqual(v1.subarray(0, v1.length - 32), v2.subarray(0, v2.length - 32));
+  assert.deepEqual(decodeModel(v1), model);
+  const p = path();
+  writeFileSync(p, v1);
+  assert.deepEqual(await readModelFile(p), model);
+  const reader = ModelFileReader.open(p);
+  reader.close();
+  assert.equal(reader.version, 1);
+  const v3 = v2.slice();
+  v3[8] = 3;
+  v3.set(keccak256(v3.subarray(0, v3.length - 32)), v3.length - 32);
+  assert.throws(
+    () => decodeModel(v3),
+    (e: unknown) => e instanceof ModelUnsupportedError && /reads 1 and 2/.test(e.message),
+  );
 });
 
 test("open gives the graph with zero weights; readWeights fills the buffers the caller names", async () => {

@@ -10,8 +10,9 @@ import {Merkle} from "./Merkle.sol";
 ///      An empty tensor has root zero. A slot leaf binds a root to its byte length:
 ///      `keccak256("opml.slot.v1" ‖ root ‖ n)`; slot `k` of a depth-`SLOT_DEPTH` slot tree is leaf `k`.
 library TensorRoot {
-    /// @notice The depth of every slot tree (graph states `S_i`, `weightsRoot`, `graphRoot`).
-    uint256 internal constant SLOT_DEPTH = 20;
+    /// @notice The depth of every slot tree (graph states `S_i`, `weightsRoot`, `graphRoot`): 2^24
+    ///         slots, a LLaMA-2-13B generation model's 4,096-token context with room (protocol.md §2.2).
+    uint256 internal constant SLOT_DEPTH = 24;
 
     /// @notice The slot leaf's domain tag: ASCII `opml.slot.v1`, left-aligned, zero-padded.
     // casting to 'bytes32' is safe because the 12-byte ASCII literal is left-aligned and zero-padded.

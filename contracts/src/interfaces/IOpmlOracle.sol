@@ -149,7 +149,7 @@ interface IOpmlOracle {
     /// @param requestId The request.
     /// @param finalState S_N.
     /// @param output The output bytes (exactly the model's outputLength).
-    /// @param outputSlotProof The 20 siblings of the output slot under S_N.
+    /// @param outputSlotProof The `SLOT_DEPTH` (24) siblings of the output slot under S_N.
     /// @return claimId Sequential from 1.
     function submitClaim(
         uint256 requestId,

@@ -150,8 +150,9 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
 
     /// @inheritdoc IOpmlOracle
     function registerModel(ModelConfig calldata c) external returns (uint256 modelId) {
-        if (c.nodeCount == 0) revert InvalidModel("nodeCount", 0);
         uint256 slots = uint256(1) << TensorRoot.SLOT_DEPTH;
+        // Node i is leaf i of graphRoot and writes slot i + 1: N nodes need N < 2^SLOT_DEPTH.
+        if (c.nodeCount == 0 || c.nodeCount >= slots) revert InvalidModel("nodeCount", c.nodeCount);
         if (c.inputSlot >= slots || c.outputSlot >= slots || c.inputSlot == c.outputSlot) {
             revert InvalidModel(
                 "slot", c.inputSlot == c.outputSlot ? c.outputSlot : (c.inputSlot >= slots ? c.inputSlot : c.outputSlot)
@@ -223,7 +224,7 @@ contract OpmlOracle is IOpmlOracle, IGameResolver {
         );
     }
 
-    /// @notice S_0 of an input: the depth-20 slot tree with only `inputSlot` filled, by
+    /// @notice S_0 of an input: the depth-`SLOT_DEPTH` slot tree with only `inputSlot` filled, by
     ///         slotLeaf(tensorRoot(input), len(input)) (protocol.md §4.2).
     /// @param inputSlot The model's input slot.
     /// @param input The input bytes.

@@ -215,25 +215,27 @@ contract TensorRootTest is Test {
 
     // ------------------------------------------------------------------ slot tree
 
+    uint256 internal constant SLOT_DEPTH = 24;
+
     function test_writeSlot_thenVerifySlot_twoSlots() public view {
         uint256[] memory idx = new uint256[](0);
         bytes32[] memory val = new bytes32[](0);
-        bytes32 root = RefTree.root(idx, val, 20);
-        assertEq(root, cv.zeroHash(20));
+        bytes32 root = RefTree.root(idx, val, SLOT_DEPTH);
+        assertEq(root, cv.zeroHash(SLOT_DEPTH));
 
         bytes32 leafA = cv.tensorSlotLeaf(_bytes(100, 1));
-        bytes32 rootA = cv.writeSlot(root, 3, bytes32(0), leafA, RefTree.proof(idx, val, 20, 3));
+        bytes32 rootA = cv.writeSlot(root, 3, bytes32(0), leafA, RefTree.proof(idx, val, SLOT_DEPTH, 3));
         (idx, val) = _single(3, leafA);
-        assertEq(rootA, RefTree.root(idx, val, 20));
+        assertEq(rootA, RefTree.root(idx, val, SLOT_DEPTH));
 
         bytes32 leafB = cv.tensorSlotLeaf(_bytes(5, 2));
-        bytes32 rootB = cv.writeSlot(rootA, 1000, bytes32(0), leafB, RefTree.proof(idx, val, 20, 1000));
+        bytes32 rootB = cv.writeSlot(rootA, 1000, bytes32(0), leafB, RefTree.proof(idx, val, SLOT_DEPTH, 1000));
         uint256[] memory idx2 = new uint256[](2);
         bytes32[] memory val2 = new bytes32[](2);
         (idx2[0], val2[0], idx2[1], val2[1]) = (3, leafA, 1000, leafB);
-        assertEq(rootB, RefTree.root(idx2, val2, 20));
-        assertTrue(th.verifySlot(rootB, 3, leafA, RefTree.proof(idx2, val2, 20, 3)));
-        assertTrue(th.verifySlot(rootB, 1000, leafB, RefTree.proof(idx2, val2, 20, 1000)));
+        assertEq(rootB, RefTree.root(idx2, val2, SLOT_DEPTH));
+        assertTrue(th.verifySlot(rootB, 3, leafA, RefTree.proof(idx2, val2, SLOT_DEPTH, 3)));
+        assertTrue(th.verifySlot(rootB, 1000, leafB, RefTree.proof(idx2, val2, SLOT_DEPTH, 1000)));
     }
 
     function _single(uint256 i, bytes32 v) internal pure returns (uint256[] memory idx, bytes32[] memory val) {
@@ -243,11 +245,11 @@ contract TensorRootTest is Test {
     }
 
     function test_writeSlot_wrongOldLeaf_reverts() public {
-        bytes32[] memory p = new bytes32[](20);
-        for (uint256 l; l < 20; ++l) {
+        bytes32[] memory p = new bytes32[](SLOT_DEPTH);
+        for (uint256 l; l < SLOT_DEPTH; ++l) {
             p[l] = RefTree.zero(l);
         }
-        bytes32 root = cv.zeroHash(20);
+        bytes32 root = cv.zeroHash(SLOT_DEPTH);
         bytes32 claimedOld = bytes32(uint256(1));
         bytes32 computed = cv.rootFromLeaf(claimedOld, 7, p);
         vm.expectRevert(abi.encodeWithSelector(Merkle.RootMismatch.selector, root, computed));
@@ -255,17 +257,17 @@ contract TensorRootTest is Test {
     }
 
     function test_writeSlot_wrongProofLength_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Merkle.ProofLengthMismatch.selector, 20, 21));
-        cv.writeSlot(bytes32(0), 0, bytes32(0), bytes32(0), new bytes32[](21));
+        vm.expectRevert(abi.encodeWithSelector(Merkle.ProofLengthMismatch.selector, 24, 20));
+        cv.writeSlot(bytes32(0), 0, bytes32(0), bytes32(0), new bytes32[](20));
     }
 
     function test_verifySlot_slotOutOfRange_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Merkle.IndexOutOfRange.selector, 1 << 20, 20));
-        th.verifySlot(bytes32(0), 1 << 20, bytes32(0), new bytes32[](20));
+        vm.expectRevert(abi.encodeWithSelector(Merkle.IndexOutOfRange.selector, 1 << 24, 24));
+        th.verifySlot(bytes32(0), 1 << 24, bytes32(0), new bytes32[](24));
     }
 
-    function test_slotDepth_is20() public view {
-        assertEq(cv.SLOT_DEPTH(), 20);
+    function test_slotDepth_is24() public view {
+        assertEq(cv.SLOT_DEPTH(), SLOT_DEPTH);
         assertEq(cv.MAX_DEPTH(), 64);
     }
 }

@@ -112,6 +112,15 @@ contract OpmlOracleTest is GameHarness {
         assertEq(keccak256(abi.encode(oracle.modelCommitment(id))), keccak256(abi.encode(_model(N))));
     }
 
+    function test_registerModel_acceptsTheLastSlotAndTheLargestNodeCount() public {
+        IOpmlOracle.ModelConfig memory c = _config();
+        c.outputSlot = uint32((1 << 24) - 1);
+        c.nodeCount = uint32((1 << 24) - 1);
+        uint256 id = oracle.registerModel(c);
+        assertEq(oracle.getModel(id).outputSlot, (1 << 24) - 1);
+        assertEq(oracle.getModel(id).nodeCount, (1 << 24) - 1);
+    }
+
     function test_registerModel_invalidFields_revert() public {
         IOpmlOracle.ModelConfig memory c = _config();
         c.nodeCount = 0;
@@ -122,8 +131,12 @@ contract OpmlOracleTest is GameHarness {
         vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot", 0));
         oracle.registerModel(c);
         c = _config();
-        c.outputSlot = uint32(1 << 20);
-        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot", 1 << 20));
+        c.outputSlot = uint32(1 << 24);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "slot", 1 << 24));
+        oracle.registerModel(c);
+        c = _config();
+        c.nodeCount = uint32(1 << 24);
+        vm.expectRevert(abi.encodeWithSelector(OpmlOracle.InvalidModel.selector, "nodeCount", 1 << 24));
         oracle.registerModel(c);
         c = _config();
         c.outputLength = 0;

@@ -9,18 +9,19 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { keccak256Stream } from "../../../commitment/hash.ts";
-import { ModelFormatError, ModelUnsupportedError } from "./errors.ts";
+import { ModelFormatError } from "./errors.ts";
 import type { Model } from "./Model.ts";
 import {
   CHECKSUM_BYTES,
   MODEL_MAGIC,
-  MODEL_VERSION,
   Reader,
   Section,
   checkSection,
+  checkVersion,
   readCaches,
   readMeta,
   readNodes,
+  renumberCaches,
 } from "./modelFile.ts";
 import { validateModel } from "./validateModel.ts";
 
@@ -46,14 +47,16 @@ export class ModelFileReader {
     /** The graph, with zero-filled weights until `readWeights` fills them. */
     readonly model: Model,
     private readonly ranges: WeightRange[],
+    /** The file's format version (1 or 2; a version-1 file's cache slots are renumbered in `model`). */
+    readonly version: number,
   ) {}
 
   static open(path: string): ModelFileReader {
     const fd = openSync(path, "r");
     try {
       const length = fstatSync(fd).size;
-      const { model, ranges } = parse(fd, length);
-      return new ModelFileReader(fd, length, model, ranges);
+      const { model, ranges, version } = parse(fd, length);
+      return new ModelFileReader(fd, length, model, ranges, version);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -125,7 +128,7 @@ function readFully(fd: number, dest: Uint8Array, offset: number): void {
   }
 }
 
-function parse(fd: number, length: number): { model: Model; ranges: WeightRange[] } {
+function parse(fd: number, length: number): { model: Model; ranges: WeightRange[]; version: number } {
   const magic = new TextEncoder().encode(MODEL_MAGIC);
   const head = new Uint8Array(16);
   const got = readSync(fd, head, 0, 16, 0);
@@ -144,10 +147,7 @@ function parse(fd: number, length: number): { model: Model; ranges: WeightRange[
   };
   const top = header(8, 8);
   const version = top.u32();
-  if (version !== MODEL_VERSION)
-    throw new ModelUnsupportedError("unsupported model file version", {
-      details: `version ${version}, this loader reads ${MODEL_VERSION}`,
-    });
+  checkVersion(version);
   const count = top.u32();
   const sections = new Map<number, [number, number]>();
   const weightSections: [number, number][] = [];
@@ -205,6 +205,7 @@ function parse(fd: number, length: number): { model: Model; ranges: WeightRange[
     weights: ranges.map((r) => new Uint8Array(r.length)),
   };
   if (sections.has(Section.caches)) readCaches(section(Section.caches, "caches"), model);
+  renumberCaches(model, version);
   validateModel(model);
-  return { model, ranges };
+  return { model, ranges, version };
 }

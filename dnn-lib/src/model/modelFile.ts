@@ -6,12 +6,15 @@
  */
 import { keccak256 } from "../../../commitment/hash.ts";
 import { ModelFormatError, ModelUnsupportedError } from "./errors.ts";
-import type { GraphNode, Model } from "./Model.ts";
+import { cacheSlot, type GraphNode, type Model } from "./Model.ts";
 import { validateModel } from "./validateModel.ts";
-import type { OperandSlot } from "../nodeInput.ts";
+import { SlotKind, type OperandSlot } from "../nodeInput.ts";
 
 export const MODEL_MAGIC = "OPMLMODL";
-export const MODEL_VERSION = 1;
+/** Version 2: cache `c` is activation slot `2^SLOT_DEPTH − 1 − c` of a depth-24 slot tree. */
+export const MODEL_VERSION = 2;
+/** Version 1 numbered cache `c` as activation slot `2^20 − 1 − c` (depth-20 slot trees); still read. */
+const V1_SLOT_COUNT = 2 ** 20;
 export const Section = { meta: 1, nodes: 2, weights: 3, caches: 4 } as const;
 export const CHECKSUM_BYTES = 32;
 
@@ -208,6 +211,28 @@ export function checkSection(
     throw new ModelFormatError("weights sections must follow one another", { details: `section id ${id}` });
 }
 
+/** Refuses a version this loader does not read (it reads 1 and 2). */
+export function checkVersion(version: number): void {
+  if (version !== MODEL_VERSION && version !== 1)
+    throw new ModelUnsupportedError("unsupported model file version", {
+      details: `version ${version}, this loader reads 1 and ${MODEL_VERSION}`,
+    });
+}
+
+/**
+ * A version-1 file's cache operands, renumbered to this version's cache slots: there cache `c` was
+ * slot `2^20 − 1 − c`, which no node's slot reached, so the renumbering is unambiguous.
+ */
+export function renumberCaches(model: Model, version: number): void {
+  const count = model.caches?.length ?? 0;
+  if (version !== 1 || count === 0) return;
+  for (const node of model.nodes)
+    for (const operand of node.inputs) {
+      const c = V1_SLOT_COUNT - 1 - operand.slot;
+      if (operand.kind === SlotKind.activation && c >= 0 && c < count) operand.slot = cacheSlot(c);
+    }
+}
+
 export function decodeModel(file: Uint8Array): Model {
   const magic = new TextEncoder().encode(MODEL_MAGIC);
   if (file.length < magic.length || magic.some((b, i) => file[i] !== b))
@@ -215,10 +240,7 @@ export function decodeModel(file: Uint8Array): Model {
   const bodyEnd = file.length - CHECKSUM_BYTES;
   const head = new Reader(file, 8, Math.max(8, bodyEnd), "the header");
   const version = head.u32();
-  if (version !== MODEL_VERSION)
-    throw new ModelUnsupportedError("unsupported model file version", {
-      details: `version ${version}, this loader reads ${MODEL_VERSION}`,
-    });
+  checkVersion(version);
   const count = head.u32();
   const sections = new Map<number, [number, number]>();
   const weightRanges: [number, number][] = [];
@@ -258,6 +280,7 @@ export function decodeModel(file: Uint8Array): Model {
     weights,
   };
   if (sections.has(Section.caches)) readCaches(section(Section.caches, "caches"), model);
+  renumberCaches(model, version);
   validateModel(model);
   return model;
 }

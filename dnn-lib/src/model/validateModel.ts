@@ -24,8 +24,11 @@ export function activationLength(model: Pick<Model, "caches">, lengths: readonly
 export function validateModel(model: Model): number[] {
   if (model.nodes.length === 0) throw new ModelGraphError("model has no nodes");
   const caches = model.caches ?? [];
-  if (model.nodes.length + 1 + caches.length > 2 ** SLOT_DEPTH || model.weights.length > 2 ** SLOT_DEPTH)
-    throw new ModelGraphError("model has more slots than a slot tree holds", { details: `2^${SLOT_DEPTH} slots` });
+  const slots = model.nodes.length + 1 + caches.length;
+  if (slots > 2 ** SLOT_DEPTH || model.weights.length > 2 ** SLOT_DEPTH)
+    throw new ModelGraphError("model has more slots than a slot tree holds", {
+      details: `${slots} activation slots (input, ${model.nodes.length} nodes, ${caches.length} caches) and ${model.weights.length} weights; a slot tree holds 2^${SLOT_DEPTH}`,
+    });
   if (!(model.inputLength > 0)) throw new ModelGraphError("input length must be positive");
   caches.forEach((n, c) => {
     if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
