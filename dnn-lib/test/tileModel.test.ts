@@ -16,6 +16,8 @@ import { expTable, randomNode } from "../src/randomNode.ts";
 import { opInfo, type OpName } from "../src/ops.ts";
 import { DEFAULT_MAX_STEPS } from "../src/model/compileGraph.ts";
 import { decoderModel, DECODER_SHAPES } from "../models/decoderShapes.ts";
+import { unrollGeneration } from "../src/generation/unrollGeneration.ts";
+import { encodeGenerationRequest } from "../src/generation/generationState.ts";
 import type { NodeSpec } from "../src/nodeInput.ts";
 
 const A = (slot: number) => ({ kind: SlotKind.activation, slot });
@@ -217,6 +219,7 @@ describe("tiling without limits: every op that can exceed the budget splits", ()
     "cvt16to8",
     "requant16",
     "attention",
+    "attnCache",
   ];
   test("element-wise, row-wise and attention nodes split into tiles that fit, with the same output bits", () => {
     const r = new Rng(0x711e);
@@ -296,6 +299,48 @@ describe("tiling without limits: every op that can exceed the budget splits", ()
       }
     }
     for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget);
+    const x = spec.inputs[0]!;
+    assert.deepEqual(outputOf(tiled, x), outputOf(model, x));
+    const native = await NativeRunner.create(compileGraph(model, { maxStepsPerNode: budget }));
+    assert.deepEqual(native.infer(x), outputOf(model, x));
+  });
+
+  test("a generation model's attnCache nodes split by head group, each tile reading its groups' columns of the caches", async () => {
+    // 16 heads over 4 key/value groups of 8-byte heads, 48 positions: the caches are slots written in place.
+    const shape = { name: "gqa", d: 128, layers: 1, heads: 16, kvHeads: 4, ffn: 64, vocab: 40, T: 48 };
+    const gen = unrollGeneration(decoderModel(shape, { seed: 7 }), { context: 48, maxNew: 47 });
+    const input = encodeGenerationRequest({ prompt: [3, 9], maxNew: 46 }, { C: 48 });
+    const last = gen.model.nodes.filter((n) => n.op === Op.attnCache).at(-1)!;
+    const budget = estimateSteps(Op.attnCache, [8, 8, 2, ...last.params.slice(3)]); // two groups of 4 heads
+    const tiled = tileModel(gen.model, budget);
+    const tiles = tiled.nodes.filter((n) => n.op === Op.attnCache && n.params[0]! < 16);
+    assert.ok(tiles.length > 0);
+    for (const n of tiles) assert.deepEqual([n.params[0], n.params[2], n.params[4]], [8, 2, 16]); // 2 groups, rows of 16 bytes
+    assert.ok(tiled.nodes.some((n) => n.op === Op.slice && n.params[0] === 48 && n.params[3] === 16));
+    for (const n of tiled.nodes) assert.ok(estimateSteps(n.op, n.params) <= budget);
+    const plain = outputOf(gen.model, input);
+    assert.deepEqual(outputOf(tiled, input), plain);
+    const native = await NativeRunner.create(compileGraph(gen.model, { maxStepsPerNode: budget }));
+    assert.deepEqual(native.infer(input), plain);
+  });
+
+  test("an attnCache group over the budget splits by head, every tile reading the group's columns", async () => {
+    const r = new Rng(0xcac);
+    const i8 = (n: number) => Uint8Array.from({ length: n }, () => r.int(0, 255));
+    const [H, Dh, G, Tmax, S, pos] = [4, 16, 2, 20, 64, 17]; // rows hold 2 groups and 32 bytes of padding
+    const spec: NodeSpec = {
+      op: Op.attnCache,
+      inputs: [i8(H * Dh), i8(Tmax * S), i8(Tmax * S), expTable(0.05)],
+      params: [H, Dh, G, Tmax, S, pos, 1 << 30, 40, 1 << 30, 37],
+    };
+    const model = oneNode(spec);
+    const budget = estimateSteps(Op.attnCache, [1, Dh, 1, Tmax, Dh, pos, 1 << 30, 40, 1 << 30, 37]);
+    const tiled = tileModel(model, budget);
+    const tiles = tiled.nodes.filter((n) => n.op === Op.attnCache);
+    assert.deepEqual(
+      tiles.map((n) => n.params.slice(0, 6)),
+      Array(4).fill([1, Dh, 1, Tmax, Dh, pos]),
+    );
     const x = spec.inputs[0]!;
     assert.deepEqual(outputOf(tiled, x), outputOf(model, x));
     const native = await NativeRunner.create(compileGraph(model, { maxStepsPerNode: budget }));

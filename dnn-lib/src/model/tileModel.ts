@@ -1,12 +1,13 @@
 /**
  * Tiling (docs/protocol.md §4.5): every node whose step bound (estimateSteps) exceeds `maxSteps`
  * is split into tiles that fit (tilePlan.ts: matmul and conv2d by output columns or channels,
- * attention by head and query block, element-wise and row-wise ops by rows), and the tiles'
- * outputs are joined by a balanced tree of concat nodes: ⌈log2 t⌉ levels for t tiles, each level
- * copying the output once, where a chain would copy it t − 1 times. Every tile computes exactly the
- * bytes of its part of the output, so the tiled model computes the same bits. Weight operands are
- * split into new weight slots (views of the model's bytes); an activation operand is split with
- * slice nodes. Nodes that write a cache block, copies and views are checked, not tiled.
+ * attention by head and query block, attnCache by head group, element-wise and row-wise ops by
+ * rows), and the tiles' outputs are joined by a balanced tree of concat nodes: ⌈log2 t⌉ levels for
+ * t tiles, each level copying the output once, where a chain would copy it t − 1 times. Every tile
+ * computes exactly the bytes of its part of the output, so the tiled model computes the same bits.
+ * Weight operands are split into new weight slots (views of the model's bytes); an activation
+ * operand is split with slice nodes (a column band of each row, for attnCache's caches). Nodes
+ * that write a cache block, copies and views are checked, not tiled.
  */
 import { Op, opInfo } from "../ops.ts";
 import { SlotKind, type OperandSlot } from "../nodeInput.ts";
@@ -14,7 +15,7 @@ import { estimateSteps } from "./estimateSteps.ts";
 import { ModelGraphError } from "./errors.ts";
 import { cacheOfSlot, outputSlotOf, type GraphNode, type Model } from "./Model.ts";
 import { activationLength, validateModel } from "./validateModel.ts";
-import { planTile, UnitOverBudget } from "./tilePlan.ts";
+import { planTile, UnitOverBudget, type Part } from "./tilePlan.ts";
 
 export function tileModel(model: Model, maxSteps: number): Model {
   // Every slot a node reads exists (validateModel), so the slot lookups below find one.
@@ -37,24 +38,36 @@ export function tileModel(model: Model, maxSteps: number): Model {
   };
   const lengthOf = (src: OperandSlot) =>
     src.kind === SlotKind.weight ? model.weights[src.slot]!.length : activationLength(model, actLens, src.slot);
-  /** Bytes [start, start + len) of an operand (all of it when the range is undefined), in the tiled model. */
-  const part = (src: OperandSlot, range?: [number, number]): OperandSlot => {
+  /** A part of an operand (all of it when undefined: tilePlan.ts's Part), in the tiled model. */
+  const part = (src: OperandSlot, range?: Part): OperandSlot => {
     const total = lengthOf(src);
-    const [start, len] = range ?? [0, total];
-    const key = `${src.kind}:${src.slot}:${start}:${len}`;
+    const [start, len, rows = 1] = range ?? [0, total];
+    const row = total / rows;
+    const key = `${src.kind}:${src.slot}:${start}:${len}:${rows}`;
     let made = parts.get(key);
     if (made) return made;
+    const all = start === 0 && len === row;
     if (src.kind === SlotKind.weight) {
       const w = model.weights[src.slot]!;
-      weights.push(start === 0 && len === total ? w : w.subarray(start, start + len));
+      if (all) weights.push(w);
+      else if (rows === 1) weights.push(w.subarray(start, start + len));
+      else {
+        const band = new Uint8Array(rows * len);
+        for (let r = 0; r < rows; r++) band.set(w.subarray(r * row + start, r * row + start + len), r * len);
+        weights.push(band);
+      }
       made = { kind: SlotKind.weight, slot: weights.length - 1 };
     } else {
-      // A cache keeps its slot (numbered from the top, so tiling never moves it).
-      const slot = cacheOfSlot(model, src.slot) !== undefined ? src.slot : slotMap[src.slot]!;
-      made =
-        start === 0 && len === total
-          ? { kind: SlotKind.activation, slot }
-          : push({ op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [1, total, start, len] }, len);
+      // A cache keeps its slot (numbered from the top, so tiling never moves it). Its bytes change
+      // as blocks are written, so a slice of it is made for the node that reads it, never reused.
+      const cache = cacheOfSlot(model, src.slot) !== undefined;
+      const slot = cache ? src.slot : slotMap[src.slot]!;
+      if (all) return { kind: SlotKind.activation, slot };
+      made = push(
+        { op: Op.slice, inputs: [{ kind: SlotKind.activation, slot }], params: [rows, row, start, len] },
+        rows * len,
+      );
+      if (cache) return made;
     }
     parts.set(key, made);
     return made;

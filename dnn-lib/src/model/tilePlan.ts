@@ -9,15 +9,23 @@
  *   by rows (a row reads its own input row, the tables whole); the tiles are consecutive;
  * - attention by head, and where one head alone is over the budget, each head by query block
  *   (a block of queries q0 … q1 − 1 at positions pos0 + q0 … reads keys and values 0 … pos0 + q1 − 1
- *   of its head only); the tiles are consecutive ([H][Tq][Dh] is head-major).
+ *   of its head only); the tiles are consecutive ([H][Tq][Dh] is head-major);
+ * - attnCache by head group, and where one group alone is over the budget, each group by head (a
+ *   tile reads its groups' columns of every cache row); the tiles are consecutive.
  */
 import { Op, opParams, outputByteLength } from "../ops.ts";
 import { estimateSteps } from "./estimateSteps.ts";
 
+/**
+ * Part of an operand: bytes [start, start + len), or with `rows`, those bytes of each of the
+ * operand's `rows` equal rows (a column band of a row-major tensor).
+ */
+export type Part = [start: number, len: number] | [start: number, len: number, rows: number];
+
 export interface Tile {
   params: number[];
-  /** Per operand: the byte range [start, start + len) the tile reads, or undefined for all of it. */
-  parts: ([number, number] | undefined)[];
+  /** Per operand: the part the tile reads, or undefined for all of it. */
+  parts: (Part | undefined)[];
   /** The tile's output bytes within each of the join's `outer` rows. */
   width: number;
 }
@@ -196,6 +204,8 @@ export function planTile(op: number, params: readonly number[], maxSteps: number
     }
     case "attention":
       return { tiles: attentionTiles(params, maxSteps), outer: 1 };
+    case "attnCache":
+      return { tiles: attnCacheTiles(params, maxSteps), outer: 1 };
   }
   const rows = rowsOf(op, params);
   if (!rows) return undefined;
@@ -248,4 +258,42 @@ function attentionTiles(params: readonly number[], maxSteps: number): Tile[] {
       q0 += n;
     }
   return tiles;
+}
+
+/**
+ * attnCache by head groups (each tile's caches: its groups' G'·Dh columns of every row, so S' =
+ * G'·Dh); when one group is over the budget, each group by heads, reading that group's columns.
+ */
+function attnCacheTiles(params: readonly number[], maxSteps: number): Tile[] {
+  const [H, Dh, G, Tmax, , pos, ...quant] = params as [number, number, number, number, number, number, ...number[]];
+  const per = H / G;
+  const steps = (h: number, g: number) => estimateSteps(Op.attnCache, [h, Dh, g, Tmax, g * Dh, pos, ...quant]);
+  const groups = (g0: number, g: number): Part => [g0 * Dh, g * Dh, Tmax];
+  if (steps(per, 1) <= maxSteps)
+    return cut(
+      G,
+      "head group",
+      (g) => steps(g * per, g),
+      maxSteps,
+      1,
+      (g0, g) => ({
+        params: [g * per, Dh, g, Tmax, g * Dh, pos, ...quant],
+        parts: [[g0 * per * Dh, g * per * Dh], groups(g0, g), groups(g0, g), undefined],
+        width: g * per * Dh,
+      }),
+    );
+  return Array.from({ length: G }, (_, g) =>
+    cut(
+      per,
+      "head",
+      (h) => steps(h, 1),
+      maxSteps,
+      1,
+      (h0, h) => ({
+        params: [h, Dh, 1, Tmax, Dh, pos, ...quant],
+        parts: [[(g * per + h0) * Dh, h * Dh], groups(g, 1), groups(g, 1), undefined],
+        width: h * Dh,
+      }),
+    ),
+  ).flat();
 }
