@@ -91,6 +91,11 @@ export async function bench(): Promise<BenchReport> {
         `${f.gen64_nodes} nodes; level 1 ⌈log_${k} N⌉ + level 2 ${level2}`,
       ],
     );
+    rows.push([
+      `${name}: one forward pass over ${f.full_context_tokens} tokens`,
+      `${f.full_context_nodes} nodes, largest ${fmt(f.full_context_max_node_steps!)} VM steps (bound)`,
+      `tiled under 2^32 in ${fmt(f.full_context_compile_s!)} s; joins ${f.full_context_join_depth} deep, ${fmt(100 * f.full_context_join_share!)}% of the steps`,
+    ]);
     if (f.vm_largest_node_s !== undefined)
       rows.push([
         `${name}: VM, largest timed node`,
@@ -106,6 +111,7 @@ export async function bench(): Promise<BenchReport> {
       "Each shape is a LLaMA-layout decoder (GPT-2-small as 12 heads of 64, FFN 3072, vocabulary 50,257, context 1,024; TinyLlama-1.1B: hidden 2048, 22 layers, 32 heads, 4 key/value heads, FFN 5632; LLaMA-2-7B: hidden 4096, 32 layers, 32 heads, FFN 11008, vocabulary 32,000; LLaMA-2-13B: hidden 5120, 40 layers, 40 heads, FFN 13824) unrolled into a generation model with in-place key/value caches.",
       `nodes_per_token and max_node_steps come from the unrolled graph at the longest context the depth-${SLOT_DEPTH} slot tree holds (max_context, at most the shape's own); max_node_steps is estimateSteps' bound. token_ms is a 16-position generation (1-token prompt) timed natively, one thread, divided by 15; token_ms_with_states adds S_i after every node.`,
       `dispute_gas = ${fmt(dispute.fixed)} gas (claim, challenge, phase-2 opening, step, measured) + ${fmt(dispute.perRound)} gas per round (measured) × rounds, from the LLM demo's dispute on anvil (${dispute.rounds} rounds); rounds = ⌈log_${k} N⌉ + ${level2} for the ${k}-ary game over a 64-token generation of N nodes and 2^32 VM steps.`,
+      "full_context_* is the same decoder as one forward pass over its whole context (not a generation), compiled as `opml model compile` does: every node over 2^32 steps split into fitted tiles (matmul by columns, attention by head and query block, element-wise and row-wise ops by rows; docs/protocol.md §4.5) and the tiles joined by balanced concat trees; full_context_join_depth is the longest chain of joins, full_context_join_share the joins' part of the summed step bounds.",
       "The native figures run the timed generation as the daemons run a model: a child process draws the weights and writes the model file (several weights sections past 4 GiB), and NativeRunner.fromFile reads each weight straight into the runner's wasm32 instances (several past 4 GiB), checking the file's checksum as it reads, then computes weightsRoot from that memory: the weights are held once. A shape runs natively only when its weights and 2 GiB fit the memory free at its start (`native_needs_gb`, `free_gb_at_start`); peak_rss_over_weights_gb is the process's peak RSS less the weights.",
     ],
   };
