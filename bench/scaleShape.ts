@@ -7,10 +7,10 @@
  * the weights and 2 GiB fit the memory free — a 16-position generation written to a model file by
  * a child process (`<shape> write <path>`) and served from it with NativeRunner.fromFile as the
  * daemons serve a model (weights read straight into the runner's instances, held once): load and
- * weightsRoot time, native time per generated token with and without S_i, peak RSS against the
- * weights, and the VM time of the largest node, in full and to its middle step. Last, the decoder
- * as one forward pass over its whole context, tiled: its nodes, largest node, join depth and the
- * joins' share of the steps.
+ * weightsRoot time, native time per generated token with and without S_i (best of two), peak
+ * RSS against the weights, and the VM time of the largest node, in full and to its middle step.
+ * Last, the decoder as one forward pass over its whole context, tiled: its nodes, largest node,
+ * join depth and the joins' share of the steps.
  */
 import { decoderModel, DECODER_SHAPES, weightBytes } from "../dnn-lib/models/decoderShapes.ts";
 import { unrollGeneration } from "../dnn-lib/src/generation/unrollGeneration.ts";
@@ -88,12 +88,18 @@ if (weightsBytes + 2 ** 31 < freemem()) {
   out.instances = runner.instanceCount;
   const input = encodeGenerationRequest({ prompt: [1], maxNew: TIMED - 1 }, { C: TIMED });
   runner.infer(input); // warm-up
-  t0 = performance.now();
-  runner.infer(input);
-  out.token_ms = (1000 * secs(t0)) / (TIMED - 1);
-  t0 = performance.now();
-  const run = runner.run(input);
-  out.token_ms_with_states = (1000 * secs(t0)) / (TIMED - 1);
+  // Best of two timed generations each, alternated, so that one slow pass (the page cache, the
+  // other core) does not set the figure.
+  let run = runner.run(input);
+  out.token_ms = out.token_ms_with_states = Infinity;
+  for (let k = 0; k < 2; k++) {
+    t0 = performance.now();
+    runner.infer(input);
+    out.token_ms = Math.min(out.token_ms, (1000 * secs(t0)) / (TIMED - 1));
+    t0 = performance.now();
+    run = runner.run(input);
+    out.token_ms_with_states = Math.min(out.token_ms_with_states, (1000 * secs(t0)) / (TIMED - 1));
+  }
 
   // The largest node of the timed model, in the VM: in full, and to its middle step.
   const { nodes } = compiled.model;
