@@ -17,7 +17,7 @@ import { unrollGeneration } from "../dnn-lib/src/generation/unrollGeneration.ts"
 import { encodeGenerationRequest } from "../dnn-lib/src/generation/generationState.ts";
 import { estimateSteps } from "../dnn-lib/src/model/estimateSteps.ts";
 import { DEFAULT_MAX_STEPS } from "../dnn-lib/src/model/compileGraph.ts";
-import { tileModel } from "../dnn-lib/src/model/tileModel.ts";
+import { joinDepth, tileModel } from "../dnn-lib/src/model/tileModel.ts";
 import { writeModelFile } from "../dnn-lib/src/model/writeModelFile.ts";
 import { execFileSync } from "node:child_process";
 import { rmSync, statSync } from "node:fs";
@@ -141,20 +141,14 @@ out.full_context_compile_s = secs(t1);
 out.full_context_tokens = shape.T;
 out.full_context_nodes = full.nodes.length;
 let [allSteps, joinSteps, fullMax] = [0, 0, 0];
-const depth = new Map<number, number>();
-let joinDepth = 0;
-full.nodes.forEach((n, i) => {
+for (const n of full.nodes) {
   const steps = estimateSteps(n.op, n.params);
   allSteps += steps;
   fullMax = Math.max(fullMax, steps);
-  if (n.op !== Op.concat) return;
-  joinSteps += steps;
-  const d = 1 + Math.max(...n.inputs.map((s) => depth.get(s.slot) ?? 0));
-  depth.set(i + 1, d);
-  joinDepth = Math.max(joinDepth, d);
-});
+  if (n.op === Op.concat) joinSteps += steps;
+}
 out.full_context_max_node_steps = fullMax;
-out.full_context_join_depth = joinDepth;
+out.full_context_join_depth = joinDepth(full);
 out.full_context_join_share = joinSteps / allSteps;
 out.full_context_total_steps = allSteps;
 console.log(JSON.stringify(out));

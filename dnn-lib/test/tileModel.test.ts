@@ -1,6 +1,6 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { tileModel } from "../src/model/tileModel.ts";
+import { joinDepth, tileModel } from "../src/model/tileModel.ts";
 import { compileGraph } from "../src/model/compileGraph.ts";
 import { estimateSteps } from "../src/model/estimateSteps.ts";
 import { ModelGraphError } from "../src/model/errors.ts";
@@ -184,19 +184,6 @@ function oneNode(spec: NodeSpec): Model {
 function outputOf(model: Model, x: Uint8Array): Uint8Array {
   const c = { model, nodeSteps: [], layouts: [], activationLengths: [], commitment: {} as never };
   return runModel(c, x, new ReferenceBackend()).output;
-}
-
-/** The longest path of concat nodes feeding one another (a chain of t − 1 joins has t − 1). */
-function joinDepth(model: Model): number {
-  const depth = new Map<number, number>();
-  let max = 0;
-  model.nodes.forEach((n, i) => {
-    if (n.op !== Op.concat) return;
-    const d = 1 + Math.max(...n.inputs.map((s) => depth.get(s.slot) ?? 0));
-    depth.set(i + 1, d);
-    max = Math.max(max, d);
-  });
-  return max;
 }
 
 describe("tiling without limits: every op that can exceed the budget splits", () => {

@@ -129,3 +129,19 @@ export function tileModel(model: Model, maxSteps: number): Model {
   validateModel(tiled);
   return tiled;
 }
+
+/**
+ * The longest chain of concat nodes feeding one another in a model: ⌈log2 t⌉ for the balanced join
+ * of t tiles, where joining each tile onto the last join would make it t − 1.
+ */
+export function joinDepth(model: Pick<Model, "nodes">): number {
+  const depth = new Map<number, number>();
+  let max = 0;
+  model.nodes.forEach((n, i) => {
+    if (n.op !== Op.concat) return;
+    const d = 1 + Math.max(...n.inputs.map((s) => depth.get(s.slot) ?? 0));
+    depth.set(outputSlotOf(i), d);
+    max = Math.max(max, d);
+  });
+  return max;
+}

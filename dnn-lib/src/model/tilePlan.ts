@@ -105,22 +105,15 @@ interface Rows {
 function rowsOf(op: number, params: readonly number[]): Rows | undefined {
   const { name, p } = opParams(op, params);
   const rest = params.slice(1);
-  const elems = (inBytes: (number | undefined)[], outRow: number): Rows => ({
-    rows: params[0]!,
-    rowBytes: inBytes,
-    outRow,
-    params: (_r0, r) => [r, ...rest],
-    unit: "element",
-    align: 16,
-  });
-  const byRows = (rowBytes: (number | undefined)[], outRow: number, unit = "row"): Rows => ({
+  const byRows = (rowBytes: (number | undefined)[], outRow: number, unit = "row", align = 1): Rows => ({
     rows: params[0]!,
     rowBytes,
     outRow,
     params: (_r0, r) => [r, ...rest],
     unit,
-    align: 1,
+    align,
   });
+  const elems = (rowBytes: (number | undefined)[], outRow: number) => byRows(rowBytes, outRow, "element", 16);
   switch (name) {
     case "add":
     case "mul":
