@@ -197,6 +197,33 @@ function emitCols(dots: v128, dst: usize, b: i32, nB: i32, bias: usize, mult: us
 }
 
 /**
+ * out[m][n] = requant(bias[n] + acc[m·S + n], mult[n], shift[n]) for M rows of N int32 dot
+ * products computed elsewhere (the native runner's external int8 GEMM), rows S apart: gemm's
+ * epilogue on its own, the same wrapping add and requantization, so the same bits.
+ */
+export function requantRows(acc: usize, M: i32, N: i32, S: i32, bias: usize, mult: usize, shift: usize, out: usize): void {
+  if (N >= 4 && <usize>N * 13 <= SCRATCH_END - SCRATCH) {
+    prepareColumns(mult, shift, N, SCRATCH);
+    for (let m: i32 = 0; m < M; m++) {
+      const row = acc + <usize>m * <usize>S * 4;
+      const dst = out + <usize>(m * N);
+      // The last tile starts at N − 4: it recomputes a few outputs, same bits.
+      for (let b0: i32 = 0; b0 < N; b0 += 4) {
+        const b = min(b0, N - 4);
+        emitCols(v128.load(row + (<usize>b << 2)), dst, b, N, bias, mult, shift, SCRATCH);
+      }
+    }
+    return;
+  }
+  for (let m: i32 = 0; m < M; m++)
+    for (let n: i32 = 0; n < N; n++) {
+      const o = <usize>(n << 2);
+      const a = load<i32>(acc + (<usize>m * <usize>S + <usize>n) * 4) + load<i32>(bias + o);
+      store<i8>(out + <usize>(m * N + n), requant(a, load<i32>(mult + o), load<i32>(shift + o)));
+    }
+}
+
+/**
  * conv2d as a GEMM: weight rows and im2col patch rows (zero padding written as
  * zeros, rows padded to a multiple of 16) packed into the native scratch, as many
  * as fit at a time. Returns false, computing nothing, when the rows do not fit

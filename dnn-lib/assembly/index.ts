@@ -3,6 +3,7 @@
 // Op codes and parameter order match dnn-lib/src/ops.ts.
 import { need } from "./arith";
 import { conv2d, matmul } from "./matmul";
+import { requantRows } from "./gemm";
 import { add, argmax, lut, mul, pool, relu, requantTensor } from "./elementwise";
 import { softmax } from "./softmax";
 import { norm } from "./norm";
@@ -26,11 +27,29 @@ function scratchOf(Tmax: i32): usize {
 
 const VERSION: i32 = 1;
 
+/**
+ * The native build's own entry, never a model op (ops.ts has no such code; the VM build has no
+ * such branch): requantRows over [acc, bias, mult, shift], params [M, N, S]. NativeRunner's
+ * NATIVE_REQUANT_ROWS.
+ */
+const NATIVE_REQUANT_ROWS: i32 = 0x4e01;
+
 export function run(): void {
   need(load<i32>(DESC) == VERSION);
   const op = load<i32>(DESC + 4);
   const out: usize = load<u32>(DESC + 112);
-  if (op == 1) {
+  if (ASC_FEATURE_SIMD && op == NATIVE_REQUANT_ROWS) {
+    // Native build only: a matmul's epilogue over dot products an external GEMM wrote.
+    const M = p(0),
+      N = p(1),
+      S = p(2);
+    pos(M, N);
+    need(S >= N);
+    header(4, L(M, N));
+    need(inLen(0) == 4 * (<i64>(M - 1) * <i64>S + <i64>N) && inLen(1) == L(4, N));
+    need(inLen(2) == L(4, N) && inLen(3) == L(4, N));
+    requantRows(inAddr(0), M, N, S, inAddr(1), inAddr(2), inAddr(3), out);
+  } else if (op == 1) {
     const M = p(0),
       N = p(1),
       K = p(2);

@@ -37,17 +37,30 @@ import { ModelInputError } from "./errors.ts";
 import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./planInstances.ts";
 import { DEFAULT_MIN_PANEL_MACS, PanelPool, panelSplits, type PanelSplit } from "./PanelPool.ts";
 import { StateThread } from "./StateThread.ts";
+import { OrtGemm } from "./OrtGemm.ts";
+import { planGemms } from "./planGemms.ts";
 
 export interface NativeRunnerOptions {
   /** Most bytes of linear memory one kernel instance may use (default just under 4 GiB). */
   budget?: number;
   /**
-   * Threads for large matmuls (default 1): threads − 1 worker threads each hold one column panel
-   * of those nodes' weights (PanelPool). SIMD build, a model in one instance; call `close()`.
+   * Threads for large matmuls (default 1): onnxruntime's intra-op threads for the GEMMs it takes
+   * (`gemm`), and for the large matmuls left to the kernels threads − 1 worker threads each
+   * holding one column panel of their weights (PanelPool). SIMD build, a model in one instance;
+   * call `close()`.
    */
   threads?: number;
   /** Multiply-accumulates below which a matmul stays on one thread (default 2^20). */
   minPanelMacs?: number;
+  /**
+   * Who computes the dot products of the SIMD build's large int8 matmuls (of weights, in a model
+   * held in one instance): "onnxruntime" (default), its integer GEMM (OrtGemm, on `threads`
+   * threads; the kernels requantize), or "kernels", the kernels' own GEMM. The same bits either
+   * way; onnxruntime holds its own packed copy of those weights.
+   */
+  gemm?: "onnxruntime" | "kernels";
+  /** Multiply-accumulates from which a matmul goes to onnxruntime's GEMM (default 2^19). */
+  minGemmMacs?: number;
   /**
    * Compute S_0 … S_N on a worker thread, overlapped with the nodes (StateThread). Default: when
    * a run's activations total at least STATE_THREAD_MIN_BYTES; `true` or `false` forces it.
@@ -63,6 +76,20 @@ export interface NativeRunnerOptions {
 
 /** Activation bytes per run from which `run` hashes on a worker thread by default. */
 export const STATE_THREAD_MIN_BYTES = 256 * 1024;
+
+/** The native build's requantization of dot products an external GEMM wrote (dnn-lib/assembly/index.ts). */
+export const NATIVE_REQUANT_ROWS = 0x4e01;
+
+/** The default of NativeRunnerOptions.minGemmMacs: below it onnxruntime's per-call cost is not repaid. */
+export const DEFAULT_MIN_GEMM_MACS = 1 << 19;
+
+/** An external GEMM, run at its group's first node: its input rows and where its dot products go. */
+interface GemmStart {
+  gemm: OrtGemm;
+  x: Region;
+  /** A view of the instance's memory (which grows no more once the runner is made). */
+  acc: Int32Array;
+}
 
 /** Panel 0 of a split node, run by the runner's own thread: its descriptor and output rows' address. */
 interface Panel0 {
@@ -83,6 +110,10 @@ export class NativeRunner {
     private readonly pool?: PanelPool,
     private readonly panel0s = new Map<number, Panel0>(),
     private stateThread?: StateThread,
+    /** Node → the external GEMM it starts (its group's first node). */
+    private readonly gemmStarts = new Map<number, GemmStart>(),
+    /** Node → the descriptor requantizing its columns of its group's dot products. */
+    private readonly epilogues = new Map<number, Uint8Array>(),
   ) {}
 
   static async create(
@@ -132,10 +163,16 @@ export class NativeRunner {
           )
         : undefined;
     const threads = options.threads ?? 1;
+    const layout0 = plan.instances[0]!;
+    const { groups, bytes: accBytes } =
+      flavor === "simd" && plan.instances.length === 1 && (options.gemm ?? "onnxruntime") === "onnxruntime"
+        ? planGemms(model, (s) => layout0.slots.get(s), options.minGemmMacs ?? DEFAULT_MIN_GEMM_MACS)
+        : { groups: [], bytes: 0 };
     const splits =
       flavor === "simd" && plan.instances.length === 1
         ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)
         : new Map<number, PanelSplit>();
+    for (const g of groups) for (const { node } of g.members) splits.delete(node);
     // Panel 0's output rows go past the instance's last region, then the runner copies them into place.
     const panel0s = new Map<number, Panel0>();
     if (splits.size > 0) {
@@ -163,9 +200,45 @@ export class NativeRunner {
       }
       kernels[0]!.ensurePages(Math.ceil(end / PAGE_SIZE));
     }
+    // The external GEMMs' dot products go past everything else; each node's epilogue reads its columns.
+    const accBase = Math.ceil(Math.max(kernels[0]!.bytes.length, layout0.bytes) / 64) * 64;
+    const epilogues = new Map<number, Uint8Array>();
+    for (const g of groups)
+      for (const { node: i, col, N } of g.members) {
+        const [, , bias, mult, shift] = model.nodes[i]!.inputs.map((s) =>
+          s.kind === SlotKind.weight ? layout0.weights.get(s.slot)! : layout0.slots.get(s.slot)!,
+        );
+        const acc = { addr: accBase + g.acc + 4 * col, byteLength: 4 * ((g.M - 1) * g.N + N) };
+        epilogues.set(
+          i,
+          encodeDescriptor({
+            op: NATIVE_REQUANT_ROWS,
+            params: [g.M, N, g.N],
+            inputs: [acc, bias!, mult!, shift!],
+            output: outputs[i]!,
+            scratch: { addr: 0, byteLength: 0 },
+          }),
+        );
+      }
+    if (groups.length > 0) kernels[0]!.ensurePages(Math.ceil((accBase + accBytes) / PAGE_SIZE));
     // Memory grows no more: views of it (the weights, with loadWeights) stay valid.
     await placeWeights(model, plan, kernels, options.loadWeights);
     const pool = splits.size > 0 ? await PanelPool.create(model, splits, threads) : undefined;
+    const gemmStarts = new Map<number, GemmStart>();
+    try {
+      for (const g of groups) {
+        // The group's weights side by side: N rows of K bytes, each node's rows after the last's.
+        const w = new Uint8Array(g.N * g.K);
+        for (const { node, col } of g.members) w.set(model.weights[model.nodes[node]!.inputs[1]!.slot]!, col * g.K);
+        const gemm = OrtGemm.create(w, g.M, g.N, g.K, threads);
+        const acc = new Int32Array(kernels[0]!.bytes.buffer, accBase + g.acc, g.M * g.N);
+        gemmStarts.set(g.members[0]!.node, { gemm, x: g.x, acc });
+      }
+    } catch (e) {
+      for (const g of gemmStarts.values()) g.gemm.dispose();
+      await pool?.close();
+      throw e;
+    }
     return new NativeRunner(
       compiled,
       kernels,
@@ -176,6 +249,8 @@ export class NativeRunner {
       pool,
       panel0s,
       startStateThread(),
+      gemmStarts,
+      epilogues,
     );
   }
 
@@ -211,6 +286,8 @@ export class NativeRunner {
 
   /** Ends the worker threads, if any (the runner must not be used after). */
   async close(): Promise<void> {
+    for (const g of this.gemmStarts.values()) g.gemm.dispose();
+    this.gemmStarts.clear();
     await Promise.all([this.pool?.close(), this.stateThread?.close()]);
   }
 
@@ -222,6 +299,11 @@ export class NativeRunner {
   /** How many kernel instances (linear memories) hold the model. */
   get instanceCount(): number {
     return this.kernels.length;
+  }
+
+  /** How many matmuls onnxruntime's integer GEMM computes, and in how many calls. */
+  get externalGemms(): { nodes: number; calls: number } {
+    return { nodes: this.epilogues.size, calls: this.gemmStarts.size };
   }
 
   /** Each instance's linear memory, in bytes. */
@@ -262,8 +344,17 @@ export class NativeRunner {
       mem.fill(0, out.addr, end);
       const kernel = this.kernels[k]!;
       const panel0 = this.panel0s.get(i);
+      const epilogue = this.epilogues.get(i);
       try {
-        if (this.pool && panel0) {
+        if (epilogue) {
+          const start = this.gemmStarts.get(i);
+          if (start) {
+            const { gemm, x, acc } = start;
+            gemm.run(mem.subarray(x.addr, x.addr + x.byteLength), acc);
+          }
+          mem.set(epilogue, DESC_ADDR);
+          kernel.run();
+        } else if (this.pool && panel0) {
           const x = this.descriptors[i]!;
           const xAddr = new DataView(x.buffer, x.byteOffset).getUint32(DESC_INPUTS, true);
           this.pool.run(

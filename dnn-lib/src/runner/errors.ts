@@ -12,3 +12,8 @@ export class ModelInputError extends OpmlError {
 export class InstanceMemoryError extends OpmlError {
   override name = "InstanceMemoryError";
 }
+
+/** onnxruntime's integer GEMM could not be loaded or run (or is not the release checked exact). */
+export class OrtGemmError extends OpmlError {
+  override name = "OrtGemmError";
+}
