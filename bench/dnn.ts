@@ -1,7 +1,8 @@
 /**
- * dnn-lib kernels: int8 matmul throughput of the SIMD build and of the scalar
- * (VM) build on the decoder ladder's largest matmul, both run by V8 (dnn.int8_matmul_gmacs, dnn.scalar_int8_matmul_gmacs,
- * dnn.simd_vs_scalar), and the VM steps one multiply-accumulate costs in the
+ * dnn-lib kernels: int8 matmul throughput on the decoder ladder's largest matmul of the native
+ * runner (onnxruntime's integer GEMM, the kernels requantizing: dnn.int8_matmul_gmacs), of the
+ * SIMD build's own GEMM and of the scalar (VM) build, both run by V8
+ * (dnn.kernels_int8_matmul_gmacs, dnn.scalar_int8_matmul_gmacs, dnn.simd_vs_scalar), and the VM steps one multiply-accumulate costs in the
  * project's VM (dnn.vm_steps_per_mac), which sizes the graph compiler's tiles.
  */
 import { KernelInstance } from "../dnn-lib/src/KernelInstance.ts";
@@ -78,10 +79,44 @@ async function gmacs(flavor: "vm" | "simd", M: number, N: number, K: number): Pr
   return (M * N * K) / timeIt(() => k.run(), 500, 3) / 1e9;
 }
 
+/** GMAC/s of NativeRunner.infer on one matmul node of random weights (its default GEMM). */
+async function nativeGmacs(M: number, N: number, K: number): Promise<number> {
+  const r = new Rng(0x9e);
+  const i32s = (n: number, f: () => number) => new Uint8Array(Int32Array.from({ length: n }, f).buffer);
+  const model: Model = {
+    name: "matmul",
+    inputLength: M * K,
+    inputScale: 1,
+    outputScale: 1,
+    nodes: [
+      {
+        op: Op.matmul,
+        inputs: [
+          { kind: SlotKind.activation, slot: 0 },
+          ...[0, 1, 2, 3].map((slot) => ({ kind: SlotKind.weight, slot })),
+        ],
+        params: [M, N, K],
+      },
+    ],
+    weights: [
+      Uint8Array.from({ length: N * K }, () => r.int(0, 255)),
+      i32s(N, () => r.int(-3000, 3000)),
+      i32s(N, () => r.int(1 << 30, 0x7fffffff)),
+      i32s(N, () => 38),
+    ],
+  };
+  const runner = await NativeRunner.create(await compileModel(model));
+  const x = Uint8Array.from({ length: M * K }, () => r.int(0, 255));
+  const t = timeIt(() => runner.infer(x), 500, 3);
+  await runner.close();
+  return (M * N * K) / t / 1e9;
+}
+
 export async function bench(): Promise<BenchReport> {
   // The decoder ladder's largest matmul: d768's MLP (16 tokens × 768 → 3072).
   const [M, N, K] = [16, 3072, 768];
-  const simd = await gmacs("simd", M, N, K);
+  const kernelsGemm = await gmacs("simd", M, N, K);
+  const native = await nativeGmacs(M, N, K);
   const scalar = await gmacs("vm", M, N, K);
   const convSimd = await convGmacs("simd", 16, 32, 32, 32);
   const convScalar = await convGmacs("vm", 16, 32, 32, 32);
@@ -110,9 +145,10 @@ export async function bench(): Promise<BenchReport> {
   return {
     title: "dnn-lib kernels",
     metrics: {
-      "dnn.int8_matmul_gmacs": simd,
+      "dnn.int8_matmul_gmacs": native,
+      "dnn.kernels_int8_matmul_gmacs": kernelsGemm,
       "dnn.scalar_int8_matmul_gmacs": scalar,
-      "dnn.simd_vs_scalar": simd / scalar,
+      "dnn.simd_vs_scalar": kernelsGemm / scalar,
       "dnn.vm_steps_per_mac": stepsPerMac,
       "dnn.int8_conv3x3_gmacs": convSimd,
       "dnn.conv_simd_vs_scalar": convSimd / convScalar,
@@ -123,12 +159,13 @@ export async function bench(): Promise<BenchReport> {
     },
     rows: [
       [
-        "int8 matmul, SIMD build under V8",
-        `${fmt(simd)} GMAC/s`,
-        `${M}×${K} · ${K}×${N} (d768's MLP at context 16), single thread`,
+        "int8 matmul, native runner (onnxruntime's integer GEMM, the kernels requantize)",
+        `${fmt(native)} GMAC/s`,
+        `${M}×${K} · ${K}×${N} (d768's MLP at context 16), single thread, weights in cache`,
       ],
+      ["int8 matmul, SIMD build's own GEMM under V8", `${fmt(kernelsGemm)} GMAC/s`, "same node"],
       ["int8 matmul, scalar (VM) build under V8", `${fmt(scalar)} GMAC/s`, "same node"],
-      ["SIMD / scalar", fmt(simd / scalar), ""],
+      ["SIMD / scalar", fmt(kernelsGemm / scalar), ""],
       ["int8 conv2d 3×3, SIMD build", `${fmt(convSimd)} GMAC/s`, "16→32 channels, 32×32, pad 1"],
       ["int8 conv2d 3×3, scalar build", `${fmt(convScalar)} GMAC/s`, `SIMD is ${fmt(convSimd / convScalar)}×`],
       ["batch-1 MLP 512×512 ×4 (+relu), resident NativeRunner", `${fmt(tResident * 1e6)} µs`, "output only"],
