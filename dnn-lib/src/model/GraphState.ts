@@ -56,6 +56,13 @@ export class GraphState {
     this.slots.setSlotLeaf(w.slot, slotLeaf(tree.root(), total));
   }
 
+  /** Applies node `i`'s output by its slot leaf, computed elsewhere (not for a cache writer). */
+  writeLeaf(i: number, leaf: Uint8Array): void {
+    const w = writeOf(this.model, i);
+    if (w.region) throw new ModelGraphError(`node ${i} writes a cache block: its slot leaf is not its output's`);
+    this.slots.setSlotLeaf(w.slot, leaf);
+  }
+
   root(): Uint8Array {
     return this.slots.root();
   }

@@ -417,6 +417,8 @@ export class NativeRunner {
       thread.abandon();
       throw e;
     }
+    // The nodes are done: hash from the last one back until the worker's forward pass meets us.
+    thread.help();
     // A worker that failed or stalled leaves the same states to compute here.
     return { output, states: thread.finish() ?? statesOf(this.compiled.model, activations), activations };
   }

@@ -8,7 +8,8 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Model } from "../model/Model.ts";
-import { SCTRL, type StateInit } from "./stateProtocol.ts";
+import { tensorSlotLeaf } from "../../../commitment/slotTree.ts";
+import { CLAIM, SCTRL, type StateInit } from "./stateProtocol.ts";
 
 /** How long the runner waits for the worker's next state before it hashes on its own thread. */
 export const STALL_MS = 30_000;
@@ -23,6 +24,10 @@ export class StateThread {
     private readonly outOffsets: number[],
     private readonly outLengths: number[],
     private readonly statesOffset: number,
+    private readonly leavesOffset: number,
+    private readonly claims: Int32Array,
+    /** Whether node i writes its own slot (not a cache block): its leaf is its output's. */
+    private readonly plain: boolean[],
   ) {}
 
   /** Starts the worker for `model`, whose runs take `inputLength` bytes and write `outLengths`. */
@@ -33,8 +38,11 @@ export class StateThread {
       outOffsets.push(end);
       end += Math.ceil(n / 8) * 8;
     }
+    const n = outLengths.length;
     const statesOffset = end;
-    const sab = new SharedArrayBuffer(SCTRL.words * 4 + statesOffset + 32 * (outLengths.length + 1));
+    const leavesOffset = statesOffset + 32 * (n + 1);
+    const claimsOffset = SCTRL.words * 4 + leavesOffset + 32 * n;
+    const sab = new SharedArrayBuffer(claimsOffset + 4 * n);
     const worker = new Worker(new URL("./stateWorker.mjs", import.meta.url));
     worker.unref();
     const thread = new StateThread(
@@ -44,6 +52,9 @@ export class StateThread {
       outOffsets,
       outLengths,
       statesOffset,
+      leavesOffset,
+      new Int32Array(sab, claimsOffset, n),
+      model.nodes.map((node) => !node.into),
     );
     // A worker that dies (it cannot start, or runs out of memory) leaves the hashing to the runner.
     worker.on("error", () => (thread.broken = true));
@@ -55,6 +66,8 @@ export class StateThread {
       outOffsets,
       outLengths,
       statesOffset,
+      leavesOffset,
+      claimsOffset,
     };
     worker.postMessage(init);
     return thread;
@@ -69,6 +82,7 @@ export class StateThread {
   begin(input: Uint8Array): void {
     this.waitFinished();
     this.data.set(input, 0);
+    this.claims.fill(CLAIM.free);
     Atomics.store(this.ctrl, SCTRL.produced, 0);
     Atomics.store(this.ctrl, SCTRL.done, 0);
     Atomics.store(this.ctrl, SCTRL.failed, 0);
@@ -83,6 +97,26 @@ export class StateThread {
     Atomics.store(this.ctrl, SCTRL.produced, i + 1);
     Atomics.notify(this.ctrl, SCTRL.produced);
     return this.data.slice(at, at + this.outLengths[i]!);
+  }
+
+  /**
+   * Once every node is produced: computes slot leaves from the last node back, while the worker
+   * goes forward, until the two meet (the worker then only walks their slot paths). Returns how
+   * many leaves it took.
+   */
+  help(): number {
+    if (this.broken) return 0;
+    let taken = 0;
+    for (let i = this.plain.length - 1; i >= 0; i--) {
+      if (!this.plain[i]) continue;
+      if (Atomics.compareExchange(this.claims, i, CLAIM.free, CLAIM.runner) !== CLAIM.free) break;
+      const at = this.outOffsets[i]!;
+      this.data.set(tensorSlotLeaf(this.data.subarray(at, at + this.outLengths[i]!)), this.leavesOffset + 32 * i);
+      Atomics.store(this.claims, i, CLAIM.runnerDone);
+      Atomics.notify(this.claims, i);
+      taken++;
+    }
+    return taken;
   }
 
   /** Ends a run early (a node trapped): the worker drops it. */

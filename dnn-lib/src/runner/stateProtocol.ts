@@ -28,4 +28,15 @@ export interface StateInit {
   outLengths: number[];
   /** Where S_0 … S_N go in the data area, 32 bytes each. */
   statesOffset: number;
+  /** Where the runner leaves the slot leaves it computed, 32 bytes per node, in the data area. */
+  leavesOffset: number;
+  /** Byte offset in `sab` of one Int32 claim word per node (CLAIM). */
+  claimsOffset: number;
 }
+
+/**
+ * Who computes a node's slot leaf, per node and run: the worker going forward from node 0, the
+ * runner (once its nodes are done) going back from the last. Each takes a node by compare-and-swap
+ * from `free`, so no leaf is computed twice; a cache writer's leaf is always the worker's.
+ */
+export const CLAIM = { free: 0, runner: 1, runnerDone: 2, worker: 3 } as const;

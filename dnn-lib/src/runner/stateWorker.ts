@@ -6,14 +6,16 @@
  */
 import { parentPort } from "node:worker_threads";
 import { GraphState } from "../model/GraphState.ts";
-import { SCTRL, type StateInit } from "./stateProtocol.ts";
+import { CLAIM, SCTRL, type StateInit } from "./stateProtocol.ts";
 
 parentPort!.once("message", (init: StateInit) => serve(init));
 
-function serve({ sab, model, inputLength, outOffsets, outLengths, statesOffset }: StateInit): void {
+function serve(init: StateInit): void {
+  const { sab, model, inputLength, outOffsets, outLengths, statesOffset, leavesOffset, claimsOffset } = init;
   const ctrl = new Int32Array(sab, 0, SCTRL.words);
   const data = new Uint8Array(sab, SCTRL.words * 4);
   const n = outOffsets.length;
+  const claims = new Int32Array(sab, claimsOffset, n);
   const put = (k: number, root: Uint8Array) => {
     data.set(root, statesOffset + 32 * k);
     Atomics.store(ctrl, SCTRL.done, k + 1);
@@ -34,7 +36,11 @@ function serve({ sab, model, inputLength, outOffsets, outLengths, statesOffset }
           p = Atomics.load(ctrl, SCTRL.produced);
         }
         if (p < 0) break; // the run was abandoned (a node trapped)
-        state.write(i, data.subarray(outOffsets[i], outOffsets[i]! + outLengths[i]!));
+        if (!model.nodes[i]!.into && Atomics.compareExchange(claims, i, CLAIM.free, CLAIM.worker) !== CLAIM.free) {
+          // The runner took this node's leaf: wait for it, then only the slot path is left.
+          while (Atomics.load(claims, i) !== CLAIM.runnerDone) Atomics.wait(claims, i, CLAIM.runner, 100);
+          state.writeLeaf(i, data.slice(leavesOffset + 32 * i, leavesOffset + 32 * (i + 1)));
+        } else state.write(i, data.subarray(outOffsets[i], outOffsets[i]! + outLengths[i]!));
         put(i + 1, state.root());
       }
     } catch {
