@@ -1,7 +1,8 @@
 /**
  * The native runner's large matmuls through onnxruntime's integer GEMM (src/runner/OrtGemm.ts)
  * and the kernels' requantization of its dot products: OrtGemm's int32 sums are the exact
- * wrapping dot products (extreme operands, sums that wrap, unaligned rows); fuzzed matmul nodes
+ * wrapping dot products (extreme operands, sums that wrap, unaligned rows) with uint8 weights and
+ * with the weights its probe picks; the probe's verdict on int8 weights is what they do; fuzzed matmul nodes
  * give the reference's bytes; a model run both ways gives the same outputs, activations and S_i.
  */
 import { test } from "node:test";
@@ -9,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Model } from "../src/model/Model.ts";
 import { compileGraph } from "../src/model/compileGraph.ts";
 import { NativeRunner } from "../src/runner/NativeRunner.ts";
-import { OrtGemm } from "../src/runner/OrtGemm.ts";
+import { MAX_SIGNED_K, OrtGemm, signedPathExact } from "../src/runner/OrtGemm.ts";
 import { OrtGemmError } from "../src/runner/errors.ts";
 import { ReferenceBackend } from "../src/runner/Backend.ts";
 import { runModel } from "../src/runner/runModel.ts";
@@ -56,11 +57,14 @@ test("OrtGemm's int32 sums are the exact wrapping dot products, for extreme, ran
         const buf = new Int8Array(offset + M * K);
         for (let i = 0; i < M * K; i++) buf[offset + i] = f();
         const x = buf.subarray(offset);
-        const gemm = OrtGemm.create(w, M, N, K);
-        const acc = new Int32Array(M * N);
-        gemm.run(new Uint8Array(x.buffer, x.byteOffset, x.length), acc);
-        gemm.dispose();
-        assert.deepEqual(acc, dots(x, w, M, N, K), `${M}×${N}×${K}, ${what}, offset ${offset}`);
+        for (const weights of ["uint8", "auto"] as const) {
+          const gemm = OrtGemm.create(w, M, N, K, 1, weights);
+          const acc = new Int32Array(M * N);
+          gemm.run(new Uint8Array(x.buffer, x.byteOffset, x.length), acc);
+          gemm.dispose();
+          const where = `${M}×${N}×${K}, ${what}, offset ${offset}, ${gemm.weights} weights`;
+          assert.deepEqual(acc, dots(x, w, M, N, K), where);
+        }
       }
     }
 });
@@ -72,6 +76,7 @@ test("OrtGemm's sums wrap like int32 where Σ x·w passes 2^31", () => {
   x.fill(127, K);
   const w = Int8Array.from({ length: N * K }, (_, i) => (i < K ? -128 : i < 2 * K ? 127 : i % 2 ? -128 : 127));
   const gemm = OrtGemm.create(w, M, N, K);
+  assert.equal(gemm.weights, "uint8", "K is past MAX_SIGNED_K: int8 weights are never taken");
   const acc = new Int32Array(M * N);
   gemm.run(new Uint8Array(x.buffer), acc);
   gemm.dispose();
@@ -79,6 +84,27 @@ test("OrtGemm's sums wrap like int32 where Σ x·w passes 2^31", () => {
   assert.equal(want[0], (16384 * K) | 0, "the check itself wraps");
   assert.notEqual(want[0], 16384 * K);
   assert.deepEqual(acc, want);
+});
+
+test("the int8-weight probe's verdict is what a forced int8 GEMM does with the largest pair sums", () => {
+  assert.equal(signedPathExact(2, 4, MAX_SIGNED_K + 1), false);
+  const r = new Rng(0x5a7);
+  for (const [M, N, K] of [
+    [1, 8, 64],
+    [16, 96, 256],
+    [5, 33, 70],
+  ] as const) {
+    // Inputs 127 (byte 0xff) against weights −128 and 127: each pair of products sums past int16.
+    const x = new Int8Array(M * K).fill(127);
+    const w = Int8Array.from({ length: N * K }, () => (r.int(0, 1) ? 127 : -128));
+    const forced = OrtGemm.create(w, M, N, K, 1, "int8");
+    const acc = new Int32Array(M * N);
+    forced.run(new Uint8Array(x.buffer), acc);
+    forced.dispose();
+    const exact = Buffer.compare(Buffer.from(acc.buffer), Buffer.from(dots(x, w, M, N, K).buffer)) === 0;
+    assert.equal(signedPathExact(M, N, K), exact, `${M}×${N}×${K}`);
+    assert.equal(OrtGemm.create(w, M, N, K).weights, exact ? "int8" : "uint8");
+  }
 });
 
 test("OrtGemm refuses operands of the wrong shape with a typed error", () => {

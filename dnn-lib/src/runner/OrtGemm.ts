@@ -1,16 +1,16 @@
 /**
  * One matmul node's dot products through onnxruntime's integer GEMM (MLAS): acc[m][n] = Σ_k
  * x[m][k]·w[n][k] in wrapping int32, the node's requantization left to the kernels
- * (NativeRunner's NATIVE_REQUANT_ROWS). The node's weights go into a one-node ONNX graph,
- * `MatMulInteger` of uint8 × uint8 with zero points 128: both operands are their int8 bytes with
- * the sign bit flipped, so (x ⊕ 0x80) − 128 = x. onnxruntime packs the weights once, at load.
+ * (NativeRunner's NATIVE_REQUANT_ROWS). The weights go into a one-node ONNX graph,
+ * `MatMulInteger` of uint8 inputs (the int8 bytes with the sign bit flipped, zero point 128: (x ⊕
+ * 0x80) − 128 = x) and uint8 or int8 weights (WeightType). onnxruntime packs the weights once.
  *
  * Why the bits are exact: every product of two 8-bit values is exact, and int32 sums that wrap
  * give the same bits in any order; what could break it is an instruction that saturates.
- * onnxruntime's uint8 × uint8 kernels widen both operands to 16 bits before multiplying (x86)
- * or use the exact 8-bit dot products (ARM): docs/native.md lists each path. The uint8 × int8
- * kernels would not do: x86's AVX2 form saturates 16-bit pair sums (vpmaddubsw). That proof is
- * for the onnxruntime release pinned in package.json; ORT_VERSION refuses any other.
+ * onnxruntime's uint8 × uint8 kernels widen both operands to 16 bits before multiplying (x86) or
+ * use the exact 8-bit dot products (ARM); its uint8 × int8 kernels are taken only where a probe
+ * shows them exact (signedPathExact). docs/fixed-point.md §7 lists each path. That audit is of the
+ * onnxruntime release pinned in package.json; ORT_VERSION refuses any other.
  */
 import { createRequire } from "node:module";
 import ort from "onnxruntime-node";
@@ -50,6 +50,77 @@ function binding(): Binding {
   return b;
 }
 
+/**
+ * How onnxruntime takes the weights. "uint8": w ⊕ 0x80 with zero point 128, a uint8 × uint8
+ * GEMM, exact on every path (docs/fixed-point.md §7). "int8": w itself, zero point 0, a uint8 ×
+ * int8 GEMM; its x86 AVX2 form saturates 16-bit pair sums (vpmaddubsw), its VNNI and AMX forms do
+ * not, and it is up to twice as fast there: taken only where signedPathExact says so.
+ */
+export type WeightType = "uint8" | "int8";
+
+/**
+ * The largest K for int8 weights: every partial sum of (x + 128)·w over K terms, at most
+ * 255·128·K in magnitude, stays inside int32, so an accumulator that saturates on overflow
+ * (VNNI's vpdpbusds) never does.
+ */
+export const MAX_SIGNED_K = Math.floor((2 ** 31 - 1) / (255 * 128));
+
+const signedExact = new Map<string, boolean>();
+
+/**
+ * Whether onnxruntime's uint8 × int8 GEMM of this shape and thread count is exact on this machine:
+ * K ≤ MAX_SIGNED_K, and a probe of the same shape whose every pair of products is the largest
+ * (inputs 255 against weights −128 and 127: pair sums ±65,280, past int16) gives the exact sums.
+ * A kernel that saturates pair sums fails the probe on every output; the others (VNNI, AMX, ARM's
+ * dot products) cannot saturate below that K. Computed once per shape.
+ */
+export function signedPathExact(M: number, N: number, K: number, threads = 1): boolean {
+  if (K > MAX_SIGNED_K) return false;
+  const key = `${M}×${N}×${K}/${threads}`;
+  let exact = signedExact.get(key);
+  if (exact === undefined) {
+    // Weight row n (output column n): −128 for even n, 127 for odd; every input 127 (byte 0xff).
+    const w = new Int8Array(N * K).fill(-128);
+    for (let n = 1; n < N; n += 2) w.fill(127, n * K, (n + 1) * K);
+    const probe = OrtGemm.create(w, M, N, K, threads, "int8");
+    const acc = new Int32Array(M * N);
+    probe.run(new Uint8Array(M * K).fill(127), acc);
+    probe.dispose();
+    exact = acc.every((v, i) => v === 127 * K * ((i % N) % 2 === 0 ? -128 : 127));
+    signedExact.set(key, exact);
+  }
+  return exact;
+}
+
+/** A one-node MatMulInteger session: uint8 inputs (zero point 128) × B (K × N, zero point 128 or 0). */
+function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number, threads: number): SyncSession {
+  const g = new GraphBuilder("int8_gemm");
+  g.input("x", [M, K], DataType.UINT8);
+  g.init("w", [K, N], b);
+  g.init("zx", [], new Uint8Array([128]));
+  g.init("zw", [], b instanceof Int8Array ? new Int8Array([0]) : new Uint8Array([128]));
+  g.node("MatMulInteger", ["x", "w", "zx", "zw"], {}, "acc");
+  g.output("acc", [M, N], DataType.INT32);
+  const bytes = writeOnnx(g.build(13));
+  const { binding: native } = binding();
+  const session = new native.InferenceSession();
+  try {
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      // Nothing to optimize in one node; the weights are still packed at load.
+      graphOptimizationLevel: "disabled",
+      logSeverityLevel: 3,
+      // Every group has its own session: pool threads that spin between calls would starve the rest.
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    });
+  } catch (e) {
+    throw new OrtGemmError("onnxruntime could not load an integer GEMM", { cause: e });
+  }
+  return session;
+}
+
 export class OrtGemm {
   /** The sign-flipped input rows (onnxruntime reads them from here). */
   private readonly a: Uint8Array;
@@ -63,6 +134,8 @@ export class OrtGemm {
     readonly M: number,
     readonly N: number,
     readonly K: number,
+    /** How the weights went to onnxruntime. */
+    readonly weights: WeightType,
   ) {
     this.a = new Uint8Array(M * K);
     this.a32 = new Uint32Array(this.a.buffer, 0, (M * K) >> 2);
@@ -71,46 +144,31 @@ export class OrtGemm {
 
   /**
    * A session for w[N][K] (int8 bytes, row n = output column n) applied to M input rows, on
-   * `threads` intra-op threads.
+   * `threads` intra-op threads. `weights`: how onnxruntime takes them (WeightType); "auto" takes
+   * int8 where signedPathExact shows this shape's path exact, uint8 elsewhere.
    */
-  static create(w: Uint8Array | Int8Array, M: number, N: number, K: number, threads = 1): OrtGemm {
+  static create(
+    w: Uint8Array | Int8Array,
+    M: number,
+    N: number,
+    K: number,
+    threads = 1,
+    weights: WeightType | "auto" = "auto",
+  ): OrtGemm {
     if (w.length !== N * K)
       throw new OrtGemmError("matmul weights do not have the node's shape", {
         details: `${w.length} bytes for N = ${N}, K = ${K}`,
       });
-    // B[k][n] = w[n][k] ⊕ 0x80: MatMulInteger takes B as K × N.
-    const b = new Uint8Array(N * K);
+    const type = weights === "auto" ? (signedPathExact(M, N, K, threads) ? "int8" : "uint8") : weights;
+    // B[k][n] = w[n][k] (⊕ 0x80 for uint8): MatMulInteger takes B as K × N.
+    const flip = type === "uint8" ? 0x80 : 0;
+    const b = type === "uint8" ? new Uint8Array(N * K) : new Int8Array(N * K);
     for (let n = 0; n < N; n++) {
       const row = n * K;
-      for (let k = 0; k < K; k++) b[k * N + n] = (w[row + k]! & 0xff) ^ 0x80;
+      for (let k = 0; k < K; k++) b[k * N + n] = (w[row + k]! & 0xff) ^ flip;
     }
-    const g = new GraphBuilder("int8_gemm");
-    g.input("x", [M, K], DataType.UINT8);
-    g.init("w", [K, N], b);
-    g.init("zx", [], new Uint8Array([128]));
-    g.init("zw", [], new Uint8Array([128]));
-    g.node("MatMulInteger", ["x", "w", "zx", "zw"], {}, "acc");
-    g.output("acc", [M, N], DataType.INT32);
-    const bytes = writeOnnx(g.build(13));
-    const { binding: native } = binding();
-    const session = new native.InferenceSession();
-    try {
-      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: "sequential",
-        // Nothing to optimize in one node; the weights are still packed at load.
-        graphOptimizationLevel: "disabled",
-        logSeverityLevel: 3,
-        // Every group has its own session: pool threads that spin between calls would starve the rest.
-        extra: { session: { intra_op: { allow_spinning: "0" } } },
-      });
-    } catch (e) {
-      throw new OrtGemmError("onnxruntime could not load an integer GEMM", { cause: e });
-    }
-    return new OrtGemm(session, M, N, K);
+    return new OrtGemm(gemmSession(b, M, N, K, threads), M, N, K, type);
   }
-
   /** acc[M·N] = x[M·K] · wᵀ; x holds int8 bytes, acc may be a view of a kernel's memory. */
   run(x: Uint8Array, acc: Int32Array): void {
     const { a, a32, M, N, K } = this;
