@@ -37,7 +37,7 @@ import { ModelInputError } from "./errors.ts";
 import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./planInstances.ts";
 import { DEFAULT_MIN_PANEL_MACS, PanelPool, panelSplits, type PanelSplit } from "./PanelPool.ts";
 import { StateThread } from "./StateThread.ts";
-import { OrtGemm } from "./OrtGemm.ts";
+import { OrtGemm, ortGemmAvailable } from "./OrtGemm.ts";
 import { planGemms } from "./planGemms.ts";
 
 export interface NativeRunnerOptions {
@@ -54,11 +54,12 @@ export interface NativeRunnerOptions {
   minPanelMacs?: number;
   /**
    * Who computes the dot products of the SIMD build's large int8 matmuls (of weights, in a model
-   * held in one instance): "onnxruntime" (default), its integer GEMM (OrtGemm, on `threads`
-   * threads; the kernels requantize), or "kernels", the kernels' own GEMM. The same bits either
-   * way; onnxruntime holds its own packed copy of those weights.
+   * held in one instance): "onnxruntime", its integer GEMM (OrtGemm, on `threads` threads; the
+   * kernels requantize), or "kernels", the kernels' own GEMM. The same bits either way;
+   * onnxruntime holds its own packed copy of those weights. Default "auto": onnxruntime where it
+   * can be loaded (ortGemmAvailable), else the kernels.
    */
-  gemm?: "onnxruntime" | "kernels";
+  gemm?: "auto" | "onnxruntime" | "kernels";
   /** Multiply-accumulates from which a matmul goes to onnxruntime's GEMM (default 2^19). */
   minGemmMacs?: number;
   /**
@@ -164,10 +165,13 @@ export class NativeRunner {
         : undefined;
     const threads = options.threads ?? 1;
     const layout0 = plan.instances[0]!;
-    const { groups, bytes: accBytes } =
-      flavor === "simd" && plan.instances.length === 1 && (options.gemm ?? "onnxruntime") === "onnxruntime"
+    const gemm = options.gemm ?? "auto";
+    let { groups, bytes: accBytes } =
+      flavor === "simd" && plan.instances.length === 1 && gemm !== "kernels"
         ? planGemms(model, (s) => layout0.slots.get(s), options.minGemmMacs ?? DEFAULT_MIN_GEMM_MACS)
         : { groups: [], bytes: 0 };
+    // Without onnxruntime here, "auto" falls back to the kernels' GEMM (the same bits, slower).
+    if (groups.length > 0 && gemm === "auto" && !ortGemmAvailable()) [groups, accBytes] = [[], 0];
     const splits =
       flavor === "simd" && plan.instances.length === 1
         ? panelSplits(model, threads, options.minPanelMacs ?? DEFAULT_MIN_PANEL_MACS)

@@ -13,41 +13,68 @@
  * onnxruntime release pinned in package.json; ORT_VERSION refuses any other.
  */
 import { createRequire } from "node:module";
-import ort from "onnxruntime-node";
+import type { Tensor } from "onnxruntime-node";
 import { GraphBuilder } from "../onnx/builder.ts";
 import { writeOnnx } from "../onnx/model.ts";
 import { DataType } from "../onnx/proto.ts";
 import { OrtGemmError } from "./errors.ts";
 
-/** The onnxruntime release whose integer GEMM paths were checked exact (docs/native.md). */
+/** The onnxruntime release whose integer GEMM paths were checked exact (docs/fixed-point.md §7). */
 export const ORT_VERSION = "1.30.0";
 
 /** onnxruntime-node's synchronous session (the public API wraps it in a promise per run). */
 interface SyncSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>, options: object): unknown;
+  run(feeds: Record<string, Tensor>, fetches: Record<string, Tensor>, options: object): unknown;
   dispose(): void;
 }
-interface Binding {
-  binding: { InferenceSession: new () => SyncSession };
-  initOrt(): void;
+interface Runtime {
+  InferenceSession: new () => SyncSession;
+  Tensor: new (type: "uint8" | "int32", data: Uint8Array | Int32Array, dims: number[]) => Tensor;
 }
 
-let loaded: Binding | undefined;
+let loaded: Runtime | OrtGemmError | undefined;
 
-/** onnxruntime-node's native binding, after checking its release. */
-function binding(): Binding {
+/**
+ * onnxruntime-node's native binding and Tensor class, loaded on first use (a runner that needs no
+ * external GEMM never loads them), after checking the release. Throws an OrtGemmError where the
+ * package is missing, is another release, or has no binary for this platform.
+ */
+function runtime(): Runtime {
+  if (loaded instanceof OrtGemmError) throw loaded;
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
-  const { version } = require("onnxruntime-node/package.json") as { version: string };
-  if (version !== ORT_VERSION)
-    throw new OrtGemmError(`onnxruntime-node ${version} is not the release the integer GEMM was checked on`, {
-      details: `install onnxruntime-node ${ORT_VERSION}, or run the kernels' own GEMM (gemm: "kernels")`,
-    });
-  const b = require("onnxruntime-node/dist/binding.js") as Binding;
-  b.initOrt();
-  loaded = b;
-  return b;
+  try {
+    const { version } = require("onnxruntime-node/package.json") as { version: string };
+    if (version !== ORT_VERSION)
+      throw new OrtGemmError(`onnxruntime-node ${version} is not the release the integer GEMM was checked on`, {
+        details: `install onnxruntime-node ${ORT_VERSION}, or run the kernels' own GEMM (gemm: "kernels")`,
+      });
+    const b = require("onnxruntime-node/dist/binding.js") as {
+      binding: { InferenceSession: Runtime["InferenceSession"] };
+      initOrt(): void;
+    };
+    b.initOrt();
+    const { Tensor } = require("onnxruntime-node") as { Tensor: Runtime["Tensor"] };
+    loaded = { InferenceSession: b.binding.InferenceSession, Tensor };
+    return loaded;
+  } catch (e) {
+    loaded =
+      e instanceof OrtGemmError
+        ? e
+        : new OrtGemmError(`onnxruntime-node cannot be loaded on ${process.platform}-${process.arch}`, { cause: e });
+    throw loaded;
+  }
+}
+
+/** Whether onnxruntime's integer GEMM can run here (the checked release, with a binary for this platform). */
+export function ortGemmAvailable(): boolean {
+  try {
+    runtime();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -102,8 +129,7 @@ function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number,
   g.node("MatMulInteger", ["x", "w", "zx", "zw"], {}, "acc");
   g.output("acc", [M, N], DataType.INT32);
   const bytes = writeOnnx(g.build(13));
-  const { binding: native } = binding();
-  const session = new native.InferenceSession();
+  const session = new (runtime().InferenceSession)();
   try {
     session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: threads,
@@ -125,9 +151,9 @@ export class OrtGemm {
   /** The sign-flipped input rows (onnxruntime reads them from here). */
   private readonly a: Uint8Array;
   private readonly a32: Uint32Array;
-  private readonly input: ort.Tensor;
+  private readonly input: Tensor;
   /** The output tensor of the last `acc` given (a runner passes the same view every call). */
-  private output?: { acc: Int32Array; tensor: ort.Tensor };
+  private output?: { acc: Int32Array; tensor: Tensor };
 
   private constructor(
     private readonly session: SyncSession,
@@ -139,7 +165,7 @@ export class OrtGemm {
   ) {
     this.a = new Uint8Array(M * K);
     this.a32 = new Uint32Array(this.a.buffer, 0, (M * K) >> 2);
-    this.input = new ort.Tensor("uint8", this.a, [M, K]);
+    this.input = new (runtime().Tensor)("uint8", this.a, [M, K]);
   }
 
   /**
@@ -183,7 +209,7 @@ export class OrtGemm {
     } else for (let i = 0; i < words * 4; i++) a[i] = x[i]! ^ 0x80;
     for (let i = words * 4; i < a.length; i++) a[i] = x[i]! ^ 0x80;
     try {
-      if (this.output?.acc !== acc) this.output = { acc, tensor: new ort.Tensor("int32", acc, [M, N]) };
+      if (this.output?.acc !== acc) this.output = { acc, tensor: new (runtime().Tensor)("int32", acc, [M, N]) };
       this.session.run({ x: this.input }, { acc: this.output.tensor }, {});
     } catch (e) {
       throw new OrtGemmError("onnxruntime's integer GEMM failed", { cause: e });
