@@ -133,7 +133,7 @@ export async function bench(): Promise<BenchReport> {
     rows,
     notes: [
       "Measured on a shared 2-core machine (several engineers' processes running): each figure is the best of N with onnxruntime and native calls alternated in one process, so the ratios compare like with like; absolute times are noisy, and the two-thread figures are what a second core that others also use gives.",
-      "The native runner's time includes quantizing the float feed and dequantizing the int8 logits, as onnxruntime's includes its float I/O; its two-thread time is int8 in/out (the feed conversion is the same microseconds either way). `run` computes S_0..S_N on the runner's thread after each node; the large int8 matmuls (groups of at least 2^19 multiply-accumulates on one input) run in onnxruntime's integer GEMM with the kernels requantizing (docs/fixed-point.md §7), on `threads` intra-op threads (`NativeRunner.create(…, { threads })`); the rest stay in the kernels.",
+      "The native runner's time includes quantizing the float feed and dequantizing the int8 logits, as onnxruntime's includes its float I/O; its two-thread time is int8 in/out (the feed conversion is the same microseconds either way). `run` computes S_0..S_N on a worker thread as the nodes come out, the runner's thread joining in from the last node once its nodes are done; the large int8 matmuls (groups of at least 2^19 multiply-accumulates on one input) run in onnxruntime's integer GEMM with the kernels requantizing (docs/fixed-point.md §7), on `threads` intra-op threads (`NativeRunner.create(…, { threads })`); the rest stay in the kernels.",
     ],
   };
 }
