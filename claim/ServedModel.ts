@@ -85,7 +85,9 @@ export class ServedModel {
 
   /**
    * The model in the compiled file at `path`. On the native backend its weights go from the file
-   * straight into the runner's memory, held once (NativeRunner.fromFile): a model past 4 GiB.
+   * straight into the runner's memory, held once there (NativeRunner.fromFile): a model past 4 GiB.
+   * For a model in one kernel instance, onnxruntime's packed copy of its large matmuls' weights
+   * (up to NativeRunner's maxGemmBytes, 2 GiB) is held beside them.
    */
   static async fromFile(path: string, backend: RunnerBackend = "native"): Promise<ServedModel> {
     if (backend !== "native") return ServedModel.create(await compileModel(await readModelFile(path)), backend);

@@ -259,6 +259,12 @@ test("groups of matmuls on one input share one GEMM; live groups get their own r
   assert.ok(g1.acc >= g0.acc + 4 * M * g0.N, "the second group does not overwrite the live first");
   assert.equal(g2.acc, 0, "the third reuses the first's region");
   assert.equal(bytes, g1.acc + Math.ceil((4 * M * g1.N) / 64) * 64);
+  // A cap on onnxruntime's weight bytes keeps the groups up to it, in node order.
+  const capped = planGemms(compiled.model, (s) => ({ addr: 0, byteLength: slots.get(s)! }), 0, (K + 36) * K + 10);
+  assert.deepEqual(
+    capped.groups.map((g) => g.members[0]!.node),
+    [0],
+  );
   const input = Uint8Array.from({ length: M * K }, () => r.int(0, 255));
   const runner = await NativeRunner.create(compiled, "simd", { minGemmMacs: 0 });
   try {

@@ -63,6 +63,11 @@ export interface NativeRunnerOptions {
   /** Multiply-accumulates from which a matmul goes to onnxruntime's GEMM (default 2^19). */
   minGemmMacs?: number;
   /**
+   * Most weight bytes onnxruntime's GEMM takes (its packed copy is held beside the kernels'):
+   * groups are taken in node order up to it (default DEFAULT_MAX_GEMM_BYTES, 2 GiB).
+   */
+  maxGemmBytes?: number;
+  /**
    * Compute S_0 … S_N on a worker thread, overlapped with the nodes (StateThread). Default: when
    * a run's activations total at least STATE_THREAD_MIN_BYTES; `true` or `false` forces it.
    */
@@ -83,6 +88,9 @@ export const NATIVE_REQUANT_ROWS = 0x4e01;
 
 /** The default of NativeRunnerOptions.minGemmMacs: below it onnxruntime's per-call cost is not repaid. */
 export const DEFAULT_MIN_GEMM_MACS = 1 << 19;
+
+/** The default of NativeRunnerOptions.maxGemmBytes: the extra memory onnxruntime's weights may take. */
+export const DEFAULT_MAX_GEMM_BYTES = 2 ** 31;
 
 /** An external GEMM, run at its group's first node: its input rows and where its dot products go. */
 interface GemmStart {
@@ -168,7 +176,12 @@ export class NativeRunner {
     const gemm = options.gemm ?? "auto";
     let { groups, bytes: accBytes } =
       flavor === "simd" && plan.instances.length === 1 && gemm !== "kernels"
-        ? planGemms(model, (s) => layout0.slots.get(s), options.minGemmMacs ?? DEFAULT_MIN_GEMM_MACS)
+        ? planGemms(
+            model,
+            (s) => layout0.slots.get(s),
+            options.minGemmMacs ?? DEFAULT_MIN_GEMM_MACS,
+            options.maxGemmBytes ?? DEFAULT_MAX_GEMM_BYTES,
+          )
         : { groups: [], bytes: 0 };
     // Without onnxruntime here, "auto" falls back to the kernels' GEMM (the same bits, slower).
     if (groups.length > 0 && gemm === "auto" && !ortGemmAvailable()) [groups, accBytes] = [[], 0];

@@ -26,14 +26,15 @@ export interface GemmGroup {
 
 /**
  * Groups the matmuls of weights on a node's (or the input's) slot of M·K bytes, keeps the groups
- * of at least `minMacs` multiply-accumulates, and places each group's dot products (64-byte
- * aligned offsets from where the caller puts them). Returns the groups in order of their first
- * node, and the bytes the regions take.
+ * of at least `minMacs` multiply-accumulates, in node order while their weights total at most
+ * `maxBytes`, and places each group's dot products (64-byte aligned offsets from where the caller
+ * puts them). Returns the groups in order of their first node, and the bytes the regions take.
  */
 export function planGemms(
   model: Pick<Model, "nodes" | "caches">,
   slotRegion: (slot: number) => Region | undefined,
   minMacs: number,
+  maxBytes = Infinity,
 ): { groups: GemmGroup[]; bytes: number } {
   const bySlot = new Map<number, GemmGroup>();
   model.nodes.forEach((node, i) => {
@@ -49,9 +50,11 @@ export function planGemms(
       g.N += N;
     } else if (!g) bySlot.set(x!.slot, { x: region, M, K, N, members: [{ node: i, col: 0, N }], acc: 0 });
   });
+  let weightBytes = 0;
   const groups = [...bySlot.values()]
     .filter((g) => g.M * g.N * g.K >= minMacs)
-    .sort((a, b) => a.members[0]!.node - b.members[0]!.node);
+    .sort((a, b) => a.members[0]!.node - b.members[0]!.node)
+    .filter((g) => (weightBytes += g.N * g.K) <= maxBytes);
   // First fit over the live regions: a group's region is free again after its last node.
   const live: { addr: number; end: number; last: number }[] = [];
   let end = 0;
