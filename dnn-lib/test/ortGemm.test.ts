@@ -19,6 +19,9 @@ import { SlotKind } from "../src/nodeInput.ts";
 import { Op } from "../src/ops.ts";
 import { Rng } from "../../common/rng.ts";
 import { loadModelSource } from "../models/modelSource.ts";
+import { decoderModel } from "../models/decoderShapes.ts";
+import { unrollGeneration } from "../src/generation/unrollGeneration.ts";
+import { encodeGenerationRequest } from "../src/generation/generationState.ts";
 import { planGemms, type GemmGroup } from "../src/runner/planGemms.ts";
 
 const i32s = (n: number, f: (i: number) => number) =>
@@ -152,7 +155,7 @@ test("fuzzed matmul nodes through onnxruntime's GEMM and the kernels' requantiza
     const ref = runModel(compiled, input, new ReferenceBackend());
     const runner = await NativeRunner.create(compiled, "simd", { minGemmMacs: 0 });
     try {
-      assert.deepEqual(runner.externalGemms, { nodes: 1, calls: 1 }, "the matmul goes to onnxruntime");
+      assert.deepEqual(runner.externalGemms, { nodes: 1, calls: 1, sessions: 1 }, "the matmul goes to onnxruntime");
       assert.deepEqual(runner.run(input), ref, `M = ${M}, N = ${N}, K = ${K}`);
     } finally {
       await runner.close();
@@ -268,9 +271,29 @@ test("groups of matmuls on one input share one GEMM; live groups get their own r
   const input = Uint8Array.from({ length: M * K }, () => r.int(0, 255));
   const runner = await NativeRunner.create(compiled, "simd", { minGemmMacs: 0 });
   try {
-    assert.deepEqual(runner.externalGemms, { nodes: 6, calls: 3 });
+    assert.deepEqual(runner.externalGemms, { nodes: 6, calls: 3, sessions: 3 });
     assert.deepEqual(runner.run(input), runModel(compiled, input, new ReferenceBackend()));
   } finally {
     await runner.close();
+  }
+});
+
+test("a generation model's positions share their layer's GEMM sessions and give the kernels' outputs and S_i", async () => {
+  const decoder = decoderModel({ name: "gen", d: 128, layers: 2, heads: 4, kvHeads: 2, ffn: 256, vocab: 64, T: 16 });
+  const C = 8;
+  const gen = unrollGeneration(decoder, { context: C, maxNew: C - 1 });
+  const compiled = compileGraph(gen.model);
+  const input = encodeGenerationRequest({ prompt: [3, 17], maxNew: 6 }, { C, V: gen.shape.V, maxNew: C - 1 });
+  const kernels = await NativeRunner.create(compiled, "simd", { gemm: "kernels" });
+  const ort = await NativeRunner.create(compiled, "simd", { gemm: "onnxruntime", minGemmMacs: 0 });
+  try {
+    const { calls, sessions } = ort.externalGemms;
+    assert.ok(
+      calls >= 4 * sessions,
+      `${calls} calls over ${sessions} sessions: one per layer's matmuls, not per position`,
+    );
+    assert.deepEqual(ort.run(input), kernels.run(input));
+  } finally {
+    await Promise.all([ort.close(), kernels.close()]);
   }
 });

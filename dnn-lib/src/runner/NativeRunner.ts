@@ -38,7 +38,7 @@ import { DEFAULT_INSTANCE_BYTES, planInstances, type InstancePlan } from "./plan
 import { DEFAULT_MIN_PANEL_MACS, PanelPool, panelSplits, type PanelSplit } from "./PanelPool.ts";
 import { StateThread } from "./StateThread.ts";
 import { OrtGemm, ortGemmAvailable } from "./OrtGemm.ts";
-import { planGemms } from "./planGemms.ts";
+import { gemmKey, planGemms } from "./planGemms.ts";
 
 export interface NativeRunnerOptions {
   /** Most bytes of linear memory one kernel instance may use (default just under 4 GiB). */
@@ -243,16 +243,22 @@ export class NativeRunner {
     const pool = splits.size > 0 ? await PanelPool.create(model, splits, threads) : undefined;
     const gemmStarts = new Map<number, GemmStart>();
     try {
+      const shared = new Map<string, OrtGemm>();
       for (const g of groups) {
-        // The group's weights side by side: N rows of K bytes, each node's rows after the last's.
-        const w = new Uint8Array(g.N * g.K);
-        for (const { node, col } of g.members) w.set(model.weights[model.nodes[node]!.inputs[1]!.slot]!, col * g.K);
-        const gemm = OrtGemm.create(w, g.M, g.N, g.K, threads);
+        const key = gemmKey(model, g);
+        let gemm = shared.get(key);
+        if (!gemm) {
+          // The group's weights side by side: N rows of K bytes, each node's rows after the last's.
+          const w = new Uint8Array(g.N * g.K);
+          for (const { node, col } of g.members) w.set(model.weights[model.nodes[node]!.inputs[1]!.slot]!, col * g.K);
+          gemm = OrtGemm.create(w, g.M, g.N, g.K, threads);
+          shared.set(key, gemm);
+        }
         const acc = new Int32Array(kernels[0]!.bytes.buffer, accBase + g.acc, g.M * g.N);
         gemmStarts.set(g.members[0]!.node, { gemm, x: g.x, acc });
       }
     } catch (e) {
-      for (const g of gemmStarts.values()) g.gemm.dispose();
+      for (const g of new Set([...gemmStarts.values()].map((s) => s.gemm))) g.dispose();
       await pool?.close();
       throw e;
     }
@@ -303,7 +309,7 @@ export class NativeRunner {
 
   /** Ends the worker threads, if any (the runner must not be used after). */
   async close(): Promise<void> {
-    for (const g of this.gemmStarts.values()) g.gemm.dispose();
+    for (const g of new Set([...this.gemmStarts.values()].map((s) => s.gemm))) g.dispose();
     this.gemmStarts.clear();
     await Promise.all([this.pool?.close(), this.stateThread?.close()]);
   }
@@ -318,9 +324,10 @@ export class NativeRunner {
     return this.kernels.length;
   }
 
-  /** How many matmuls onnxruntime's integer GEMM computes, and in how many calls. */
-  get externalGemms(): { nodes: number; calls: number } {
-    return { nodes: this.epilogues.size, calls: this.gemmStarts.size };
+  /** How many matmuls onnxruntime's integer GEMM computes, in how many calls, over how many sessions. */
+  get externalGemms(): { nodes: number; calls: number; sessions: number } {
+    const sessions = new Set([...this.gemmStarts.values()].map((s) => s.gemm)).size;
+    return { nodes: this.epilogues.size, calls: this.gemmStarts.size, sessions };
   }
 
   /** Each instance's linear memory, in bytes. */

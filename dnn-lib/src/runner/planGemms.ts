@@ -50,11 +50,19 @@ export function planGemms(
       g.N += N;
     } else if (!g) bySlot.set(x!.slot, { x: region, M, K, N, members: [{ node: i, col: 0, N }], acc: 0 });
   });
+  // A generation model's positions repeat a layer's matmuls on the same weights: those groups
+  // share one GEMM (gemmKey), so their weights count once.
+  const counted = new Set<string>();
   let weightBytes = 0;
   const groups = [...bySlot.values()]
     .filter((g) => g.M * g.N * g.K >= minMacs)
     .sort((a, b) => a.members[0]!.node - b.members[0]!.node)
-    .filter((g) => (weightBytes += g.N * g.K) <= maxBytes);
+    .filter((g) => {
+      const key = gemmKey(model, g);
+      if (!counted.has(key)) weightBytes += g.N * g.K;
+      counted.add(key);
+      return weightBytes <= maxBytes;
+    });
   // First fit over the live regions: a group's region is free again after its last node.
   const live: { addr: number; end: number; last: number }[] = [];
   let end = 0;
@@ -73,6 +81,11 @@ export function planGemms(
     end = Math.max(end, addr + bytes);
   }
   return { groups, bytes: end };
+}
+
+/** Groups of one key multiply the same weights on inputs of the same shape: one GEMM serves them all. */
+export function gemmKey(model: Pick<Model, "nodes">, g: GemmGroup): string {
+  return `${g.M}×${g.K}:${g.members.map((m) => model.nodes[m.node]!.inputs[1]!.slot).join(",")}`;
 }
 
 function align(n: number): number {
