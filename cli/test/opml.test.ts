@@ -324,7 +324,8 @@ test("opml devnet --models mlp,fmnist-cnn serves a chain, prints URL, public key
     await new Promise((r) => setTimeout(r, 2500));
     const after = await client.getBlock();
     assert.ok(after.number >= before.number + 2n, `blocks ${before.number} -> ${after.number} in 2.5 s`);
-    assert.ok(after.timestamp >= before.timestamp + 2n, `timestamps ${before.timestamp} -> ${after.timestamp}`);
+    // Anvil stamps an interval block with the wall clock's second, so two blocks may share one.
+    assert.ok(after.timestamp > before.timestamp, `timestamps ${before.timestamp} -> ${after.timestamp}`);
     assert.equal(describeChainTimeLag(after.timestamp), undefined, "chain time follows the wall clock");
     for (const address of Object.values(state.contracts)) {
       const code = await client.getCode({ address });
