@@ -123,10 +123,12 @@ export function signedPathExact(M: number, N: number, K: number, threads = 1): b
 function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number, threads: number): SyncSession {
   const g = new GraphBuilder("int8_gemm");
   g.input("x", [M, K], DataType.UINT8);
-  g.init("w", [K, N], b);
+  // The weights' rows (N × K), transposed by onnxruntime's constant folding at load, in C++.
+  g.init("w", [N, K], b);
+  const wt = g.node("Transpose", ["w"], { perm: [1, 0] });
   g.init("zx", [], new Uint8Array([128]));
   g.init("zw", [], b instanceof Int8Array ? new Int8Array([0]) : new Uint8Array([128]));
-  g.node("MatMulInteger", ["x", "w", "zx", "zw"], {}, "acc");
+  g.node("MatMulInteger", ["x", wt, "zx", "zw"], {}, "acc");
   g.output("acc", [M, N], DataType.INT32);
   const bytes = writeOnnx(g.build(13));
   const session = new (runtime().InferenceSession)();
@@ -135,8 +137,8 @@ function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number,
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: "sequential",
-      // Nothing to optimize in one node; the weights are still packed at load.
-      graphOptimizationLevel: "disabled",
+      // Constant folding only (the weights' transpose); the weights are then packed at load.
+      graphOptimizationLevel: "basic",
       logSeverityLevel: 3,
       // Every group has its own session: pool threads that spin between calls would starve the rest.
       extra: { session: { intra_op: { allow_spinning: "0" } } },
@@ -186,13 +188,18 @@ export class OrtGemm {
         details: `${w.length} bytes for N = ${N}, K = ${K}`,
       });
     const type = weights === "auto" ? (signedPathExact(M, N, K, threads) ? "int8" : "uint8") : weights;
-    // B[k][n] = w[n][k] (⊕ 0x80 for uint8): MatMulInteger takes B as K × N.
-    const flip = type === "uint8" ? 0x80 : 0;
+    // The rows as they are (⊕ 0x80 for uint8); the session transposes them to MatMulInteger's K × N.
     const b = type === "uint8" ? new Uint8Array(N * K) : new Int8Array(N * K);
-    for (let n = 0; n < N; n++) {
-      const row = n * K;
-      for (let k = 0; k < K; k++) b[k * N + n] = (w[row + k]! & 0xff) ^ flip;
-    }
+    if (type === "uint8") {
+      const words = (N * K) >> 2;
+      const src = new Uint8Array(w.buffer, w.byteOffset, w.length);
+      if ((w.byteOffset & 3) === 0) {
+        const w32 = new Uint32Array(w.buffer, w.byteOffset, words);
+        const b32 = new Uint32Array(b.buffer, 0, words);
+        for (let i = 0; i < words; i++) b32[i] = w32[i]! ^ 0x80808080;
+      } else for (let i = 0; i < words * 4; i++) b[i] = src[i]! ^ 0x80;
+      for (let i = words * 4; i < b.length; i++) b[i] = src[i]! ^ 0x80;
+    } else b.set(new Int8Array(w.buffer, w.byteOffset, w.length));
     return new OrtGemm(gemmSession(b, M, N, K, threads), M, N, K, type);
   }
   /** acc[M·N] = x[M·K] · wᵀ; x holds int8 bytes, acc may be a view of a kernel's memory. */
