@@ -292,7 +292,12 @@ test("a generation model's positions share their layer's GEMM sessions and give 
       calls >= 4 * sessions,
       `${calls} calls over ${sessions} sessions: one per layer's matmuls, not per position`,
     );
-    assert.deepEqual(ort.run(input), kernels.run(input));
+    const want = kernels.run(input);
+    assert.deepEqual(ort.run(input), want);
+    // Closed, its onnxruntime GEMMs are gone: a later run takes the kernels' GEMM, same bits.
+    await ort.close();
+    assert.deepEqual(ort.externalGemms, { nodes: 0, calls: 0, sessions: 0 });
+    assert.deepEqual(ort.infer(input), want.output);
   } finally {
     await Promise.all([ort.close(), kernels.close()]);
   }

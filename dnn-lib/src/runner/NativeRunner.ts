@@ -310,7 +310,9 @@ export class NativeRunner {
   /** Ends the worker threads, if any (the runner must not be used after). */
   async close(): Promise<void> {
     for (const g of new Set([...this.gemmStarts.values()].map((s) => s.gemm))) g.dispose();
+    // A run after close then takes the kernels' own GEMM: the same bits, never stale dot products.
     this.gemmStarts.clear();
+    this.epilogues.clear();
     await Promise.all([this.pool?.close(), this.stateThread?.close()]);
   }
 
