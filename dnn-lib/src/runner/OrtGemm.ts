@@ -119,6 +119,19 @@ export function signedPathExact(M: number, N: number, K: number, threads = 1): b
   return exact;
 }
 
+/** dst[i] = src[i] ⊕ 0x80 (int8 bytes as uint8 with zero point 128), a word at a time where aligned; returns dst. */
+function flipSigns(src: Uint8Array | Int8Array, dst: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(src.buffer, src.byteOffset, src.length);
+  const words = src.length >> 2;
+  if ((src.byteOffset & 3) === 0 && (dst.byteOffset & 3) === 0) {
+    const s32 = new Uint32Array(src.buffer, src.byteOffset, words);
+    const d32 = new Uint32Array(dst.buffer, dst.byteOffset, words);
+    for (let i = 0; i < words; i++) d32[i] = s32[i]! ^ 0x80808080;
+  } else for (let i = 0; i < words * 4; i++) dst[i] = bytes[i]! ^ 0x80;
+  for (let i = words * 4; i < src.length; i++) dst[i] = bytes[i]! ^ 0x80;
+  return dst;
+}
+
 /** A one-node MatMulInteger session: uint8 inputs (zero point 128) × B (K × N, zero point 128 or 0). */
 function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number, threads: number): SyncSession {
   const g = new GraphBuilder("int8_gemm");
@@ -140,7 +153,7 @@ function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number,
       // Constant folding only (the weights' transpose); the weights are then packed at load.
       graphOptimizationLevel: "basic",
       logSeverityLevel: 3,
-      // Every group has its own session: pool threads that spin between calls would starve the rest.
+      // Every GEMM has its own pool: pool threads that spin between calls would starve the rest.
       extra: { session: { intra_op: { allow_spinning: "0" } } },
     });
   } catch (e) {
@@ -152,7 +165,6 @@ function gemmSession(b: Uint8Array | Int8Array, M: number, N: number, K: number,
 export class OrtGemm {
   /** The sign-flipped input rows (onnxruntime reads them from here). */
   private readonly a: Uint8Array;
-  private readonly a32: Uint32Array;
   private readonly input: Tensor;
   /** The output tensor of the last `acc` given (a runner passes the same view every call). */
   private output?: { acc: Int32Array; tensor: Tensor };
@@ -166,7 +178,6 @@ export class OrtGemm {
     readonly weights: WeightType,
   ) {
     this.a = new Uint8Array(M * K);
-    this.a32 = new Uint32Array(this.a.buffer, 0, (M * K) >> 2);
     this.input = new (runtime().Tensor)("uint8", this.a, [M, K]);
   }
 
@@ -189,32 +200,17 @@ export class OrtGemm {
       });
     const type = weights === "auto" ? (signedPathExact(M, N, K, threads) ? "int8" : "uint8") : weights;
     // The rows as they are (⊕ 0x80 for uint8); the session transposes them to MatMulInteger's K × N.
-    const b = type === "uint8" ? new Uint8Array(N * K) : new Int8Array(N * K);
-    if (type === "uint8") {
-      const words = (N * K) >> 2;
-      const src = new Uint8Array(w.buffer, w.byteOffset, w.length);
-      if ((w.byteOffset & 3) === 0) {
-        const w32 = new Uint32Array(w.buffer, w.byteOffset, words);
-        const b32 = new Uint32Array(b.buffer, 0, words);
-        for (let i = 0; i < words; i++) b32[i] = w32[i]! ^ 0x80808080;
-      } else for (let i = 0; i < words * 4; i++) b[i] = src[i]! ^ 0x80;
-      for (let i = words * 4; i < b.length; i++) b[i] = src[i]! ^ 0x80;
-    } else b.set(new Int8Array(w.buffer, w.byteOffset, w.length));
+    const b = type === "uint8" ? flipSigns(w, new Uint8Array(N * K)) : new Int8Array(w.buffer, w.byteOffset, w.length);
     return new OrtGemm(gemmSession(b, M, N, K, threads), M, N, K, type);
   }
   /** acc[M·N] = x[M·K] · wᵀ; x holds int8 bytes, acc may be a view of a kernel's memory. */
   run(x: Uint8Array, acc: Int32Array): void {
-    const { a, a32, M, N, K } = this;
+    const { M, N, K } = this;
     if (x.length !== M * K || acc.length !== M * N)
       throw new OrtGemmError("integer GEMM operands do not have the node's shape", {
         details: `x ${x.length} bytes (M·K = ${M * K}), acc ${acc.length} words (M·N = ${M * N})`,
       });
-    const words = a32.length;
-    if ((x.byteOffset & 3) === 0) {
-      const x32 = new Uint32Array(x.buffer, x.byteOffset, words);
-      for (let i = 0; i < words; i++) a32[i] = x32[i]! ^ 0x80808080;
-    } else for (let i = 0; i < words * 4; i++) a[i] = x[i]! ^ 0x80;
-    for (let i = words * 4; i < a.length; i++) a[i] = x[i]! ^ 0x80;
+    flipSigns(x, this.a);
     try {
       if (this.output?.acc !== acc) this.output = { acc, tensor: new (runtime().Tensor)("int32", acc, [M, N]) };
       this.session.run({ x: this.input }, { acc: this.output.tensor }, {});
